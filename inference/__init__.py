@@ -1,0 +1,1 @@
+"""Face models and their runtime (ONNX Runtime with the OpenVINO execution provider)."""

@@ -1,0 +1,1 @@
+"""Kiosk workflow: drives the session over inference, hardware and storage. No Qt here."""

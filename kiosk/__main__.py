@@ -1,0 +1,4 @@
+"""``python -m kiosk`` entry point."""
+from kiosk.cli import main
+
+raise SystemExit(main())

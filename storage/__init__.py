@@ -1,0 +1,1 @@
+"""Decision log, encrypted evidence and audit trail (SQLite by default)."""
