@@ -1,0 +1,1 @@
+"""ICAO 9303 e-passport chip: access control, secure messaging, LDS, authentication, virtual chip."""

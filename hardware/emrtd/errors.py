@@ -1,0 +1,52 @@
+"""Typed errors of the e-passport layer (ICAO 9303).
+
+Every parser and protocol step raises a subclass of ``EmrtdError`` and nothing else, so callers
+(and the fuzz tests) can rely on one family. Messages never contain MRZ text or chip bytes.
+"""
+from __future__ import annotations
+
+from hardware.errors import HardwareError
+
+
+class EmrtdError(HardwareError):
+    """Base of every e-passport error."""
+
+
+class TlvError(EmrtdError):
+    """Malformed BER-TLV data (truncated, bad length, bad tag)."""
+
+
+class LdsError(EmrtdError):
+    """A logical data structure file (EF.COM, DGn, EF.SOD...) cannot be parsed."""
+
+
+class MrzError(EmrtdError):
+    """An MRZ is malformed or a check digit does not match."""
+
+
+class ApduError(EmrtdError):
+    """The chip answered with a non-success status word."""
+
+    def __init__(self, sw: int, message: str = "") -> None:
+        self.sw = sw
+        super().__init__(message or f"chip returned status {sw:04X}")
+
+
+class SecureMessagingError(EmrtdError):
+    """A secure-messaging response failed its MAC or was malformed; the session must re-authenticate."""
+
+
+class AccessControlError(EmrtdError):
+    """BAC or PACE failed (wrong MRZ/CAN, unsupported parameters, chip refused)."""
+
+
+class AuthenticationError(EmrtdError):
+    """Chip or active authentication failed or could not be performed."""
+
+
+class PassiveAuthError(EmrtdError):
+    """The SOD or certificates cannot be processed at all (a failed check is a verdict, not this)."""
+
+
+class CardRemovedError(EmrtdError):
+    """The card left the field or the reader went away during an operation."""
