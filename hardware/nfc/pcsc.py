@@ -1,0 +1,366 @@
+"""PC/SC readers through pyscard: discovery, a card connection, and insert/remove events.
+
+PC/SC (pcsc-lite on Linux, ``pcscd``) drives every CCID contactless reader; the passport chip is an
+ISO/IEC 14443-4 card behind it and the reader speaks ISO/IEC 7816-4 APDUs for us (ICAO 9303-10
+section 3). This module implements the chip layer's ``CardConnection`` seam
+(``transmit(apdu) -> (data, sw)``, ``close()``) and nothing of the passport protocol, like
+``ykman/pcsc`` beside ``yubikit``. It uses pyscard's low-level ``scard`` API so every PC/SC return
+code maps to a precise typed error (service missing, no reader, card removed...).
+
+All calls on one context/card handle run on one ``IoThread``: pcsc-lite handles are not meant to be
+shared across threads.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from hardware.emrtd.errors import CardRemovedError
+from hardware.nfc.errors import NoCardError, NoReaderError, ReaderError, ReaderTimeoutError, TransportError
+from hardware.nfc.thread import IoThread
+
+try:  # pyscard is a hard dependency, but a broken install must give a message, not a traceback
+    from smartcard import scard as _scard
+except ImportError as _exc:  # pragma: no cover - depends on the installation
+    _scard = None
+    _IMPORT_ERROR: ImportError | None = _exc
+else:
+    _IMPORT_ERROR = None
+
+log = logging.getLogger(__name__)
+
+NO_READER_MESSAGE = "No card reader found: plug in the reader and check that pcscd is running"
+_PNP_READER = "\\\\?PnP?\\Notification"
+# SCardStatus card states (pcsc-lite pcsclite.h); pyscard does not export them.
+_STATUS_ABSENT = 0x0002
+_STATUS_PRESENT = 0x0004
+
+
+def _api():  # type: ignore[no-untyped-def]
+    if _scard is None:
+        raise NoReaderError(f"{NO_READER_MESSAGE} (pyscard is not installed: {_IMPORT_ERROR})")
+    return _scard
+
+
+def _u32(code: int) -> int:
+    return code & 0xFFFFFFFF
+
+
+def _error_for(hresult: int, what: str) -> Exception:
+    """Map a PC/SC return code to the typed error a caller can act on."""
+    s = _api()
+    code = _u32(hresult)
+    text = s.SCardGetErrorMessage(hresult)
+    if code in (_u32(s.SCARD_E_NO_SERVICE), _u32(s.SCARD_E_SERVICE_STOPPED)):
+        return NoReaderError(f"{NO_READER_MESSAGE} (the PC/SC service is not available: {text})")
+    if code in (_u32(s.SCARD_E_NO_READERS_AVAILABLE), _u32(s.SCARD_E_UNKNOWN_READER),
+                _u32(s.SCARD_E_READER_UNAVAILABLE)):
+        return NoReaderError(f"{NO_READER_MESSAGE} ({what}: {text})")
+    if code in (_u32(s.SCARD_W_REMOVED_CARD), _u32(s.SCARD_W_RESET_CARD), _u32(s.SCARD_W_UNPOWERED_CARD),
+                _u32(s.SCARD_W_UNRESPONSIVE_CARD)):
+        return CardRemovedError(f"the passport left the reader during {what}: put it back and hold it still")
+    if code == _u32(s.SCARD_E_NO_SMARTCARD):
+        return NoCardError(f"no passport on the reader ({what}): place the photo page on the reader")
+    if code == _u32(s.SCARD_E_TIMEOUT):
+        return ReaderTimeoutError(f"the reader timed out during {what}")
+    if code == _u32(s.SCARD_E_SHARING_VIOLATION):
+        return ReaderError(f"the reader is in use by another program ({what}): close it and try again")
+    return TransportError(f"reader failure during {what}: {text} (0x{code:08X})")
+
+
+def _establish(s) -> int:  # type: ignore[no-untyped-def]
+    hresult, ctx = s.SCardEstablishContext(s.SCARD_SCOPE_USER)
+    if hresult != s.SCARD_S_SUCCESS:
+        raise _error_for(hresult, "connecting to the PC/SC service")
+    return int(ctx)
+
+
+def _list(s, ctx: int) -> list[str]:  # type: ignore[no-untyped-def]
+    hresult, names = s.SCardListReaders(ctx, [])
+    if _u32(hresult) == _u32(s.SCARD_E_NO_READERS_AVAILABLE):
+        return []
+    if hresult != s.SCARD_S_SUCCESS:
+        raise _error_for(hresult, "listing readers")
+    return list(names)
+
+
+def list_readers() -> list[str]:
+    """Names of the PC/SC readers attached now (empty list when none).
+
+    Raises ``NoReaderError`` when the PC/SC service (pcscd) is not running.
+    """
+    s = _api()
+    ctx = _establish(s)
+    try:
+        return _list(s, ctx)
+    finally:
+        s.SCardReleaseContext(ctx)
+
+
+def find_reader(name: str | None = None) -> str:
+    """The reader to use: the one whose name equals or contains ``name``, else the first one.
+
+    Raises ``NoReaderError`` with a person-readable message when nothing matches.
+    """
+    names = list_readers()
+    if not names:
+        raise NoReaderError(NO_READER_MESSAGE)
+    if name is None:
+        return names[0]
+    for candidate in names:
+        if candidate == name:
+            return candidate
+    matches = [c for c in names if name.lower() in c.lower()]
+    if not matches:
+        raise NoReaderError(f"No card reader named {name!r}: attached readers are {', '.join(names)}")
+    return matches[0]
+
+
+class PcscConnection:
+    """A card connection through one PC/SC reader (the ``CardConnection`` seam of the chip layer).
+
+    :param reader: exact reader name or a part of it; ``None`` takes the first reader.
+    :param timeout: seconds any single call may take before ``ReaderTimeoutError``.
+    :param exclusive: open the card exclusively so no other program interleaves APDUs mid-read.
+    :param extended_length: whether this reader passes extended-length APDUs (PC/SC cannot tell;
+        the chip layer only uses them where both sides support it).
+    """
+
+    def __init__(self, reader: str | None = None, *, timeout: float = 30.0, exclusive: bool = True,
+                 extended_length: bool = False) -> None:
+        self.reader_name = find_reader(reader)
+        self.extended_length = extended_length
+        self._io = IoThread(name="pcsc-io", default_timeout=timeout)
+        self._ctx: int | None = None
+        self._card: int | None = None
+        self._protocol = 0
+        self.atr = b""
+        try:
+            self._io.call(self._open, exclusive)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, exclusive: bool) -> None:
+        s = _api()
+        self._ctx = _establish(s)
+        share = s.SCARD_SHARE_EXCLUSIVE if exclusive else s.SCARD_SHARE_SHARED
+        hresult, card, protocol = s.SCardConnect(self._ctx, self.reader_name, share,
+                                                 s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
+        if hresult != s.SCARD_S_SUCCESS:
+            raise _error_for(hresult, "connecting to the passport")
+        self._card, self._protocol = int(card), int(protocol)
+        hresult, _name, _state, _proto, atr = s.SCardStatus(self._card)
+        if hresult == s.SCARD_S_SUCCESS:
+            self.atr = bytes(atr)
+        log.debug("connected to PC/SC reader (protocol %d)", self._protocol)
+
+    def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        s = _api()
+        if self._card is None:
+            raise TransportError("the card connection is closed")
+        hresult, response = s.SCardTransmit(self._card, self._protocol, list(apdu))
+        if hresult != s.SCARD_S_SUCCESS:
+            if _u32(hresult) in (_u32(s.SCARD_E_NOT_TRANSACTED), _u32(s.SCARD_F_COMM_ERROR)) \
+                    and not self._card_present():
+                # A card leaving mid-command shows up as a failed transaction, not as "removed".
+                raise CardRemovedError("the passport left the reader during a chip command: "
+                                       "put it back and hold it still")
+            raise _error_for(hresult, "a chip command")
+        if len(response) < 2:
+            raise TransportError("the reader returned a response without a status word")
+        raw = bytes(response)
+        return raw[:-2], (raw[-2] << 8) | raw[-1]
+
+    def _card_present(self, settle_s: float = 1.0) -> bool:
+        # The reader's presence poll may not have run yet when a transaction fails, so give it a
+        # moment: a card that left shows up as absent (or as a removed-card status) within it.
+        s = _api()
+        deadline = time.monotonic() + settle_s
+        while True:
+            hresult, _name, state, _proto, _atr = s.SCardStatus(self._card)
+            if hresult != s.SCARD_S_SUCCESS or not state & _STATUS_PRESENT or state & _STATUS_ABSENT:
+                return False
+            if time.monotonic() >= deadline:
+                return True
+            time.sleep(0.1)
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        """Send one command APDU; return the response data and the status word (SW1SW2 as int)."""
+        return self._io.call(self._transmit, bytes(apdu))
+
+    def _close(self) -> None:
+        s = _scard
+        if s is None:
+            return
+        if self._card is not None:
+            s.SCardDisconnect(self._card, s.SCARD_LEAVE_CARD)
+            self._card = None
+        if self._ctx is not None:
+            s.SCardReleaseContext(self._ctx)
+            self._ctx = None
+
+    def close(self) -> None:
+        """Disconnect the card and release the PC/SC context (idempotent)."""
+        if self._io.closed:
+            return
+        try:
+            self._io.call(self._close, timeout=5.0)
+        except ReaderError as exc:
+            log.warning("closing the PC/SC connection failed: %s", exc)
+        finally:
+            self._io.close()
+
+    def __enter__(self) -> PcscConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    """A card entered (``present=True``) or left a reader's field."""
+
+    reader: str
+    present: bool
+    atr: bytes = b""
+
+
+class CardMonitor:
+    """Watches PC/SC readers and calls back on card insertion and removal.
+
+    Callbacks run on the monitor's own thread (never the connection's I/O thread); they must be quick
+    and must not block on the UI. Readers that appear later are watched too; a reader unplugged with
+    a card in it reports a removal.
+
+    :param on_insert: called with a ``CardEvent`` when a card arrives (also for cards already present
+        when the monitor starts).
+    :param on_remove: called with a ``CardEvent`` when a card leaves.
+    :param readers: only watch readers whose name contains one of these strings; ``None`` watches all.
+    :param poll_s: longest wait per status-change call, which bounds how quickly ``stop`` returns.
+    """
+
+    def __init__(self, on_insert: Callable[[CardEvent], None], on_remove: Callable[[CardEvent], None],
+                 readers: Sequence[str] | None = None, poll_s: float = 0.5) -> None:
+        self._on_insert = on_insert
+        self._on_remove = on_remove
+        self._filters = list(readers) if readers is not None else None
+        self._poll_ms = max(1, int(poll_s * 1000))
+        self._stop = threading.Event()
+        self._started = threading.Event()
+        self._ctx: int | None = None
+        self._error: Exception | None = None
+        self._present: dict[str, bool] = {}
+        self._thread = threading.Thread(target=self._run, name="pcsc-monitor", daemon=True)
+
+    def start(self, timeout: float = 5.0) -> CardMonitor:
+        """Start watching; raises ``NoReaderError`` at once when the PC/SC service is missing."""
+        self._thread.start()
+        self._started.wait(timeout)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _wanted(self, name: str) -> bool:
+        return self._filters is None or any(f.lower() in name.lower() for f in self._filters)
+
+    def _emit(self, name: str, present: bool, atr: bytes) -> None:
+        if self._present.get(name, False) == present:
+            return
+        self._present[name] = present
+        callback = self._on_insert if present else self._on_remove
+        try:
+            callback(CardEvent(name, present, atr if present else b""))
+        except Exception:  # a faulty callback must not kill the monitor
+            log.exception("card event callback failed")
+
+    def _run(self) -> None:
+        s = _api()
+        try:
+            self._ctx = _establish(s)
+        except Exception as exc:  # reported to start()
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        states: dict[str, int] = {}
+        try:
+            while not self._stop.is_set():
+                names = [n for n in _list(s, self._ctx) if self._wanted(n)]
+                for gone in [n for n in states if n not in names]:
+                    del states[gone]
+                    self._emit(gone, False, b"")
+                for name in names:
+                    states.setdefault(name, s.SCARD_STATE_UNAWARE)
+                # The PnP pseudo-reader wakes us when readers come or go; its state carries the
+                # reader count we believe in, in the high word (pcsc-lite convention).
+                query = [(n, st) for n, st in states.items()] + [(_PNP_READER, len(names) << 16)]
+                hresult, result = s.SCardGetStatusChange(self._ctx, self._poll_ms, query)
+                code = _u32(hresult)
+                if code in (_u32(s.SCARD_E_TIMEOUT), _u32(s.SCARD_E_CANCELLED)):
+                    continue
+                if code == _u32(s.SCARD_E_UNKNOWN_READER):
+                    continue  # a reader vanished between list and wait: list again
+                if hresult != s.SCARD_S_SUCCESS:
+                    raise _error_for(hresult, "watching the readers")
+                for name, event, atr in result:
+                    if name == _PNP_READER or name not in states:
+                        continue
+                    states[name] = event & ~s.SCARD_STATE_CHANGED
+                    if event & (s.SCARD_STATE_UNKNOWN | s.SCARD_STATE_UNAVAILABLE):
+                        self._emit(name, False, b"")
+                    elif event & s.SCARD_STATE_PRESENT and not event & s.SCARD_STATE_MUTE:
+                        self._emit(name, True, bytes(atr))
+                    elif event & s.SCARD_STATE_EMPTY:
+                        self._emit(name, False, b"")
+        except Exception as exc:
+            self._error = exc
+            log.warning("PC/SC monitor stopped: %s", exc)
+        finally:
+            s.SCardReleaseContext(self._ctx)
+            self._ctx = None
+
+    @property
+    def error(self) -> Exception | None:
+        """The error that stopped the monitor, if any (for example pcscd going away)."""
+        return self._error
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching and join the monitor thread (idempotent)."""
+        self._stop.set()
+        s = _scard
+        if s is not None and self._ctx is not None:
+            s.SCardCancel(self._ctx)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def __enter__(self) -> CardMonitor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for_card(reader: str | None = None, timeout: float = 30.0) -> str:
+    """Block until a card is present in the reader (``None``: any reader); return the reader name.
+
+    Raises ``NoCardError`` after ``timeout`` seconds and ``NoReaderError`` when no reader is there.
+    """
+    found: list[str] = []
+    arrived = threading.Event()
+
+    def on_insert(event: CardEvent) -> None:
+        found.append(event.reader)
+        arrived.set()
+
+    monitor = CardMonitor(on_insert, lambda _e: None, readers=[reader] if reader else None, poll_s=0.2)
+    with monitor:
+        if not arrived.wait(timeout):
+            if monitor.error is not None:
+                raise monitor.error
+            raise NoCardError(f"no passport was placed on the reader within {timeout:g} s")
+    return found[0]
