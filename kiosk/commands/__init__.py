@@ -5,4 +5,5 @@ and sets ``func`` (taking the parsed ``argparse.Namespace`` and returning an exi
 """
 
 COMMAND_MODULES: list[str] = [
+    "kiosk.commands.models_cmd",
 ]

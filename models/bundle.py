@@ -1,0 +1,90 @@
+"""Offline bundles for air-gapped kiosks.
+
+A bundle is a tar file holding the fetched originals and test assets plus ``BUNDLE.json`` (file names
+and sha256). Converted models are not shipped: the importing kiosk verifies every original against
+the manifest in its own code (so a bundle cannot smuggle in other weights), then converts and checks
+parity locally, which needs no network.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+from models.errors import BundleError, IntegrityError
+from models.fetch import verify_file
+from models.pull import convert_entry
+from models.store import ModelStore
+
+_INDEX = "BUNDLE.json"
+
+
+def export_bundle(store: ModelStore, bundle: Path) -> int:
+    """Write every (verified) original and asset into ``bundle``; returns the number of files."""
+    entries = list(store.manifest.entries)
+    for e in entries:
+        verify_file(e, store.original_path(e))
+    index = {"schema": 1, "files": {e.id: {"file": e.file, "sha256": e.sha256, "model": e.is_model} for e in entries}}
+    tmp = bundle.with_name(bundle.name + ".part")
+    with tarfile.open(tmp, "w") as tar:
+        data = json.dumps(index, indent=2).encode()
+        info = tarfile.TarInfo(_INDEX)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        for e in entries:
+            tar.add(store.original_path(e), arcname=f"files/{e.file}")
+    os.replace(tmp, bundle)
+    return len(entries)
+
+
+def import_bundle(store: ModelStore, bundle: Path) -> list[str]:
+    """Verify ``bundle`` against the manifest, install its files, convert the models; returns ids."""
+    try:
+        tar = tarfile.open(bundle)
+    except (OSError, tarfile.TarError) as exc:
+        raise BundleError(f"cannot open bundle {bundle}: {exc}") from exc
+    with tar:
+        try:
+            index_member = tar.extractfile(_INDEX)
+            if index_member is None:
+                raise KeyError(_INDEX)
+            index = json.loads(index_member.read())
+        except (KeyError, ValueError, tarfile.TarError) as exc:
+            raise BundleError(f"{bundle.name} is not a model bundle (no readable {_INDEX})") from exc
+        if not isinstance(index, dict) or index.get("schema") != 1:
+            raise BundleError(f"{bundle.name}: unsupported bundle format")
+        names = set(tar.getnames())
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for entry in store.manifest.entries:
+                member = f"files/{entry.file}"
+                if member not in names:
+                    raise BundleError(f"bundle {bundle.name} lacks {entry.id} ({entry.file}); "
+                                      "export it again from a complete cache")
+                target = store.original_path(entry)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".part")
+                staged.append((tmp, target))
+                src = tar.extractfile(member)
+                if src is None:
+                    raise BundleError(f"bundle member {member} is not a regular file")
+                with src, open(tmp, "wb") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                try:
+                    verify_file(entry, tmp)
+                except IntegrityError as exc:
+                    raise BundleError(f"bundle {bundle.name}: {entry.id} does not match the manifest's sha256 "
+                                      "(damaged or altered bundle); nothing was installed") from exc
+        except BaseException:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+    # Every file verified: only now replace the cache's files.
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    for entry in store.manifest.models:
+        convert_entry(store, entry)
+    return [e.id for e in store.manifest.entries]
