@@ -50,3 +50,19 @@ class PassiveAuthError(EmrtdError):
 
 class CardRemovedError(EmrtdError):
     """The card left the field or the reader went away during an operation."""
+
+
+class MrzCheckDigitError(MrzError):
+    """An MRZ check digit does not match its field; ``field`` names the field (never its value)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"MRZ check digit for the {field.replace('_', ' ')} does not match")
+
+
+class CertificateError(PassiveAuthError):
+    """A certificate, CRL or master list cannot be parsed or uses an unsupported algorithm."""
+
+
+class TrustStoreError(PassiveAuthError):
+    """The trust store folder or an imported trust file is unusable."""

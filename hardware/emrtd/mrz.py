@@ -1,0 +1,321 @@
+"""Machine readable zone: parsing and generation for TD1, TD2 and TD3 (ICAO 9303 Parts 3, 4, 5, 6).
+
+Check digits follow ICAO 9303-3 section 4.9 (weights 7, 3, 1; ``<`` counts 0, ``A``-``Z`` count
+10-35). Field positions follow Part 4 section 4.2.2 (TD3, 2 x 44), Part 5 section 4.2.2 (TD1,
+3 x 30, including the long document number of note j) and Part 6 section 4.2.2 (TD2, 2 x 36).
+
+Parsing raises ``MrzError`` (``MrzCheckDigitError`` naming the field for a wrong check digit) and
+nothing else. Error messages and ``repr`` never contain MRZ text.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from hardware.emrtd.errors import MrzCheckDigitError, MrzError
+
+_ALLOWED = re.compile(r"^[A-Z0-9<]*$")
+_WEIGHTS = (7, 3, 1)
+
+TD1, TD2, TD3 = "TD1", "TD2", "TD3"
+_LAYOUT = {TD1: (3, 30), TD2: (2, 36), TD3: (2, 44)}
+
+
+def _char_value(ch: str) -> int:
+    if ch == "<":
+        return 0
+    if "0" <= ch <= "9":
+        return ord(ch) - 48
+    if "A" <= ch <= "Z":
+        return ord(ch) - 55
+    raise MrzError("MRZ contains a character outside A-Z, 0-9 and '<'")
+
+
+def check_digit(data: str) -> str:
+    """The ICAO 9303-3 check digit (one character ``0``-``9``) of ``data``."""
+    return str(sum(_char_value(c) * _WEIGHTS[i % 3] for i, c in enumerate(data)) % 10)
+
+
+def _verify(data: str, digit: str, name: str, *, filler_ok: bool = False) -> None:
+    if filler_ok and digit == "<" and set(data) <= {"<"}:
+        return
+    if digit != check_digit(data):
+        raise MrzCheckDigitError(name)
+
+
+@dataclass(frozen=True)
+class Mrz:
+    """A parsed MRZ. Dates stay in the ``YYMMDD`` form the MRZ carries (use the ``*_as_date`` helpers).
+
+    ``raw`` is the MRZ text exactly as given (lines joined without separators for DG1).
+    ``repr`` is redacted, so an ``Mrz`` in a log line leaks nothing.
+    """
+
+    format: str
+    document_code: str
+    issuing_state: str
+    document_number: str
+    birth_date: str
+    sex: str
+    expiry_date: str
+    nationality: str
+    primary_identifier: str
+    secondary_identifier: str
+    optional_data: str = ""
+    optional_data_2: str = ""
+    raw: str = field(default="", compare=False)
+
+    def __repr__(self) -> str:
+        return f"Mrz(format={self.format!r}, <personal data redacted>)"
+
+    __str__ = __repr__
+
+    @property
+    def lines(self) -> list[str]:
+        """The MRZ as its 2 or 3 lines."""
+        n, width = _LAYOUT[self.format]
+        text = self.raw.replace("\n", "")
+        return [text[i * width : (i + 1) * width] for i in range(n)]
+
+    def birth_date_as_date(self, today: _dt.date | None = None) -> _dt.date | None:
+        """Birth date; the century makes it not later than ``today``. None when unknown (``<`` filled)."""
+        return _to_date(self.birth_date, today or _dt.date.today(), past=True)
+
+    def expiry_date_as_date(self) -> _dt.date | None:
+        """Expiry date (20YY: no machine-readable travel document expires in the 1900s any more)."""
+        return _to_date(self.expiry_date, None, past=False)
+
+    def access_key_info(self) -> str:
+        """Document number, birth date and expiry with their check digits: the BAC/PACE MRZ password
+        (ICAO 9303-11 section 4.3.2 / 9.7.2.1)."""
+        number = self.document_number
+        if len(number) < 9:
+            number = number.ljust(9, "<")
+        return (
+            number + check_digit(number)
+            + self.birth_date + check_digit(self.birth_date)
+            + self.expiry_date + check_digit(self.expiry_date)
+        )
+
+
+def _to_date(yymmdd: str, today: _dt.date | None, *, past: bool) -> _dt.date | None:
+    if not yymmdd.isdigit() or len(yymmdd) != 6:
+        return None
+    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    year = 2000 + yy
+    if past and today is not None and year > today.year:
+        year -= 100
+    try:
+        return _dt.date(year, mm, dd)
+    except ValueError:
+        return None
+
+
+def _name(field_: str) -> tuple[str, str]:
+    primary, _, secondary = field_.partition("<<")
+    return primary.replace("<", " ").strip(), secondary.replace("<", " ").strip()
+
+
+def _clean(s: str) -> str:
+    return s.rstrip("<")
+
+
+def detect_format(text: str) -> str:
+    """TD1, TD2 or TD3 from the length of ``text`` (line breaks ignored)."""
+    flat = text.replace("\n", "").replace("\r", "")
+    for fmt, (n, width) in _LAYOUT.items():
+        if len(flat) == n * width:
+            return fmt
+    raise MrzError(f"an MRZ has 90 (TD1), 72 (TD2) or 88 (TD3) characters, not {len(flat)}")
+
+
+def parse(text: str | bytes) -> Mrz:
+    """Parse and validate an MRZ (all check digits, including the composite one).
+
+    Accepts the lines joined (as in DG1) or separated by newlines.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise MrzError("MRZ is not ASCII text") from exc
+    flat = text.replace("\r", "").replace("\n", "")
+    fmt = detect_format(flat)
+    if not _ALLOWED.match(flat):
+        raise MrzError("MRZ contains a character outside A-Z, 0-9 and '<'")
+    if fmt == TD3:
+        return _parse_td3(flat)
+    if fmt == TD2:
+        return _parse_td2(flat)
+    return _parse_td1(flat)
+
+
+def _parse_td3(s: str) -> Mrz:
+    l1, l2 = s[:44], s[44:]
+    _verify(l2[0:9], l2[9], "document_number")
+    _verify(l2[13:19], l2[19], "birth_date")
+    _verify(l2[21:27], l2[27], "expiry_date")
+    _verify(l2[28:42], l2[42], "optional_data", filler_ok=True)
+    _verify(l2[0:10] + l2[13:20] + l2[21:43], l2[43], "composite")
+    primary, secondary = _name(l1[5:44])
+    return Mrz(TD3, _clean(l1[0:2]), _clean(l1[2:5]), _clean(l2[0:9]), l2[13:19], l2[20], l2[21:27],
+               _clean(l2[10:13]), primary, secondary, _clean(l2[28:42]), "", s)
+
+
+def _parse_td2(s: str) -> Mrz:
+    l1, l2 = s[:36], s[36:]
+    number, optional = l2[0:9], l2[28:35]
+    if l2[9] == "<" and number[-1] != "<":
+        # Part 6 note: a number longer than 9 characters continues in the optional data, then its check digit.
+        number, optional = _long_number(number, optional)
+    else:
+        _verify(number, l2[9], "document_number")
+    _verify(l2[13:19], l2[19], "birth_date")
+    _verify(l2[21:27], l2[27], "expiry_date")
+    _verify(l2[0:10] + l2[13:20] + l2[21:35], l2[35], "composite")
+    primary, secondary = _name(l1[5:36])
+    return Mrz(TD2, _clean(l1[0:2]), _clean(l1[2:5]), _clean(number), l2[13:19], l2[20], l2[21:27],
+               _clean(l2[10:13]), primary, secondary, _clean(optional), "", s)
+
+
+def _long_number(head: str, optional: str) -> tuple[str, str]:
+    rest = optional.split("<", 1)[0]
+    if len(rest) < 2:
+        raise MrzCheckDigitError("document_number")
+    number = head + rest[:-1]
+    _verify(number, rest[-1], "document_number")
+    return number, optional[len(rest) + 1 :]
+
+
+def _parse_td1(s: str) -> Mrz:
+    l1, l2, l3 = s[:30], s[30:60], s[60:]
+    number, optional = l1[5:14], l1[15:30]
+    if l1[14] == "<" and number[-1] != "<":
+        number, optional = _long_number(number, optional)
+    else:
+        _verify(number, l1[14], "document_number")
+    _verify(l2[0:6], l2[6], "birth_date")
+    _verify(l2[8:14], l2[14], "expiry_date")
+    _verify(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29], "composite")
+    primary, secondary = _name(l3)
+    return Mrz(TD1, _clean(l1[0:2]), _clean(l1[2:5]), _clean(number), l2[0:6], l2[7], l2[8:14],
+               _clean(l2[15:18]), primary, secondary, _clean(optional), _clean(l2[18:29]), s)
+
+
+def to_mrz_chars(text: str) -> str:
+    """Upper-case, transliterate accents away (ICAO 9303-3 section 6), and map separators to ``<``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in decomposed.upper():
+        if "A" <= ch <= "Z" or "0" <= ch <= "9" or ch == "<":
+            out.append(ch)
+        elif ch in " -,'.":
+            out.append("<" if ch in " -," else "")
+    return "".join(out)
+
+
+def _fit(value: str, width: int, name: str) -> str:
+    value = to_mrz_chars(value)
+    if len(value) > width:
+        raise MrzError(f"the {name.replace('_', ' ')} has more than {width} characters")
+    return value.ljust(width, "<")
+
+
+def _date_field(value: str | _dt.date, name: str) -> str:
+    if isinstance(value, _dt.date):
+        return value.strftime("%y%m%d")
+    if not (len(value) == 6 and value.isdigit()):
+        raise MrzError(f"the {name.replace('_', ' ')} must be YYMMDD digits")
+    return value
+
+
+def _name_field(primary: str, secondary: str, width: int) -> str:
+    name = to_mrz_chars(primary)
+    if secondary:
+        name += "<<" + to_mrz_chars(secondary)
+    # ICAO 9303-3 section 4.6: names that do not fit are truncated.
+    return name[:width].ljust(width, "<")
+
+
+def build_td3(
+    *,
+    document_number: str,
+    birth_date: str | _dt.date,
+    expiry_date: str | _dt.date,
+    issuing_state: str,
+    nationality: str,
+    primary_identifier: str,
+    secondary_identifier: str = "",
+    sex: str = "<",
+    document_code: str = "P",
+    optional_data: str = "",
+) -> Mrz:
+    """A valid TD3 (passport) MRZ from its fields, with every check digit computed."""
+    if sex not in ("M", "F", "X", "<"):
+        raise MrzError("sex must be M, F, X or <")
+    if sex == "X":
+        sex = "<"
+    number = _fit(document_number, 9, "document_number")
+    birth = _date_field(birth_date, "birth_date")
+    expiry = _date_field(expiry_date, "expiry_date")
+    optional = _fit(optional_data, 14, "optional_data")
+    opt_check = "<" if set(optional) == {"<"} else check_digit(optional)
+    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
+    l1 += _name_field(primary_identifier, secondary_identifier, 39)
+    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
+    l2 += sex + expiry + check_digit(expiry) + optional + opt_check
+    l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:43])
+    return parse(l1 + l2)
+
+
+def build_td1(
+    *,
+    document_number: str,
+    birth_date: str | _dt.date,
+    expiry_date: str | _dt.date,
+    issuing_state: str,
+    nationality: str,
+    primary_identifier: str,
+    secondary_identifier: str = "",
+    sex: str = "<",
+    document_code: str = "I",
+    optional_data: str = "",
+    optional_data_2: str = "",
+) -> Mrz:
+    """A valid TD1 (ID card) MRZ from its fields (document numbers up to 9 characters)."""
+    number = _fit(document_number, 9, "document_number")
+    birth = _date_field(birth_date, "birth_date")
+    expiry = _date_field(expiry_date, "expiry_date")
+    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state") + number
+    l1 += check_digit(number) + _fit(optional_data, 15, "optional_data")
+    l2 = birth + check_digit(birth) + ("<" if sex == "X" else sex) + expiry + check_digit(expiry)
+    l2 += _fit(nationality, 3, "nationality") + _fit(optional_data_2, 11, "optional_data_2")
+    l2 += check_digit(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29])
+    return parse(l1 + l2 + _name_field(primary_identifier, secondary_identifier, 30))
+
+
+def build_td2(
+    *,
+    document_number: str,
+    birth_date: str | _dt.date,
+    expiry_date: str | _dt.date,
+    issuing_state: str,
+    nationality: str,
+    primary_identifier: str,
+    secondary_identifier: str = "",
+    sex: str = "<",
+    document_code: str = "I",
+    optional_data: str = "",
+) -> Mrz:
+    """A valid TD2 MRZ from its fields (document numbers up to 9 characters)."""
+    number = _fit(document_number, 9, "document_number")
+    birth = _date_field(birth_date, "birth_date")
+    expiry = _date_field(expiry_date, "expiry_date")
+    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
+    l1 += _name_field(primary_identifier, secondary_identifier, 31)
+    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
+    l2 += ("<" if sex == "X" else sex) + expiry + check_digit(expiry) + _fit(optional_data, 7, "optional_data")
+    l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:35])
+    return parse(l1 + l2)
