@@ -1,0 +1,18 @@
+"""Typed errors of the inference package. Messages are for a person; they never carry image data."""
+from __future__ import annotations
+
+
+class InferenceError(Exception):
+    """Base of every inference error."""
+
+
+class ModelLoadError(InferenceError):
+    """A model file could not be loaded by any execution provider."""
+
+
+class BadImageError(InferenceError):
+    """An input image is empty, truncated, of the wrong type or unreadable."""
+
+
+class NoFaceError(InferenceError):
+    """No usable face was found where one was required."""
