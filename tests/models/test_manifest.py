@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.errors import ManifestError
+from models.manifest import load_manifest
+
+
+def test_manifest_declares_the_seven_models_and_two_assets() -> None:
+    m = load_manifest()
+    assert [e.id for e in m.models] == ["yunet", "sface", "face_mesh", "iris", "blazeface", "antispoof", "mobilefacenet"]
+    assert {a.id for a in m.assets} == {"astronaut", "t1"}
+    for e in m.models:
+        assert e.licence and e.convert and e.parity and e.input["shape"]
+
+
+def test_manifest_names_no_registry_host() -> None:
+    from models.manifest import MANIFEST_PATH
+
+    assert "://" not in MANIFEST_PATH.read_text()
+
+
+@pytest.mark.parametrize("mutation, message", [
+    (lambda s: s.replace('schema = 1', 'schema = 9'), "schema"),
+    (lambda s: s.replace('"fold-dequantize"]', '"magic"]', 1), "unknown conversion"),
+    (lambda s: s.replace('id = "sface"', 'id = "yunet"'), "duplicate"),
+    (lambda s: s.replace('sha256 = "49f0', 'sha256 = "', 1), "64 hex"),
+])
+def test_malformed_manifest_is_a_typed_error(tmp_path: Path, mutation, message: str) -> None:
+    from models.manifest import MANIFEST_PATH
+
+    bad = tmp_path / "m.toml"
+    bad.write_text(mutation(MANIFEST_PATH.read_text()))
+    with pytest.raises(ManifestError, match=message):
+        load_manifest(bad)
