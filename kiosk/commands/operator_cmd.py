@@ -1,0 +1,79 @@
+"""``kiosk operator add|disable|passwd``: operator accounts (storage.accounts); every change audited.
+
+Passwords are read from the terminal (asked twice) or, for scripts, one line from stdin with
+``--password-stdin``; they never appear on the command line.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from kiosk.commands.audit_cmd import add_storage_arguments, cli_actor, open_storage_from_args
+from kiosk.errors import BadInputError
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise BadInputError("--password-stdin: no password on standard input")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise BadInputError("the two passwords differ")
+    return first
+
+
+def _add(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    st = open_storage_from_args(args)
+    try:
+        info = st.operators.add(args.username, args.role, password, cli_actor())
+    finally:
+        st.close()
+    print(f"operator {info.username} added with role {info.role}")
+    return 0
+
+
+def _disable(args: argparse.Namespace) -> int:
+    st = open_storage_from_args(args)
+    try:
+        st.operators.disable(args.username, cli_actor())
+    finally:
+        st.close()
+    print(f"operator {args.username} disabled")
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    st = open_storage_from_args(args)
+    try:
+        st.operators.set_password(args.username, password, cli_actor())
+    finally:
+        st.close()
+    print(f"password of {args.username} changed")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk operator add|disable|passwd``."""
+    p = subparsers.add_parser("operator", help="operator accounts for the review screen")
+    sub = p.add_subparsers(dest="operator_command", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("add", help="create an operator account")
+    a.add_argument("username")
+    a.add_argument("--role", choices=("operator", "supervisor", "admin"), default="operator")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
+    add_storage_arguments(a)
+    a.set_defaults(func=_add)
+    d = sub.add_parser("disable", help="disable an operator account")
+    d.add_argument("username")
+    add_storage_arguments(d)
+    d.set_defaults(func=_disable)
+    w = sub.add_parser("passwd", help="set a new password (clears a lockout)")
+    w.add_argument("username")
+    w.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
+    add_storage_arguments(w)
+    w.set_defaults(func=_passwd)

@@ -1,0 +1,184 @@
+"""Tamper-evident audit trail: an HMAC chain over append-only events.
+
+Each event ``n`` stores ``mac_n = HMAC-SHA-256(K_audit, mac_{n-1} || "\\n" || canonical(event_n))``
+(RFC 2104), with ``mac_0`` = 64 zero hex digits and ``canonical`` a JSON array of the event's
+fields (seq, time, kind, actor, session id, details text, key id). The audit key is separate from
+the data keys and never stored in the database, so someone with only write access to the database
+cannot forge a valid chain. A one-row ``audit_head`` holds the last seq and mac: appends lock it,
+and verification compares it, so deleting events at the end is caught as well as edited, deleted
+or reordered events in the middle. (An attacker who also holds the audit key, or who rolls back the
+whole database file, is out of reach of any in-database chain; signed exports anchor the chain
+outside the kiosk.)
+
+Appends are serialised: on SQLite every write transaction begins ``IMMEDIATE`` (the database write
+lock, held until commit), on PostgreSQL the head row is read ``FOR UPDATE``. Either way two
+processes can never read the same head and fork the chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.clock import Clock
+from storage.crypto import KeyContext
+from storage.db import Database
+from storage.errors import StorageInputError
+from storage.tables import AuditEventRow, AuditHeadRow
+
+log = logging.getLogger(__name__)
+
+GENESIS_MAC = "0" * 64
+
+
+class AuditKind:
+    """Event kinds written by storage (string constants; the column is free text for later kinds)."""
+
+    DECISION = "decision"
+    REVIEW = "review"
+    PURGE = "purge"
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_LOCKED = "login_locked"
+    OPERATOR_ADDED = "operator_added"
+    OPERATOR_DISABLED = "operator_disabled"
+    PASSWORD_CHANGED = "password_changed"
+    CONFIG_CHANGE = "config_change"
+    KEY_ROTATION = "key_rotation"
+    EXPORT = "export"
+    SESSION_VIEWED = "session_viewed"
+    IMAGE_VIEWED = "image_viewed"
+
+
+def canonical_details(details: Mapping[str, Any]) -> str:
+    """Details as canonical JSON text (sorted keys, no spaces, ASCII): the exact text that is MACed."""
+    try:
+        return json.dumps(dict(details), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StorageInputError(f"audit details must be plain JSON values: {exc}") from exc
+
+
+def event_mac(key: bytes, prev_mac: str, seq: int, at: datetime, kind: str, actor: str,
+              session_id: str | None, details: str, key_id: str) -> str:
+    """The chain MAC of one event given the previous event's MAC."""
+    body = json.dumps([seq, at.isoformat(), kind, actor, session_id, details, key_id],
+                      separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, prev_mac.encode("ascii") + b"\n" + body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Outcome of :meth:`AuditTrail.verify`: ``ok``, events checked, and the first bad row if any."""
+
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One audit event as read back (details parsed)."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    session_id: str | None
+    details: dict[str, Any]
+
+
+class AuditTrail:
+    """Appends chained events and verifies the chain."""
+
+    def __init__(self, db: Database, keys: KeyContext, clock: Clock) -> None:
+        self._db = db
+        self._keys = keys
+        self._clock = clock
+
+    def append(self, session: Session, kind: str, actor: str, details: Mapping[str, Any] | None = None,
+               session_id: str | None = None) -> int:
+        """Append an event inside the caller's *write* transaction (``Database.write()``); returns its seq.
+
+        The event commits or rolls back with the caller's other changes (a decision and its audit
+        event are one atomic unit).
+        """
+        if not kind or not actor:
+            raise StorageInputError("audit events need a kind and an actor")
+        text = canonical_details(details or {})
+        stmt = select(AuditHeadRow).where(AuditHeadRow.id == 1)
+        if self._db.backend == "postgresql":
+            stmt = stmt.with_for_update()
+        head = session.execute(stmt).scalar_one()
+        seq = head.seq + 1
+        at = self._clock.now()
+        kid = self._keys.keys.active_audit_key
+        mac = event_mac(self._keys.keys.audit_keys[kid], head.mac, seq, at, kind, actor, session_id, text, kid)
+        session.add(AuditEventRow(seq=seq, at=at, kind=kind, actor=actor, session_id=session_id,
+                                  details=text, key_id=kid, mac=mac))
+        head.seq = seq
+        head.mac = mac
+        session.flush()
+        return seq
+
+    def record(self, kind: str, actor: str, details: Mapping[str, Any] | None = None,
+               session_id: str | None = None) -> int:
+        """Append an event in its own transaction; returns its seq."""
+        with self._db.write() as session:
+            return self.append(session, kind, actor, details, session_id)
+
+    def events(self, since_seq: int = 0, limit: int = 1000) -> list[AuditEvent]:
+        """Events after ``since_seq`` in chain order (for display; use :meth:`verify` to trust them)."""
+        with self._db.read() as session:
+            rows = session.execute(
+                select(AuditEventRow).where(AuditEventRow.seq > since_seq).order_by(AuditEventRow.seq).limit(limit)
+            ).scalars().all()
+            return [AuditEvent(r.seq, r.at, r.kind, r.actor, r.session_id, json.loads(r.details)) for r in rows]
+
+    def verify(self) -> AuditVerification:
+        """Walk the whole chain; report the first event that is missing, edited or out of place."""
+        self._keys.refresh()
+        audit_keys = self._keys.keys.audit_keys
+        prev_mac = GENESIS_MAC
+        expected = 1
+        with self._db.read() as session:
+            head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
+            rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)).scalars()
+            for row in rows:
+                if row.seq != expected:
+                    return AuditVerification(
+                        False, expected - 1, row.seq,
+                        f"audit event {expected} is missing (deleted or renumbered); next row is seq {row.seq}",
+                    )
+                key = audit_keys.get(row.key_id)
+                if key is None:
+                    return AuditVerification(False, expected - 1, row.seq,
+                                             f"audit event {row.seq} names unknown audit key {row.key_id!r}")
+                mac = event_mac(key, prev_mac, row.seq, row.at, row.kind, row.actor, row.session_id,
+                                row.details, row.key_id)
+                if not hmac.compare_digest(mac, row.mac):
+                    return AuditVerification(
+                        False, expected - 1, row.seq,
+                        f"audit event {row.seq} fails its MAC (edited, reordered, or a previous event was altered)",
+                    )
+                prev_mac = row.mac
+                expected += 1
+            count = expected - 1
+            if head is None:
+                return AuditVerification(False, count, None, "audit head row is missing")
+            if head.seq != count or not hmac.compare_digest(head.mac, prev_mac):
+                first_bad = min(head.seq, count) + 1 if head.seq != count else count
+                return AuditVerification(
+                    False, count, first_bad,
+                    f"audit head records {head.seq} events but the chain ends at {count}: "
+                    f"events from seq {first_bad} on were deleted or the head was altered",
+                )
+        return AuditVerification(True, count)

@@ -1,0 +1,112 @@
+"""Encrypted blob store for evidence images: one file per image, never plaintext on disk.
+
+File layout: ``b"IKB1" || len(key id) (1 byte) || key id (ASCII) || nonce || ciphertext || tag``
+(AES-256-GCM, see ``storage.crypto``). The associated data is supplied by the caller and names the
+image row, its session and its kind, so a file renamed onto another image id fails to decrypt.
+Files are written through a temporary file, fsynced, renamed and the folder fsynced
+(``storage._fs.atomic_write``), so a crash leaves either no file or the whole file, and a file
+that ``put`` returned for survives power loss. Plaintext only ever exists in memory.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from storage._fs import atomic_write, fsync_dir
+from storage.crypto import FieldCipher
+from storage.errors import BlobError
+
+MAGIC = b"IKB1"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def encode_blob(key_id: str, sealed: bytes) -> bytes:
+    """Frame a sealed value with the magic and key id."""
+    kid = key_id.encode("ascii")
+    if not 0 < len(kid) < 256:
+        raise BlobError("key id must be 1..255 ASCII characters")
+    return MAGIC + bytes([len(kid)]) + kid + sealed
+
+
+def decode_blob(raw: bytes) -> tuple[str, bytes]:
+    """``(key id, sealed)`` from a blob file's bytes; ``BlobError`` when it is not a blob."""
+    if len(raw) < len(MAGIC) + 2 or raw[:4] != MAGIC:
+        raise BlobError("not an idkiosk blob (bad magic or too short)")
+    n = raw[4]
+    if n == 0 or len(raw) < 5 + n + 28:
+        raise BlobError("blob truncated")
+    try:
+        kid = raw[5 : 5 + n].decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise BlobError("blob key id is not ASCII") from exc
+    return kid, raw[5 + n :]
+
+
+class BlobStore:
+    """Files under ``root/<first 2 hex>/<id>.blob``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def path_for(self, blob_id: str) -> Path:
+        """Where a blob id lives (ids are 32 lowercase hex characters)."""
+        if not _ID.match(blob_id):
+            raise BlobError(f"invalid blob id {blob_id!r}")
+        return self.root / blob_id[:2] / f"{blob_id}.blob"
+
+    def put(self, blob_id: str, plaintext: bytes, associated: bytes, cipher: FieldCipher) -> str:
+        """Encrypt and durably write; returns the key id used."""
+        kid, sealed = cipher.encrypt(plaintext, associated)
+        path = self.path_for(blob_id)
+        created = not path.parent.exists()
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        if created:
+            fsync_dir(self.root)
+        try:
+            atomic_write(path, encode_blob(kid, sealed))
+        except OSError as exc:
+            raise BlobError(f"cannot write blob {blob_id}: {exc.strerror}") from exc
+        return kid
+
+    def read_raw(self, blob_id: str) -> tuple[str, bytes]:
+        """``(key id, sealed)`` of a stored blob."""
+        try:
+            raw = self.path_for(blob_id).read_bytes()
+        except FileNotFoundError as exc:
+            raise BlobError(f"blob {blob_id} is missing") from exc
+        except OSError as exc:
+            raise BlobError(f"cannot read blob {blob_id}: {exc.strerror}") from exc
+        return decode_blob(raw)
+
+    def get(self, blob_id: str, associated: bytes, cipher: FieldCipher) -> bytes:
+        """Read and decrypt a blob."""
+        kid, sealed = self.read_raw(blob_id)
+        return cipher.decrypt(kid, sealed, associated)
+
+    def delete(self, blob_id: str) -> bool:
+        """Remove a blob file (and make the removal durable); ``False`` if it was already gone."""
+        path = self.path_for(blob_id)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        fsync_dir(path.parent)
+        return True
+
+    def scan(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored blob id with its file modification time (UTC); for orphan sweeps and rotation."""
+        for sub in sorted(self.root.iterdir()):
+            if not sub.is_dir():
+                continue
+            for f in sub.glob("*.blob"):
+                blob_id = f.stem
+                if _ID.match(blob_id):
+                    try:
+                        mtime = f.stat().st_mtime
+                    except FileNotFoundError:
+                        continue
+                    yield blob_id, datetime.fromtimestamp(mtime, timezone.utc)

@@ -1,0 +1,348 @@
+"""DecisionLog: records a finished session (evidence, encrypted identity and images, templates,
+decision, attempts, audit event) atomically, and serves the operator review screen.
+
+Write order, chosen for crash safety (DESIGN.md section 4, "no committed decision lost"):
+1. images are encrypted and written to the blob store, each file fsynced;
+2. one database transaction inserts the session, decision, image rows, templates, attempts and
+   the ``decision`` audit event, and commits with ``synchronous=FULL``.
+A crash before 2 commits leaves only unreferenced blob files, which the orphan sweep of
+``storage.retention`` deletes; a crash after leaves everything. ``record_session`` returns only
+after the commit is durable, so a caller may report the decision as stored once it returns.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from storage.audit import AuditKind, AuditTrail
+from storage.blobs import BlobStore
+from storage.clock import Clock
+from storage.crypto import KeyContext, aad
+from storage.db import Database
+from storage.errors import NotFoundError, StorageError, StorageInputError
+from storage.records import (
+    IMAGE_KINDS,
+    OUTCOMES,
+    IdentityFields,
+    ImageInfo,
+    RecordedSession,
+    ReviewInfo,
+    SessionDetail,
+    SessionRecord,
+    SessionSummary,
+)
+from storage.tables import (
+    AttemptRow,
+    DecisionRow,
+    ImageRow,
+    OperatorRow,
+    ReviewRow,
+    SessionRow,
+    TemplateRow,
+    new_id,
+)
+
+log = logging.getLogger(__name__)
+
+_MAX_KEY_RACE_RETRIES = 3
+
+
+def identity_aad(session_id: str) -> bytes:
+    """Associated data of a session's encrypted identity fields."""
+    return aad("sessions.identity", session_id)
+
+
+def image_aad(image_id: str, session_id: str, kind: str) -> bytes:
+    """Associated data of an image blob."""
+    return aad("images.blob", image_id, session_id, kind)
+
+
+def template_aad(template_id: str, session_id: str, identity_key: str) -> bytes:
+    """Associated data of an encrypted template."""
+    return aad("templates.vector", template_id, session_id, identity_key)
+
+
+def note_aad(review_id: str, session_id: str) -> bytes:
+    """Associated data of a review note."""
+    return aad("reviews.note", review_id, session_id)
+
+
+def _aware(name: str, value: datetime) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise StorageInputError(f"{name} must be a timezone-aware datetime")
+
+
+def _check_no_personal_text(rec: SessionRecord) -> None:
+    """Refuse clear JSON that contains a name or the document number (data minimisation guard)."""
+    secrets_: list[str] = []
+    if rec.identity is not None:
+        secrets_ += [rec.identity.surname, rec.identity.given_names, rec.identity.birth_date or ""]
+        secrets_ += rec.identity.given_names.split()
+    if rec.document_number:
+        secrets_.append(rec.document_number)
+    secrets_ = [s.strip().lower() for s in secrets_ if s and len(s.strip()) >= 3]
+    if not secrets_:
+        return
+    clear = json.dumps([rec.chip, rec.checks, rec.model_versions, list(rec.decision.reasons), rec.mode,
+                        rec.kiosk_id, rec.config_hash], default=str, ensure_ascii=False).lower()
+    for s in secrets_:
+        if s in clear:
+            raise StorageInputError(
+                "personal data (a name, birth date or the document number) appears in clear evidence fields; "
+                "put it in SessionRecord.identity / document_number, which are encrypted or hashed"
+            )
+
+
+def template_bytes(vector: Any) -> tuple[bytes, int]:
+    """A template as little-endian float32 bytes and its dimension; refuses non-finite or non-1-D input."""
+    try:
+        arr = np.asarray(vector, dtype="<f4")
+    except (TypeError, ValueError) as exc:
+        raise StorageInputError("a template must be a sequence of numbers") from exc
+    if arr.ndim != 1 or arr.size == 0 or arr.size > 4096 or not np.all(np.isfinite(arr)):
+        raise StorageInputError("a template must be a 1-D finite float vector of 1..4096 values")
+    return arr.tobytes(), int(arr.size)
+
+
+def _validate(rec: SessionRecord) -> None:
+    if rec.decision.outcome not in OUTCOMES:
+        raise StorageInputError(f"decision outcome must be one of {OUTCOMES}, not {rec.decision.outcome!r}")
+    if not rec.kiosk_id or not rec.mode or not rec.decision.policy_version:
+        raise StorageInputError("kiosk_id, mode and decision.policy_version are required")
+    if not all(isinstance(r, str) and r for r in rec.decision.reasons):
+        raise StorageInputError("reason codes must be non-empty strings")
+    _aware("started_at", rec.started_at)
+    _aware("ended_at", rec.ended_at)
+    if (rec.document_number is None) != (rec.issuing_state is None):
+        raise StorageInputError("document_number and issuing_state go together (both or neither)")
+    for img in rec.images:
+        if img.kind not in IMAGE_KINDS:
+            raise StorageInputError(f"image kind must be one of {IMAGE_KINDS}, not {img.kind!r}")
+        if not isinstance(img.data, (bytes, bytearray)) or not img.data:
+            raise StorageInputError("image data must be non-empty bytes")
+    if rec.templates and rec.document_number is None:
+        raise StorageInputError("templates need the document (its keyed hash groups them per identity)")
+    _check_no_personal_text(rec)
+
+
+class DecisionLog:
+    """Repository of sessions and decisions (see the module docstring for the write order)."""
+
+    def __init__(self, db: Database, keys: KeyContext, blobs: BlobStore, audit: AuditTrail, clock: Clock) -> None:
+        self._db = db
+        self._keys = keys
+        self._blobs = blobs
+        self._audit = audit
+        self._clock = clock
+
+    # ---------------------------------------------------------------- writing
+    def record_session(self, rec: SessionRecord) -> RecordedSession:
+        """Store one finished session atomically; returns only once the commit is durable.
+
+        Raises ``StorageInputError`` for unusable input (nothing is written) and ``StorageError``
+        when the database or blob store fails (nothing is committed; blob files written are removed).
+        """
+        _validate(rec)
+        self._keys.refresh()
+        for _ in range(_MAX_KEY_RACE_RETRIES):
+            result = self._try_record(rec)
+            if result is not None:
+                return result
+        raise StorageError("the data key changed repeatedly while recording (key rotation running?); try again")
+
+    def _try_record(self, rec: SessionRecord) -> RecordedSession | None:
+        session_id, decision_id = new_id(), new_id()
+        cipher = self._keys.cipher
+        kid = cipher.active_key_id
+        doc_key = (self._keys.document_key(rec.issuing_state, rec.document_number)
+                   if rec.document_number is not None and rec.issuing_state is not None else None)
+        written: list[str] = []
+        image_rows: list[ImageRow] = []
+        now = self._clock.now()
+        try:
+            for img in rec.images:
+                image_id = new_id()
+                used = self._blobs.put(image_id, bytes(img.data), image_aad(image_id, session_id, img.kind), cipher)
+                written.append(image_id)
+                image_rows.append(ImageRow(id=image_id, session_id=session_id, kind=img.kind,
+                                           media_type=img.media_type[:32], key_id=used, size=len(img.data),
+                                           created_at=now))
+            identity_kid = identity_ct = None
+            if rec.identity is not None:
+                identity_kid, identity_ct = cipher.encrypt(
+                    json.dumps(asdict(rec.identity), ensure_ascii=False).encode("utf-8"), identity_aad(session_id))
+            template_rows = []
+            for t in rec.templates:
+                raw, dim = template_bytes(t.vector)
+                tid = new_id()
+                assert doc_key is not None
+                tkid, tct = cipher.encrypt(raw, template_aad(tid, session_id, doc_key))
+                template_rows.append(TemplateRow(id=tid, session_id=session_id, identity_key=doc_key, kind=t.kind[:16],
+                                                 dim=dim, key_id=tkid, ciphertext=tct, created_at=now))
+            failed = rec.counts_as_failure if rec.counts_as_failure is not None else rec.decision.outcome == "reject"
+            with self._db.write() as s:
+                # Holding the write lock now: if `kiosk keys rotate` changed the keys meanwhile, start over
+                # so nothing is committed under a key rotation may already have retired.
+                if self._keys.refresh() and self._keys.cipher.active_key_id != kid:
+                    raise _KeyChanged()
+                s.add(SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
+                                 started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
+                                 document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
+                                 chip=dict(rec.chip), checks=dict(rec.checks),
+                                 model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128]))
+                s.flush()
+                s.add(DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
+                                  reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
+                                  decided_at=now,
+                                  review_state="pending" if rec.decision.outcome == "review" else "none",
+                                  final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome))
+                s.add_all(image_rows)
+                s.add_all(template_rows)
+                if doc_key is not None:
+                    s.add(AttemptRow(subject="document", subject_key=doc_key, at=now, failed=failed,
+                                     session_id=session_id))
+                s.add(AttemptRow(subject="kiosk", subject_key=rec.kiosk_id[:64], at=now, failed=failed,
+                                 session_id=session_id))
+                seq = self._audit.append(
+                    s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
+                    {"decision_id": decision_id, "outcome": rec.decision.outcome,
+                     "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
+                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows)},
+                    session_id=session_id)
+        except _KeyChanged:
+            self._remove_blobs(written)
+            return None
+        except BaseException:
+            self._remove_blobs(written)
+            raise
+        return RecordedSession(session_id, decision_id, seq, tuple(written), doc_key)
+
+    def _remove_blobs(self, ids: list[str]) -> None:
+        for image_id in ids:
+            try:
+                self._blobs.delete(image_id)
+            except (OSError, StorageError):  # the orphan sweep will get it
+                log.warning("could not remove blob %s after a failed write", image_id)
+
+    def record_review(self, session_id: str, operator: str, verdict: str, note: str | None = None) -> str:
+        """An operator's verdict (``accept`` or ``reject``) on a session; returns the review id.
+
+        Any active operator may review a pending session; changing an already reviewed one needs
+        the supervisor or admin role. Audited as ``review``.
+        """
+        if verdict not in ("accept", "reject"):
+            raise StorageInputError("a review verdict is 'accept' or 'reject'")
+        self._keys.refresh()
+        review_id = new_id()
+        now = self._clock.now()
+        with self._db.write() as s:
+            op = s.execute(select(OperatorRow).where(OperatorRow.username == operator)).scalar_one_or_none()
+            if op is None or op.disabled:
+                raise StorageInputError(f"operator {operator!r} does not exist or is disabled")
+            dec = s.execute(select(DecisionRow).where(DecisionRow.session_id == session_id)).scalar_one_or_none()
+            if dec is None:
+                raise NotFoundError(f"session {session_id} not found (purged?)")
+            if dec.review_state == "reviewed" and op.role == "operator":
+                raise StorageInputError("this session was already reviewed; a supervisor or admin may change it")
+            note_kid = note_ct = None
+            if note:
+                note_kid, note_ct = self._keys.cipher.encrypt(note.encode("utf-8"), note_aad(review_id, session_id))
+            s.add(ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
+                            verdict=verdict, note_kid=note_kid, note_ct=note_ct))
+            previous = dec.final_outcome
+            dec.review_state = "reviewed"
+            dec.final_outcome = verdict
+            self._audit.append(s, AuditKind.REVIEW, f"operator:{operator}",
+                               {"review_id": review_id, "verdict": verdict, "previous": previous,
+                                "decision_id": dec.id}, session_id=session_id)
+        return review_id
+
+    # ---------------------------------------------------------------- reading
+    @staticmethod
+    def _summary(srow: SessionRow, drow: DecisionRow) -> SessionSummary:
+        return SessionSummary(srow.id, drow.id, srow.kiosk_id, srow.mode, srow.started_at, srow.ended_at,
+                              drow.outcome, tuple(drow.reasons), drow.decided_at, drow.review_state,
+                              drow.final_outcome, srow.document_key)
+
+    def pending_reviews(self, limit: int = 50, offset: int = 0) -> list[SessionSummary]:
+        """Flagged sessions waiting for an operator, oldest first (no decryption, not audited)."""
+        return self.list_sessions(review_state="pending", limit=limit, offset=offset, newest_first=False)
+
+    def list_sessions(self, since: datetime | None = None, until: datetime | None = None,
+                      outcome: str | None = None, review_state: str | None = None,
+                      limit: int = 100, offset: int = 0, newest_first: bool = True) -> list[SessionSummary]:
+        """Session summaries filtered by decision time, outcome and review state."""
+        stmt = select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
+        if since is not None:
+            _aware("since", since)
+            stmt = stmt.where(DecisionRow.decided_at >= since)
+        if until is not None:
+            _aware("until", until)
+            stmt = stmt.where(DecisionRow.decided_at < until)
+        if outcome is not None:
+            stmt = stmt.where(DecisionRow.outcome == outcome)
+        if review_state is not None:
+            stmt = stmt.where(DecisionRow.review_state == review_state)
+        order = DecisionRow.decided_at.desc() if newest_first else DecisionRow.decided_at.asc()
+        stmt = stmt.order_by(order, DecisionRow.id).limit(max(0, limit)).offset(max(0, offset))
+        with self._db.read() as s:
+            return [self._summary(a, b) for a, b in s.execute(stmt).all()]
+
+    def load_session(self, session_id: str, actor: str) -> SessionDetail:
+        """Full detail of one session with identity and notes decrypted; audited as ``session_viewed``."""
+        self._keys.refresh()
+        cipher = self._keys.cipher
+        with self._db.read() as s:
+            row = s.execute(select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
+                            .where(SessionRow.id == session_id)).one_or_none()
+            if row is None:
+                raise NotFoundError(f"session {session_id} not found (purged?)")
+            srow, drow = row
+            identity = None
+            if srow.identity_ct is not None and srow.identity_kid is not None:
+                plain = cipher.decrypt(srow.identity_kid, srow.identity_ct, identity_aad(srow.id))
+                identity = IdentityFields(**json.loads(plain))
+            images = tuple(ImageInfo(i.id, i.kind, i.media_type, i.size, i.created_at) for i in s.execute(
+                select(ImageRow).where(ImageRow.session_id == session_id).order_by(ImageRow.kind, ImageRow.id)).scalars())
+            reviews = []
+            for rv, username in s.execute(select(ReviewRow, OperatorRow.username)
+                                          .join(OperatorRow, OperatorRow.id == ReviewRow.operator_id)
+                                          .where(ReviewRow.session_id == session_id).order_by(ReviewRow.reviewed_at)):
+                note = None
+                if rv.note_ct is not None and rv.note_kid is not None:
+                    note = cipher.decrypt(rv.note_kid, rv.note_ct, note_aad(rv.id, session_id)).decode("utf-8")
+                reviews.append(ReviewInfo(rv.id, username, rv.reviewed_at, rv.verdict, note))
+            detail = SessionDetail(self._summary(srow, drow), identity, dict(srow.chip), dict(srow.checks),
+                                   dict(srow.model_versions), srow.config_hash, images, tuple(reviews))
+        self._audit.record(AuditKind.SESSION_VIEWED, actor, {}, session_id=session_id)
+        return detail
+
+    def load_image(self, image_id: str, actor: str) -> tuple[ImageInfo, bytes]:
+        """An image's metadata and decrypted bytes (in memory only); audited as ``image_viewed``."""
+        self._keys.refresh()
+        with self._db.read() as s:
+            row = s.get(ImageRow, image_id)
+            if row is None:
+                raise NotFoundError(f"image {image_id} not found (purged?)")
+            info = ImageInfo(row.id, row.kind, row.media_type, row.size, row.created_at)
+            session_id, kind = row.session_id, row.kind
+        data = self._blobs.get(image_id, image_aad(image_id, session_id, kind), self._keys.cipher)
+        self._audit.record(AuditKind.IMAGE_VIEWED, actor, {"image_id": image_id, "kind": kind}, session_id=session_id)
+        return info, data
+
+    def decision_exists(self, decision_id: str) -> bool:
+        """Whether a decision id is in the log (crash-safety checks, idempotent retries)."""
+        with self._db.read() as s:
+            return s.get(DecisionRow, decision_id) is not None
+
+
+class _KeyChanged(Exception):
+    """Internal: the active data key changed between encryption and commit."""
+
+
