@@ -6,4 +6,9 @@ and sets ``func`` (taking the parsed ``argparse.Namespace`` and returning an exi
 
 COMMAND_MODULES: list[str] = [
     "kiosk.commands.models_cmd",
+    "kiosk.commands.audit_cmd",
+    "kiosk.commands.keys_cmd",
+    "kiosk.commands.purge_cmd",
+    "kiosk.commands.operator_cmd",
+    "kiosk.commands.export_cmd",
 ]
