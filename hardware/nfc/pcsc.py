@@ -171,6 +171,10 @@ class PcscConnection:
                                        "put it back and hold it still")
             raise _error_for(hresult, "a chip command")
         if len(response) < 2:
+            # vpcd (and some readers) report a card that vanished mid-command as an empty answer.
+            if not self._card_present():
+                raise CardRemovedError("the passport left the reader during a chip command: "
+                                       "put it back and hold it still")
             raise TransportError("the reader returned a response without a status word")
         raw = bytes(response)
         return raw[:-2], (raw[-2] << 8) | raw[-1]
@@ -345,22 +349,41 @@ class CardMonitor:
         self.stop()
 
 
-def wait_for_card(reader: str | None = None, timeout: float = 30.0) -> str:
-    """Block until a card is present in the reader (``None``: any reader); return the reader name.
+def _reader_states(s, ctx: int, names: list[str], timeout_ms: int,  # type: ignore[no-untyped-def]
+                   known: dict[str, int]) -> dict[str, int]:
+    query = [(n, known.get(n, s.SCARD_STATE_UNAWARE)) for n in names]
+    hresult, result = s.SCardGetStatusChange(ctx, timeout_ms, query)
+    if _u32(hresult) == _u32(s.SCARD_E_TIMEOUT):
+        return dict(known)
+    if hresult != s.SCARD_S_SUCCESS:
+        raise _error_for(hresult, "watching the reader")
+    return {name: event & ~s.SCARD_STATE_CHANGED for name, event, _atr in result}
 
-    Raises ``NoCardError`` after ``timeout`` seconds and ``NoReaderError`` when no reader is there.
+
+def wait_for_card(reader: str | None = None, timeout: float = 30.0, *, present: bool = True) -> str:
+    """Block until a card is in the reader (``present=False``: until no card is); return the reader name.
+
+    ``reader`` is a name or part of one (``None``: the first reader). Raises ``NoCardError`` when no
+    card arrives in time, ``ReaderTimeoutError`` when a card is not taken away in time, and
+    ``NoReaderError`` when the reader or the PC/SC service is missing.
     """
-    found: list[str] = []
-    arrived = threading.Event()
-
-    def on_insert(event: CardEvent) -> None:
-        found.append(event.reader)
-        arrived.set()
-
-    monitor = CardMonitor(on_insert, lambda _e: None, readers=[reader] if reader else None, poll_s=0.2)
-    with monitor:
-        if not arrived.wait(timeout):
-            if monitor.error is not None:
-                raise monitor.error
-            raise NoCardError(f"no passport was placed on the reader within {timeout:g} s")
-    return found[0]
+    name = find_reader(reader)
+    s = _api()
+    ctx = _establish(s)
+    try:
+        deadline = time.monotonic() + timeout
+        states: dict[str, int] = {}
+        while True:
+            states = _reader_states(s, ctx, [name], 200, states)
+            state = states.get(name, 0)
+            if state & (s.SCARD_STATE_UNKNOWN | s.SCARD_STATE_UNAVAILABLE):
+                raise NoReaderError(f"the reader {name!r} went away")
+            has_card = bool(state & s.SCARD_STATE_PRESENT) and not state & s.SCARD_STATE_MUTE
+            if state and has_card == present:
+                return name
+            if time.monotonic() >= deadline:
+                if present:
+                    raise NoCardError(f"no passport was placed on the reader within {timeout:g} s")
+                raise ReaderTimeoutError(f"the card was not taken off the reader within {timeout:g} s")
+    finally:
+        s.SCardReleaseContext(ctx)

@@ -86,9 +86,17 @@ def _control(card: object, code: int) -> None:
         method()
 
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
     chunks = bytearray()
     while len(chunks) < size:
+        if _QUICKACK is not None:
+            # vpcd writes the length and the APDU with two send() calls; with Nagle on its side and
+            # delayed ACKs on ours every APDU would wait ~40 ms. Linux clears QUICKACK after use,
+            # so it is set again before every read.
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
         part = sock.recv(size - len(chunks))
         if not part:
             return None

@@ -204,10 +204,14 @@ def vpcd_card(pcsc_stack: PcscStack):  # type: ignore[no-untyped-def]
 
     def insert(card: object, slot: int = 0):  # type: ignore[no-untyped-def]
         bridge = pcsc_stack.bridge(card, slot).start()
-        bridges.append(bridge)
+        bridges.append((slot, bridge))
         wait_for_card(pcsc_stack.reader_name(slot), timeout=10)
         return bridge
 
     yield insert
-    for bridge in bridges:
+    for _slot, bridge in bridges:
         bridge.stop()
+    for slot in {slot for slot, _bridge in bridges}:
+        # Let pcscd notice the removal before the next test inserts a card, so no test talks to a
+        # card that is already gone.
+        wait_for_card(pcsc_stack.reader_name(slot), timeout=10, present=False)

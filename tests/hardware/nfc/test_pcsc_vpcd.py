@@ -131,3 +131,4 @@ def test_no_pcscd_gives_a_clear_error(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("No card reader found: plug in the reader and check that pcscd is running")
+

@@ -1,0 +1,100 @@
+"""EmrtdReader against the in-process virtual chip: step order, progress contract, fallbacks, failures."""
+from __future__ import annotations
+
+import pytest
+
+from hardware.emrtd.errors import AccessControlError, CardRemovedError
+from hardware.emrtd.password import AccessKey
+from hardware.emrtd.reader import AccessMethod, EmrtdReader, ReadPhase, ReadProgress, phase_table
+from hardware.emrtd.virtual.chip import ChipFaults, LinkModel, VirtualChip
+from hardware.emrtd.virtual.document import make_document
+
+KEY = AccessKey.from_mrz("L898902C3", "740812", "120415")
+
+
+@pytest.fixture(scope="module")
+def document():
+    return make_document(dg2_size=12000)
+
+
+def _chip(document, **kwargs) -> VirtualChip:
+    return VirtualChip(document.files, mrz_key=KEY, **kwargs)
+
+
+def test_bac_read_returns_every_file_and_a_stable_progress_sequence(document) -> None:
+    events: list[ReadProgress] = []
+    result = EmrtdReader(_chip(document), KEY, progress=events.append).read()
+    assert result.ok, result.error
+    assert result.access_method == "BAC"
+    for fid, raw in document.files.items():
+        assert result.files[fid] == raw
+    assert result.dg1.raw == document.files[0x0101]
+    assert result.dg2.face.image_format == "jpeg"
+    phases = [e.phase for e in events]
+    assert phases == sorted(phases), "phases only move forward"
+    assert phases[0] is ReadPhase.CARD_ACCESS and phases[-1] is ReadPhase.DONE
+    assert ReadPhase.PACE not in phases  # no EF.CardAccess on this chip
+    dg2 = [e for e in events if e.phase is ReadPhase.DG2 and e.bytes_expected]
+    assert dg2[-1].bytes_read == dg2[-1].bytes_expected == len(document.files[0x0102])
+    assert all(a.bytes_read <= b.bytes_read for a, b in zip(dg2, dg2[1:]))
+    assert result.apdu_count == len(result.apdu_log) > 0
+    assert max(result.chunk_sizes) <= 224
+    assert int(ReadPhase.DG2) == 8  # the numbers are a contract with the UI
+
+
+def test_log_is_redacted(document) -> None:
+    result = EmrtdReader(_chip(document), KEY).read()
+    text = "\n".join(str(e) for e in result.apdu_log) + repr(result.apdu_log)
+    assert "L898902C3" not in text
+    assert document.files[0x0101][5:15].hex().upper() not in text.upper()
+    entry = result.apdu_log[-1]
+    assert set(vars(entry)) == {"phase", "cla", "ins", "p1", "p2", "command_length", "response_length",
+                                "sw", "seconds"}
+
+
+def test_card_removed_mid_dg2_returns_partial_result(document) -> None:
+    chip = _chip(document, faults=ChipFaults(remove_after_bytes=4000))
+    result = EmrtdReader(chip, KEY).read()
+    assert not result.ok
+    assert isinstance(result.error, CardRemovedError)
+    assert result.failed_phase is ReadPhase.DG2
+    assert result.files[0x011E] == document.files[0x011E]  # what was read before is kept
+    assert 0x0102 not in result.files
+    with pytest.raises(CardRemovedError):
+        result.raise_for_error()
+
+
+def test_bac_switched_off_without_pace_is_a_clear_access_error(document) -> None:
+    result = EmrtdReader(_chip(document, faults=ChipFaults(bac_disabled=True)), KEY).read()
+    assert isinstance(result.error, AccessControlError)
+    assert "BAC switched off" in str(result.error)
+    assert result.failed_phase is ReadPhase.BAC
+
+
+def test_wrong_mrz_fails_access_control(document) -> None:
+    wrong = AccessKey.from_mrz("L898902C3", "740813", "120415")
+    result = EmrtdReader(_chip(document), wrong).read()
+    assert isinstance(result.error, AccessControlError)
+    assert result.files == {}
+
+
+def test_pace_only_on_a_chip_without_pace_is_refused(document) -> None:
+    result = EmrtdReader(_chip(document), KEY, method=AccessMethod.PACE).read()
+    assert isinstance(result.error, AccessControlError)
+    assert result.failed_phase is ReadPhase.CARD_ACCESS
+
+
+def test_link_time_is_accounted_per_phase(document) -> None:
+    chip = _chip(document, link=LinkModel(latency_s=0.005, bitrate_bps=424_000))
+    result = EmrtdReader(chip, KEY).read()
+    assert result.ok
+    assert result.link_seconds == pytest.approx(chip.simulated_seconds)
+    assert result.phase_link_seconds[ReadPhase.DG2] > result.phase_link_seconds[ReadPhase.DG1]
+    assert set(phase_table(result)) >= {"bac", "com", "sod", "dg1", "dg2"}
+
+
+def test_secure_messaging_error_is_recovered_by_authenticating_again(document) -> None:
+    chip = _chip(document, faults=ChipFaults(corrupt_mac_on_response=20))
+    result = EmrtdReader(chip, KEY).read()
+    assert result.ok, result.error
+    assert result.files[0x0102] == document.files[0x0102]

@@ -1,0 +1,59 @@
+"""Full passport reads of the virtual chip through real transports: pyscard + pcscd + vpcd, nfcpy udp."""
+from __future__ import annotations
+
+import pytest
+
+from hardware.emrtd.errors import CardRemovedError
+from hardware.emrtd.password import AccessKey
+from hardware.emrtd.reader import AccessMethod, EmrtdReader, ReadPhase
+from hardware.emrtd.virtual.chip import ChipFaults, VirtualChip
+from hardware.emrtd.virtual.document import make_document
+from hardware.emrtd.virtual.nfc_udp import NfcUdpCard
+from hardware.nfc.nfcpy_backend import NfcpyConnection
+from hardware.nfc.pcsc import PcscConnection
+
+KEY = AccessKey.from_mrz("L898902C3", "740812", "120415")
+
+
+@pytest.fixture(scope="module")
+def document():
+    return make_document(dg2_size=20000)
+
+
+def _check_complete(result, document) -> None:
+    assert result.ok, (result.failed_phase, result.error)
+    for fid, raw in document.files.items():
+        assert result.files[fid] == raw, hex(fid)
+    assert result.dg2.face.decode().size == (240, 320)
+
+
+@pytest.mark.pcsc
+@pytest.mark.parametrize("method", [AccessMethod.BAC])
+def test_full_read_through_pcscd(vpcd_card, pcsc_stack, document, method) -> None:
+    chip = VirtualChip(document.files, mrz_key=KEY)
+    vpcd_card(chip)
+    with PcscConnection(pcsc_stack.reader_name(0)) as conn:
+        result = EmrtdReader(conn, KEY, method=method).read()
+    _check_complete(result, document)
+    assert result.access_method == method.name
+    assert chip.counters.apdus == result.apdu_count
+
+
+@pytest.mark.pcsc
+def test_card_pulled_during_pcsc_read(vpcd_card, pcsc_stack, document) -> None:
+    chip = VirtualChip(document.files, mrz_key=KEY, faults=ChipFaults(remove_after_bytes=6000))
+    vpcd_card(chip)
+    with PcscConnection(pcsc_stack.reader_name(0)) as conn:
+        result = EmrtdReader(conn, KEY).read()
+    assert isinstance(result.error, CardRemovedError)
+    assert result.failed_phase is ReadPhase.DG2
+    assert result.files[0x0101] == document.files[0x0101]
+
+
+@pytest.mark.parametrize("fsci", [8, 5])
+def test_full_read_through_nfcpy_udp(document, fsci) -> None:
+    chip = VirtualChip(document.files, mrz_key=KEY)
+    with NfcUdpCard(chip, fsci=fsci) as card, NfcpyConnection(card.path, wait_s=5) as conn:
+        result = EmrtdReader(conn, KEY).read()
+        assert card.max_frame_in <= conn.max_frame_size
+    _check_complete(result, document)
