@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import algos, cms, core, x509
 
+from hardware.emrtd.certs import name_key
 from hardware.emrtd.errors import LdsError
 
 
@@ -24,6 +25,7 @@ class SignerInfo:
     """
 
     issuer: x509.Name | None = field(repr=False)
+    issuer_key: str | None = field(repr=False)
     serial_number: int | None
     subject_key_identifier: bytes | None
     digest_algorithm: str
@@ -60,10 +62,10 @@ def _attr(attrs: cms.CMSAttributes, name: str) -> object:
 
 def _signer_info(si: cms.SignerInfo) -> SignerInfo:
     sid = si["sid"]
-    issuer = serial = ski = None
+    issuer = issuer_key = serial = ski = None
     if sid.name == "issuer_and_serial_number":
         issuer = sid.chosen["issuer"]
-        issuer.native  # noqa: B018 - force the lazy parse inside the caller's error handling
+        issuer_key = name_key(issuer)
         serial = int(sid.chosen["serial_number"].native)
     else:
         ski = bytes(sid.chosen.native)
@@ -84,6 +86,7 @@ def _signer_info(si: cms.SignerInfo) -> SignerInfo:
     sig_alg = si["signature_algorithm"]
     return SignerInfo(
         issuer=issuer,
+        issuer_key=issuer_key,
         serial_number=serial,
         subject_key_identifier=ski,
         digest_algorithm=str(si["digest_algorithm"]["algorithm"].native),
