@@ -80,6 +80,6 @@ class AttemptLimiter:
                 select(AttemptRow.at).where(AttemptRow.subject == subject, AttemptRow.subject_key == key,
                                             AttemptRow.failed.is_(True), AttemptRow.at > since, AttemptRow.at <= now)
                 .order_by(AttemptRow.at)).scalars())
-        in_window = sum(1 for t in times if t > now - window)
+        in_window = sum(1 for t in times if t >= now - window)
         end = lock_end(times, max_failures, window, lockout)
         return AttemptStatus(in_window, max_failures, window, end if end is not None and end > now else None)

@@ -155,7 +155,7 @@ class AuditTrail:
             for row in rows:
                 if row.seq != expected:
                     return AuditVerification(
-                        False, expected - 1, row.seq,
+                        False, expected - 1, expected,
                         f"audit event {expected} is missing (deleted or renumbered); next row is seq {row.seq}",
                     )
                 key = audit_keys.get(row.key_id)

@@ -29,9 +29,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from storage.config import StorageConfig
 from storage.errors import StorageConfigError, StorageError
@@ -53,7 +52,6 @@ def _sqlite_engine(url: str, config: StorageConfig, immediate: bool) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": config.busy_timeout_ms / 1000.0, "isolation_level": None},
-        poolclass=NullPool if ":memory:" not in url else None,
     )
 
     @event.listens_for(engine, "connect")
@@ -130,8 +128,8 @@ class Database:
         try:
             with self._write.begin() as session:
                 yield session
-        except OperationalError as exc:
-            raise StorageError(f"database write failed: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database write failed: {getattr(exc, 'orig', None) or exc}") from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -139,8 +137,8 @@ class Database:
         try:
             with self._read.begin() as session:
                 yield session
-        except OperationalError as exc:
-            raise StorageError(f"database read failed: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database read failed: {getattr(exc, 'orig', None) or exc}") from exc
 
     def pragma(self, name: str) -> Any:
         """An SQLite PRAGMA value read on a fresh connection (tests and diagnostics)."""

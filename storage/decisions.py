@@ -29,13 +29,16 @@ from storage.errors import NotFoundError, StorageError, StorageInputError
 from storage.records import (
     IMAGE_KINDS,
     OUTCOMES,
+    DecisionInput,
     IdentityFields,
+    ImageEvidence,
     ImageInfo,
     RecordedSession,
     ReviewInfo,
     SessionDetail,
     SessionRecord,
     SessionSummary,
+    TemplateEvidence,
 )
 from storage.tables import (
     AttemptRow,
@@ -111,6 +114,18 @@ def template_bytes(vector: Any) -> tuple[bytes, int]:
 
 
 def _validate(rec: SessionRecord) -> None:
+    if not isinstance(rec, SessionRecord) or not isinstance(rec.decision, DecisionInput):
+        raise StorageInputError("record_session takes a SessionRecord with a DecisionInput")
+    if rec.identity is not None and not isinstance(rec.identity, IdentityFields):
+        raise StorageInputError("identity must be an IdentityFields")
+    if not all(isinstance(i, ImageEvidence) for i in rec.images) or \
+            not all(isinstance(t, TemplateEvidence) for t in rec.templates):
+        raise StorageInputError("images must be ImageEvidence and templates TemplateEvidence values")
+    for name in ("chip", "checks", "model_versions"):
+        try:
+            json.dumps(dict(getattr(rec, name)), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise StorageInputError(f"{name} must hold plain JSON values (numbers, strings, lists, dicts)") from exc
     if rec.decision.outcome not in OUTCOMES:
         raise StorageInputError(f"decision outcome must be one of {OUTCOMES}, not {rec.decision.outcome!r}")
     if not rec.kiosk_id or not rec.mode or not rec.decision.policy_version:
