@@ -11,4 +11,6 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.purge_cmd",
     "kiosk.commands.operator_cmd",
     "kiosk.commands.export_cmd",
+    "kiosk.commands.passport_cmd",
+    "kiosk.commands.trust_cmd",
 ]
