@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asn1crypto import keys
 
@@ -21,8 +21,8 @@ class Dg15:
 
     algorithm: str
     key_size: int
-    public_key_info: bytes
-    raw: bytes
+    public_key_info: bytes = field(repr=False)
+    raw: bytes = field(repr=False)
 
 
 def parse_dg15(raw: bytes) -> Dg15:

@@ -58,12 +58,12 @@ class FaceImage:
 
     def decode(self) -> Image.Image:
         """The image as a Pillow image in RGB or greyscale (``L``) mode."""
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
         try:
             img = Image.open(io.BytesIO(self.image_data))
             img.load()
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error) as exc:
+        except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
             raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGB")
@@ -253,7 +253,7 @@ def jpeg_for_dg2(image: Any, target_size: int | None = None, *, quality: int = 9
         try:
             img = Image.open(io.BytesIO(bytes(image)))
             img.load()
-        except (OSError, ValueError, SyntaxError) as exc:
+        except Exception as exc:  # Pillow's decoders raise many exception types
             raise LdsError(f"the face image cannot be decoded: {exc}") from exc
     elif isinstance(image, Image.Image):
         img = image

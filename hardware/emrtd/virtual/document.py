@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,14 +242,6 @@ def make_document(
     issued = issued or _dt.datetime.now(_dt.timezone.utc).date()
     pki = pki or make_test_pki(seed, curve=curve, issued=issued)
     face = synthetic_portrait() if face is None else face
-    if isinstance(face, (bytes, bytearray)):
-        from PIL import Image
-
-        try:
-            face = Image.open(io.BytesIO(bytes(face)))
-            face.load()
-        except OSError as exc:
-            raise LdsError(f"the face image cannot be decoded: {exc}") from exc
     dgs: dict[int, bytes] = {1: encode_dg1(mrz), 2: _dg2_for_size(face, dg2_size)}
     ca_key = aa_key = None
     if chip_authentication:

@@ -46,6 +46,19 @@ def test_face_and_dg2_size() -> None:
     assert lds.parse_dg1(doc.files[0x0101]).mrz.document_number == "X1234567"
 
 
+def test_face_from_jpeg_bytes() -> None:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (64, 80), 128).save(buf, format="JPEG")
+    doc = make_document(face=buf.getvalue(), issued=ISSUED)
+    assert lds.parse_dg2(doc.files[0x0102]).face.decode().size == (64, 80)
+    with pytest.raises(LdsError):
+        make_document(face=b"not an image", issued=ISSUED)
+
+
 def test_shared_pki_and_bad_arguments() -> None:
     pki = make_test_pki(b"pki", issued=ISSUED)
     a = make_document(pki=pki, issued=ISSUED)

@@ -175,3 +175,16 @@ def test_fuzz_mutated_dg2(shared_data: Path, data: st.DataObject) -> None:
         lds.parse_dg2(data.draw(_mutations(raw)))
     except EmrtdError:
         pass
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_fuzz_corrupted_image_decode(data: st.DataObject) -> None:
+    from PIL import Image
+
+    jpeg, w, h = lds.jpeg_for_dg2(Image.new("RGB", (32, 32), (90, 30, 200)))
+    face = lds.parse_dg2(lds.encode_dg2(data.draw(_mutations(jpeg)), w, h, image_format="jpeg")).face
+    try:
+        face.decode()
+    except EmrtdError:
+        pass
