@@ -216,10 +216,13 @@ class TrustStore:
             raise TrustStoreError(str(exc)) from exc
         if sd.content_type != OID_CSCA_MASTER_LIST:
             raise TrustStoreError("CMS file is not a CSCA master list (content type 2.23.136.1.1.2)")
-        listed, skipped = self._master_list_certificates(sd.content)
-        signer, ok, reason = verify_cms_signer(sd)
+        try:
+            signer, ok, reason = verify_cms_signer(sd)
+        except CertificateError as exc:
+            raise TrustStoreError(f"master list signer certificate is unusable: {exc}") from exc
         if ok is False:
             raise TrustStoreError(f"master list refused: {reason}")
+        listed, skipped = self._master_list_certificates(sd.content)
         verified = False
         if ok and signer is not None:
             issuers = [c for c in listed + self.certificates if c.subject_key == signer.issuer_key]

@@ -83,6 +83,36 @@ def test_plain_ecdsa_signature() -> None:
         certs.verify_signature(pub, certs.SignatureAlgorithm("rsa_pkcs1", "sha256"), plain, b"message")
 
 
+def test_explicit_curve_matching_no_named_curve() -> None:
+    """brainpoolP256r1 with generator 2G: a valid domain matching no named curve -> verified with ecdsa."""
+    import hashlib
+
+    import ecdsa
+    from asn1crypto import keys
+    from ecdsa.ellipticcurve import PointJacobi
+
+    base = ecdsa.curves.BRAINPOOLP256r1
+    g2 = base.generator * 2
+    cf = base.curve
+    custom = ecdsa.curves.Curve("custom", cf, PointJacobi(cf, g2.x(), g2.y(), 1, base.order, generator=True),
+                                (1, 3, 9999))
+    sk = ecdsa.SigningKey.generate(curve=custom)
+    params = keys.ECDomainParameters(name="specified", value={
+        "version": "ecdpVer1",
+        "field_id": {"field_type": "prime_field", "parameters": cf.p()},
+        "curve": {"a": cf.a().to_bytes(32, "big"), "b": cf.b().to_bytes(32, "big")},
+        "base": b"\x04" + g2.x().to_bytes(32, "big") + g2.y().to_bytes(32, "big"),
+        "order": base.order, "cofactor": 1})
+    spki = keys.PublicKeyInfo({"algorithm": {"algorithm": "ec", "parameters": params},
+                               "public_key": b"\x04" + sk.get_verifying_key().to_string()}).dump()
+    key = certs.load_public_key(spki)
+    assert key.curve is not None and key.curve.name == "explicit"
+    sig = sk.sign(b"msg", hashfunc=hashlib.sha256, sigencode=ecdsa.util.sigencode_der)
+    alg = certs.SignatureAlgorithm("ecdsa", "sha256")
+    assert certs.verify_signature(key, alg, sig, b"msg")
+    assert not certs.verify_signature(key, alg, sig, b"msh")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400))
 def test_fuzz_certificate_parser(data: bytes) -> None:

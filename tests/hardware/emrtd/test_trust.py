@@ -1,13 +1,16 @@
 """Trust store: master lists (signature checked), certificate files, CRLs, persistence."""
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hardware.emrtd.certs import load_certificate
-from hardware.emrtd.errors import TrustStoreError
+from hardware.emrtd.errors import EmrtdError, TrustStoreError
 from hardware.emrtd.trust import TrustStore, parse_crl
 from hardware.emrtd.virtual.document import make_test_pki
 
@@ -78,3 +81,34 @@ def test_crl_parse_error() -> None:
 
     with pytest.raises(CertificateError):
         parse_crl(b"\x30\x00")
+
+
+@functools.lru_cache(maxsize=1)
+def _original_list(path: Path) -> frozenset[bytes]:
+    return frozenset(c.der for c in TrustStore().add_master_list(path.read_bytes()).certificates)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.data())
+def test_fuzz_mutated_master_list(shared_data: Path, data: st.DataObject) -> None:
+    path = shared_data / "emrtd/gmrtd/cms/master_list/NL_ML_2026-07-22.ml"
+    raw = bytearray(path.read_bytes())
+    # Bias towards the end: the signer certificate, signed attributes and signature live there.
+    pos = data.draw(st.one_of(st.integers(0, len(raw) - 1), st.integers(len(raw) - 2500, len(raw) - 1)))
+    raw[pos] ^= data.draw(st.integers(1, 255))
+    try:
+        info = TrustStore().add_master_list(bytes(raw))
+    except EmrtdError:
+        return
+    # Whatever is accepted carries exactly the CSCA certificates the NL signer signed.
+    assert frozenset(c.der for c in info.certificates) == _original_list(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzz_crl_and_master_list_parsers(data: bytes) -> None:
+    for fn in (parse_crl, TrustStore().add_master_list):
+        try:
+            fn(data)
+        except EmrtdError:
+            pass
