@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hardware.emrtd import tlv
 from hardware.emrtd.apdu import (
@@ -187,6 +188,31 @@ class EmrtdSession:
         step()
         self._auth_steps = [step]
         self.access_method = "BAC"
+
+    def authenticate_pace(self, key: AccessKey, card_access: bytes | Any,
+                          *, rng: Callable[[int], bytes] = os.urandom) -> Any:
+        """Run PACE at MF level with the best PACEInfo of EF.CardAccess, then start secure messaging.
+
+        The eMRTD application is NOT selected here: call ``select_application()`` next (it runs
+        under secure messaging). Re-authentication repeats PACE and the selection.
+
+        :param card_access: EF.CardAccess bytes (or parsed ``SecurityInfos``).
+        :returns: the ``pace.PaceResult``.
+        """
+        from hardware.emrtd.pace import pace_from_card_access
+
+        self.sm = None
+        result = pace_from_card_access(self._base, key, card_access, rng=rng)
+        self.sm = result.sm
+
+        def step() -> None:
+            self.sm = None
+            self.sm = pace_from_card_access(self._base, key, card_access, rng=rng).sm
+            self.select_application()
+
+        self._auth_steps = [step]
+        self.access_method = "PACE"
+        return result
 
     def add_reauthentication_step(self, step: Callable[[], None]) -> None:
         """Append a step (for example chip authentication) to the default re-authentication."""

@@ -172,6 +172,8 @@ class VirtualChip:
             self.challenge: bytes | None = None
             self.state: dict[str, Any] = {}  # protocol state of PACE / CA handlers
             self._pending_sm: SecureMessaging | None = None
+            self._pending_response = b""
+            self._pending_sw = SW.OK
 
     def remove(self) -> None:
         """Take the card out of the field: every ``transmit`` raises ``CardRemovedError``."""
@@ -214,6 +216,27 @@ class VirtualChip:
             return b"", SW.WRONG_LENGTH
         if cmd.is_extended and not self.extended_length:
             return b"", SW.WRONG_LENGTH
+        if cmd.ins == INS.GET_RESPONSE and cmd.cla == 0x00:
+            return self._get_response(cmd)
+        self._pending_response = b""
+        data, sw = self._process_command(cmd)
+        if not cmd.is_extended and len(data) > 256:
+            # ISO/IEC 7816-4 section 5.3.4: the rest waits for GET RESPONSE (61XX).
+            self._pending_response = data[256:]
+            self._pending_sw = sw
+            return data[:256], 0x6100 | (min(len(self._pending_response), 256) & 0xFF)
+        return data, sw
+
+    def _get_response(self, cmd: CommandApdu) -> Response:
+        if not self._pending_response:
+            return b"", SW.CONDITIONS_NOT_SATISFIED
+        n = cmd.ne or 256
+        chunk, self._pending_response = self._pending_response[:n], self._pending_response[n:]
+        if self._pending_response:
+            return chunk, 0x6100 | (min(len(self._pending_response), 256) & 0xFF)
+        return chunk, self._pending_sw
+
+    def _process_command(self, cmd: CommandApdu) -> Response:
         if cmd.cla & 0x0C == 0x0C:
             if self.sm is None:
                 return b"", SW.SM_DATA_MISSING

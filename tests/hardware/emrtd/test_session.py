@@ -159,3 +159,51 @@ def test_link_model_accumulates_simulated_time_deterministically() -> None:
     expected = chip.counters.apdus * 0.005 + chip.counters.bytes_on_link * 8 / 424_000
     assert chip.simulated_seconds == pytest.approx(expected)
     assert chip.counters.apdus == session.stats.apdus
+
+
+@pytest.mark.parametrize("offer_args", [("brainpoolP256r1", "AES", 128), ("secp256r1", "3DES", 128),
+                                        ("brainpoolP384r1", "AES", 256)])
+def test_pace_read_all_files(offer_args: tuple[str, str, int]) -> None:
+    from hardware.emrtd.crypto import CipherAlg
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    curve, alg, bits = offer_args
+    files = make_files()
+    chip = VirtualChip(files, mrz_key=KEY, pace=[PaceOffer.ecdh(curve, CipherAlg(alg), bits)])
+    session = EmrtdSession(chip)
+    card_access = session.read_card_access()
+    assert card_access is not None
+    session.authenticate_pace(KEY, card_access)
+    session.select_application()
+    assert session.access_method == "PACE" and chip.authenticated == "PACE"
+    read_all(session, files)
+    assert max(session.stats.chunk_sizes) <= 224
+
+
+def test_pace_only_chip_with_corrupted_mac_reauthenticates_with_pace() -> None:
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    files = make_files()
+    chip = VirtualChip(files, mrz_key=KEY, pace=[PaceOffer.ecdh()],
+                       faults=ChipFaults(bac_disabled=True, corrupt_mac_on_response=4))
+    session = EmrtdSession(chip)
+    session.authenticate_pace(KEY, session.read_card_access())
+    session.select_application()
+    read_all(session, files)
+    assert session.stats.reauthentications == 1
+    with pytest.raises(BacNotAvailableError):
+        EmrtdSession(chip).authenticate_bac(KEY)
+
+
+def test_card_security_needs_pace() -> None:
+    from hardware.emrtd.session import EF_CARD_SECURITY
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    chip = VirtualChip(make_files(), mf_files={EF_CARD_SECURITY: tlv.encode(0x30, b"\x01" * 40)},
+                       mrz_key=KEY, pace=[PaceOffer.ecdh()])
+    session = EmrtdSession(chip)
+    card_access = session.read_card_access()
+    with pytest.raises(ApduError):
+        session.read_file(EF_CARD_SECURITY)
+    session.authenticate_pace(KEY, card_access)
+    assert session.read_file(EF_CARD_SECURITY) == tlv.encode(0x30, b"\x01" * 40)
