@@ -244,7 +244,8 @@ def _split_signature(algorithm: SignatureAlgorithm, signature: bytes, order: int
         half = len(signature) // 2
         return int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
     try:
-        return ecdsa.util.sigdecode_der(signature, order)
+        r, s = ecdsa.util.sigdecode_der(signature, order)
+        return int(r), int(s)
     except (ecdsa.der.UnexpectedDER, ValueError, IndexError):
         return None
 

@@ -91,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
     """Add the ``passport`` group with ``verify``; returns (and keeps in ``SUBPARSERS``) its sub-parsers."""
     global SUBPARSERS
     p = subparsers.add_parser("passport", help="e-passport chip: passive authentication of saved files")
-    sub = p.add_subparsers(dest="passport_command", metavar="ACTION")
+    sub: argparse._SubParsersAction = p.add_subparsers(  # type: ignore[type-arg]
+        dest="passport_command", metavar="ACTION")
     sub.required = True
     SUBPARSERS = sub
     v = sub.add_parser("verify", help="passive authentication of EF_SOD.bin and DGn.bin files in a folder")
@@ -103,4 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
     v.add_argument("--json", metavar="OUT", help="write the report as JSON to OUT ('-' for standard output)")
     v.add_argument("--date", type=_date, default=None, help="judge expiry at this date (default: today, UTC)")
     v.set_defaults(func=_verify)
+    from kiosk.commands._passport_read import add_read_parser  # ``read``: the chip reading side
+
+    add_read_parser(sub)
     return sub

@@ -61,7 +61,7 @@ class FaceImage:
         from PIL import Image
 
         try:
-            img = Image.open(io.BytesIO(self.image_data))
+            img: Image.Image = Image.open(io.BytesIO(self.image_data))
             img.load()
         except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
             raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
@@ -158,6 +158,13 @@ def _find(node: tlv.Tlv, *path: int) -> tlv.Tlv:
     return node
 
 
+def _optional(node: tlv.Tlv, *path: int) -> bytes | None:
+    current: tlv.Tlv | None = node
+    for tag in path:
+        current = current.find(tag) if current is not None else None
+    return current.value if current is not None else None
+
+
 def parse_iso39794_5(block: bytes) -> list[FaceImage]:
     """Parse ISO/IEC 39794-5 face data (the content of a ``7F2E`` block)."""
     try:
@@ -171,11 +178,10 @@ def parse_iso39794_5(block: bytes) -> list[FaceImage]:
             block2d = _find(rep, 0xA1, 0xA0, 0xA0)
             data = _find(block2d, 0x80).value
             info = _find(block2d, 0xA1)
-            fmt_node = info.find(0xA0)
-            declared = _uint(fmt_node.find(0x80).value) if fmt_node and fmt_node.find(0x80) else None
-            size = info.find(0xA7)
-            width = _uint(size.find(0x80).value) if size and size.find(0x80) else 0
-            height = _uint(size.find(0x81).value) if size and size.find(0x81) else 0
+            declared_node = _optional(info, 0xA0, 0x80)
+            declared = _uint(declared_node) if declared_node is not None else None
+            width = _uint(_optional(info, 0xA7, 0x80) or b"")
+            height = _uint(_optional(info, 0xA7, 0x81) or b"")
             fmt = sniff_image_format(data)
             if fmt == UNKNOWN and declared in _39794_DATA_TYPES:
                 fmt = _39794_DATA_TYPES[declared]
@@ -249,6 +255,7 @@ def jpeg_for_dg2(image: Any, target_size: int | None = None, *, quality: int = 9
     """
     from PIL import Image
 
+    img: Image.Image
     if isinstance(image, (bytes, bytearray)):
         try:
             img = Image.open(io.BytesIO(bytes(image)))

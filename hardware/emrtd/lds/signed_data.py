@@ -192,4 +192,4 @@ def build_signed_data(
         "certificates": [cms.CertificateChoices(name="certificate", value=cert)],
         "signer_infos": [signer],
     })
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump())

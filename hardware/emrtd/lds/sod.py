@@ -51,9 +51,15 @@ class _LdsSecurityObject(core.Sequence):
     ]
 
 
+def _hasher(name: str) -> Callable[[bytes], bytes]:
+    def digest(data: bytes) -> bytes:
+        return hashlib.new(name, data).digest()
+
+    return digest
+
+
 HASHES: dict[str, Callable[[bytes], bytes]] = {
-    name: (lambda data, _n=name: hashlib.new(_n, data).digest())
-    for name in ("sha1", "sha224", "sha256", "sha384", "sha512")
+    name: _hasher(name) for name in ("sha1", "sha224", "sha256", "sha384", "sha512")
 }
 
 
@@ -140,7 +146,7 @@ def encode_lds_security_object(dg_hashes: Mapping[int, bytes], hash_algorithm: s
             {"data_group_number": n, "data_group_hash_value": h} for n, h in sorted(dg_hashes.items())
         ],
     })
-    return lso.dump()
+    return bytes(lso.dump())
 
 
 def encode_sod(

@@ -45,7 +45,7 @@ _ORDERS = {
         "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16),
 }
 _HASH_FOR_CURVE = {"brainpoolP256r1": "sha256", "P-256": "sha256", "brainpoolP384r1": "sha384", "P-384": "sha384"}
-_CRYPTO_HASH = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
+_CRYPTO_HASH: dict[str, type[hashes.SHA256 | hashes.SHA384]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
 
 # ICAO 9303-11 section 9.2 / BSI TR-03110 OIDs for the DG14 chip-authentication entries.
 _OID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
@@ -101,7 +101,7 @@ def make_test_pki(
     issued = issued or _dt.datetime.now(_dt.timezone.utc).date()
     start = _dt.datetime(issued.year, issued.month, issued.day, tzinfo=_dt.timezone.utc) - _dt.timedelta(days=365)
     hash_name = _HASH_FOR_CURVE[curve]
-    algo = ec.ECDSA(_CRYPTO_HASH[hash_name](), deterministic_signing=True)
+    cert_hash = _CRYPTO_HASH[hash_name]()
     csca_key = _derive_key(seed, "csca", curve)
     dsc_key = _derive_key(seed, "dsc", curve)
     csca_name = _name("idkiosk TEST CSCA", country)
@@ -115,7 +115,7 @@ def make_test_pki(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(csca_ski, critical=False)
-        .sign(csca_key, algo.algorithm, ecdsa_deterministic=True)
+        .sign(csca_key, cert_hash, ecdsa_deterministic=True)
     )
     dsc = (
         x509.CertificateBuilder()
@@ -126,7 +126,7 @@ def make_test_pki(
         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(csca_ski), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(dsc_key.public_key()), critical=False)
-        .sign(csca_key, algo.algorithm, ecdsa_deterministic=True)
+        .sign(csca_key, cert_hash, ecdsa_deterministic=True)
     )
     der = serialization.Encoding.DER
     return TestPki(csca.public_bytes(der), csca_key, dsc.public_bytes(der), dsc_key, curve, hash_name)
@@ -243,7 +243,8 @@ def make_document(
     pki = pki or make_test_pki(seed, curve=curve, issued=issued)
     face = synthetic_portrait() if face is None else face
     dgs: dict[int, bytes] = {1: encode_dg1(mrz), 2: _dg2_for_size(face, dg2_size)}
-    ca_key = aa_key = None
+    ca_key: ec.EllipticCurvePrivateKey | None = None
+    aa_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None
     if chip_authentication:
         ca_key = _derive_key(seed, "chip-authentication", pki.curve)
         dgs[14] = _encode_dg14_ca(ca_key.public_key())
