@@ -60,7 +60,7 @@ def make_bench_chip(document: Any, key: Any, method: str) -> Any:
     if method == "pace":
         from hardware.emrtd.virtual.pace_card import PaceOffer
 
-        pace = [PaceOffer()]
+        pace = [PaceOffer.ecdh()]
     return VirtualChip(document.files, mrz_key=key, pace=pace, link=link)
 
 

@@ -98,3 +98,56 @@ def test_secure_messaging_error_is_recovered_by_authenticating_again(document) -
     result = EmrtdReader(chip, KEY).read()
     assert result.ok, result.error
     assert result.files[0x0102] == document.files[0x0102]
+
+
+def _pace_chip(document, offers=None, **kwargs) -> VirtualChip:
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    return VirtualChip(document.files, mrz_key=KEY, pace=offers or [PaceOffer.ecdh()], **kwargs)
+
+
+def test_pace_is_preferred_when_card_access_offers_it(document) -> None:
+    events: list[ReadProgress] = []
+    result = EmrtdReader(_pace_chip(document), KEY, progress=events.append).read()
+    assert result.ok, result.error
+    assert result.access_method == "PACE"
+    assert result.card_access is not None
+    phases = [e.phase for e in events]
+    assert phases.index(ReadPhase.PACE) < phases.index(ReadPhase.SELECT_APPLICATION) < phases.index(ReadPhase.COM)
+    assert ReadPhase.BAC not in phases
+    assert max(result.chunk_sizes) <= 224
+
+
+def test_pace_with_bac_switched_off(document) -> None:
+    result = EmrtdReader(_pace_chip(document, faults=ChipFaults(bac_disabled=True)), KEY).read()
+    assert result.ok and result.access_method == "PACE"
+
+
+def test_unsupported_pace_falls_back_to_bac(document) -> None:
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    integrated_mapping = PaceOffer("0.4.0.127.0.7.2.2.4.4.2", 13)  # id-PACE-ECDH-IM-AES-CBC-CMAC-128
+    result = EmrtdReader(_pace_chip(document, [integrated_mapping]), KEY).read()
+    assert result.ok and result.access_method == "BAC"
+    assert any("PACE failed" in note for note in result.notes)
+
+
+def test_pace_failure_with_bac_switched_off_names_both(document) -> None:
+    wrong = AccessKey.from_mrz("L898902C3", "740812", "120416")
+    result = EmrtdReader(_pace_chip(document, faults=ChipFaults(bac_disabled=True)), wrong).read()
+    assert isinstance(result.error, AccessControlError)
+    assert "BAC switched off and PACE did not succeed" in str(result.error)
+
+
+def test_can_reads_with_pace_and_never_falls_back(document) -> None:
+    from hardware.emrtd.virtual.pace_card import PaceOffer
+
+    can = AccessKey.from_can("123456")
+    chip = VirtualChip(document.files, mrz_key=KEY, can=can, pace=[PaceOffer.ecdh()])
+    assert EmrtdReader(chip, can).read().access_method == "PACE"
+    chip = VirtualChip(document.files, mrz_key=KEY, can=can, pace=[PaceOffer.ecdh()])
+    result = EmrtdReader(chip, AccessKey.from_can("123457")).read()
+    assert isinstance(result.error, AccessControlError)
+    assert result.failed_phase is ReadPhase.PACE
+    with pytest.raises(AccessControlError, match="CAN works only with PACE"):
+        EmrtdReader(chip, can, method=AccessMethod.BAC)

@@ -9,6 +9,7 @@ from hardware.emrtd.reader import AccessMethod, EmrtdReader, ReadPhase
 from hardware.emrtd.virtual.chip import ChipFaults, VirtualChip
 from hardware.emrtd.virtual.document import make_document
 from hardware.emrtd.virtual.nfc_udp import NfcUdpCard
+from hardware.emrtd.virtual.pace_card import PaceOffer
 from hardware.nfc.nfcpy_backend import NfcpyConnection
 from hardware.nfc.pcsc import PcscConnection
 
@@ -27,10 +28,14 @@ def _check_complete(result, document) -> None:
     assert result.dg2.face.decode().size == (240, 320)
 
 
+def _chip(document, **kwargs) -> VirtualChip:
+    return VirtualChip(document.files, mrz_key=KEY, pace=[PaceOffer.ecdh()], **kwargs)
+
+
 @pytest.mark.pcsc
-@pytest.mark.parametrize("method", [AccessMethod.BAC])
+@pytest.mark.parametrize("method", [AccessMethod.BAC, AccessMethod.PACE])
 def test_full_read_through_pcscd(vpcd_card, pcsc_stack, document, method) -> None:
-    chip = VirtualChip(document.files, mrz_key=KEY)
+    chip = _chip(document)
     vpcd_card(chip)
     with PcscConnection(pcsc_stack.reader_name(0)) as conn:
         result = EmrtdReader(conn, KEY, method=method).read()
@@ -41,7 +46,7 @@ def test_full_read_through_pcscd(vpcd_card, pcsc_stack, document, method) -> Non
 
 @pytest.mark.pcsc
 def test_card_pulled_during_pcsc_read(vpcd_card, pcsc_stack, document) -> None:
-    chip = VirtualChip(document.files, mrz_key=KEY, faults=ChipFaults(remove_after_bytes=6000))
+    chip = _chip(document, faults=ChipFaults(remove_after_bytes=6000))
     vpcd_card(chip)
     with PcscConnection(pcsc_stack.reader_name(0)) as conn:
         result = EmrtdReader(conn, KEY).read()
@@ -50,10 +55,21 @@ def test_card_pulled_during_pcsc_read(vpcd_card, pcsc_stack, document) -> None:
     assert result.files[0x0101] == document.files[0x0101]
 
 
-@pytest.mark.parametrize("fsci", [8, 5])
-def test_full_read_through_nfcpy_udp(document, fsci) -> None:
-    chip = VirtualChip(document.files, mrz_key=KEY)
+@pytest.mark.parametrize("fsci, method", [(8, AccessMethod.PACE), (5, AccessMethod.BAC), (5, AccessMethod.PACE)])
+def test_full_read_through_nfcpy_udp(document, fsci, method) -> None:
+    chip = _chip(document)
     with NfcUdpCard(chip, fsci=fsci) as card, NfcpyConnection(card.path, wait_s=5) as conn:
-        result = EmrtdReader(conn, KEY).read()
+        result = EmrtdReader(conn, KEY, method=method).read()
         assert card.max_frame_in <= conn.max_frame_size
     _check_complete(result, document)
+    assert result.access_method == method.name
+
+
+@pytest.mark.pcsc
+def test_pace_with_bac_switched_off_through_pcscd(vpcd_card, pcsc_stack, document) -> None:
+    chip = _chip(document, faults=ChipFaults(bac_disabled=True))
+    vpcd_card(chip)
+    with PcscConnection(pcsc_stack.reader_name(0)) as conn:
+        result = EmrtdReader(conn, KEY).read()
+    _check_complete(result, document)
+    assert result.access_method == "PACE"

@@ -103,3 +103,30 @@ def test_no_card_in_field(udp_card) -> None:
 def test_no_reader_at_path() -> None:
     with pytest.raises(NoReaderError, match="No NFC reader found"):
         NfcpyConnection("usb:ffff:ffff", wait_s=0.2)
+
+
+def test_garbage_frames_never_crash_the_card() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    echo = EchoCard()
+    echo.release.set()  # the slow command answers at once here
+    card = NfcUdpCard(echo)  # not started: frames are fed directly
+    sink = ("127.0.0.1", 9)
+    try:
+        @settings(max_examples=300, deadline=None)
+        @given(st.lists(st.binary(min_size=1, max_size=40), max_size=8))
+        def feed(frames: list[bytes]) -> None:
+            card._on_frame(b"\x26", sink)
+            card._on_frame(b"\x93\x20", sink)
+            card._on_frame(b"\x93\x70" + card.uid + bytes([card.uid[0] ^ card.uid[1] ^ card.uid[2] ^ card.uid[3]]), sink)
+            card._on_frame(b"\xe0\x80", sink)
+            for frame in frames:
+                card._on_frame(frame, sink)
+            if card._job is not None:
+                card._job.result(5)
+            card._field_reset()
+
+        feed()
+    finally:
+        card.stop()

@@ -1,0 +1,281 @@
+"""``kiosk passport read``: read a passport chip, save its files and portrait, verify, report.
+
+The read runs through ``hardware.emrtd.reader.EmrtdReader`` whatever the source: a PC/SC reader
+(``--reader NAME``), an nfcpy reader (``--reader nfcpy:usb``), or ``--virtual``, a virtual passport
+personalised for the MRZ or CAN given, with a drawn portrait and files signed by a generated TEST CSCA
+that is handed to passive authentication, so the whole chain verifies end to end. Passive
+authentication uses the kiosk trust store in ``--data-dir`` (built by ``kiosk trust import``) plus any
+``--trust`` paths. The report holds verdicts, sizes and timings; never MRZ text or chip bytes (those
+go only into the files written to ``--out``).
+
+``add_read_parser`` is called by ``kiosk.commands.passport_cmd`` to add ``read`` to the
+``passport`` group.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import BadInputError
+
+log = logging.getLogger(__name__)
+
+NFCPY_PREFIX = "nfcpy:"
+
+
+def add_read_parser(passport_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``read`` to the ``passport`` command group."""
+    p = passport_sub.add_parser(
+        "read", help="read a passport chip (or a virtual one), save its files, verify and report",
+        description="Read a passport chip (or a virtual one), save its files and portrait, run passive "
+                    "authentication and print a short report. Exit 0 when read and verified, 1 when not.")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--virtual", action="store_true",
+                        help="read a virtual passport made for the MRZ or CAN given (TEST PKI)")
+    source.add_argument("--reader", metavar="NAME",
+                        help="PC/SC reader name (or part of it), or an nfcpy path as nfcpy:usb, nfcpy:tty:USB0")
+    p.add_argument("--mrz-doc", metavar="N", help="document number as in the MRZ")
+    p.add_argument("--mrz-birth", metavar="YYMMDD", help="date of birth as in the MRZ")
+    p.add_argument("--mrz-expiry", metavar="YYMMDD", help="date of expiry as in the MRZ")
+    p.add_argument("--can", metavar="C", help="card access number (PACE only)")
+    method = p.add_mutually_exclusive_group()
+    method.add_argument("--bac", action="store_true", help="use BAC only")
+    method.add_argument("--pace", action="store_true", help="use PACE only (default: PACE, BAC as fallback)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for EF_COM.bin, EF_SOD.bin, DGn.bin, portrait.png")
+    p.add_argument("--json", required=True, metavar="OUT", help="write the report as JSON here")
+    p.add_argument("--data-dir", metavar="DIR", help="kiosk state folder (trust store in DIR/trust)")
+    p.add_argument("--trust", action="append", default=[], metavar="PATH",
+                   help="extra CSCA certificate, master list or folder for passive authentication")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the passport (default 20)")
+    p.set_defaults(func=run_read)
+
+
+def _access_key(args: argparse.Namespace) -> Any:
+    from hardware.emrtd.errors import MrzError
+    from hardware.emrtd.password import AccessKey
+
+    mrz_parts = (args.mrz_doc, args.mrz_birth, args.mrz_expiry)
+    try:
+        if args.can is not None:
+            if any(mrz_parts):
+                raise BadInputError("give either --can or the three --mrz-* fields, not both")
+            if args.bac:
+                raise BadInputError("BAC needs the MRZ: a CAN works only with PACE")
+            return AccessKey.from_can(args.can)
+        if not all(mrz_parts):
+            raise BadInputError("give --mrz-doc, --mrz-birth and --mrz-expiry (or --can)")
+        return AccessKey.from_mrz(*mrz_parts)
+    except MrzError as exc:
+        raise BadInputError(str(exc)) from exc
+
+
+def _virtual_source(args: argparse.Namespace, key: Any) -> tuple[Any, Any, str]:
+    """A virtual chip for the given key; returns (connection, document, description)."""
+    from hardware.emrtd import mrz as mrz_mod
+    from hardware.emrtd.errors import LdsError, MrzError
+    from hardware.emrtd.password import AccessKey, PasswordType
+    from hardware.emrtd.virtual.chip import VirtualChip
+    from hardware.emrtd.virtual.document import ICAO_SAMPLE_MRZ, make_document
+
+    try:
+        if key.kind is PasswordType.MRZ:
+            document_mrz = mrz_mod.build_td3(
+                document_number=args.mrz_doc, birth_date=args.mrz_birth, expiry_date=args.mrz_expiry,
+                issuing_state="UTO", nationality="UTO", primary_identifier="SPECIMEN",
+                secondary_identifier="VIRTUAL", sex="<")
+            mrz_key = key
+        else:
+            document_mrz = ICAO_SAMPLE_MRZ
+            mrz_key = AccessKey.from_mrz(document_mrz.document_number, document_mrz.birth_date,
+                                         document_mrz.expiry_date)
+        options = _virtual_features()
+        document = make_document(document_mrz, chip_authentication=options["ca"],
+                                 active_authentication="ec" if options["aa"] else None)
+    except (MrzError, LdsError) as exc:
+        raise BadInputError(f"cannot make a virtual passport: {exc}") from exc
+    chip_kwargs: dict[str, Any] = {"mrz_key": mrz_key}
+    if key.kind is PasswordType.CAN:
+        chip_kwargs["can"] = key
+    if options["pace"] and not args.bac:
+        from hardware.emrtd.virtual.pace_card import PaceOffer
+
+        chip_kwargs["pace"] = [PaceOffer.ecdh()]
+    if document.ca_private_key is not None:
+        chip_kwargs["ca_private_key"] = document.ca_private_key
+    if document.aa_private_key is not None:
+        chip_kwargs["aa_private_key"] = document.aa_private_key
+    chip = VirtualChip(document.files, **chip_kwargs)
+    return chip, document, "virtual passport (TEST PKI)"
+
+
+def _virtual_features() -> dict[str, bool]:
+    """Which chip features the virtual passport shows: everything the chip layer implements."""
+    from importlib.util import find_spec
+
+    def has(module: str) -> bool:
+        return find_spec(module) is not None
+
+    return {
+        "pace": has("hardware.emrtd.virtual.pace_card"),
+        "ca": has("hardware.emrtd.chip_auth") and has("hardware.emrtd.virtual.auth_card"),
+        "aa": has("hardware.emrtd.active_auth") and has("hardware.emrtd.virtual.auth_card"),
+    }
+
+
+def _reader_source(name: str, timeout: float) -> tuple[Any, str]:
+    if name.startswith(NFCPY_PREFIX):
+        from hardware.nfc.nfcpy_backend import NfcpyConnection
+
+        path = name[len(NFCPY_PREFIX):] or "usb"
+        return NfcpyConnection(path, wait_s=timeout), f"nfcpy {path}"
+    from hardware.nfc.pcsc import PcscConnection, wait_for_card
+
+    reader = wait_for_card(name, timeout=timeout)
+    return PcscConnection(reader), f"PC/SC {reader}"
+
+
+def _trust_store(args: argparse.Namespace, document: Any) -> Any:
+    from hardware.emrtd import certs
+    from hardware.emrtd.errors import EmrtdError
+    from hardware.emrtd.trust import TrustStore
+    from kiosk.commands.trust_cmd import trust_dir
+
+    folder = trust_dir(args.data_dir)
+    try:
+        store = TrustStore.load(folder) if folder.is_dir() else TrustStore()
+    except EmrtdError as exc:
+        raise BadInputError(f"the kiosk trust store in {folder} cannot be read: {exc}") from exc
+    for path in args.trust:
+        if not Path(path).exists():
+            raise BadInputError(f"trust path {path} does not exist")
+        try:
+            store.add_path(path)
+        except EmrtdError as exc:
+            raise BadInputError(f"cannot use trust path {path}: {exc}") from exc
+    if document is not None:
+        # The virtual passport's TEST CSCA: trusted for this read only, never stored.
+        store.add_certificate(certs.load_certificate(document.csca_certificate))
+    return store
+
+
+def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
+    from hardware.emrtd.errors import EmrtdError
+    from hardware.emrtd.lds.files import file_name
+
+    out.mkdir(parents=True, exist_ok=True)
+    sizes: dict[str, int] = {}
+    if result.card_access is not None:
+        (out / "EF_CardAccess.bin").write_bytes(result.card_access)
+        sizes["EF_CardAccess.bin"] = len(result.card_access)
+    # EF.COM and EF.SOD first, then the data groups in order (as a person expects to see them).
+    for fid, raw in sorted(result.files.items(), key=lambda item: (0x0101 <= item[0] <= 0x0110, item[0] != 0x011E, item[0])):
+        name = file_name(fid)
+        (out / name).write_bytes(raw)
+        sizes[name] = len(raw)
+    portrait = None
+    if result.dg2 is not None:
+        try:
+            image = result.dg2.face.decode()
+            image.convert("RGB").save(out / "portrait.png")
+            portrait = "portrait.png"
+        except (EmrtdError, OSError, ValueError) as exc:
+            log.warning("the portrait could not be decoded: %s", type(exc).__name__)
+    return sizes, portrait
+
+
+def _auth_dict(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "__dataclass_fields__"):
+        out = {}
+        for name in value.__dataclass_fields__:
+            item = getattr(value, name)
+            if isinstance(item, (bool, int, float, str)) or item is None:
+                out[name] = item
+        return out
+    return str(value)
+
+
+def run_read(args: argparse.Namespace) -> int:
+    """Handler of ``kiosk passport read``; exit 0 when read and verified, 1 when not, 2 on bad input."""
+    from hardware.emrtd import passive_auth
+    from hardware.emrtd.reader import AccessMethod, EmrtdReader, phase_table
+
+    key = _access_key(args)
+    method = AccessMethod.BAC if args.bac else AccessMethod.PACE if args.pace else AccessMethod.AUTO
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"--out {out} exists and is not a folder")
+    document = None
+    if args.virtual:
+        connection, document, source = _virtual_source(args, key)
+    else:
+        connection, source = _reader_source(args.reader, args.timeout)
+    store = _trust_store(args, document)
+
+    def verify(result: Any) -> Any:
+        return passive_auth.verify(result.files.get(0x011D), result.data_groups(), store)
+
+    try:
+        result = EmrtdReader(connection, key, method=method, aa_challenge=os.urandom(8),
+                             passive_auth=verify).read()
+    finally:
+        connection.close()
+    sizes, portrait = _save(result, out)
+    pa = result.passive_authentication
+    report: dict[str, Any] = {
+        "source": source,
+        "read_complete": result.ok,
+        "error": None if result.ok else {"phase": result.failed_phase.name.lower() if result.failed_phase else None,
+                                         "type": type(result.error).__name__, "message": str(result.error)},
+        "access_method": result.access_method,
+        "files": sizes,
+        "portrait": portrait,
+        "passive_authentication": pa.to_dict() if pa is not None else None,
+        "chip_authentication": _auth_dict(result.chip_authentication),
+        "active_authentication": _auth_dict(result.active_authentication),
+        "phases_s": phase_table(result),
+        "total_s": round(result.total_seconds + result.link_seconds, 6),
+        "apdu_count": result.apdu_count,
+        "chunk_sizes": sorted(set(result.chunk_sizes)),
+        "notes": list(result.notes),
+    }
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    _print_report(report)
+    passed = result.ok and pa is not None and pa.passed
+    return 0 if passed else 1
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    print(f"source: {report['source']}")
+    if report["error"]:
+        e = report["error"]
+        print(f"read FAILED in phase {e['phase']}: {e['message']}")
+    print(f"access: {report['access_method'] or '-'}   APDUs: {report['apdu_count']}   "
+          f"time: {report['total_s']:.2f} s")
+    files = ", ".join(f"{name} ({size} B)" for name, size in report["files"].items())
+    print(f"files: {files or '-'}")
+    if report["portrait"]:
+        print(f"portrait: {report['portrait']}")
+    pa = report["passive_authentication"]
+    if pa:
+        hashes = " ".join(f"{dg}:{v}" for dg, v in pa["hashes"].items())
+        print(f"passive authentication: {'PASSED' if pa['passed'] else 'FAILED'} (signature {pa['signature']}, "
+              f"chain {pa['chain']}, revocation {pa['revocation']}; {hashes})")
+        for reason in pa["reasons"]:
+            print(f"  - {reason}")
+    for label, key in (("chip authentication", "chip_authentication"), ("active authentication", "active_authentication")):
+        value = report[key]
+        if value is not None:
+            verdict = value.get("passed", value.get("success")) if isinstance(value, dict) else value
+            print(f"{label}: {verdict}")
+    for note in report["notes"]:
+        print(f"note: {note}")
+    print("time per phase: " + ", ".join(f"{k} {v:.3f}s" for k, v in report["phases_s"].items()))
