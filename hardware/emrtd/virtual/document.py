@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import core, keys
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from hardware.emrtd import mrz as _mrz
-from hardware.emrtd import tlv
 from hardware.emrtd.errors import LdsError
 from hardware.emrtd.lds import encode_com, encode_dg1, encode_dg2, encode_dg15, encode_sod, jpeg_for_dg2
+from hardware.emrtd.lds.dg14 import encode_dg14_chip_authentication
 from hardware.emrtd.lds.files import FID_COM, FID_SOD, dg_fid, file_name
 
 CURVES: dict[str, ec.EllipticCurve] = {
@@ -46,10 +45,6 @@ _ORDERS = {
 }
 _HASH_FOR_CURVE = {"brainpoolP256r1": "sha256", "P-256": "sha256", "brainpoolP384r1": "sha384", "P-384": "sha384"}
 _CRYPTO_HASH: dict[str, type[hashes.SHA256 | hashes.SHA384]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
-
-# ICAO 9303-11 section 9.2 / BSI TR-03110 OIDs for the DG14 chip-authentication entries.
-_OID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
-_OID_CA_ECDH_AES_CBC_CMAC_128 = "0.4.0.127.0.7.2.2.3.2.2"
 
 ICAO_SAMPLE_MRZ = _mrz.build_td3(
     document_number="L898902C3", birth_date="740812", expiry_date="120415", issuing_state="UTO",
@@ -187,18 +182,6 @@ def synthetic_portrait(size: tuple[int, int] = (240, 320)) -> Any:
     return img
 
 
-def _encode_dg14_ca(public_key: ec.EllipticCurvePublicKey) -> bytes:
-    """DG14 with ChipAuthenticationInfo and ChipAuthenticationPublicKeyInfo (ICAO 9303-11 section 9.2.5/6)."""
-    spki = keys.PublicKeyInfo.load(public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
-    pk_info = core.Sequence(contents=core.ObjectIdentifier(_OID_PK_ECDH).dump() + spki.dump()).dump()
-    ca_info = core.Sequence(
-        contents=core.ObjectIdentifier(_OID_CA_ECDH_AES_CBC_CMAC_128).dump() + core.Integer(1).dump()).dump()
-    items = sorted([pk_info, ca_info])
-    body = b"".join(items)
-    return tlv.encode(0x6E, b"\x31" + tlv.encode_length(len(body)) + body)
-
-
 def _dg2_for_size(face: Any, dg2_size: int | None) -> bytes:
     if dg2_size is None:
         jpeg, w, h = jpeg_for_dg2(face)
@@ -247,7 +230,8 @@ def make_document(
     aa_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None
     if chip_authentication:
         ca_key = _derive_key(seed, "chip-authentication", pki.curve)
-        dgs[14] = _encode_dg14_ca(ca_key.public_key())
+        dgs[14] = encode_dg14_chip_authentication(ca_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
     if active_authentication == "ec":
         aa_key = _derive_key(seed, "active-authentication", pki.curve)
     elif active_authentication == "rsa":
