@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from asn1crypto import algos, core, keys
@@ -384,3 +384,36 @@ def public_key_from_spki(spki_der: bytes) -> PublicKey:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise DomainParameterError(f"public key info cannot be parsed: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class DhPrivateKey:
+    """A DH key pair on a MODP group, for the virtual chip's chip authentication (no FFDH in ``cryptography``)."""
+
+    domain: DhDomain
+    x: int = field(repr=False)
+
+    @classmethod
+    def generate(cls, domain: DhDomain, rng: Rng = os.urandom) -> DhPrivateKey:
+        """A fresh key on ``domain``."""
+        return cls(domain, domain.random_private(rng))
+
+    @property
+    def public_value(self) -> int:
+        """y = g^x mod p."""
+        return self.domain.public_key(self.x)
+
+    def public_key_info(self) -> bytes:
+        """SubjectPublicKeyInfo DER (dhpublicnumber, X9.42 DomainParameters p, g, q)."""
+        d = self.domain
+        params = core.Integer(d.p).dump() + core.Integer(d.g).dump() + (core.Integer(d.q).dump() if d.q else b"")
+        alg = _der(0x30, core.ObjectIdentifier(OID_DH_PUBLIC_NUMBER).dump() + _der(0x30, params))
+        bits = _der(0x03, b"\x00" + core.Integer(self.public_value).dump())
+        return _der(0x30, alg + bits)
+
+
+def _der(tag: int, value: bytes) -> bytes:
+    n = len(value)
+    length = bytes((n,)) if n < 0x80 else bytes((0x80 | ((n.bit_length() + 7) // 8),)) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes((tag,)) + length + value

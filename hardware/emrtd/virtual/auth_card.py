@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from asn1crypto import core
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hardware.emrtd import crypto, tlv
 from hardware.emrtd.apdu import SW, CommandApdu
 from hardware.emrtd.crypto import KDF_ENC, KDF_MAC, CipherAlg
-from hardware.emrtd.domain_params import DhDomain, Domain, named_curve_domain
+from hardware.emrtd.domain_params import DhPrivateKey, Domain, named_curve_domain
 from hardware.emrtd.errors import EmrtdError
 from hardware.emrtd.lds.security_infos import cipher_of
 from hardware.emrtd.sm import SecureMessaging
@@ -35,14 +35,12 @@ _HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256
 
 
 def ca_domain_and_private(key: Any) -> tuple[Domain, int]:
-    """Domain and private scalar/exponent of a ``cryptography`` EC or DH private key."""
+    """Domain and private scalar/exponent of a ``cryptography`` EC key or a ``domain_params.DhPrivateKey``."""
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return named_curve_domain(key.curve.name), key.private_numbers().private_value
-    if isinstance(key, dh.DHPrivateKey):
-        nums = key.private_numbers()
-        params = nums.public_numbers.parameter_numbers
-        return DhDomain(params.p, params.g, params.q), nums.x
-    raise EmrtdError("chip-authentication key must be an EC or DH private key")
+    if isinstance(key, DhPrivateKey):
+        return key.domain, key.x
+    raise EmrtdError("chip-authentication key must be an EC private key or a DhPrivateKey")
 
 
 def _start_ca(chip: VirtualChip, peer: bytes, alg: CipherAlg, bits: int) -> tuple[bytes, int]:

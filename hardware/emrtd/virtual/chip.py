@@ -105,7 +105,8 @@ class VirtualChip:
     :param mrz_key: the document's MRZ key (enables BAC and PACE with the MRZ).
     :param can: the card access number key (enables PACE with the CAN).
     :param pace: PACE configurations the chip offers (``virtual.pace_card.PaceOffer``); empty = no PACE.
-    :param ca_private_key: chip-authentication private key (a ``cryptography`` EC or DH private key)
+    :param ca_private_key: chip-authentication private key (a ``cryptography`` EC private key or a
+        ``domain_params.DhPrivateKey``)
         matching the ChipAuthenticationPublicKeyInfo in DG14.
     :param aa_private_key: active-authentication private key (RSA or EC, ``cryptography``) of DG15.
     :param aa_hash: hash for ECDSA active authentication (``"sha256"``...) as DG14 announces it.
