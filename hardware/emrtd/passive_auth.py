@@ -23,7 +23,7 @@ import datetime as _dt
 import hmac
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hardware.emrtd import certs
@@ -40,17 +40,23 @@ MATCH, MISMATCH = "match", "mismatch"
 OID_SECURITY_OBJECT = "0.4.0.127.0.7.3.2.1"  # EF.CardSecurity content (BSI TR-03110-3)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PassiveAuthReport:
-    """The outcome of passive authentication; ``to_dict`` gives the JSON form of ``kiosk passport verify``."""
+    """The outcome of passive authentication; ``to_dict`` gives the JSON form of ``kiosk passport verify``.
 
-    passed: bool = False
-    signature: str = UNKNOWN
-    chain: str = UNKNOWN
-    revocation: str = UNKNOWN
-    hashes: dict[str, str] = field(default_factory=dict)
-    expiry: dict[str, Any] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    ``signature``, ``chain``, ``revocation`` and ``card_security`` are ``valid``/``invalid``/``unknown``
+    (``card_security`` None when EF.CardSecurity was not given); ``hashes`` maps ``DGn`` to
+    ``match``/``mismatch``; ``expiry`` holds ``date`` and ``document``/``dsc``/``csca`` states
+    (``valid``, ``expired``, ``not_yet_valid``, ``unknown``) with their dates.
+    """
+
+    passed: bool
+    signature: str
+    chain: str
+    revocation: str
+    hashes: dict[str, str]
+    expiry: dict[str, Any]
+    reasons: tuple[str, ...]
     hash_algorithm: str | None = None
     signing_time: _dt.datetime | None = None
     chain_time: _dt.datetime | None = None
@@ -69,6 +75,31 @@ class PassiveAuthReport:
             "dsc_subject": self.dsc_subject, "csca_subject": self.csca_subject,
             "card_security": self.card_security,
         }
+
+
+@dataclass
+class _Draft:
+    """The report while it is being built."""
+
+    passed: bool = False
+    signature: str = UNKNOWN
+    chain: str = UNKNOWN
+    revocation: str = UNKNOWN
+    hashes: dict[str, str] = field(default_factory=dict)
+    expiry: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    hash_algorithm: str | None = None
+    signing_time: _dt.datetime | None = None
+    chain_time: _dt.datetime | None = None
+    dsc_subject: str | None = None
+    csca_subject: str | None = None
+    card_security: str | None = None
+
+    def freeze(self) -> PassiveAuthReport:
+        """The finished, immutable report."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["reasons"] = tuple(self.reasons)
+        return PassiveAuthReport(**values)
 
 
 @dataclass
@@ -176,7 +207,7 @@ def _check_revocation(out: _SignerCheck, store: TrustStore) -> None:
     out.revocation = VALID
 
 
-def _expiry(report: PassiveAuthReport, check: _SignerCheck, data_groups: Mapping[int, bytes],
+def _expiry(report: _Draft, check: _SignerCheck, data_groups: Mapping[int, bytes],
             today: _dt.date) -> None:
     now = _dt.datetime(today.year, today.month, today.day, tzinfo=_dt.timezone.utc)
     expiry: dict[str, Any] = {"date": today.isoformat(), "document": UNKNOWN}
@@ -197,7 +228,7 @@ def _expiry(report: PassiveAuthReport, check: _SignerCheck, data_groups: Mapping
     report.expiry = expiry
 
 
-def _hashes(report: PassiveAuthReport, sod: Sod, data_groups: Mapping[int, bytes]) -> bool:
+def _hashes(report: _Draft, sod: Sod, data_groups: Mapping[int, bytes]) -> bool:
     try:
         h = hash_function(sod.hash_algorithm)
     except LdsError as exc:
@@ -247,7 +278,7 @@ def verify(
     ``card_security`` (raw EF.CardSecurity, PACE-CAM chips) is checked the same way when given.
     """
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
-    report = PassiveAuthReport()
+    report = _Draft()
     if card_security is not None:
         report.card_security, cs_reasons = _verify_card_security(card_security, trust_store)
         report.reasons.extend(cs_reasons)
@@ -257,7 +288,7 @@ def verify(
         for n in sorted(data_groups):
             report.hashes[f"DG{n}"] = MISMATCH
         report.expiry = {"date": today.isoformat(), "document": UNKNOWN}
-        return report
+        return report.freeze()
     if not isinstance(sod, Sod):
         try:
             sod = parse_sod(sod)
@@ -267,7 +298,7 @@ def verify(
             for n in sorted(data_groups):
                 report.hashes[f"DG{n}"] = MISMATCH
             report.expiry = {"date": today.isoformat(), "document": UNKNOWN}
-            return report
+            return report.freeze()
     report.hash_algorithm = sod.hash_algorithm
     report.signing_time = sod.signing_time
     check = _check_signer(sod.signed_data, trust_store, "EF.SOD")
@@ -284,4 +315,4 @@ def verify(
     )
     log.debug("passive authentication: passed=%s signature=%s chain=%s", report.passed, report.signature,
               report.chain)
-    return report
+    return report.freeze()

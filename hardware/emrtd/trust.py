@@ -231,6 +231,8 @@ class TrustStore:
                       else "signature verifies but the signer certificate's CSCA was not found or does not verify")
         for c in listed:
             self.add_certificate(c)
+        log.info("master list: %d CSCA certificates (%d unparsable skipped), signature verified: %s",
+                 len(listed), skipped, verified)
         return MasterListInfo(tuple(listed), signer.subject_text if signer else None, verified, reason, skipped)
 
     @staticmethod
