@@ -62,6 +62,26 @@ def test_real_sods_against_master_lists(vectors: Path, master_lists: TrustStore,
     assert report.card_security == ("valid" if card_security.exists() else None)
 
 
+def test_worked_example_sod_and_card_security(vectors: Path, master_lists: TrustStore) -> None:
+    sod = (vectors / "icao9303_worked_examples/EF_SOD_AT_unrelated.bin").read_bytes()
+    assert verify(sod, {}, master_lists, TODAY).passed
+    cs = (vectors / "card_security/DE_EF_CardSecurity.bin").read_bytes()
+    de_sod = (vectors / "pa_real_sod/DE/EF_SOD.bin").read_bytes()
+    assert verify(de_sod, {}, master_lists, TODAY, card_security=cs).card_security == "valid"
+
+
+def test_expired_nz_document_chains_at_signing_time(shared_data: Path, master_lists: TrustStore) -> None:
+    sod = (shared_data / "emrtd/jmrtd/samples/ef_sod/NZ2013_EF_SOD.BIN").read_bytes()
+    # Its 2011 CSCA left the current master lists (a newer key carries the same name) ...
+    current = verify(sod, {}, master_lists, TODAY)
+    assert current.chain == "invalid" and "does not verify under any" in current.reasons[0]
+    # ... but is among the older CSCAs JMRTD extracted: valid then, expired now.
+    old = TrustStore.from_paths([shared_data / "emrtd/jmrtd/csca_ks_extracted"])
+    report = verify(sod, {}, old, TODAY)
+    assert report.passed and report.chain_time == dt.datetime(2011, 10, 18, 0, 38, 56, tzinfo=dt.timezone.utc)
+    assert report.expiry["dsc"] == report.expiry["csca"] == "expired"
+
+
 @pytest.mark.parametrize("cc", ["AT", "DE", "RU", "UK"])
 def test_explicit_curve_keys_map_to_named_curves(vectors: Path, cc: str) -> None:
     folder = vectors / "sod_parse" / cc
