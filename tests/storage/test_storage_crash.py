@@ -101,5 +101,7 @@ def test_sigkill_during_writes_loses_no_committed_decision(tmp_path, make_record
 
 
 @pytest.mark.slow
-def test_sigkill_many_trials(tmp_path, make_record) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_many_trials(tmp_path, make_record, request) -> None:  # type: ignore[no-untyped-def]
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("1000-kill variant (about 2 minutes): run with -m slow")
     run_trials(tmp_path, make_record, trials=1000, seed=1)
