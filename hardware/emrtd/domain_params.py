@@ -122,7 +122,7 @@ class EcDomain:
 
     def encode(self, element: Any) -> bytes:
         """Uncompressed point ``04 || X || Y``."""
-        x, y = element.x(), element.y()
+        x, y = int(element.x()), int(element.y())
         return b"\x04" + x.to_bytes(self.field_len, "big") + y.to_bytes(self.field_len, "big")
 
     def decode(self, data: bytes) -> PointJacobi:
@@ -165,15 +165,15 @@ class DhDomain:
 
     def public_key(self, private: int, generator: Any = None) -> int:
         """``generator ^ private mod p``."""
-        return pow(generator or self.g, private, self.p)
+        return int(pow(generator or self.g, private, self.p))
 
     def agree(self, private: int, peer: Any) -> int:
         """``peer ^ private mod p``."""
-        return pow(peer, private, self.p)
+        return int(pow(peer, private, self.p))
 
     def map_generic(self, s: int, h: Any) -> int:
         """``g^s * h mod p``."""
-        value = pow(self.g, s, self.p) * h % self.p
+        value = int(pow(self.g, s, self.p) * h % self.p)
         if value in (0, 1):
             raise AccessControlError("generic mapping produced a degenerate generator")
         return value
@@ -320,7 +320,7 @@ OID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"
 OID_DH_KEY_AGREEMENT = "1.2.840.113549.1.3.1"
 
 
-class _DhDomainParameters(core.Sequence):
+class _DhDomainParameters(core.Sequence):  # type: ignore[misc]
     _fields = [("p", core.Integer), ("g", core.Integer), ("q", core.Integer, {"optional": True})]
 
 

@@ -10,7 +10,7 @@ only ``LdsError``; builders produce DER (SET OF sorted, as DER requires).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from asn1crypto import cms, core
 
@@ -58,11 +58,11 @@ def cipher_of(oid: str) -> tuple[CipherAlg, int]:
 
 
 def _oid_der(dotted: str) -> bytes:
-    return core.ObjectIdentifier(dotted).dump()
+    return bytes(core.ObjectIdentifier(dotted).dump())
 
 
 def _int_der(value: int) -> bytes:
-    return core.Integer(value).dump()
+    return bytes(core.Integer(value).dump())
 
 
 def _seq(*parts: bytes) -> bytes:
@@ -224,7 +224,7 @@ class SecurityInfos:
     infos: tuple[SecurityInfo, ...]
     raw: bytes
 
-    def _of(self, kind: type) -> list:
+    def _of(self, kind: type) -> list[Any]:
         return [i for i in self.infos if isinstance(i, kind)]
 
     @property

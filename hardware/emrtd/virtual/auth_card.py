@@ -30,7 +30,7 @@ from hardware.emrtd.sm import SecureMessaging
 if TYPE_CHECKING:
     from hardware.emrtd.virtual.chip import VirtualChip
 
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+_HASHES: dict[str, Any] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
            "sha512": hashes.SHA512}
 
 

@@ -174,7 +174,7 @@ class VirtualChip:
             self.state: dict[str, Any] = {}  # protocol state of PACE / CA handlers
             self._pending_sm: SecureMessaging | None = None
             self._pending_response = b""
-            self._pending_sw = SW.OK
+            self._pending_sw: int = SW.OK
 
     def remove(self) -> None:
         """Take the card out of the field: every ``transmit`` raises ``CardRemovedError``."""

@@ -91,3 +91,19 @@ def test_unwrap_response_structured_fuzz(alg: CipherAlg, garbage: bytes, which: 
         terminal.unwrap_response(body, 0x9000)
     except EmrtdError:
         pass
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(list(CipherAlg)), st.binary(max_size=70), st.binary(max_size=3))
+def test_correctly_maced_garbage_reaches_the_decryptor_and_fails_typed(alg: CipherAlg, garbage: bytes,
+                                                                       sw: bytes) -> None:
+    # The MAC is right, so the padding indicator, block alignment, decryption and unpadding see garbage.
+    terminal, card = pair(alg)
+    ssc = (terminal.ssc + 1).to_bytes(alg.block_size, "big")
+    body = tlv.encode(0x87, garbage) + tlv.encode(0x99, sw)
+    body += tlv.encode(0x8E, card._mac(ssc, body))
+    try:
+        data, status = terminal.unwrap_response(body, 0x9000)
+    except EmrtdError:
+        return
+    assert len(sw) == 2 and status == int.from_bytes(sw, "big")
