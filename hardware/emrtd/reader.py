@@ -23,8 +23,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hardware.emrtd import active_auth, chip_auth, lds
 from hardware.emrtd.apdu import CardConnection
 from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError
+from hardware.emrtd.lds import security_infos
 from hardware.emrtd.password import AccessKey, PasswordType
 from hardware.emrtd.session import EF_COM, EF_SOD, EmrtdSession, dg_fid
 from hardware.errors import HardwareError
@@ -337,8 +339,6 @@ class EmrtdReader:
         return raw
 
     def _read_files(self) -> None:
-        from hardware.emrtd import lds
-
         r = self._result
         r.com = lds.parse_com(self._read(ReadPhase.COM, EF_COM))
         r.sod = lds.parse_sod(self._read(ReadPhase.SOD, EF_SOD))
@@ -358,8 +358,6 @@ class EmrtdReader:
             self._parse_optional(number, raw)
 
     def _parse_optional(self, number: int, raw: bytes) -> None:
-        from hardware.emrtd import lds
-
         r = self._result
         if number == 11:
             r.dg11 = lds.parse_dg11(raw)
@@ -383,20 +381,14 @@ class EmrtdReader:
 
 
 def _parse_dg14(raw: bytes) -> Any:
-    from hardware.emrtd.lds import security_infos
-
     return security_infos.parse_dg14(raw)
 
 
 def _chip_authentication(session: EmrtdSession, dg14: Any) -> Any:
-    from hardware.emrtd import chip_auth
-
     return chip_auth.perform_chip_authentication(session, dg14)
 
 
 def _active_authentication(session: EmrtdSession, dg15: Any, dg14: Any, challenge: bytes) -> Any:
-    from hardware.emrtd import active_auth
-
     return active_auth.perform_active_authentication(session, dg15, challenge, dg14=dg14)
 
 

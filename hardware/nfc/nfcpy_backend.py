@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.nfc.errors import NoCardError, NoReaderError, ReaderError, TransportError
@@ -38,8 +39,8 @@ class NfcpyConnection:
         self.path = path
         self.extended_length = extended_length
         self._io = IoThread(name="nfcpy-io", default_timeout=max(timeout, wait_s + 5.0))
-        self._clf = None
-        self._tag = None
+        self._clf: Any = None
+        self._tag: Any = None
         self.atr = b""
         self.max_frame_size = 0
         try:
@@ -51,8 +52,8 @@ class NfcpyConnection:
 
     def _open(self, wait_s: float) -> None:
         try:
-            import nfc
-            import nfc.tag.tt4
+            import nfc  # type: ignore[import-untyped]
+            import nfc.tag.tt4  # type: ignore[import-untyped]
         except ImportError as exc:
             raise NoReaderError(f"{NO_NFC_READER_MESSAGE.format(path=self.path)} (nfcpy is not installed)") from exc
         try:
@@ -74,7 +75,7 @@ class NfcpyConnection:
         log.debug("ISO-DEP card activated (frame size %d)", self.max_frame_size)
 
     def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
-        import nfc.clf
+        import nfc.clf  # type: ignore[import-untyped]
         import nfc.tag.tt4
 
         if self._tag is None:

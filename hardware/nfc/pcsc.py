@@ -17,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.nfc.errors import NoCardError, NoReaderError, ReaderError, ReaderTimeoutError, TransportError
 from hardware.nfc.thread import IoThread
 
 try:  # pyscard is a hard dependency, but a broken install must give a message, not a traceback
-    from smartcard import scard as _scard
+    from smartcard import scard as _scard  # type: ignore[import-untyped]
 except ImportError as _exc:  # pragma: no cover - depends on the installation
     _scard = None
     _IMPORT_ERROR: ImportError | None = _exc
@@ -39,7 +40,7 @@ _STATUS_ABSENT = 0x0002
 _STATUS_PRESENT = 0x0004
 
 
-def _api():  # type: ignore[no-untyped-def]
+def _api() -> Any:
     if _scard is None:
         raise NoReaderError(f"{NO_READER_MESSAGE} (pyscard is not installed: {_IMPORT_ERROR})")
     return _scard
@@ -71,14 +72,14 @@ def _error_for(hresult: int, what: str) -> Exception:
     return TransportError(f"reader failure during {what}: {text} (0x{code:08X})")
 
 
-def _establish(s) -> int:  # type: ignore[no-untyped-def]
+def _establish(s: Any) -> int:
     hresult, ctx = s.SCardEstablishContext(s.SCARD_SCOPE_USER)
     if hresult != s.SCARD_S_SUCCESS:
         raise _error_for(hresult, "connecting to the PC/SC service")
     return int(ctx)
 
 
-def _list(s, ctx: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _list(s: Any, ctx: int) -> list[str]:
     hresult, names = s.SCardListReaders(ctx, [])
     if _u32(hresult) == _u32(s.SCARD_E_NO_READERS_AVAILABLE):
         return []
@@ -349,7 +350,7 @@ class CardMonitor:
         self.stop()
 
 
-def _reader_states(s, ctx: int, names: list[str], timeout_ms: int,  # type: ignore[no-untyped-def]
+def _reader_states(s: Any, ctx: int, names: list[str], timeout_ms: int,
                    known: dict[str, int]) -> dict[str, int]:
     query = [(n, known.get(n, s.SCARD_STATE_UNAWARE)) for n in names]
     hresult, result = s.SCardGetStatusChange(ctx, timeout_ms, query)

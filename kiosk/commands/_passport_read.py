@@ -271,10 +271,11 @@ def _print_report(report: dict[str, Any]) -> None:
               f"chain {pa['chain']}, revocation {pa['revocation']}; {hashes})")
         for reason in pa["reasons"]:
             print(f"  - {reason}")
-    for label, key in (("chip authentication", "chip_authentication"), ("active authentication", "active_authentication")):
+    for label, key in (("chip authentication", "chip_authentication"),
+                       ("active authentication", "active_authentication")):
         value = report[key]
-        if value is not None:
-            verdict = value.get("passed", value.get("success")) if isinstance(value, dict) else value
+        if isinstance(value, dict):
+            verdict = "PASSED" if value.get("passed") else f"FAILED ({value.get('reason') or 'no reason given'})"
             print(f"{label}: {verdict}")
     for note in report["notes"]:
         print(f"note: {note}")

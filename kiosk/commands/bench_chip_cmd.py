@@ -41,7 +41,8 @@ class _TimedCard:
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
         start = time.perf_counter()
         try:
-            return self.chip.transmit(apdu)
+            data, sw = self.chip.transmit(apdu)
+            return bytes(data), int(sw)
         finally:
             spent = time.perf_counter() - start
             self.inside_s += spent

@@ -35,8 +35,11 @@ def test_virtual_read_saves_verifies_and_reports(tmp_path, capsys) -> None:
     assert pa["passed"] and pa["signature"] == "valid" and pa["chain"] == "valid"
     assert pa["hashes"]["DG1"] == pa["hashes"]["DG2"] == "match"
     assert {"card_access", "pace", "com", "sod", "dg1", "dg2"} <= set(report["phases_s"])
+    assert pa["hashes"]["DG14"] == pa["hashes"]["DG15"] == "match"
+    assert report["chip_authentication"]["passed"] and report["active_authentication"]["passed"]
     printed = capsys.readouterr().out
     assert "passive authentication: PASSED" in printed
+    assert "chip authentication: PASSED" in printed and "active authentication: PASSED" in printed
     # Neither the report nor the console carries the MRZ.
     assert "L898902C3" not in json.dumps(report) and "L898902C3" not in printed
     assert b"L898902C3" in (out / "DG1.bin").read_bytes()

@@ -151,3 +151,34 @@ def test_can_reads_with_pace_and_never_falls_back(document) -> None:
     assert result.failed_phase is ReadPhase.PACE
     with pytest.raises(AccessControlError, match="CAN works only with PACE"):
         EmrtdReader(chip, can, method=AccessMethod.BAC)
+
+
+def test_chip_and_active_authentication(document) -> None:
+    doc = make_document(dg2_size=4000, chip_authentication=True, active_authentication="ec")
+    chip = VirtualChip(doc.files, mrz_key=KEY, ca_private_key=doc.ca_private_key,
+                       aa_private_key=doc.aa_private_key)
+    events: list[ReadProgress] = []
+    result = EmrtdReader(chip, KEY, aa_challenge=bytes(range(8)), progress=events.append).read()
+    assert result.ok, result.error
+    assert result.chip_authentication.passed and result.active_authentication.passed
+    phases = [e.phase for e in events]
+    assert phases.index(ReadPhase.DG15) < phases.index(ReadPhase.CHIP_AUTHENTICATION) \
+        < phases.index(ReadPhase.ACTIVE_AUTHENTICATION) < phases.index(ReadPhase.DONE)
+    # Without a caller-supplied challenge AA is skipped, never run with a challenge of our own.
+    chip = VirtualChip(doc.files, mrz_key=KEY, ca_private_key=doc.ca_private_key,
+                       aa_private_key=doc.aa_private_key)
+    result = EmrtdReader(chip, KEY).read()
+    assert result.ok and result.active_authentication is None
+    assert any("no challenge" in note for note in result.notes)
+
+
+def test_cloned_chip_fails_chip_and_active_authentication(document) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    doc = make_document(dg2_size=4000, chip_authentication=True, active_authentication="ec")
+    # A clone has the signed files but not the chip's private keys.
+    chip = VirtualChip(doc.files, mrz_key=KEY, ca_private_key=ec.generate_private_key(ec.BrainpoolP256R1()),
+                       aa_private_key=ec.generate_private_key(ec.BrainpoolP256R1()))
+    result = EmrtdReader(chip, KEY, aa_challenge=b"\x01" * 8).read()
+    assert not result.chip_authentication.passed
+    assert not result.active_authentication.passed

@@ -73,3 +73,28 @@ def test_pace_with_bac_switched_off_through_pcscd(vpcd_card, pcsc_stack, documen
         result = EmrtdReader(conn, KEY).read()
     _check_complete(result, document)
     assert result.access_method == "PACE"
+
+
+@pytest.mark.pcsc
+def test_cli_read_through_pcscd(vpcd_card, pcsc_stack, document, tmp_path, capsys) -> None:
+    import json
+
+    from kiosk.cli import main
+
+    vpcd_card(_chip(document))
+    csca = tmp_path / "csca.der"
+    csca.write_bytes(document.csca_certificate)
+    code = main(["passport", "read", "--reader", "kiosk virtual", "--mrz-doc", "L898902C3",
+                 "--mrz-birth", "740812", "--mrz-expiry", "120415", "--out", str(tmp_path / "out"),
+                 "--json", str(tmp_path / "r.json"), "--data-dir", str(tmp_path / "state"), "--trust", str(csca)])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert code == 0, (report, capsys.readouterr())
+    assert report["source"] == f"PC/SC {pcsc_stack.reader_name(0)}"
+    assert report["access_method"] == "PACE" and report["passive_authentication"]["passed"]
+    assert (tmp_path / "out" / "DG2.bin").read_bytes() == document.files[0x0102]
+    # The same files do not verify against another CSCA.
+    from hardware.emrtd.virtual.document import make_test_pki
+
+    other = tmp_path / "other.der"
+    other.write_bytes(make_test_pki(b"another issuer").csca_certificate)
+    assert main(["passport", "verify", str(tmp_path / "out"), "--trust", str(other)]) == 1

@@ -132,3 +132,11 @@ def test_no_pcscd_gives_a_clear_error(tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("No card reader found: plug in the reader and check that pcscd is running")
 
+
+
+def test_no_reader_attached_message(monkeypatch) -> None:
+    import hardware.nfc.pcsc as pcsc
+
+    monkeypatch.setattr(pcsc, "list_readers", lambda: [])
+    with pytest.raises(NoReaderError, match="^No card reader found: plug in the reader and check that pcscd is running$"):
+        pcsc.find_reader()
