@@ -31,7 +31,6 @@ def test_bac_figures_add_up(document) -> None:
 
 
 def test_cli_writes_bac_and_pace(tmp_path) -> None:
-    pytest.importorskip("hardware.emrtd.virtual.pace_card", reason="PACE card side not built yet")
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
     bench_chip_cmd.add_bench_chip(sub)
