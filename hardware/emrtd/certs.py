@@ -17,7 +17,7 @@ import datetime as _dt
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import ecdsa
 import ecdsa.curves
@@ -305,12 +305,12 @@ class Certificate:
     signature: bytes = field(repr=False)
     public_key_info_der: bytes = field(repr=False)
 
-    @property
+    @cached_property
     def subject_key(self) -> str:
         """Normalised subject name, for matching issuers (see ``name_key``)."""
         return name_key(self.subject)
 
-    @property
+    @cached_property
     def issuer_key(self) -> str:
         """Normalised issuer name (see ``name_key``)."""
         return name_key(self.issuer)

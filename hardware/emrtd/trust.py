@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from asn1crypto import cms, core, crl, x509
@@ -57,7 +58,7 @@ class Crl:
     signature_algorithm_der: bytes = field(repr=False)
     signature: bytes = field(repr=False)
 
-    @property
+    @cached_property
     def issuer_key(self) -> str:
         """Normalised issuer name."""
         return certs.name_key(self.issuer)
