@@ -216,7 +216,8 @@ class ChainingConnection:
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
         """Send ``apdu`` and return the complete response."""
         data, sw = self.inner.transmit(apdu)
-        if sw >> 8 == 0x6C and len(apdu) >= 5:
+        if sw >> 8 == 0x6C and len(apdu) >= 5 and not apdu[0] & 0x0C:
+            # (Not for secure messaging: a resent protected command would reuse its SSC.)
             # Wrong Le: send the same command again with the length the chip asked for.
             cmd = CommandApdu.parse(apdu)
             retry = CommandApdu(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data,

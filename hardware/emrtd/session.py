@@ -258,11 +258,7 @@ class EmrtdSession:
                     data = tlv.decode_single(data, 0x53).value
                 except TlvError as exc:
                     raise ApduError(sw, "READ BINARY (odd INS) answer is not a DO53") from exc
-            if sw == SW.OK and data:
-                if len(data) < n:
-                    self._chunk = max(MIN_CHUNK, min(self._chunk, len(data)))
-                return data
-            if sw == SW.END_OF_FILE and data:
+            if sw in (SW.OK, SW.END_OF_FILE) and data:
                 return data
             if sw >> 8 == 0x6C and 0 < (sw & 0xFF) < n:
                 self._shrink(sw & 0xFF)
@@ -317,6 +313,9 @@ class EmrtdSession:
             chunk = self._read_binary(len(buf), n)
             self.stats.chunk_sizes.append(len(chunk))
             buf += chunk
+            if len(chunk) < n and len(buf) < total and len(chunk) >= MIN_CHUNK:
+                # The chip (or its I/O buffer) answers less than asked: ask for that much from now on.
+                self._chunk = len(chunk)
             if progress:
                 progress(min(len(buf), total), total)
         del buf[total:]

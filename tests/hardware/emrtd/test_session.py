@@ -207,3 +207,24 @@ def test_card_security_needs_pace() -> None:
         session.read_file(EF_CARD_SECURITY)
     session.authenticate_pace(KEY, card_access)
     assert session.read_file(EF_CARD_SECURITY) == tlv.encode(0x30, b"\x01" * 40)
+
+
+def test_tiny_file_does_not_shrink_later_chunks() -> None:
+    files = make_files()
+    files[dg_fid(11)] = H_TINY = tlv.encode(0x6B, b"\x01\x02\x03")  # 5 bytes: shorter than the first read
+    chip = VirtualChip(files, mrz_key=KEY)
+    session = EmrtdSession(chip)
+    session.authenticate_bac(KEY)
+    assert session.read_file(dg_fid(11)) == H_TINY
+    assert session.read_file(dg_fid(2)) == files[dg_fid(2)]
+    assert max(session.stats.chunk_sizes) == 224
+
+
+def test_corrupted_file_length_is_an_apdu_error_not_a_hang() -> None:
+    files = make_files()
+    files[dg_fid(2)] = files[dg_fid(2)][:-100]  # outer TLV claims 100 bytes more than the file holds
+    chip = VirtualChip(files, mrz_key=KEY)
+    session = EmrtdSession(chip)
+    session.authenticate_bac(KEY)
+    with pytest.raises(ApduError):
+        session.read_file(dg_fid(2))
