@@ -165,6 +165,11 @@ class PcscConnection:
             raise TransportError("the card connection is closed")
         hresult, response = s.SCardTransmit(self._card, self._protocol, list(apdu))
         if hresult != s.SCARD_S_SUCCESS:
+            if _u32(hresult) in (_u32(s.SCARD_E_READER_UNAVAILABLE), _u32(s.SCARD_E_UNKNOWN_READER),
+                                 _u32(s.SCARD_E_NO_READERS_AVAILABLE), _u32(s.SCARD_E_NO_SERVICE)):
+                # Mid-read, an unplugged reader (or a stopped pcscd) is a lost card to the chip layer.
+                raise CardRemovedError("the card reader went away during a chip command: "
+                                       "plug it back in and place the passport again")
             if _u32(hresult) in (_u32(s.SCARD_E_NOT_TRANSACTED), _u32(s.SCARD_F_COMM_ERROR)) \
                     and not self._card_present():
                 # A card leaving mid-command shows up as a failed transaction, not as "removed".

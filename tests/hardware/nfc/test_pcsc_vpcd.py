@@ -140,3 +140,35 @@ def test_no_reader_attached_message(monkeypatch) -> None:
     monkeypatch.setattr(pcsc, "list_readers", lambda: [])
     with pytest.raises(NoReaderError, match="^No card reader found: plug in the reader and check that pcscd is running$"):
         pcsc.find_reader()
+
+
+def test_error_mapping_for_every_pcsc_failure(monkeypatch) -> None:
+    from smartcard import scard as real
+
+    import hardware.nfc.pcsc as pcsc
+    from hardware.nfc.errors import ReaderError, ReaderTimeoutError, TransportError
+
+    cases = {
+        real.SCARD_E_NO_SERVICE: NoReaderError, real.SCARD_E_NO_READERS_AVAILABLE: NoReaderError,
+        real.SCARD_W_REMOVED_CARD: CardRemovedError, real.SCARD_E_NO_SMARTCARD: NoCardError,
+        real.SCARD_E_TIMEOUT: ReaderTimeoutError, real.SCARD_E_SHARING_VIOLATION: ReaderError,
+        real.SCARD_F_INTERNAL_ERROR: TransportError,
+    }
+    for code, kind in cases.items():
+        assert type(pcsc._error_for(code, "a test")) is kind, hex(code & 0xFFFFFFFF)
+
+    class FakeScard:
+        """Only what ``_transmit`` touches; the reader vanishes on the first command."""
+
+        def __getattr__(self, name: str):  # constants come from the real module
+            return getattr(real, name)
+
+        @staticmethod
+        def SCardTransmit(card, protocol, apdu):  # noqa: N802 - PC/SC name
+            return real.SCARD_E_READER_UNAVAILABLE, []
+
+    monkeypatch.setattr(pcsc, "_scard", FakeScard())
+    conn = object.__new__(pcsc.PcscConnection)
+    conn._card, conn._protocol = 1, real.SCARD_PROTOCOL_T1
+    with pytest.raises(CardRemovedError, match="reader went away"):
+        conn._transmit(_select(EMRTD_AID))
