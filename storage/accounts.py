@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.audit import AuditKind, AuditTrail
 from storage.clock import Clock
@@ -32,8 +33,8 @@ def hash_password(password: str, log2_n: int) -> str:
     salt = secrets.token_bytes(16)
     dk = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**log2_n, r=_R, p=_P, dklen=_DKLEN,
                         maxmem=256 * 2**log2_n * _R + 2**20)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
-    return f"scrypt${log2_n}${_R}${_P}${b64(salt)}${b64(dk)}"
+    salt_b64, dk_b64 = base64.b64encode(salt).decode("ascii"), base64.b64encode(dk).decode("ascii")
+    return f"scrypt${log2_n}${_R}${_P}${salt_b64}${dk_b64}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -108,8 +109,8 @@ class OperatorAccounts:
             self._audit.append(s, AuditKind.OPERATOR_ADDED, actor, {"username": username, "role": role})
             return _info(row)
 
-    def _get(self, s: object, username: str) -> OperatorRow:
-        row = s.execute(select(OperatorRow).where(OperatorRow.username == username)).scalar_one_or_none()  # type: ignore[attr-defined]
+    def _get(self, s: Session, username: str) -> OperatorRow:
+        row = s.execute(select(OperatorRow).where(OperatorRow.username == username)).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"operator {username!r} not found")
         return row

@@ -27,7 +27,7 @@ from storage.store import open_storage
 def _image(rng: np.random.Generator, w: int, h: int, fmt: str, **kw: Any) -> bytes:
     # Smoothed noise compresses roughly like a photograph (pure noise would be far too large).
     small = (rng.random((h // 8, w // 8, 3)) * 255).astype(np.uint8)
-    img = Image.fromarray(small).resize((w, h), Image.BICUBIC)
+    img = Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC)
     arr = np.asarray(img).astype(np.int16) + rng.integers(-12, 12, size=(h, w, 3))
     buf = io.BytesIO()
     Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, fmt, **kw)

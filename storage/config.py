@@ -23,22 +23,22 @@ class RetentionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     images_days: int = Field(
-        30, ge=1, le=3650, description="Days to keep evidence images (DG2 portrait, live and audit frames)."
+        default=30, ge=1, le=3650, description="Days to keep evidence images (DG2 portrait, live and audit frames)."
     )
     templates_days: int = Field(
-        30, ge=1, le=3650, description="Days to keep encrypted face templates used for 1:N duplicate search."
+        default=30, ge=1, le=3650, description="Days to keep encrypted face templates used for 1:N duplicate search."
     )
     decisions_days: int = Field(
-        5 * 365 + 1,
+        default=5 * 365 + 1,
         ge=1,
         le=36500,
         description="Days to keep session, evidence, decision and review records (names, birth date included).",
     )
     attempts_days: int = Field(
-        7, ge=1, le=3650, description="Days to keep attempt rows (they only matter within the lockout window)."
+        default=7, ge=1, le=3650, description="Days to keep attempt rows (they only matter within the lockout window)."
     )
     orphan_blob_minutes: int = Field(
-        60,
+        default=60,
         ge=1,
         description="Blob files no row refers to (a crash between blob write and commit) are deleted after this age.",
     )
@@ -49,11 +49,11 @@ class AttemptLimitConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_failures: int = Field(5, ge=1, description="Failed sessions allowed within the window before a lock.")
-    window_seconds: int = Field(180, ge=1, description="Sliding window in which failures are counted.")
-    lockout_seconds: int = Field(1800, ge=1, description="How long a document (or kiosk) stays locked.")
+    max_failures: int = Field(default=5, ge=1, description="Failed sessions allowed within the window before a lock.")
+    window_seconds: int = Field(default=180, ge=1, description="Sliding window in which failures are counted.")
+    lockout_seconds: int = Field(default=1800, ge=1, description="How long a document (or kiosk) stays locked.")
     kiosk_max_failures: int = Field(
-        20, ge=1, description="Failed sessions on one kiosk within the window before the kiosk pauses."
+        default=20, ge=1, description="Failed sessions on one kiosk within the window before the kiosk pauses."
     )
 
 
@@ -62,11 +62,11 @@ class OperatorLoginConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_failures: int = Field(5, ge=1, description="Consecutive failed logins before the account locks.")
-    lockout_seconds: int = Field(900, ge=1, description="How long a locked operator account stays locked.")
-    min_password_length: int = Field(12, ge=8, description="Shortest password accepted for an operator.")
+    max_failures: int = Field(default=5, ge=1, description="Consecutive failed logins before the account locks.")
+    lockout_seconds: int = Field(default=900, ge=1, description="How long a locked operator account stays locked.")
+    min_password_length: int = Field(default=12, ge=8, description="Shortest password accepted for an operator.")
     scrypt_log2_n: int = Field(
-        15,
+        default=15,
         ge=14,
         le=20,
         description="scrypt cost N = 2**value (r=8, p=1); 15 uses 32 MiB and about 0.1 s per hash.",
@@ -79,23 +79,23 @@ class StorageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     database_url: str | None = Field(
-        None,
+        default=None,
         description="SQLAlchemy URL; empty means SQLite file 'kiosk.db' in the data directory. "
         "PostgreSQL: postgresql+psycopg://user@host/db.",
     )
     synchronous: Literal["FULL", "EXTRA"] = Field(
-        "FULL",
+        default="FULL",
         description="SQLite PRAGMA synchronous. NORMAL is refused: in WAL mode it can lose the last commits "
         "on power loss, and a committed decision must never be lost.",
     )
     busy_timeout_ms: int = Field(
-        10000, ge=100, description="How long a writer waits for another process's write lock (SQLite)."
+        default=10000, ge=100, description="How long a writer waits for another process's write lock (SQLite)."
     )
     key_file: str | None = Field(
-        None, description="Key file path; empty means 'keys.json' in the data directory (created 0600)."
+        default=None, description="Key file path; empty means 'keys.json' in the data directory (created 0600)."
     )
     blob_dir: str | None = Field(
-        None, description="Encrypted blob folder; empty means 'blobs' in the data directory."
+        default=None, description="Encrypted blob folder; empty means 'blobs' in the data directory."
     )
     retention: RetentionConfig = Field(
         default_factory=RetentionConfig, description="Retention periods enforced by purge."
@@ -107,7 +107,7 @@ class StorageConfig(BaseModel):
         default_factory=OperatorLoginConfig, description="Operator password hashing and lockout."
     )
     duplicate_threshold: float = Field(
-        0.5,
+        default=0.5,
         ge=-1.0,
         le=1.0,
         description="Cosine similarity at or above which a template of another identity is reported as a duplicate.",

@@ -78,7 +78,9 @@ class KeyMaterial:
 
     def to_json(self) -> bytes:
         """Serialise for the key file."""
-        b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+        def b64(b: bytes) -> str:
+            return base64.b64encode(b).decode("ascii")
+
         doc = {
             "format": KEY_FILE_FORMAT,
             "data_keys": {k: b64(v) for k, v in self.data_keys.items()},

@@ -19,7 +19,8 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Delete, delete, select
+from sqlalchemy.orm import Session
 
 from storage.audit import AuditKind, AuditTrail
 from storage.blobs import BlobStore
@@ -46,6 +47,13 @@ class PurgeReport:
     now: datetime
 
 
+def _deleted(s: Session, stmt: Delete) -> int:
+    """Run a DELETE and return how many rows it removed."""
+    result = s.execute(stmt)
+    assert isinstance(result, CursorResult)  # DML always yields a cursor result
+    return int(result.rowcount)
+
+
 class Retention:
     """Applies :class:`RetentionConfig`."""
 
@@ -69,12 +77,12 @@ class Retention:
             doomed_images = list(s.execute(select(ImageRow.id).where(
                 (ImageRow.created_at < image_cut) | ImageRow.session_id.in_(
                     select(SessionRow.id).where(SessionRow.created_at < session_cut)))).scalars())
-            n_templates = s.execute(delete(TemplateRow).where(
+            n_templates = _deleted(s, delete(TemplateRow).where(
                 (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(
-                    select(SessionRow.id).where(SessionRow.created_at < session_cut)))).rowcount
-            n_images = s.execute(delete(ImageRow).where(ImageRow.id.in_(doomed_images))).rowcount if doomed_images else 0
-            n_sessions = s.execute(delete(SessionRow).where(SessionRow.created_at < session_cut)).rowcount
-            n_attempts = s.execute(delete(AttemptRow).where(AttemptRow.at < attempt_cut)).rowcount
+                    select(SessionRow.id).where(SessionRow.created_at < session_cut))))
+            n_images = _deleted(s, delete(ImageRow).where(ImageRow.id.in_(doomed_images))) if doomed_images else 0
+            n_sessions = _deleted(s, delete(SessionRow).where(SessionRow.created_at < session_cut))
+            n_attempts = _deleted(s, delete(AttemptRow).where(AttemptRow.at < attempt_cut))
             live_images = set(s.execute(select(ImageRow.id)).scalars())
             orphan_cut = now - timedelta(minutes=c.orphan_blob_minutes)
             orphans = [bid for bid, mtime in self._blobs.scan()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from storage.audit import AuditKind, AuditTrail
 from storage.blobs import BlobStore
@@ -75,10 +76,10 @@ class KeyRotation:
         raise StorageError("key rotation could not finish: records keep appearing under the old key; try again")
 
     @staticmethod
-    def _stale_rows(s: object, active: str) -> int:
+    def _stale_rows(s: Session, active: str) -> int:
         total = 0
         for col in (SessionRow.identity_kid, ReviewRow.note_kid, TemplateRow.key_id, ImageRow.key_id):
-            total += s.execute(select(func.count()).where(col.is_not(None), col != active)).scalar_one()  # type: ignore[attr-defined]
+            total += int(s.execute(select(func.count()).where(col.is_not(None), col != active)).scalar_one())
         return total
 
     def _reencrypt_pass(self, active: str) -> tuple[int, int]:
@@ -90,11 +91,13 @@ class KeyRotation:
                                                                SessionRow.identity_kid != active).limit(BATCH)).scalars())
                 for r in rows:
                     a = identity_aad(r.id)
+                    assert r.identity_kid is not None and r.identity_ct is not None  # selected so
                     r.identity_kid, r.identity_ct = cipher.encrypt(cipher.decrypt(r.identity_kid, r.identity_ct, a), a)
                 notes = list(s.execute(select(ReviewRow).where(ReviewRow.note_kid.is_not(None),
                                                                ReviewRow.note_kid != active).limit(BATCH)).scalars())
                 for n in notes:
                     a = note_aad(n.id, n.session_id)
+                    assert n.note_kid is not None and n.note_ct is not None  # selected so
                     n.note_kid, n.note_ct = cipher.encrypt(cipher.decrypt(n.note_kid, n.note_ct, a), a)
                 temps = list(s.execute(select(TemplateRow).where(TemplateRow.key_id != active).limit(BATCH)).scalars())
                 for t in temps:

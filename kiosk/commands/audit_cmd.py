@@ -10,8 +10,12 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.paths import default_data_dir
+
+if TYPE_CHECKING:
+    from storage import Storage
 
 
 def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +25,7 @@ def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="TOML file whose [storage] table configures storage")
 
 
-def open_storage_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_storage_from_args(args: argparse.Namespace) -> Storage:
     """Open the storage the parsed ``--data-dir``/``--config`` name."""
     from storage import load_storage_config, open_storage
 
