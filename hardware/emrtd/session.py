@@ -85,10 +85,12 @@ class _CountingConnection:
         self.stats = stats
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        """Count and forward."""
         self.stats.apdus += 1
         return self.inner.transmit(apdu)
 
     def close(self) -> None:
+        """Close the wrapped connection."""
         self.inner.close()
 
 

@@ -129,6 +129,13 @@ class PaceDomainParameterInfo:
     parameter_id: int | None
     raw: bytes
 
+    @classmethod
+    def make(cls, oid: str, algorithm_identifier: bytes, parameter_id: int | None = None) -> PaceDomainParameterInfo:
+        """Build one (``oid`` is id-PACE-ECDH-GM, id-PACE-DH-GM, ...; ``algorithm_identifier`` DER)."""
+        parts = [_oid_der(oid), bytes(algorithm_identifier)] + (
+            [_int_der(parameter_id)] if parameter_id is not None else [])
+        return cls(oid, bytes(algorithm_identifier), parameter_id, _seq(*parts))
+
 
 @dataclass(frozen=True)
 class ChipAuthenticationInfo:

@@ -99,7 +99,8 @@ class ChipCounters:
 class VirtualChip:
     """A passport chip in software.
 
-    :param files: application files ``{fid: bytes}`` (EF.COM 011E, EF.SOD 011D, DG1 0101, ...).
+    :param files: application files ``{fid: bytes}`` (EF.COM 011E, EF.SOD 011D, DG1 0101, ...); an
+        EF.CardAccess (011C) given here is moved to the MF.
     :param mf_files: MF-level files (EF.CardAccess 011C, EF.CardSecurity 011D). When PACE is
         configured and no 011C is given, EF.CardAccess is built from ``pace``.
     :param mrz_key: the document's MRZ key (enables BAC and PACE with the MRZ).
@@ -128,6 +129,8 @@ class VirtualChip:
             raise ValueError("can must be a CAN AccessKey")
         self.files = {int(k): bytes(v) for k, v in files.items()}
         self.mf_files = {int(k): bytes(v) for k, v in (mf_files or {}).items()}
+        if 0x011C in self.files:  # EF.CardAccess lives at MF level, whoever passed it here
+            self.mf_files.setdefault(0x011C, self.files.pop(0x011C))
         self.mrz_key = mrz_key
         self.can = can
         self.pace_offers = list(pace)

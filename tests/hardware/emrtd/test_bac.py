@@ -153,3 +153,11 @@ def test_shared_worked_examples(shared_data: Path, index: int) -> None:
         else:
             data, sw = card.wrap_response(b"", 0x9000)
         assert data + sw.to_bytes(2, "big") == H(x["rapdu"])
+
+
+def test_d4_response_mac_and_decryption() -> None:
+    # Appendix D.4: the response to the SELECT is checked with SSC + 1 = ...C228 over DO99,
+    # and the first READ BINARY's DO87 decrypts to the first four bytes of EF.COM.
+    k = H("887022120C06C228" "9902900080000000")
+    assert crypto.retail_mac(KS_MAC, k, padded=True) == H("FA855A5D4C50A8ED")
+    assert crypto.unpad(crypto.des3_cbc_decrypt(KS_ENC, H("9FF0EC34F9922651"))) == H("60145F01")

@@ -150,3 +150,26 @@ def test_rfc5114_groups_are_consistent() -> None:
     for pid in (0, 1, 2):
         d = standard_domain(pid)
         assert (d.p - 1) % d.q == 0 and pow(d.g, d.q, d.p) == 1 and pow(2, d.p - 1, d.p) == 1
+
+
+def test_proprietary_parameter_id_uses_explicit_domain_parameters() -> None:
+    from asn1crypto import keys
+
+    from hardware.emrtd.lds.security_infos import ID_PACE_ECDH_GM, PaceDomainParameterInfo, PaceInfo, SecurityInfos
+    from hardware.emrtd.pace import domain_for
+
+    d = standard_domain(13)
+    flen = d.field_len
+    spec = keys.SpecifiedECDomain({
+        "version": "ecdpVer1",
+        "field_id": {"field_type": "prime_field", "parameters": d.p},
+        "curve": {"a": d.a.to_bytes(flen, "big"), "b": d.b.to_bytes(flen, "big")},
+        "base": d.encode(d.generator), "order": d.n, "cofactor": 1,
+    })
+    alg = keys.PublicKeyAlgorithm({"algorithm": "ec", "parameters": keys.ECDomainParameters(name="specified", value=spec)})
+    infos = SecurityInfos((PaceInfo.make(ID_PACE_ECDH_GM + ".2", 32),
+                           PaceDomainParameterInfo.make(ID_PACE_ECDH_GM, alg.dump(), 32)), b"")
+    domain = domain_for(select_pace_info(infos), infos)
+    assert domain.name == "brainpoolP256r1"
+    with pytest.raises(AccessControlError):
+        domain_for(PaceInfo.make(ID_PACE_ECDH_GM + ".2", 33), SecurityInfos((PaceInfo.make(ID_PACE_ECDH_GM + ".2", 33),), b""))
