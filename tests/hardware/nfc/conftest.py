@@ -150,10 +150,13 @@ def pcsc_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscStack]:
             f"LIBPATH {driver}\nCHANNELID 0x{port:04X}\n"
         )
         log_path = work / "pcscd.log"
-        # A private mount namespace: a tmpfs over /run hides the host's udev (so pcscd takes no real
-        # USB reader) and our socket folder is bound where pcscd insists on putting its socket.
+        # A private mount namespace: our socket folder is bound where pcscd insists on putting its
+        # socket (a tmpfs over /run gives it a place to be mounted), and empty tmpfs over the USB
+        # trees (where present) keep this pcscd from grabbing a real reader the host is using.
         script = ('mount -t tmpfs -o mode=755 kiosk-run /run && mkdir -p /run/pcscd && '
-                  'mount --bind "$0" /run/pcscd && exec "$1" --foreground --debug -c "$2"')
+                  'mount --bind "$0" /run/pcscd && '
+                  'for d in /sys/bus/usb /dev/bus/usb; do [ -d "$d" ] && mount -t tmpfs kiosk-nousb "$d"; done; '
+                  'exec "$1" --foreground --debug -c "$2"')
         with open(log_path, "wb") as log_file:
             process = subprocess.Popen(
                 ["ip", "netns", "exec", netns, "unshare", "--mount", "--propagation", "private",
