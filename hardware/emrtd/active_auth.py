@@ -29,6 +29,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from ecdsa import BadSignatureError, VerifyingKey
+from ecdsa.curves import UnknownCurveError
 from ecdsa.der import UnexpectedDER
 from ecdsa.util import sigdecode_der, sigdecode_string
 
@@ -104,7 +105,7 @@ def verify_ecdsa_plain(spki: bytes, challenge: bytes, signature: bytes, hash_nam
     """Check an ECDSA signature (plain r||s, or X9.62 DER) over ``challenge``."""
     try:
         vk = VerifyingKey.from_der(spki)
-    except (UnexpectedDER, ValueError) as exc:
+    except (UnexpectedDER, UnknownCurveError, ValueError, AssertionError, TypeError, IndexError) as exc:
         raise AuthenticationError(f"DG15 EC public key cannot be parsed: {exc}") from exc
     digest = hashlib.new(hash_name, challenge).digest()
     decode = sigdecode_string if len(signature) == 2 * vk.curve.baselen else sigdecode_der

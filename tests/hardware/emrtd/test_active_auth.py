@@ -74,3 +74,79 @@ def test_chip_refuses_aa_before_access_control() -> None:
     chip = chip_with(RSA_1024)
     data, sw = chip.transmit(bytes.fromhex("0088000008" "0102030405060708" "00"))
     assert sw == 0x6982 and data == b""
+
+
+def test_rsa_with_sha256_trailer_and_alternative_signature() -> None:
+    import hashlib
+
+    nums = RSA_1024.private_numbers()
+    n, d = nums.public_numbers.n, nums.d
+    challenge, m1 = os.urandom(8), os.urandom(128 - 32 - 3)
+    f = int.from_bytes(b"\x6a" + m1 + hashlib.sha256(m1 + challenge).digest() + b"\x34\xcc", "big")
+    sig = pow(f, d, n)
+    spki = RSA_1024.public_key().public_bytes(*SPKI)
+    assert verify_active_authentication(spki, challenge, sig.to_bytes(128, "big")) == "rsa-iso9796-2"
+    # ISO/IEC 9796-2 allows the signer to send n - s; the verifier takes n - J then.
+    assert verify_active_authentication(spki, challenge, (n - sig).to_bytes(128, "big")) == "rsa-iso9796-2"
+    with pytest.raises(AuthenticationError):
+        verify_active_authentication(spki, challenge[::-1], sig.to_bytes(128, "big"))
+
+
+def test_ecdsa_with_explicit_curve_parameters_in_dg15() -> None:
+    import hashlib
+
+    from ecdsa import BRAINPOOLP256r1, SigningKey
+    from ecdsa.util import sigencode_der, sigencode_string
+
+    sk = SigningKey.generate(curve=BRAINPOOLP256r1)
+    spki = sk.get_verifying_key().to_der(curve_parameters_encoding="explicit")
+    challenge = os.urandom(8)
+    plain = sk.sign_digest(hashlib.sha256(challenge).digest(), sigencode=sigencode_string)
+    assert verify_active_authentication(tlv.encode(0x6F, spki), challenge, plain) == "ecdsa-sha256"
+    der = sk.sign_digest(hashlib.sha256(challenge).digest(), sigencode=sigencode_der)
+    assert verify_active_authentication(spki, challenge, der) == "ecdsa-sha256"
+    with pytest.raises(AuthenticationError):
+        verify_active_authentication(spki, os.urandom(8), plain)
+
+
+def test_garbage_signatures_fail_typed() -> None:
+    spki_rsa = RSA_1024.public_key().public_bytes(*SPKI)
+    spki_ec = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(*SPKI)
+    for spki in (spki_rsa, spki_ec):
+        for sig in (b"", b"\x00" * 64, os.urandom(128), os.urandom(300)):
+            with pytest.raises(AuthenticationError):
+                verify_active_authentication(spki, bytes(8), sig)
+    with pytest.raises(AuthenticationError):
+        verify_active_authentication(b"\x6f\x05\x00", bytes(8), b"\x00" * 64)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200), st.binary(max_size=200))
+def test_fuzz_verify_raises_only_typed_errors(spki: bytes, signature: bytes) -> None:
+    from hardware.emrtd.errors import EmrtdError
+
+    try:
+        verify_active_authentication(spki, bytes(8), signature)
+    except EmrtdError:
+        pass
+
+
+_VALID_SPKIS = [RSA_1024.public_key().public_bytes(*SPKI),
+                ec.generate_private_key(ec.BrainpoolP256R1()).public_key().public_bytes(*SPKI)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 1), st.integers(0, 400), st.integers(0, 255), st.binary(min_size=64, max_size=128))
+def test_fuzz_mutated_public_keys(which: int, pos: int, value: int, signature: bytes) -> None:
+    from hardware.emrtd.errors import EmrtdError
+
+    spki = bytearray(_VALID_SPKIS[which])
+    spki[pos % len(spki)] = value
+    try:
+        verify_active_authentication(bytes(spki), bytes(8), signature)
+    except EmrtdError:
+        pass
