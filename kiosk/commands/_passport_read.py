@@ -74,56 +74,15 @@ def _access_key(args: argparse.Namespace) -> Any:
 
 
 def _virtual_source(args: argparse.Namespace, key: Any) -> tuple[Any, Any, str]:
-    """A virtual chip for the given key; returns (connection, document, description)."""
-    from hardware.emrtd import mrz as mrz_mod
+    """A virtual passport for the given key; returns (connection, document, description)."""
     from hardware.emrtd.errors import LdsError, MrzError
-    from hardware.emrtd.password import AccessKey, PasswordType
-    from hardware.emrtd.virtual.chip import VirtualChip
-    from hardware.emrtd.virtual.document import ICAO_SAMPLE_MRZ, make_document
+    from hardware.emrtd.virtual.passport import make_virtual_passport
 
     try:
-        if key.kind is PasswordType.MRZ:
-            document_mrz = mrz_mod.build_td3(
-                document_number=args.mrz_doc, birth_date=args.mrz_birth, expiry_date=args.mrz_expiry,
-                issuing_state="UTO", nationality="UTO", primary_identifier="SPECIMEN",
-                secondary_identifier="VIRTUAL", sex="<")
-            mrz_key = key
-        else:
-            document_mrz = ICAO_SAMPLE_MRZ
-            mrz_key = AccessKey.from_mrz(document_mrz.document_number, document_mrz.birth_date,
-                                         document_mrz.expiry_date)
-        options = _virtual_features()
-        document = make_document(document_mrz, chip_authentication=options["ca"],
-                                 active_authentication="ec" if options["aa"] else None)
+        passport = make_virtual_passport(key, pace=not args.bac)
     except (MrzError, LdsError) as exc:
         raise BadInputError(f"cannot make a virtual passport: {exc}") from exc
-    chip_kwargs: dict[str, Any] = {"mrz_key": mrz_key}
-    if key.kind is PasswordType.CAN:
-        chip_kwargs["can"] = key
-    if options["pace"] and not args.bac:
-        from hardware.emrtd.virtual.pace_card import PaceOffer
-
-        chip_kwargs["pace"] = [PaceOffer.ecdh()]
-    if document.ca_private_key is not None:
-        chip_kwargs["ca_private_key"] = document.ca_private_key
-    if document.aa_private_key is not None:
-        chip_kwargs["aa_private_key"] = document.aa_private_key
-    chip = VirtualChip(document.files, **chip_kwargs)
-    return chip, document, "virtual passport (TEST PKI)"
-
-
-def _virtual_features() -> dict[str, bool]:
-    """Which chip features the virtual passport shows: everything the chip layer implements."""
-    from importlib.util import find_spec
-
-    def has(module: str) -> bool:
-        return find_spec(module) is not None
-
-    return {
-        "pace": has("hardware.emrtd.virtual.pace_card"),
-        "ca": has("hardware.emrtd.chip_auth") and has("hardware.emrtd.virtual.auth_card"),
-        "aa": has("hardware.emrtd.active_auth") and has("hardware.emrtd.virtual.auth_card"),
-    }
+    return passport.chip, passport.document, "virtual passport (TEST PKI)"
 
 
 def _reader_source(name: str, timeout: float) -> tuple[Any, str]:

@@ -242,3 +242,44 @@ class NfcUdpCard:
         part = self._pending.pop(0)
         chaining = 0x10 if self._pending else 0x00
         self._send(bytes([0x02 | chaining | self._block]) + part, addr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hardware.emrtd.virtual.nfc_udp``: serve a virtual passport on nfcpy's udp driver.
+
+    Readers then open ``udp:127.0.0.1:<port>`` (for example ``kiosk passport read --reader
+    nfcpy:udp:127.0.0.1:54321``). Prints the TEST CSCA path for passive authentication. Ctrl-C stops.
+    """
+    import argparse
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from hardware.emrtd.errors import EmrtdError
+    from hardware.emrtd.virtual.passport import make_virtual_passport
+    from hardware.emrtd.virtual.vpcd import _key_from_args, add_passport_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m hardware.emrtd.virtual.nfc_udp", description=main.__doc__)
+    add_passport_arguments(parser)
+    parser.add_argument("--port", type=int, default=54321, help="UDP port on 127.0.0.1 (nfcpy's default 54321)")
+    args = parser.parse_args(argv)
+    try:
+        passport = make_virtual_passport(_key_from_args(args), pace=not args.no_pace)
+    except EmrtdError as exc:
+        parser.error(str(exc))
+    csca = Path(tempfile.mkdtemp(prefix="virtual-passport-")) / "test_csca.der"
+    csca.write_bytes(passport.csca_certificate)
+    card = NfcUdpCard(passport.chip, port=args.port).start()
+    print(f"virtual passport in the field at {card.path}; TEST CSCA: {csca}")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        card.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,7 +24,8 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from hardware.emrtd.errors import CardRemovedError, EmrtdError
 
@@ -217,3 +218,63 @@ class VpcdBridge:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _key_from_args(args: Any) -> Any:
+    from hardware.emrtd.password import AccessKey
+
+    if args.can:
+        return AccessKey.from_can(args.can)
+    if args.mrz_doc or args.mrz_birth or args.mrz_expiry:
+        return AccessKey.from_mrz(args.mrz_doc or "", args.mrz_birth or "", args.mrz_expiry or "")
+    return None
+
+
+def add_passport_arguments(parser: Any) -> None:
+    """Options shared by the bridges' command lines: which virtual passport to serve."""
+    parser.add_argument("--mrz-doc", help="document number (default: the ICAO specimen L898902C3)")
+    parser.add_argument("--mrz-birth", help="date of birth YYMMDD")
+    parser.add_argument("--mrz-expiry", help="date of expiry YYMMDD")
+    parser.add_argument("--can", help="card access number the chip accepts with PACE")
+    parser.add_argument("--no-pace", action="store_true", help="offer BAC only (no EF.CardAccess)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hardware.emrtd.virtual.vpcd``: serve a virtual passport to a local vpcd reader.
+
+    For development and demos with a running pcscd that has vsmartcard-vpcd loaded. Prints the
+    TEST CSCA path to use with ``kiosk passport verify --trust``. Stops on Ctrl-C.
+    """
+    import argparse
+    import tempfile
+
+    from hardware.emrtd.virtual.passport import make_virtual_passport
+
+    parser = argparse.ArgumentParser(prog="python -m hardware.emrtd.virtual.vpcd", description=main.__doc__)
+    add_passport_arguments(parser)
+    parser.add_argument("--port", type=int, default=VPCD_PORT, help="vpcd port (35963 = first reader slot)")
+    args = parser.parse_args(argv)
+    try:
+        passport = make_virtual_passport(_key_from_args(args), pace=not args.no_pace)
+    except EmrtdError as exc:
+        parser.error(str(exc))
+    csca = Path(tempfile.mkdtemp(prefix="virtual-passport-")) / "test_csca.der"
+    csca.write_bytes(passport.csca_certificate)
+    bridge = VpcdBridge(passport.chip, port=args.port)
+    try:
+        bridge.connect(timeout=10)
+    except ConnectionError as exc:
+        print(f"{exc}: is pcscd running with vsmartcard-vpcd?")
+        return 1
+    print(f"virtual passport inserted into the vpcd reader on port {args.port}; TEST CSCA: {csca}")
+    try:
+        bridge.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bridge.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
