@@ -291,7 +291,14 @@ class VirtualChip:
             raise
         except EmrtdError as exc:
             log.debug("virtual chip rejected a command: %s", type(exc).__name__)
+            self.state = {}  # a protocol (PACE, CA) in progress is aborted
             return b"", SW.WRONG_DATA
+        except (ValueError, KeyError, IndexError) as exc:
+            # Malformed data inside well-formed TLVs (an OID that is no OID...): a card answers
+            # 6F00 rather than dying, and the vpcd/nfcpy front ends keep running.
+            log.debug("virtual chip could not process a command: %s", type(exc).__name__)
+            self.state = {}
+            return b"", SW.NO_PRECISE_DIAGNOSIS
 
     # -- files -----------------------------------------------------------------------------------
 

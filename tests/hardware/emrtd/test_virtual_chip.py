@@ -110,3 +110,26 @@ def test_random_well_formed_commands_in_a_session(cla: int, ins: int, p1: int, p
     session.authenticate_bac(KEY)
     out, sw = chip.transmit(CommandApdu(cla, ins, p1, p2, data, ne=256).encode())
     assert 0x6000 <= sw <= 0x9FFF
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([(0xC1, 0xA4), (0x41, 0xA4), (0x41, 0xA6)]),
+       st.lists(st.tuples(st.sampled_from([0x80, 0x83, 0x84, 0x91]), st.binary(max_size=12)), max_size=3),
+       st.lists(st.tuples(st.sampled_from([0x80, 0x81, 0x83, 0x85]), st.binary(max_size=70)), max_size=2))
+def test_fuzz_authentication_protocol_data(p1p2: tuple[int, int], mse: list[tuple[int, bytes]],
+                                           ga: list[tuple[int, bytes]]) -> None:
+    chip = VirtualChip(FILES, mrz_key=KEY, pace=[PaceOffer.ecdh()])
+    body = b"".join(tlv.encode(t, v) for t, v in mse)
+    chip.transmit(CommandApdu(0x00, 0x22, p1p2[0], p1p2[1], body).encode() if body else H("0022C1A4"))
+    for cla in (0x10, 0x10, 0x10, 0x00):
+        dyn = tlv.encode(0x7C, b"".join(tlv.encode(t, v) for t, v in ga))
+        _, sw = chip.transmit(CommandApdu(cla, 0x86, 0, 0, dyn, ne=256).encode())
+        assert 0x6000 <= sw <= 0x9FFF
+
+
+def test_pace_mse_with_valid_oid_then_garbage_steps() -> None:
+    chip = VirtualChip(FILES, mrz_key=KEY, pace=[PaceOffer.ecdh()])
+    assert chip.transmit(H("0022C1A40F800A04007F00070202040202830101"))[1] == SW.OK
+    data, sw = chip.transmit(H("10860000027C0000"))
+    assert sw == SW.OK and data[:4] == H("7C128010")
+    assert chip.transmit(H("10860000057C0381010400"))[1] in (SW.WRONG_DATA, SW.NO_PRECISE_DIAGNOSIS)
