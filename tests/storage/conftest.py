@@ -2,15 +2,12 @@
 real JPEG/PNG bytes made with Pillow, and a session-record builder."""
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from storage import (
     DecisionInput,
@@ -24,18 +21,7 @@ from storage import (
     open_storage,
 )
 
-T0 = datetime(2026, 3, 1, 9, 0, 0, tzinfo=timezone.utc)
-SURNAME = "QUIXOTEWHARTON"
-GIVEN = "ZEPHYRINE ALOISIA"
-
-
-def image_bytes(fmt: str, seed: int = 0, size: int = 96) -> bytes:
-    """A real encoded image (JPEG or PNG) with some structure so it is not trivially compressible."""
-    rng = np.random.default_rng(seed)
-    arr = (rng.random((size, size, 3)) * 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, fmt)
-    return buf.getvalue()
+from storage_helpers import GIVEN, SURNAME, T0, image_bytes  # noqa: E402
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from storage import DecisionInput, IdentityFields
 from storage.errors import NotFoundError, StorageInputError
 
-from conftest import GIVEN, SURNAME, image_bytes
+from storage_helpers import GIVEN, SURNAME, image_bytes
 
 
 def test_record_and_read_back(store, make_record, clock) -> None:  # type: ignore[no-untyped-def]

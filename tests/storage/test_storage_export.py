@@ -11,7 +11,7 @@ from storage import open_storage
 from storage.errors import ExportError
 from storage.export import public_key_b64, read_signed_export
 
-from conftest import SURNAME
+from storage_helpers import SURNAME
 
 
 @pytest.fixture

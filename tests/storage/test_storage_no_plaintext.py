@@ -10,7 +10,7 @@ from PIL import Image
 
 from storage import ImageEvidence, TemplateEvidence
 
-from conftest import GIVEN, SURNAME, image_bytes
+from storage_helpers import GIVEN, SURNAME, image_bytes
 
 JPEG_JFIF = b"\xff\xd8\xff\xe0\x00\x10JFIF"
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
