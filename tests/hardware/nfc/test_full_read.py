@@ -98,3 +98,18 @@ def test_cli_read_through_pcscd(vpcd_card, pcsc_stack, document, tmp_path, capsy
     other = tmp_path / "other.der"
     other.write_bytes(make_test_pki(b"another issuer").csca_certificate)
     assert main(["passport", "verify", str(tmp_path / "out"), "--trust", str(other)]) == 1
+
+
+@pytest.mark.pcsc
+@pytest.mark.parametrize("reader_extended", [True, False])
+def test_extended_length_only_when_both_sides_support_it(vpcd_card, pcsc_stack, document, reader_extended) -> None:
+    chip = _chip(document, extended_length=True)
+    vpcd_card(chip)
+    with PcscConnection(pcsc_stack.reader_name(0), extended_length=reader_extended) as conn:
+        result = EmrtdReader(conn, KEY).read()
+    _check_complete(result, document)
+    if reader_extended:
+        assert max(result.chunk_sizes) > 256
+        assert result.apdu_count < 60
+    else:
+        assert max(result.chunk_sizes) <= 224
