@@ -29,7 +29,7 @@ from hardware.emrtd.apdu import (
 )
 from hardware.emrtd.bac import perform_bac
 from hardware.emrtd.crypto import CipherAlg
-from hardware.emrtd.errors import ApduError, EmrtdError, SecureMessagingError, TlvError
+from hardware.emrtd.errors import ApduError, LdsError, SecureMessagingError, TlvError
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.sm import SecureMessaging, SMConnection
 
@@ -287,7 +287,7 @@ class EmrtdSession:
             return pos + 1 + first
         n = first & 0x7F
         if n == 0 or n > 4:
-            raise EmrtdError("file does not start with a valid TLV length")
+            raise LdsError("file does not start with a valid TLV length")
         if pos + 1 + n > len(head):
             return None
         return pos + 1 + n + int.from_bytes(head[pos + 1:pos + 1 + n], "big")
@@ -307,7 +307,7 @@ class EmrtdSession:
                     break
             total = self._expected_length(bytes(buf))
             if total is None:
-                raise EmrtdError(f"file {fid:04X} does not start with a valid TLV header")
+                raise LdsError(f"file {fid:04X} does not start with a valid TLV header")
         if progress:
             progress(min(len(buf), total), total)
         while len(buf) < total:

@@ -19,7 +19,7 @@ from hardware.emrtd.testing import ScriptedConnection
 
 H = bytes.fromhex
 
-# Appendix D.2
+# Appendix D.1 (keys from K_seed) and D.2 (K_seed from the MRZ)
 KEY = AccessKey.from_mrz("L898902C<", "690806", "940623")
 K_SEED = H("239AB9CB282DAF66231DC5A4DF6BFBAE")
 K_ENC = H("AB94FDECF2674FDFB9B391F85D7F76F2")
@@ -47,7 +47,7 @@ def _rng():
     return lambda n: next(it)
 
 
-def test_d2_key_derivation() -> None:
+def test_d1_d2_key_derivation() -> None:
     assert KEY.bac_seed() == K_SEED
     assert derive_bac_keys(K_SEED) == (K_ENC, K_MAC)
 
