@@ -2,5 +2,6 @@
 from __future__ import annotations
 
 from hardware.emrtd.virtual.chip import ChipCounters, ChipFaults, LinkModel, VirtualChip
+from hardware.emrtd.virtual.pace_card import PaceOffer
 
-__all__ = ["ChipCounters", "ChipFaults", "LinkModel", "VirtualChip"]
+__all__ = ["ChipCounters", "ChipFaults", "LinkModel", "PaceOffer", "VirtualChip"]
