@@ -231,7 +231,9 @@ class EmrtdReader:
         self._passive_auth = passive_auth
         self.optional_data_groups = tuple(data_groups)
         if extended_length is None:
-            extended_length = bool(getattr(connection, "extended_length", False))
+            # Both sides must support it: the reader says so itself, the chip in its ATR.
+            extended_length = bool(getattr(connection, "extended_length", False)) and \
+                atr_announces_extended_length(bytes(getattr(connection, "atr", b"") or b"")) is True
         self.session = EmrtdSession(self._conn, extended_length=extended_length)
         self._result = ChipReadResult()
         self._phase_start = 0.0
@@ -392,6 +394,48 @@ def _active_authentication(session: EmrtdSession, dg15: Any, dg14: Any, challeng
     return active_auth.perform_active_authentication(session, dg15, challenge, dg14=dg14)
 
 
+def _historical_bytes(atr: bytes) -> bytes | None:
+    """The historical bytes of an ATR (ISO/IEC 7816-3 section 8.2), or None when it is malformed."""
+    if len(atr) < 2:
+        return None
+    count = atr[1] & 0x0F
+    pos, indicator = 2, atr[1]
+    while True:
+        presence = indicator >> 4
+        pos += bin(presence & 0x7).count("1")  # TA, TB, TC
+        if not presence & 0x8:
+            break
+        if pos >= len(atr):
+            return None
+        indicator = atr[pos]  # TDi
+        pos += 1
+    if pos + count > len(atr):
+        return None
+    return atr[pos:pos + count]
+
+
+def atr_announces_extended_length(atr: bytes) -> bool | None:
+    """Whether the chip's ATR says it takes extended Lc/Le (ISO/IEC 7816-4 section 12.1.1.9).
+
+    Looks for the card-capabilities compact-TLV object (tag 7) in historical bytes that start with
+    category indicator 80h; its third byte, bit 7, announces extended length fields. Returns None
+    when the ATR does not say (many passports do not): the reader then stays with short APDUs.
+    """
+    hist = _historical_bytes(atr)
+    if not hist or hist[0] != 0x80:
+        return None
+    pos = 1
+    while pos < len(hist):
+        tag, length = hist[pos] >> 4, hist[pos] & 0x0F
+        value = hist[pos + 1:pos + 1 + length]
+        if len(value) < length:
+            return None
+        if tag == 0x7:
+            return bool(value[2] & 0x40) if length >= 3 else False
+        pos += 1 + length
+    return None
+
+
 def read_passport(connection: CardConnection, access_key: AccessKey, **options: Any) -> ChipReadResult:
     """Convenience: ``EmrtdReader(connection, access_key, **options).read()``."""
     return EmrtdReader(connection, access_key, **options).read()
@@ -407,5 +451,5 @@ def phase_table(result: ChipReadResult) -> Mapping[str, float]:
     return out
 
 
-__all__ = ["AccessMethod", "ApduLogEntry", "ChipReadResult", "EmrtdError", "EmrtdReader", "ReadPhase",
+__all__ = ["AccessMethod", "ApduLogEntry", "atr_announces_extended_length", "ChipReadResult", "EmrtdError", "EmrtdReader", "ReadPhase",
            "ReadProgress", "phase_table", "read_passport"]

@@ -182,3 +182,32 @@ def test_cloned_chip_fails_chip_and_active_authentication(document) -> None:
     result = EmrtdReader(chip, KEY, aa_challenge=b"\x01" * 8).read()
     assert not result.chip_authentication.passed
     assert not result.active_authentication.passed
+
+
+def test_extended_length_needs_the_chip_to_announce_it(document) -> None:
+    from hardware.emrtd.reader import atr_announces_extended_length
+
+    assert atr_announces_extended_length(VirtualChip({}, extended_length=True).atr) is True
+    assert atr_announces_extended_length(VirtualChip({}).atr) is False
+    assert atr_announces_extended_length(bytes.fromhex("3B8880014D525444000000000F")) is None  # no 80h category
+    for broken in (b"", b"\x3b", b"\x3b\xff", bytes.fromhex("3B8580017305")):
+        assert atr_announces_extended_length(broken) in (None, False)
+
+    class ExtendedReader:
+        """A reader that handles extended APDUs, in front of the chip."""
+
+        extended_length = True
+
+        def __init__(self, chip: VirtualChip) -> None:
+            self.chip, self.atr = chip, chip.atr
+
+        def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+            return self.chip.transmit(apdu)
+
+        def close(self) -> None:
+            pass
+
+    both = EmrtdReader(ExtendedReader(_chip(document, extended_length=True)), KEY).read()
+    reader_only = EmrtdReader(ExtendedReader(_chip(document)), KEY).read()
+    assert both.ok and reader_only.ok
+    assert max(both.chunk_sizes) > 256 >= max(reader_only.chunk_sizes)
