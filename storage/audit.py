@@ -104,6 +104,16 @@ class AuditTrail:
         self._keys = keys
         self._clock = clock
 
+    def lock_chain(self, session: Session) -> None:
+        """Take the chain lock inside a write transaction (a global write mutex for storage).
+
+        SQLite: already held, every write transaction begins IMMEDIATE. PostgreSQL: ``SELECT ...
+        FOR UPDATE`` on the head row, held until commit. Writers that must see the newest keyring
+        (``record_session``, key rotation's final step) take it before checking the keys.
+        """
+        if self._db.backend == "postgresql":
+            session.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1).with_for_update())
+
     def append(self, session: Session, kind: str, actor: str, details: Mapping[str, Any] | None = None,
                session_id: str | None = None) -> int:
         """Append an event inside the caller's *write* transaction (``Database.write()``); returns its seq.
@@ -151,7 +161,8 @@ class AuditTrail:
         expected = 1
         with self._db.read() as session:
             head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
-            rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)).scalars()
+            rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)
+                                   .execution_options(yield_per=1000)).scalars()
             for row in rows:
                 if row.seq != expected:
                     return AuditVerification(

@@ -164,6 +164,9 @@ def migrate(db: Database) -> None:
     cfg = alembic_config()
     try:
         with db.engine.begin() as conn:
+            if db.backend == "postgresql":
+                # Two kiosks starting at once must not both create the schema (SQLite: BEGIN IMMEDIATE).
+                conn.execute(text("SELECT pg_advisory_xact_lock(7106171)"))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:

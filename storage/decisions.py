@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.audit import AuditKind, AuditTrail
 from storage.blobs import BlobStore
@@ -204,6 +204,7 @@ class DecisionLog:
             with self._db.write() as s:
                 # Holding the write lock now: if `kiosk keys rotate` changed the keys meanwhile, start over
                 # so nothing is committed under a key rotation may already have retired.
+                self._audit.lock_chain(s)
                 if self._keys.refresh() and self._keys.cipher.active_key_id != kid:
                     raise _KeyChanged()
                 s.add(SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
@@ -288,6 +289,12 @@ class DecisionLog:
     def pending_reviews(self, limit: int = 50, offset: int = 0) -> list[SessionSummary]:
         """Flagged sessions waiting for an operator, oldest first (no decryption, not audited)."""
         return self.list_sessions(review_state="pending", limit=limit, offset=offset, newest_first=False)
+
+    def pending_count(self) -> int:
+        """How many sessions wait for an operator review (for a badge on the review screen)."""
+        with self._db.read() as s:
+            return int(s.execute(select(func.count()).select_from(DecisionRow)
+                                 .where(DecisionRow.review_state == "pending")).scalar_one())
 
     def list_sessions(self, since: datetime | None = None, until: datetime | None = None,
                       outcome: str | None = None, review_state: str | None = None,

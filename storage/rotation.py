@@ -63,6 +63,7 @@ class KeyRotation:
             f, b = self._reencrypt_pass(active)
             fields, blobs = fields + f, blobs + b
             with self._db.write() as s:
+                self._audit.lock_chain(s)  # writers check the keyring under this same lock
                 if self._stale_rows(s, active):
                     continue  # a writer slipped in with the old key: another pass
                 self._keys.refresh()

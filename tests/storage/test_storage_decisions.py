@@ -19,7 +19,7 @@ def test_record_and_read_back(store, make_record, clock) -> None:  # type: ignor
     r = store.decisions.record_session(rec)
     assert store.decisions.decision_exists(r.decision_id)
     pending = store.decisions.pending_reviews()
-    assert [p.session_id for p in pending] == [r.session_id]
+    assert [p.session_id for p in pending] == [r.session_id] and store.decisions.pending_count() == 1
     assert pending[0].reasons == ("LIVENESS_FAIL",) and pending[0].review_state == "pending"
     detail = store.decisions.load_session(r.session_id, actor="operator:alice")
     assert detail.identity == rec.identity
