@@ -68,9 +68,17 @@ def _access_key(args: argparse.Namespace) -> Any:
             return AccessKey.from_can(args.can)
         if not all(mrz_parts):
             raise BadInputError("give --mrz-doc, --mrz-birth and --mrz-expiry (or --can)")
+        for option, value in (("--mrz-birth", args.mrz_birth), ("--mrz-expiry", args.mrz_expiry)):
+            _check_yymmdd(option, value)
         return AccessKey.from_mrz(*mrz_parts)
     except MrzError as exc:
         raise BadInputError(str(exc)) from exc
+
+
+def _check_yymmdd(option: str, value: str) -> None:
+    """A typo check only: the chip derives its key from the digits, valid calendar date or not."""
+    if len(value) == 6 and value.isdigit() and not (1 <= int(value[2:4]) <= 12 and 1 <= int(value[4:6]) <= 31):
+        raise BadInputError(f"{option} {value} is not a date YYMMDD (month 01-12, day 01-31)")
 
 
 def _virtual_source(args: argparse.Namespace, key: Any) -> tuple[Any, Any, str]:

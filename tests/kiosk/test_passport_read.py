@@ -61,6 +61,7 @@ def test_virtual_read_with_can(tmp_path) -> None:
 @pytest.mark.parametrize("extra, message", [
     (["--mrz-doc", "L898902C3", "--mrz-birth", "7408", "--mrz-expiry", "120415"], "six digits"),
     (["--mrz-doc", "L898902C3"], "give --mrz-doc"),
+    (["--mrz-doc", "L898902C3", "--mrz-birth", "740899", "--mrz-expiry", "120415"], "not a date"),
     (["--can", "123456", "--bac"], "BAC needs the MRZ"),
     (["--can", "12a456"], "CAN must be digits"),
     (["--can", "123456", *MRZ_ARGS], "not both"),
