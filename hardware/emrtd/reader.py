@@ -38,7 +38,13 @@ OPTIONAL_DATA_GROUPS = (11, 12, 14, 15)
 
 
 class ReadPhase(enum.IntEnum):
-    """Stable numbered phases of a read. The numbers are the contract; ``str()`` is for logs."""
+    """Stable numbered phases of a read. The numbers are the contract; ``str()`` is for logs.
+
+    ``CONNECT`` is for the caller (opening the reader, waiting for the card) and tags APDUs sent
+    before the first step. On the BAC path the application is selected inside ``BAC`` (BAC needs
+    it first), so ``SELECT_APPLICATION`` is reported only after PACE. Phases that do not apply
+    (no DG11, no challenge for AA...) are skipped, never reported out of order.
+    """
 
     CONNECT = 0
     CARD_ACCESS = 1
