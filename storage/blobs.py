@@ -97,6 +97,14 @@ class BlobStore:
         fsync_dir(path.parent)
         return True
 
+    def scan_partial(self) -> Iterator[tuple[Path, datetime]]:
+        """Temporary files a crash left mid-write (ciphertext only; safe to delete once old)."""
+        for f in self.root.glob("*/.*.tmp"):
+            try:
+                yield f, datetime.fromtimestamp(f.stat().st_mtime, timezone.utc)
+            except FileNotFoundError:
+                continue
+
     def scan(self) -> Iterator[tuple[str, datetime]]:
         """Every stored blob id with its file modification time (UTC); for orphan sweeps and rotation."""
         for sub in sorted(self.root.iterdir()):

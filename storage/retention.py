@@ -92,12 +92,19 @@ class Retention:
                 "orphan_blobs": len(orphans), "image_cutoff": image_cut.isoformat(),
                 "template_cutoff": template_cut.isoformat(), "session_cutoff": session_cut.isoformat(),
                 "attempt_cutoff": attempt_cut.isoformat()})
+        partial = [f for f, mtime in self._blobs.scan_partial() if mtime < orphan_cut]
+        for f in partial:
+            try:
+                f.unlink()
+            except OSError as exc:
+                log.warning("could not delete partial blob %s: %s", f.name, exc)
         removed = 0
         for bid in [*doomed_images, *orphans]:
             try:
                 removed += self._blobs.delete(bid)
             except (OSError, StorageError) as exc:
                 log.warning("could not delete blob %s: %s (next purge retries)", bid, exc)
-        report = PurgeReport(n_images, n_templates, n_sessions, n_attempts, len(orphans), removed, seq, now)
+        report = PurgeReport(n_images, n_templates, n_sessions, n_attempts, len(orphans) + len(partial), removed, seq,
+                             now)
         log.info("purge: %s", {k: v for k, v in asdict(report).items() if k != "now"})
         return report

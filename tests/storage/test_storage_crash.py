@@ -19,11 +19,12 @@ import random
 import signal
 import sqlite3
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from storage import StorageConfig, open_storage
+from storage import FixedClock, StorageConfig, open_storage
 from storage.decisions import image_aad
 
 
@@ -92,6 +93,15 @@ def run_trials(tmp_path: Path, make_record, trials: int, seed: int) -> None:  # 
             rows = s.execute(sql("SELECT id, session_id, kind FROM images")).all()
         for image_id, session_id, kind in rows:
             st.blobs.get(image_id, image_aad(image_id, session_id, kind), st.keys.cipher)
+    finally:
+        st.close()
+    # Two hours later the orphan sweep leaves exactly the committed sessions' blob files.
+    later = FixedClock(datetime.now(timezone.utc) + timedelta(hours=2))
+    st = open_storage(data_dir, clock=later)
+    try:
+        st.retention.purge("test")
+        assert {b for b, _ in st.blobs.scan()} == {r[0] for r in rows}
+        assert not list(st.blobs.scan_partial())
     finally:
         st.close()
 

@@ -81,6 +81,18 @@ def test_orphan_blobs_are_swept_only_when_old(store, make_record, clock) -> None
     assert {b for b, _ in store.blobs.scan()} == set(kept.image_ids)
 
 
+def test_partial_blob_writes_are_swept_when_old(store, clock) -> None:  # type: ignore[no-untyped-def]
+    sub = store.blobs.root / "ab"
+    sub.mkdir()
+    partial = sub / (".ab" + "0" * 30 + ".blob.1a2b3c.tmp")
+    partial.write_bytes(b"ciphertext cut short by a crash")
+    now = clock.now().timestamp()
+    os.utime(partial, (now - 30 * 60, now - 30 * 60))
+    assert store.retention.purge("t").orphan_blobs == 0 and partial.exists()
+    os.utime(partial, (now - 90 * 60, now - 90 * 60))
+    assert store.retention.purge("t").orphan_blobs == 1 and not partial.exists()
+
+
 def test_every_purge_is_audited(store, clock) -> None:  # type: ignore[no-untyped-def]
     store.retention.purge("cli:root")
     store.startup(config_hash="cfg-A")
