@@ -2,6 +2,11 @@
 
 Both take a BGR image and the detector's five landmarks, align to the 112x112 template, and return a
 unit-length float32 vector; the cosine of two embeddings is their dot product.
+
+``mirror=True`` makes the template the normalised sum of the embeddings of the aligned face and its
+mirror image. On LFW View-2 it lowered SFace's FNMR at FMR 0.1% from 1.4% to 0.87%, but it also raises
+impostor scores: two different people in t1.jpg reached 0.377, above that setting's LFW threshold at
+FMR 0.1% (0.319). A kiosk's first duty is not to accept an impostor, so it is off by default.
 """
 from __future__ import annotations
 
@@ -39,17 +44,23 @@ class SFaceEmbedder:
 
     model_id = "sface"
 
-    def __init__(self, runner: OrtRunner) -> None:
+    def __init__(self, runner: OrtRunner, mirror: bool = False) -> None:
         self.runner = runner
+        self.mirror = mirror
 
-    def preprocess(self, aligned_bgr: np.ndarray) -> np.ndarray:
-        """Aligned BGR crop to the model's tensor."""
-        return aligned_bgr[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32)
+    def preprocess(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
+        """Aligned BGR crops to one NCHW tensor per crop (the model takes a batch of one)."""
+        return np.stack([c[:, :, ::-1].transpose(2, 0, 1) for c in crops_bgr]).astype(np.float32)
+
+    def _vectors(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
+        x = self.preprocess(crops_bgr)
+        return np.concatenate([self.runner.run1(x[i : i + 1])[0] for i in range(len(x))])
 
     def embed_aligned(self, aligned_bgr: np.ndarray) -> Embedding:
-        """Embedding of an already aligned 112x112 BGR crop."""
-        out = self.runner.run1(self.preprocess(aligned_bgr))[0]
-        return Embedding(self.model_id, _normalise(out))
+        """Embedding of an already aligned 112x112 BGR crop (and its mirror image, unless disabled)."""
+        crops = [aligned_bgr, aligned_bgr[:, ::-1]] if self.mirror else [aligned_bgr]
+        vectors = self._vectors(crops)
+        return Embedding(self.model_id, _normalise(sum(_normalise(v) for v in vectors)))
 
     def embed(self, image: np.ndarray, landmarks: np.ndarray) -> Embedding:
         """Align with the five landmarks, then embed."""
@@ -61,8 +72,13 @@ class MobileFaceNetEmbedder(SFaceEmbedder):
 
     model_id = "mobilefacenet"
 
-    def preprocess(self, aligned_bgr: np.ndarray) -> np.ndarray:
-        """Aligned BGR crop to the model's tensor (the batch of two is filled with the same face)."""
-        x = (aligned_bgr[:, :, ::-1].astype(np.float32) - 127.5) / 128.0
+    def preprocess(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
+        """Aligned BGR crops to NHWC in [-1, 1]."""
+        return np.stack([(c[:, :, ::-1].astype(np.float32) - 127.5) / 128.0 for c in crops_bgr])
+
+    def _vectors(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
+        # The converted graph has a fixed batch of two: face and mirror fill it at no extra cost.
+        x = self.preprocess(crops_bgr)
         batch = self.runner.inputs[0].shape[0]
-        return np.repeat(x[None], batch, axis=0)
+        padded = np.concatenate([x, np.repeat(x[-1:], batch - len(x), axis=0)]) if len(x) < batch else x[:batch]
+        return self.runner.run1(np.ascontiguousarray(padded))[0][: len(x)]

@@ -11,4 +11,6 @@ def load_runner(model_id: str, config: RuntimeConfig | None = None, provider: st
                 store: ModelStore | None = None) -> OrtRunner:
     """Verify ``model_id`` in the model cache (sha256) and load it; raises ``ModelError`` with the fix."""
     store = store or ModelStore()
-    return create_runner(store.model_path(model_id), model_id, config, provider)
+    entry = store.manifest.get(model_id)
+    return create_runner(store.model_path(model_id), model_id, config, provider,
+                         warmup_shapes={entry.input["name"]: entry.input["shape"]})

@@ -59,10 +59,11 @@ class OrtRunner:
         """Run a single-input model on ``x``."""
         return self.run({self.inputs[0].name: x})
 
-    def warm_up(self, runs: int = 1) -> float:
-        """Run on zeros ``runs`` times; returns the seconds taken."""
+    def warm_up(self, runs: int = 1, shapes: Mapping[str, Sequence[int]] | None = None) -> float:
+        """Run on zeros ``runs`` times (``shapes`` fills dynamic inputs); returns the seconds taken."""
         start = time.perf_counter()
-        feeds = {i.name: np.zeros(i.shape, i.dtype) for i in self.inputs}
+        shapes = shapes or {}
+        feeds = {i.name: np.zeros(tuple(shapes.get(i.name, i.shape)), i.dtype) for i in self.inputs}
         for _ in range(runs):
             self.run(feeds)
         return time.perf_counter() - start
@@ -89,8 +90,11 @@ def _session_options(config: RuntimeConfig):  # -> ort.SessionOptions
 
 
 def create_runner(model_path: Path, model_id: str, config: RuntimeConfig | None = None,
-                  provider: str | None = None) -> OrtRunner:
-    """Load ``model_path`` with the configured provider (or ``provider``: "openvino"/"cpu"), warmed up."""
+                  provider: str | None = None, warmup_shapes: Mapping[str, Sequence[int]] | None = None) -> OrtRunner:
+    """Load ``model_path`` with the configured provider (or ``provider``: "openvino"/"cpu"), warmed up.
+
+    ``warmup_shapes`` gives the shape to warm up with for inputs whose size is dynamic.
+    """
     import onnxruntime as ort
 
     config = config or RuntimeConfig()
@@ -124,7 +128,7 @@ def create_runner(model_path: Path, model_id: str, config: RuntimeConfig | None 
     if want == "openvino" and runner.provider != OPENVINO_EP and fallback is None:
         fallback = "OpenVINO EP declined the model"
         runner.fallback_reason = fallback
-    took = runner.warm_up(config.warmup_runs) if config.warmup_runs else 0.0
+    took = runner.warm_up(config.warmup_runs, warmup_shapes) if config.warmup_runs else 0.0
     if fallback:
         log.warning("model %s runs on %s (fallback: %s)", model_id, runner.provider, fallback)
     else:

@@ -47,6 +47,8 @@ def setup_logging(verbosity: int) -> None:
     """Console logging for the CLI. Libraries only get loggers; handlers are set here."""
     level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # nfcpy logs every device probe at INFO/ERROR; keep the console for what the person must act on.
+    logging.getLogger("nfc").setLevel(max(level, logging.WARNING))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except _known_errors() as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, BadInputError) else 1
+        return 1
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into a command that stopped reading (e.g. `| head`): not an error of ours.
+        sys.stderr.close()
+        return 0

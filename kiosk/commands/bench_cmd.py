@@ -1,0 +1,68 @@
+"""``kiosk bench ...``: benchmarks that report figures (they assert nothing)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {"cpu_count": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def write_json(path: str | None, data: dict[str, Any]) -> None:
+    """Write a benchmark's result as JSON when ``--json`` was given."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _inference(args: argparse.Namespace) -> int:
+    from inference.bench import bench_models
+
+    result = bench_models(runs=args.runs)
+    result["machine"] = machine_info()
+    provs = list(result["providers"])
+    print(f"per-model latency, ms (median / p90), {args.runs} runs after warm-up, {os.cpu_count()} CPUs")
+    print(f"{'model':<14}" + "".join(f"{p:>26}" for p in provs))
+    models = list(result["providers"][provs[0]])
+    for m in models:
+        cells = []
+        for p in provs:
+            r = result["providers"][p][m]
+            cells.append(f"{r['median_ms']:8.2f} / {r['p90_ms']:7.2f} {r['ran_on'][:8]:>8}")
+        print(f"{m:<14}" + "".join(f"{c:>26}" for c in cells))
+    for p in provs:
+        for m, r in result["providers"][p].items():
+            if r["fallback"]:
+                print(f"note: {m} asked for {p} but ran on {r['ran_on']}: {r['fallback']}")
+    write_json(args.json, result)
+    return 0
+
+
+# Other packages' benchmarks register through a function of their own module (name, attribute).
+_EXTRA = [("kiosk.commands.bench_chip_cmd", "add_bench_chip"),
+          ("kiosk.commands.bench_storage_cmd", "add_bench_storage"),
+          ("kiosk.commands.bench_pipeline_cmd", "add_bench_pipeline")]
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``bench`` command group."""
+    p = sub.add_parser("bench", help="benchmarks (figures, not pass/fail)")
+    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT")
+    bsub.required = True
+    q = bsub.add_parser("inference", help="per-model latency, OpenVINO EP and CPU EP side by side")
+    q.add_argument("--json", help="write the figures to this JSON file")
+    q.add_argument("--runs", type=int, default=50, help="timed runs per model (default 50)")
+    q.set_defaults(func=_inference)
+    for module, attr in _EXTRA:
+        if importlib.util.find_spec(module) is None:
+            continue  # that benchmark is not part of this build
+        getattr(importlib.import_module(module), attr)(bsub)
