@@ -1,7 +1,14 @@
 """Decision log, encrypted evidence and tamper-evident audit trail (SQLite by default, PostgreSQL too).
 
 Entry point: :func:`open_storage` (``storage.store``). What is stored, how it is protected and when
-it is deleted: ``storage/README_SECTION.md``.
+it is deleted: ``storage/README_SECTION.md``. Typical use by the kiosk::
+
+    st = open_storage(data_dir, config)            # creates folder, keys, schema on first use
+    st.startup(config_hash)                        # retention purge + config_change audit, once
+    status = st.attempts.for_document(state, number)   # AttemptStatus(failures_in_window, locked_until)
+    dup = st.duplicates.search_document(state, number, live_template)   # DuplicateMatch | None
+    done = st.decisions.record_session(SessionRecord(...))  # durable when it returns
+    st.decisions.pending_reviews(); st.decisions.load_session(sid, actor="operator:olga")
 """
 from storage.attempts import AttemptStatus
 from storage.audit import AuditKind, AuditVerification

@@ -51,6 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware datetime -> naive UTC for the database."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -58,6 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Naive UTC from the database -> aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
