@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -81,25 +82,36 @@ def _aware(name: str, value: datetime) -> None:
         raise StorageInputError(f"{name} must be a timezone-aware datetime")
 
 
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
 def _check_no_personal_text(rec: SessionRecord) -> None:
-    """Refuse clear JSON that contains a name or the document number (data minimisation guard)."""
-    secrets_: list[str] = []
-    if rec.identity is not None:
-        secrets_ += [rec.identity.surname, rec.identity.given_names, rec.identity.birth_date or ""]
-        secrets_ += rec.identity.given_names.split()
-    if rec.document_number:
-        secrets_.append(rec.document_number)
-    secrets_ = [s.strip().lower() for s in secrets_ if s and len(s.strip()) >= 3]
-    if not secrets_:
-        return
+    """Refuse clear JSON that carries the document number, the birth date or a person's name
+    (data minimisation guard against e.g. a DG1 dump in the chip report).
+
+    It must not refuse a real session by coincidence (a surname "Pace" beside the access method
+    "PACE"), so one name word alone is not enough: it takes the document number (6+ characters, as a
+    substring), a birth date written with separators, or two different words of the person's names
+    appearing as whole words.
+    """
     clear = json.dumps([rec.chip, rec.checks, rec.model_versions, list(rec.decision.reasons), rec.mode,
                         rec.kiosk_id, rec.config_hash], default=str, ensure_ascii=False).lower()
-    for s in secrets_:
-        if s in clear:
-            raise StorageInputError(
-                "personal data (a name, birth date or the document number) appears in clear evidence fields; "
-                "put it in SessionRecord.identity / document_number, which are encrypted or hashed"
-            )
+    words = set(_TOKEN.findall(clear))
+    found = False
+    if rec.document_number:
+        number = "".join(_TOKEN.findall(rec.document_number.lower()))
+        found |= len(number) >= 6 and (number in clear or number in "".join(_TOKEN.findall(clear)))
+    if rec.identity is not None:
+        birth = (rec.identity.birth_date or "").strip().lower()
+        found |= len(birth) >= 8 and not birth.isdigit() and birth in clear
+        name_words = {w for w in _TOKEN.findall(f"{rec.identity.surname} {rec.identity.given_names}".lower())
+                      if len(w) >= 3}
+        found |= len(name_words & words) >= 2
+    if found:
+        raise StorageInputError(
+            "personal data (names, birth date or the document number) appears in clear evidence fields; "
+            "put it in SessionRecord.identity / document_number, which are encrypted or hashed"
+        )
 
 
 def template_bytes(vector: Any) -> tuple[bytes, int]:

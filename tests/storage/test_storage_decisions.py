@@ -62,21 +62,35 @@ def test_review_flow_and_roles(store, make_record) -> None:  # type: ignore[no-u
         store.decisions.record_review("0" * 32, "sam", "reject")
 
 
-@pytest.mark.parametrize("where", ["chip", "checks", "reasons", "doc"])
+@pytest.mark.parametrize("where", ["chip", "checks", "reasons", "doc", "doc_in_mrz"])
 def test_personal_data_in_clear_fields_is_refused(store, make_record, where) -> None:  # type: ignore[no-untyped-def]
     rec = make_record()
     if where == "chip":
-        rec = replace(rec, chip={"dg1": {"name": SURNAME}})
+        rec = replace(rec, chip={"dg1": {"surname": SURNAME, "given_names": GIVEN}})
     elif where == "checks":
-        rec = replace(rec, checks={"note": GIVEN.split()[0].lower()})
+        rec = replace(rec, checks={"note": f"{GIVEN.split()[1].lower()} {SURNAME.title()}"})
     elif where == "reasons":
-        rec = replace(rec, decision=DecisionInput("reject", ("BIRTH_1971-02-03",), "p"))
+        rec = replace(rec, decision=DecisionInput("reject", ("TOO_YOUNG_1971-02-03",), "p"))
+    elif where == "doc":
+        rec = replace(rec, chip={"doc": "C01X00T47"})
     else:
-        rec = replace(rec, chip={"mrz": "P<D<<C01X00T47"})
+        rec = replace(rec, chip={"mrz2": "C01X00T476D<<7102035F3101012<<<<<<<<<<<<<<<4"})
     with pytest.raises(StorageInputError, match="personal data"):
         store.decisions.record_session(rec)
     assert store.decisions.list_sessions() == []
     assert not list(store.blobs.scan())
+
+
+def test_guard_does_not_refuse_coincidences(store, make_record) -> None:  # type: ignore[no-untyped-def]
+    """A surname that is also an evidence word (Mr Pace, access method PACE) must still be recorded."""
+    rec = make_record(identity=IdentityFields("PACE", "ALEXANDRA", "710203"), document_number="123456",
+                      checks={"match": 0.7, "note": "alexandra"})
+    # With the given name as well, two name words are in clear: that *is* refused.
+    with pytest.raises(StorageInputError):
+        store.decisions.record_session(rec)
+    ok = replace(rec, checks={"match": 0.7123455, "birth_yymmdd_like": 710203.5})
+    assert store.decisions.record_session(ok).session_id
+    assert ok.chip["access"] == "PACE"
 
 
 @pytest.mark.parametrize("change", [
