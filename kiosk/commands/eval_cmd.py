@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 from pathlib import Path
 
@@ -29,6 +31,10 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
+# Evaluations of other stages register through a function of their own module (name, attribute).
+_EXTRA = [("kiosk.commands.eval_pad_cmd", "add_eval_pad")]
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``eval`` command group."""
     p = sub.add_parser("eval", help="evaluations on labelled data (JSON + plots)")
@@ -42,3 +48,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--mirror", action="store_true", help="templates from the face plus its mirror image")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.set_defaults(func=_match)
+    for module, attr in _EXTRA:
+        if importlib.util.find_spec(module) is not None:
+            getattr(importlib.import_module(module), attr)(esub)

@@ -1,0 +1,77 @@
+"""Evidence the decision policy reads: plain frozen values, independent of the stages that made them.
+
+``kiosk`` fills these from the chip reader, the face engine and storage; the policy never sees model
+objects, images or personal data, only verdicts and scores, so every decision can be re-derived from
+the stored evidence.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["valid", "invalid", "unknown"]
+Check = Literal["passed", "failed", "not_performed"]
+
+
+@dataclass(frozen=True)
+class ChipEvidence:
+    """What the chip read proved."""
+
+    read_ok: bool
+    signature: Verdict = "unknown"
+    chain: Verdict = "unknown"
+    revocation: Verdict = "unknown"
+    hashes_ok: bool = False
+    passive_auth_passed: bool = False
+    chip_authentication: Check = "not_performed"
+    active_authentication: Check = "not_performed"
+    mrz_matches_dg1: bool | None = None
+    document_expired: bool = False
+    portrait_present: bool = False
+
+
+@dataclass(frozen=True)
+class FaceEvidence:
+    """What the live capture showed. ``None`` means the check did not run."""
+
+    face_found: bool
+    max_faces_seen: int = 0
+    quality_passed: bool | None = None
+    quality_failures: tuple[str, ...] = ()
+    challenge_passed: bool | None = None
+    challenge_failure: str | None = None
+    planar_motion: bool | None = None  # True: the motion fits one plane (photo or screen)
+    passive_score: float | None = None  # higher = more likely an attack
+    passive_attack_hint: Literal["print", "replay"] | None = None
+    flash_passed: bool | None = None
+    match_score: float | None = None
+    portrait_quality_passed: bool | None = None
+
+
+@dataclass(frozen=True)
+class AttemptEvidence:
+    """Attempt-limit state for this document and kiosk (from storage)."""
+
+    locked: bool = False
+    failures_in_window: int = 0
+
+
+@dataclass(frozen=True)
+class DuplicateEvidence:
+    """Best 1:N match of the live face against other identities' templates."""
+
+    best_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything one session's decision rests on."""
+
+    face: FaceEvidence
+    chip: ChipEvidence | None = None  # None: a face-only run (e.g. a portrait file instead of a chip)
+    attempts: AttemptEvidence = field(default_factory=AttemptEvidence)
+    duplicate: DuplicateEvidence = field(default_factory=DuplicateEvidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)

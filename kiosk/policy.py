@@ -1,0 +1,231 @@
+"""The decision policy: a pure function from evidence to ACCEPT / REVIEW / REJECT with reason codes.
+
+Each rule that fires adds a reason; the configured severity of each reason code ("reject" or "review")
+decides the outcome: any reject -> REJECT, else any review -> REVIEW, else ACCEPT. Missing evidence is
+never read as success: a check that did not run adds its own reason. Thresholds and severities come
+from ``PolicyConfig``; the defaults are argued beside each field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.evidence import Evidence
+
+
+class Outcome(str, Enum):
+    """The three possible decisions."""
+
+    ACCEPT = "ACCEPT"
+    REVIEW = "REVIEW"
+    REJECT = "REJECT"
+
+
+class Reason(str, Enum):
+    """Reason codes an operator reads on the review screen (documented in the README)."""
+
+    CHIP_NOT_READ = "CHIP_NOT_READ"
+    CHIP_PA_FAILED = "CHIP_PA_FAILED"
+    CHIP_CSCA_UNKNOWN = "CHIP_CSCA_UNKNOWN"
+    CHIP_REVOKED = "CHIP_REVOKED"
+    CHIP_CLONE_SUSPECTED = "CHIP_CLONE_SUSPECTED"
+    CHIP_AUTH_NOT_PERFORMED = "CHIP_AUTH_NOT_PERFORMED"
+    MRZ_MISMATCH = "MRZ_MISMATCH"
+    DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
+    PORTRAIT_MISSING = "PORTRAIT_MISSING"
+    PORTRAIT_QUALITY_LOW = "PORTRAIT_QUALITY_LOW"
+    FACE_NOT_FOUND = "FACE_NOT_FOUND"
+    MULTIPLE_FACES = "MULTIPLE_FACES"
+    QUALITY_TOO_LOW = "QUALITY_TOO_LOW"
+    LIVENESS_CHALLENGE_FAILED = "LIVENESS_CHALLENGE_FAILED"
+    LIVENESS_NOT_PERFORMED = "LIVENESS_NOT_PERFORMED"
+    PAD_SUSPECTED_PRINT = "PAD_SUSPECTED_PRINT"
+    PAD_SUSPECTED_REPLAY = "PAD_SUSPECTED_REPLAY"
+    PAD_PASSIVE_HIGH = "PAD_PASSIVE_HIGH"
+    FLASH_CHALLENGE_FAILED = "FLASH_CHALLENGE_FAILED"
+    FACE_MISMATCH = "FACE_MISMATCH"
+    FACE_MATCH_BORDERLINE = "FACE_MATCH_BORDERLINE"
+    DUPLICATE_IDENTITY = "DUPLICATE_IDENTITY"
+    ATTEMPT_LIMIT = "ATTEMPT_LIMIT"
+
+
+Severity = Literal["reject", "review"]
+
+_DEFAULT_SEVERITY: dict[Reason, Severity] = {
+    Reason.CHIP_NOT_READ: "reject",
+    Reason.CHIP_PA_FAILED: "reject",
+    # A CSCA missing from the trust store is a configuration gap more often than a forgery: a person decides.
+    Reason.CHIP_CSCA_UNKNOWN: "review",
+    Reason.CHIP_REVOKED: "reject",
+    Reason.CHIP_CLONE_SUSPECTED: "reject",
+    # Many older passports have neither CA nor AA: not suspicious alone, but not fully proven either.
+    Reason.CHIP_AUTH_NOT_PERFORMED: "review",
+    Reason.MRZ_MISMATCH: "reject",
+    # An expired passport still proves identity for some uses; the bank's rules decide, so a person looks.
+    Reason.DOCUMENT_EXPIRED: "review",
+    Reason.PORTRAIT_MISSING: "reject",
+    Reason.PORTRAIT_QUALITY_LOW: "review",
+    Reason.FACE_NOT_FOUND: "reject",
+    Reason.MULTIPLE_FACES: "reject",
+    Reason.QUALITY_TOO_LOW: "review",
+    Reason.LIVENESS_CHALLENGE_FAILED: "reject",
+    Reason.LIVENESS_NOT_PERFORMED: "reject",
+    Reason.PAD_SUSPECTED_PRINT: "reject",
+    Reason.PAD_SUSPECTED_REPLAY: "reject",
+    # The passive model is weak off its home domain (DESIGN.md): alone it only asks for a person's eye.
+    Reason.PAD_PASSIVE_HIGH: "review",
+    Reason.FLASH_CHALLENGE_FAILED: "reject",
+    Reason.FACE_MISMATCH: "reject",
+    Reason.FACE_MATCH_BORDERLINE: "review",
+    Reason.DUPLICATE_IDENTITY: "review",
+    Reason.ATTEMPT_LIMIT: "reject",
+}
+
+
+class PolicyConfig(BaseModel):
+    """Thresholds and severities of the decision policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    match_accept: float = Field(
+        0.337, description="SFace cosine at or above which the live face matches the portrait. Default: the "
+                           "threshold at FMR 0.1% measured by `kiosk eval match` on LFW View-2 (README).")
+    match_review: float = Field(
+        0.293, description="Cosine from which a non-match goes to review instead of reject (LFW threshold at "
+                           "FMR 1%). Below it the faces are judged different.")
+    passive_review: float = Field(
+        0.5, ge=0, le=1, description="Passive liveness score (fusion or FaceAntiSpoofing) above which a person "
+                                     "reviews the session.")
+    duplicate_review: float = Field(
+        0.337, description="1:N cosine against another identity at or above which the session is reviewed.")
+    require_chip_authentication: bool = Field(
+        True, description="Treat a chip without CA/AA proof as a reason (CHIP_AUTH_NOT_PERFORMED).")
+    require_flash: bool = Field(
+        False, description="Require the screen-flash challenge (kiosks whose screen lights the face).")
+    severity: dict[Reason, Severity] = Field(
+        default_factory=lambda: dict(_DEFAULT_SEVERITY),
+        description="Per reason code: 'reject' or 'review'. Codes left out keep their default.")
+
+    def severity_of(self, reason: Reason) -> Severity:
+        """Configured severity of ``reason`` (default when not overridden)."""
+        return self.severity.get(reason, _DEFAULT_SEVERITY[reason])
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason with its severity and a short factual detail (no personal data)."""
+
+    code: Reason
+    severity: Severity
+    detail: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome and every reason behind it."""
+
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+
+    @property
+    def reasons(self) -> list[str]:
+        """Reason codes in the order found."""
+        return [f.code.value for f in self.findings]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"decision": self.outcome.value, "reasons": self.reasons,
+                "findings": [{"code": f.code.value, "severity": f.severity, "detail": f.detail} for f in self.findings]}
+
+
+def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
+    chip = ev.chip
+    if chip is None:
+        return []
+    if not chip.read_ok:
+        return [(Reason.CHIP_NOT_READ, "the chip could not be read completely")]
+    out: list[tuple[Reason, str]] = []
+    if chip.signature != "valid" or not chip.hashes_ok:
+        out.append((Reason.CHIP_PA_FAILED, f"SOD signature {chip.signature}, data-group hashes "
+                                           f"{'match' if chip.hashes_ok else 'do not match'}"))
+    elif chip.chain != "valid":
+        out.append((Reason.CHIP_CSCA_UNKNOWN, f"certificate chain {chip.chain}: no trusted CSCA for this DSC"))
+    if chip.revocation == "invalid":
+        out.append((Reason.CHIP_REVOKED, "the document signer certificate is revoked"))
+    if "failed" in (chip.chip_authentication, chip.active_authentication):
+        out.append((Reason.CHIP_CLONE_SUSPECTED, f"chip authentication {chip.chip_authentication}, "
+                                                 f"active authentication {chip.active_authentication}"))
+    elif cfg.require_chip_authentication and "passed" not in (chip.chip_authentication, chip.active_authentication):
+        out.append((Reason.CHIP_AUTH_NOT_PERFORMED, "the chip offered neither chip nor active authentication"))
+    if chip.mrz_matches_dg1 is False:
+        out.append((Reason.MRZ_MISMATCH, "DG1 differs from the MRZ that opened the chip"))
+    if chip.document_expired:
+        out.append((Reason.DOCUMENT_EXPIRED, "the document's expiry date has passed"))
+    if not chip.portrait_present:
+        out.append((Reason.PORTRAIT_MISSING, "no portrait (DG2) to compare the face with"))
+    return out
+
+
+def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
+    face = ev.face
+    out: list[tuple[Reason, str]] = []
+    if face.max_faces_seen > 1:
+        out.append((Reason.MULTIPLE_FACES, f"{face.max_faces_seen} faces seen at once"))
+    if not face.face_found:
+        out.append((Reason.FACE_NOT_FOUND, "no usable face in the capture"))
+        return out
+    if face.quality_passed is False:
+        out.append((Reason.QUALITY_TOO_LOW, "quality checks failed: " + ", ".join(face.quality_failures[:5])))
+    if face.portrait_quality_passed is False:
+        out.append((Reason.PORTRAIT_QUALITY_LOW, "the document portrait is of low quality"))
+    if face.challenge_passed is None:
+        out.append((Reason.LIVENESS_NOT_PERFORMED, "the active challenge did not run"))
+    elif not face.challenge_passed:
+        out.append((Reason.LIVENESS_CHALLENGE_FAILED, f"active challenge failed: {face.challenge_failure or 'unknown'}"))
+    if face.planar_motion:
+        out.append((Reason.PAD_SUSPECTED_PRINT if face.passive_attack_hint != "replay" else Reason.PAD_SUSPECTED_REPLAY,
+                    "the face moved like a flat surface (photo or screen)"))
+    if face.passive_score is not None and face.passive_score >= cfg.passive_review:
+        code = {"print": Reason.PAD_SUSPECTED_PRINT, "replay": Reason.PAD_SUSPECTED_REPLAY}.get(
+            face.passive_attack_hint or "", Reason.PAD_PASSIVE_HIGH)
+        out.append((code, f"passive liveness score {face.passive_score:.2f} >= {cfg.passive_review:.2f}"))
+    if cfg.require_flash and face.flash_passed is not True:
+        out.append((Reason.FLASH_CHALLENGE_FAILED, "the face did not reflect the screen's colour sequence"
+                    if face.flash_passed is False else "the screen-flash challenge did not run"))
+    if face.match_score is None:
+        out.append((Reason.FACE_MISMATCH, "no match score (portrait or live face not enrolled)"))
+    elif face.match_score < cfg.match_review:
+        out.append((Reason.FACE_MISMATCH, f"match score {face.match_score:.3f} < {cfg.match_review:.3f}"))
+    elif face.match_score < cfg.match_accept:
+        out.append((Reason.FACE_MATCH_BORDERLINE, f"match score {face.match_score:.3f} between "
+                                                  f"{cfg.match_review:.3f} and {cfg.match_accept:.3f}"))
+    return out
+
+
+def decide(evidence: Evidence, config: PolicyConfig | None = None) -> Decision:
+    """Decide one session from its evidence."""
+    cfg = config or PolicyConfig()
+    raw: list[tuple[Reason, str]] = []
+    if evidence.attempts.locked:
+        raw.append((Reason.ATTEMPT_LIMIT, f"{evidence.attempts.failures_in_window} failed attempts: locked for now"))
+    raw += _chip_findings(evidence, cfg)
+    raw += _face_findings(evidence, cfg)
+    dup = evidence.duplicate.best_score
+    if dup is not None and dup >= cfg.duplicate_review:
+        raw.append((Reason.DUPLICATE_IDENTITY, f"the face matches another identity (cosine {dup:.3f})"))
+    seen: set[Reason] = set()
+    findings = []
+    for code, detail in raw:
+        if code not in seen:
+            seen.add(code)
+            findings.append(Finding(code, cfg.severity_of(code), detail))
+    if any(f.severity == "reject" for f in findings):
+        outcome = Outcome.REJECT
+    elif findings:
+        outcome = Outcome.REVIEW
+    else:
+        outcome = Outcome.ACCEPT
+    return Decision(outcome, tuple(findings))

@@ -1,0 +1,92 @@
+"""Table-driven tests of the decision policy."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kiosk.evidence import AttemptEvidence, ChipEvidence, DuplicateEvidence, Evidence, FaceEvidence
+from kiosk.policy import Outcome, PolicyConfig, Reason, decide
+
+GOOD_CHIP = ChipEvidence(read_ok=True, signature="valid", chain="valid", revocation="valid", hashes_ok=True,
+                         passive_auth_passed=True, chip_authentication="passed", mrz_matches_dg1=True,
+                         portrait_present=True)
+GOOD_FACE = FaceEvidence(face_found=True, max_faces_seen=1, quality_passed=True, challenge_passed=True,
+                         planar_motion=False, passive_score=0.1, match_score=0.6, portrait_quality_passed=True)
+GOOD = Evidence(face=GOOD_FACE, chip=GOOD_CHIP)
+
+
+def chip(**kw) -> Evidence:
+    return replace(GOOD, chip=replace(GOOD_CHIP, **kw))
+
+
+def face(**kw) -> Evidence:
+    return replace(GOOD, face=replace(GOOD_FACE, **kw))
+
+
+CASES = [
+    ("all good", GOOD, Outcome.ACCEPT, []),
+    ("face-only run, all good", replace(GOOD, chip=None), Outcome.ACCEPT, []),
+    ("chip unreadable", chip(read_ok=False), Outcome.REJECT, [Reason.CHIP_NOT_READ]),
+    ("forged SOD", chip(signature="invalid"), Outcome.REJECT, [Reason.CHIP_PA_FAILED]),
+    ("altered DG", chip(hashes_ok=False), Outcome.REJECT, [Reason.CHIP_PA_FAILED]),
+    ("unknown CSCA", chip(chain="invalid"), Outcome.REVIEW, [Reason.CHIP_CSCA_UNKNOWN]),
+    ("revoked DSC", chip(revocation="invalid"), Outcome.REJECT, [Reason.CHIP_REVOKED]),
+    ("cloned chip", chip(chip_authentication="failed"), Outcome.REJECT, [Reason.CHIP_CLONE_SUSPECTED]),
+    ("no CA/AA", chip(chip_authentication="not_performed"), Outcome.REVIEW, [Reason.CHIP_AUTH_NOT_PERFORMED]),
+    ("AA instead of CA", chip(chip_authentication="not_performed", active_authentication="passed"), Outcome.ACCEPT, []),
+    ("DG1 differs from MRZ", chip(mrz_matches_dg1=False), Outcome.REJECT, [Reason.MRZ_MISMATCH]),
+    ("expired passport", chip(document_expired=True), Outcome.REVIEW, [Reason.DOCUMENT_EXPIRED]),
+    ("no DG2", chip(portrait_present=False), Outcome.REJECT, [Reason.PORTRAIT_MISSING]),
+    ("no face", face(face_found=False), Outcome.REJECT, [Reason.FACE_NOT_FOUND]),
+    ("two faces", face(max_faces_seen=2), Outcome.REJECT, [Reason.MULTIPLE_FACES]),
+    ("poor quality", face(quality_passed=False, quality_failures=("sharpness",)), Outcome.REVIEW, [Reason.QUALITY_TOO_LOW]),
+    ("challenge failed", face(challenge_passed=False, challenge_failure="timeout"), Outcome.REJECT,
+     [Reason.LIVENESS_CHALLENGE_FAILED]),
+    ("challenge not run", face(challenge_passed=None), Outcome.REJECT, [Reason.LIVENESS_NOT_PERFORMED]),
+    ("flat motion", face(planar_motion=True), Outcome.REJECT, [Reason.PAD_SUSPECTED_PRINT]),
+    ("flat motion, replay cue", face(planar_motion=True, passive_attack_hint="replay"), Outcome.REJECT,
+     [Reason.PAD_SUSPECTED_REPLAY]),
+    ("passive high", face(passive_score=0.9), Outcome.REVIEW, [Reason.PAD_PASSIVE_HIGH]),
+    ("passive high, print cue", face(passive_score=0.9, passive_attack_hint="print"), Outcome.REJECT,
+     [Reason.PAD_SUSPECTED_PRINT]),
+    ("mismatch", face(match_score=0.1), Outcome.REJECT, [Reason.FACE_MISMATCH]),
+    ("borderline match", face(match_score=0.31), Outcome.REVIEW, [Reason.FACE_MATCH_BORDERLINE]),
+    ("no match score", face(match_score=None), Outcome.REJECT, [Reason.FACE_MISMATCH]),
+    ("low portrait quality", face(portrait_quality_passed=False), Outcome.REVIEW, [Reason.PORTRAIT_QUALITY_LOW]),
+    ("duplicate", replace(GOOD, duplicate=DuplicateEvidence(0.7)), Outcome.REVIEW, [Reason.DUPLICATE_IDENTITY]),
+    ("locked", replace(GOOD, attempts=AttemptEvidence(locked=True, failures_in_window=5)), Outcome.REJECT,
+     [Reason.ATTEMPT_LIMIT]),
+    ("review + reject = reject", chip(document_expired=True, signature="invalid"), Outcome.REJECT,
+     [Reason.CHIP_PA_FAILED, Reason.DOCUMENT_EXPIRED]),
+]
+
+
+@pytest.mark.parametrize("name, evidence, outcome, reasons", CASES, ids=[c[0] for c in CASES])
+def test_policy_table(name: str, evidence: Evidence, outcome: Outcome, reasons: list[Reason]) -> None:
+    d = decide(evidence)
+    assert d.outcome is outcome, d.to_dict()
+    assert d.reasons == [r.value for r in reasons]
+
+
+def test_severity_is_configurable() -> None:
+    cfg = PolicyConfig(severity={Reason.DOCUMENT_EXPIRED: "reject"})
+    assert decide(chip(document_expired=True), cfg).outcome is Outcome.REJECT
+    assert cfg.severity_of(Reason.MRZ_MISMATCH) == "reject"  # others keep their default
+
+
+def test_flash_required_but_missing_rejects() -> None:
+    assert decide(GOOD, PolicyConfig(require_flash=True)).reasons == [Reason.FLASH_CHALLENGE_FAILED.value]
+
+
+def test_every_reason_has_a_default_severity() -> None:
+    cfg = PolicyConfig()
+    for r in Reason:
+        assert cfg.severity_of(r) in ("reject", "review")
+
+
+def test_unknown_config_keys_are_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        PolicyConfig(match_treshold=0.5)
