@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -125,9 +125,21 @@ def template_bytes(vector: Any) -> tuple[bytes, int]:
     return arr.tobytes(), int(arr.size)
 
 
-def _validate(rec: SessionRecord) -> None:
+def _normalise(rec: SessionRecord) -> SessionRecord:
+    """Outcome in lower case and reasons as plain strings, so str-Enums from the policy
+    (``Outcome.ACCEPT``, ``Reason.FACE_MISMATCH``) are stored as their values."""
     if not isinstance(rec, SessionRecord) or not isinstance(rec.decision, DecisionInput):
         raise StorageInputError("record_session takes a SessionRecord with a DecisionInput")
+    d = rec.decision
+    outcome = str(getattr(d.outcome, "value", d.outcome)).lower()
+    try:
+        reasons = tuple(str(getattr(r, "value", r)) for r in d.reasons)
+    except TypeError as exc:
+        raise StorageInputError("decision reasons must be a sequence of reason codes") from exc
+    return replace(rec, decision=DecisionInput(outcome, reasons, d.policy_version))  # type: ignore[arg-type]
+
+
+def _validate(rec: SessionRecord) -> None:
     if rec.identity is not None and not isinstance(rec.identity, IdentityFields):
         raise StorageInputError("identity must be an IdentityFields")
     if not all(isinstance(i, ImageEvidence) for i in rec.images) or \
@@ -175,6 +187,7 @@ class DecisionLog:
         Raises ``StorageInputError`` for unusable input (nothing is written) and ``StorageError``
         when the database or blob store fails (nothing is committed; blob files written are removed).
         """
+        rec = _normalise(rec)
         _validate(rec)
         self._keys.refresh()
         for _ in range(_MAX_KEY_RACE_RETRIES):

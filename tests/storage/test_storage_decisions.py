@@ -130,6 +130,22 @@ def test_failed_commit_leaves_no_blob(store, make_record) -> None:  # type: igno
         assert s.execute(text("SELECT count(*) FROM sessions")).scalar_one() == 0
 
 
+def test_policy_enums_are_stored_as_their_values(store, make_record) -> None:  # type: ignore[no-untyped-def]
+    from enum import Enum
+
+    class Outcome(str, Enum):
+        REVIEW = "REVIEW"
+
+    class Reason(str, Enum):
+        FACE_MISMATCH = "FACE_MISMATCH"
+
+    r = store.decisions.record_session(make_record(decision=DecisionInput(Outcome.REVIEW, (Reason.FACE_MISMATCH,),
+                                                                          "policy-2")))  # type: ignore[arg-type]
+    s = store.decisions.pending_reviews()[0]
+    assert s.session_id == r.session_id and s.outcome == "review" and s.reasons == ("FACE_MISMATCH",)
+    assert store.audit.events()[0].details["reasons"] == ["FACE_MISMATCH"]
+
+
 def test_missing_session_is_not_found(store) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotFoundError):
         store.decisions.load_session("f" * 32, "operator:x")
