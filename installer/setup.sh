@@ -12,8 +12,9 @@ cd "$here"
 
 # Debian packages: PC/SC daemon and headers (pyscard builds against them), swig (pyscard's build),
 # the virtual reader driver used by the chip tests, Xvfb for the Qt UI without a display,
-# iproute2 for the test network namespace, npm for fetching npm-packaged models.
-DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb iproute2 npm
+# iproute2 for the test network namespace, npm for fetching npm-packaged models, PostgreSQL for the
+# storage tests that run the same code against a real server (started by the test on 127.0.0.1).
+DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb iproute2 npm postgresql
               libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
 
 missing=()

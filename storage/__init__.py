@@ -1,7 +1,7 @@
 """Decision log, encrypted evidence and tamper-evident audit trail (SQLite by default, PostgreSQL too).
 
 Entry point: :func:`open_storage` (``storage.store``). What is stored, how it is protected and when
-it is deleted: ``storage/README_SECTION.md``. Typical use by the kiosk::
+it is deleted: the README section "Storage". Typical use by the kiosk::
 
     st = open_storage(data_dir, config)            # creates folder, keys, schema on first use
     st.startup(config_hash)                        # retention purge + config_change audit, once

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.x ORM tables of the decision log ("tables", since "models" means ML models here).
 
-What is stored where (see README_SECTION.md): personal fields are only ever in ``*_ct`` columns
+What is stored where (see the README section "Storage"): personal fields are only ever in ``*_ct`` columns
 (AES-GCM, key id in the matching ``*_kid`` column); the document number only as ``document_key``
 (HMAC-SHA-256); images in the encrypted blob store, one ``images`` row each; audit events carry no
 personal data. Row ids are random UUID hex strings made by the application before insert, so a
