@@ -15,4 +15,5 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.export_cmd",
     "kiosk.commands.passport_cmd",
     "kiosk.commands.trust_cmd",
+    "kiosk.commands.pad_cmd",
 ]

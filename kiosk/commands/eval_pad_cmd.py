@@ -1,0 +1,43 @@
+"""``kiosk eval pad``: ISO/IEC 30107-3 evaluation of passive liveness. The ``eval`` group calls ``add_eval_pad``."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kiosk.commands.pad_cmd import add_data_args, cache_dir, row_filter
+
+
+def _eval_pad(args: argparse.Namespace) -> int:
+    from kiosk.pad_eval import evaluate
+
+    out = Path(args.json)
+    result = evaluate(Path(args.data), out, model_path=Path(args.model) if args.model else None,
+                      threshold=args.threshold, row_filter=row_filter(args), provider=args.provider,
+                      cache_dir=cache_dir(args), progress=not args.quiet)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"{result['method']}: {result['bona_fide']} bona fide, attacks {result['attacks']}, "
+          f"{result['failures']} without a face")
+    runs = [(result["method"], result)]
+    if "baseline_antispoof" in result:
+        runs.append(("antispoof_only", result["baseline_antispoof"]))
+    for name, r in runs:
+        apcer = ", ".join(f"{k} {v:.4f}" for k, v in r["apcer"].items())
+        print(f"  {name:<15} threshold {r['threshold']:.3f}: APCER {apcer}; BPCER {r['bpcer']:.4f}; "
+              f"BPCER@APCER 1/5/10% {r['bpcer_at_apcer']['0.01']:.4f}/{r['bpcer_at_apcer']['0.05']:.4f}/"
+              f"{r['bpcer_at_apcer']['0.10']:.4f}; EER {r['eer']:.4f}")
+    print(f"DET plot: {result['det_plot']}")
+    return 0
+
+
+def add_eval_pad(esub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """Add ``pad`` to the ``eval`` sub-command group and return its parser."""
+    q = esub.add_parser("pad", help="passive liveness per ISO/IEC 30107-3: APCER per species, BPCER, DET plot")
+    add_data_args(q)
+    q.add_argument("--json", required=True, help="where to write the report; the DET plot goes beside it")
+    q.add_argument("--model", default=None, help="fusion model from 'kiosk pad train' (default: FaceAntiSpoofing alone)")
+    q.add_argument("--threshold", type=float, default=None,
+                   help="attack threshold (default: the model's own, or 0.2 for FaceAntiSpoofing alone)")
+    q.set_defaults(func=_eval_pad)
+    return q
