@@ -67,7 +67,7 @@ class DuplicateEvidence:
 class Evidence:
     """Everything one session's decision rests on."""
 
-    face: FaceEvidence
+    face: FaceEvidence | None = None  # None: a document-only check (``kiosk passport read``)
     chip: ChipEvidence | None = None  # None: a face-only run (e.g. a portrait file instead of a chip)
     attempts: AttemptEvidence = field(default_factory=AttemptEvidence)
     duplicate: DuplicateEvidence = field(default_factory=DuplicateEvidence)

@@ -172,6 +172,8 @@ def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
 def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     face = ev.face
     out: list[tuple[Reason, str]] = []
+    if face is None:
+        return out
     if face.max_faces_seen > 1:
         out.append((Reason.MULTIPLE_FACES, f"{face.max_faces_seen} faces seen at once"))
     if not face.face_found:
@@ -208,6 +210,8 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
 def decide(evidence: Evidence, config: PolicyConfig | None = None) -> Decision:
     """Decide one session from its evidence."""
     cfg = config or PolicyConfig()
+    if evidence.face is None and evidence.chip is None:
+        raise ValueError("a decision needs chip or face evidence")
     raw: list[tuple[Reason, str]] = []
     if evidence.attempts.locked:
         raw.append((Reason.ATTEMPT_LIMIT, f"{evidence.attempts.failures_in_window} failed attempts: locked for now"))

@@ -14,6 +14,7 @@ go only into the files written to ``--out``).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import os
@@ -189,6 +190,7 @@ def run_read(args: argparse.Namespace) -> int:
     def verify(result: Any) -> Any:
         return passive_auth.verify(result.files.get(0x011D), result.data_groups(), store)
 
+    started_at = datetime.datetime.now(datetime.timezone.utc)
     try:
         result = EmrtdReader(connection, key, method=method, aa_challenge=os.urandom(8),
                              passive_auth=verify).read()
@@ -213,11 +215,38 @@ def run_read(args: argparse.Namespace) -> int:
         "chunk_sizes": sorted(set(result.chunk_sizes)),
         "notes": list(result.notes),
     }
+    if args.data_dir:
+        report.update(_record(args, result, key, started_at))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     _print_report(report)
     passed = result.ok and pa is not None and pa.passed
     return 0 if passed else 1
+
+
+_MEDIA_TYPES = {"jpeg": "image/jpeg", "jpeg2000": "image/jp2", "png": "image/png"}
+
+
+def _record(args: argparse.Namespace, result: Any, key: Any, started_at: datetime.datetime) -> dict[str, Any]:
+    """Decide on the chip evidence alone and record the session in the decision log under --data-dir."""
+    from storage import ImageEvidence
+
+    from kiosk.chip_evidence import chip_evidence
+    from kiosk.evidence import Evidence
+    from kiosk.policy import PolicyConfig, decide
+    from kiosk.recording import record
+
+    policy = PolicyConfig()
+    evidence = Evidence(chip=chip_evidence(result, key))
+    decision = decide(evidence, policy)
+    images = []
+    if result.dg2 is not None and result.dg2.faces:
+        face = result.dg2.face
+        images.append(ImageEvidence("dg2", face.image_data, _MEDIA_TYPES.get(face.image_format, "application/octet-stream")))
+    chip_report = {"access_method": result.access_method, "apdu_count": result.apdu_count}
+    session_id = record(Path(args.data_dir), mode="document_check", started_at=started_at, evidence=evidence,
+                        decision=decision, policy=policy, chip_report=chip_report, images=images, dg1=result.dg1)
+    return {"session_id": session_id, **decision.to_dict()}
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -246,4 +275,7 @@ def _print_report(report: dict[str, Any]) -> None:
             print(f"{label}: {verdict}")
     for note in report["notes"]:
         print(f"note: {note}")
+    if report.get("session_id"):
+        print(f"document check: {report['decision']} ({', '.join(report['reasons']) or 'no findings'}); "
+              f"recorded as session {report['session_id']}")
     print("time per phase: " + ", ".join(f"{k} {v:.3f}s" for k, v in report["phases_s"].items()))

@@ -90,3 +90,13 @@ def test_unknown_config_keys_are_refused() -> None:
 
     with pytest.raises(ValidationError):
         PolicyConfig(match_treshold=0.5)
+
+
+def test_document_only_check_uses_chip_rules_alone() -> None:
+    assert decide(Evidence(chip=GOOD_CHIP)).outcome is Outcome.ACCEPT
+    assert decide(Evidence(chip=replace(GOOD_CHIP, signature="invalid"))).reasons == [Reason.CHIP_PA_FAILED.value]
+
+
+def test_no_evidence_at_all_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        decide(Evidence())

@@ -1,0 +1,50 @@
+"""Turn a chip read into the policy's ``ChipEvidence`` (verdicts only; no personal data)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hardware.emrtd.password import AccessKey, PasswordType
+
+from kiosk.evidence import ChipEvidence
+
+
+def _check(result: Any) -> str:
+    if result is None:
+        return "not_performed"
+    return "passed" if getattr(result, "passed", False) else "failed"
+
+
+def mrz_matches_dg1(dg1: Any, key: AccessKey) -> bool | None:
+    """Whether DG1's MRZ derives the same access key that opened the chip (None for a CAN).
+
+    Comparing derived keys compares exactly the fields BAC/PACE used (document number, birth date,
+    expiry date with their check digits) without keeping the typed MRZ anywhere.
+    """
+    if dg1 is None or key.kind != PasswordType.MRZ:
+        return None
+    m = dg1.mrz
+    try:
+        return AccessKey.from_mrz(m.document_number, m.birth_date, m.expiry_date).secret == key.secret
+    except Exception:  # a DG1 whose fields do not even form a key cannot match
+        return False
+
+
+def chip_evidence(result: Any, key: AccessKey, today: dt.date | None = None) -> ChipEvidence:
+    """``ChipEvidence`` from an ``EmrtdReader`` result (``hardware.emrtd.reader.ChipReadResult``)."""
+    today = today or dt.date.today()
+    pa = result.passive_authentication
+    expiry = result.dg1.mrz.expiry_date_as_date() if result.dg1 is not None else None
+    return ChipEvidence(
+        read_ok=bool(result.ok),
+        signature=getattr(pa, "signature", "unknown"),
+        chain=getattr(pa, "chain", "unknown"),
+        revocation=getattr(pa, "revocation", "unknown"),
+        hashes_ok=bool(pa is not None and pa.hashes and all(v == "match" for v in pa.hashes.values())),
+        passive_auth_passed=bool(pa is not None and pa.passed),
+        chip_authentication=_check(result.chip_authentication),  # type: ignore[arg-type]
+        active_authentication=_check(result.active_authentication),  # type: ignore[arg-type]
+        mrz_matches_dg1=mrz_matches_dg1(result.dg1, key),
+        document_expired=bool(expiry is not None and expiry < today),
+        portrait_present=result.dg2 is not None and bool(getattr(result.dg2, "faces", None)),
+    )

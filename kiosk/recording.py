@@ -1,0 +1,77 @@
+"""Record a decided session in the decision log (storage), with its encrypted evidence.
+
+The kiosk hands storage verdicts and scores in clear (``chip``, ``checks``) and everything personal
+(names, birth date, images, templates) for encryption; the document number only ever becomes a keyed
+hash inside storage.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from storage import DecisionInput, IdentityFields, ImageEvidence, SessionRecord, TemplateEvidence, open_storage
+
+from kiosk.evidence import Evidence
+from kiosk.policy import Decision, PolicyConfig
+
+POLICY_VERSION = "1"
+KIOSK_ID_DEFAULT = "kiosk-cli"
+
+
+def config_hash(policy: PolicyConfig, extra: dict[str, Any] | None = None) -> str:
+    """sha256 of the configuration in force (policy plus whatever else decided), for the audit trail."""
+    blob = json.dumps({"policy": policy.model_dump(mode="json"), **(extra or {})}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def model_versions() -> dict[str, str]:
+    """Model ids with the sha256 of their source file, plus the runtime versions."""
+    from models.manifest import load_manifest
+
+    out = {m.id: m.sha256[:16] for m in load_manifest().models}
+    for dist in ("onnxruntime-openvino", "idkiosk"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def identity_from_dg1(dg1: Any) -> IdentityFields | None:
+    """Personal fields from DG1 for the review screen (stored encrypted)."""
+    if dg1 is None:
+        return None
+    m = dg1.mrz
+    return IdentityFields(surname=m.primary_identifier, given_names=m.secondary_identifier, birth_date=m.birth_date,
+                          sex=m.sex, nationality=m.nationality, expiry_date=m.expiry_date,
+                          document_type=m.document_code)
+
+
+def record(data_dir: Path, *, mode: str, started_at: dt.datetime, evidence: Evidence, decision: Decision,
+           policy: PolicyConfig, checks: dict[str, Any] | None = None, chip_report: dict[str, Any] | None = None,
+           images: Sequence[ImageEvidence] = (), templates: Sequence[TemplateEvidence] = (),
+           dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT) -> str:
+    """Write one decided session durably; returns its session id."""
+    st = open_storage(Path(data_dir))
+    try:
+        st.startup(config_hash(policy))
+        m = dg1.mrz if dg1 is not None else None
+        rec = SessionRecord(
+            kiosk_id=kiosk_id, mode=mode, started_at=started_at, ended_at=dt.datetime.now(dt.timezone.utc),
+            decision=DecisionInput(decision.outcome.value.lower(), tuple(decision.reasons), POLICY_VERSION),  # type: ignore[arg-type]
+            issuing_state=m.issuing_state if m else None, document_number=m.document_number if m else None,
+            identity=identity_from_dg1(dg1),
+            chip={**(asdict(evidence.chip) if evidence.chip else {}), **(chip_report or {})},
+            checks={"evidence": evidence.to_dict(), "findings": decision.to_dict()["findings"], **(checks or {})},
+            model_versions=model_versions(), config_hash=config_hash(policy),
+            images=list(images), templates=list(templates),
+        )
+        return st.decisions.record_session(rec).session_id
+    finally:
+        st.close()
