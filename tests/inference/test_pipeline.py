@@ -1,0 +1,96 @@
+"""Frame pipeline on real faces: one track through small motion, mesh tracking between detections, a second
+face flagged, an empty frame asks the customer to look at the camera."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from inference.config import RuntimeConfig
+from inference.pipeline import FacePipeline, PipelineConfig, face_from_mesh
+from inference.quality import HINTS
+from inference.tracking import iou
+
+
+@pytest.fixture(scope="module")
+def pipeline(store) -> FacePipeline:  # type: ignore[no-untyped-def]
+    p = FacePipeline.from_config(RuntimeConfig(provider="openvino"), config=PipelineConfig(detect_interval=3),
+                                 store=store)
+    p.warm_up((640, 480), runs=1)
+    return p
+
+
+@pytest.fixture(scope="module")
+def frame(store) -> np.ndarray:  # type: ignore[no-untyped-def]
+    a = cv2.imread(str(store.asset_path("astronaut")))
+    return cv2.resize(a[8:248, 63:383], (640, 480), interpolation=cv2.INTER_CUBIC)
+
+
+def _shift(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_one_track_through_small_motion_with_mesh_tracking(pipeline, frame) -> None:  # type: ignore[no-untyped-def]
+    pipeline.reset()
+    results = [pipeline.process(_shift(frame, 3 * k, -1.5 * k), k / 30) for k in range(10)]
+    assert {r.track_id for r in results} == {results[0].track_id} and results[0].track_id is not None
+    assert results[0].track.new_track
+    assert [r.detected for r in results] == [k % 3 == 0 for k in range(10)]
+    for r in results:
+        assert r.face is not None and r.landmarks is not None and r.pose is not None
+        assert r.landmarks.eyes is not None  # iris ran
+        assert "mesh" in r.stages_ms and "quality" in r.stages_ms
+    # The mesh-tracked box stays on the face: compare it with a fresh detection on the same frame.
+    for k in (1, 2, 4, 5):
+        det = pipeline.detector.detect(_shift(frame, 3 * k, -1.5 * k))
+        assert iou(det[0].box, results[k].face.box) > 0.7  # type: ignore[union-attr]
+    json.dumps(results[1].to_dict())
+
+
+def test_second_face_is_flagged(pipeline, frame) -> None:  # type: ignore[no-untyped-def]
+    pipeline.reset()
+    wide = np.full((480, 640, 3), 100, np.uint8)
+    face_img = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
+    wide[120:360, 0:320] = face_img
+    first = pipeline.process(wide, 0.0)
+    assert first.faces_count == 1
+    two = wide.copy()
+    two[120:360, 320:640] = face_img  # a second person of the same size steps in
+    results = [pipeline.process(two, (k + 1) / 30) for k in range(3)]
+    assert any(r.track.second_face for r in results)  # within one detector interval
+    last = results[-1]
+    assert last.faces_count == 2 and last.track_id == first.track_id
+    assert last.hints[0] == HINTS["one_face"] and not last.good
+
+
+def test_no_face(pipeline) -> None:  # type: ignore[no-untyped-def]
+    pipeline.reset()
+    r = pipeline.process(np.full((480, 640, 3), 128, np.uint8), 0.0)
+    assert r.face is None and r.track_id is None and r.faces_count == 0
+    assert r.hints == (HINTS["no_face"],) and not r.good
+    json.dumps(r.to_dict())
+
+
+def test_face_from_mesh_matches_detector_box(pipeline, frame) -> None:  # type: ignore[no-untyped-def]
+    det = pipeline.detector.detect(frame)[0]
+    lm = pipeline.mesh.landmarks(frame, det)
+    assert iou(det.box, face_from_mesh(lm).box) > 0.8
+    assert face_from_mesh(lm).inter_eye_distance == pytest.approx(det.inter_eye_distance, rel=0.15)
+
+
+def test_live_clip_keeps_one_track(pipeline, shared_data) -> None:  # type: ignore[no-untyped-def]
+    clip = shared_data / "video" / "live" / "liveportrait_driving_d3.mp4"
+    if not clip.is_file():
+        pytest.skip("live clip d3 not present")
+    pipeline.reset()
+    cap = cv2.VideoCapture(str(clip))
+    ids = set()
+    for k in range(45):
+        ok, f = cap.read()
+        if not ok:
+            break
+        ids.add(pipeline.process(cv2.resize(f, (640, 480)), k / 30).track_id)
+    assert len(ids) == 1 and None not in ids
