@@ -145,7 +145,8 @@ class PassiveLiveness:
         else:
             note = f"fusion model over {len(self.model.feature_names)} features"
             model_info = {"path": str(self.config.model_path) if self.config.model_path else None,
-                          "training": self.model.training, "feature_version": self.model.metadata.get("feature_version")}
+                          "training": self.model.training,
+                          "feature_version": self.model.metadata.get("feature_version")}
             if self.model.metadata.get("feature_version") not in (None, FEATURE_VERSION):
                 note += f" (trained on {self.model.metadata.get('feature_version')}, running {FEATURE_VERSION})"
         return PassiveResult(

@@ -119,7 +119,8 @@ class PadReport:
             "apcer": {k: r(v) for k, v in self.apcer.items()}, "apcer_max": r(self.apcer_max),
             "bpcer": r(self.bpcer),
             "bpcer_at_apcer": {k: r(v) for k, v in self.bpcer_at_apcer.items()},
-            "threshold_at_apcer": {k: (None if not np.isfinite(v) else r(v)) for k, v in self.threshold_at_apcer.items()},
+            "threshold_at_apcer": {k: (None if not np.isfinite(v) else r(v))
+                                   for k, v in self.threshold_at_apcer.items()},
             "eer": r(self.eer), "eer_per_species": {k: r(v) for k, v in self.eer_per_species.items()},
         }
 

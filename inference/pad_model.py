@@ -154,8 +154,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
     return beta[:-1], float(beta[-1])
 
 
-def train_model(x: np.ndarray, y: np.ndarray, feature_names: tuple[str, ...] | list[str], threshold: float | None = None,
-                l2: float = 1.0, training: dict[str, Any] | None = None,
+def train_model(x: np.ndarray, y: np.ndarray, feature_names: tuple[str, ...] | list[str],
+                threshold: float | None = None, l2: float = 1.0, training: dict[str, Any] | None = None,
                 metadata: dict[str, Any] | None = None) -> PadModel:
     """Standardise, fit, and wrap. Columns with NaN are imputed with their mean (z = 0) before fitting.
 

@@ -110,8 +110,9 @@ def read_dataset(root: Path, row_filter: RowFilter | None = None) -> list[PadSam
                     rel, label = (row.get("path") or "").strip(), (row.get("label") or "").strip().lower()
                     if not rel or not label:
                         raise BadInputError(f"{labels.name} line {n}: empty path or label")
-                    s = PadSample(rel, label, {k: (v or "").strip() for k, v in row.items() if k not in ("path", "label")
-                                               and k is not None})
+                    extra = {k: (v or "").strip() for k, v in row.items()
+                             if k is not None and k not in ("path", "label")}
+                    s = PadSample(rel, label, extra)
                     if row_filter.keep(s):
                         _check_rel(root, rel, f"{labels.name} line {n}")
                         samples.append(s)
@@ -119,7 +120,8 @@ def read_dataset(root: Path, row_filter: RowFilter | None = None) -> list[PadSam
             raise BadInputError(f"cannot read {labels}: {exc}") from exc
     else:
         if row_filter.columns():
-            raise BadInputError(f"{root} has no labels.csv, so rows cannot be selected by {sorted(row_filter.columns())}")
+            raise BadInputError(f"{root} has no labels.csv, so rows cannot be selected by "
+                                f"{sorted(row_filter.columns())}")
         for sub in sorted(p for p in root.iterdir() if p.is_dir()):
             for img in sorted(sub.rglob("*")):
                 if img.is_file() and img.suffix.lower() in IMAGE_SUFFIXES:
@@ -271,5 +273,6 @@ def evaluate(root: Path, out_json: Path, model_path: Path | None = None, thresho
 
 def _title(row_filter: RowFilter) -> str:
     d = row_filter.describe()
-    parts = [f"{c}={'+'.join(v)}" for c, v in d["include"].items()] + [f"not {c}={'+'.join(v)}" for c, v in d["exclude"].items()]
+    parts = [f"{c}={'+'.join(v)}" for c, v in d["include"].items()]
+    parts += [f"not {c}={'+'.join(v)}" for c, v in d["exclude"].items()]
     return "(" + ", ".join(parts) + ")" if parts else ""

@@ -100,7 +100,8 @@ def train(root: Path, out_model: Path, row_filter: RowFilter | None = None, apce
                "eer_by_l2": {str(l2): (None if not np.isfinite(e) else round(e, 5)) for l2, e in cv.items()},
                "l2": best_l2, "apcer_target": apcer_target, "report": cv_report},
     }
-    metadata = {"feature_version": FEATURE_VERSION, "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    metadata = {"feature_version": FEATURE_VERSION,
+                "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "model": "logistic regression, class-balanced, L2", "score": "attack probability (higher = attack)"}
     model: PadModel = train_model(x, y, FEATURE_NAMES, threshold=thr, l2=best_l2, training=training, metadata=metadata)
     model.save(out_model)

@@ -36,7 +36,8 @@ def add_eval_pad(esub: argparse._SubParsersAction) -> argparse.ArgumentParser:  
     q = esub.add_parser("pad", help="passive liveness per ISO/IEC 30107-3: APCER per species, BPCER, DET plot")
     add_data_args(q)
     q.add_argument("--json", required=True, help="where to write the report; the DET plot goes beside it")
-    q.add_argument("--model", default=None, help="fusion model from 'kiosk pad train' (default: FaceAntiSpoofing alone)")
+    q.add_argument("--model", default=None,
+                   help="fusion model from 'kiosk pad train' (default: FaceAntiSpoofing alone)")
     q.add_argument("--threshold", type=float, default=None,
                    help="attack threshold (default: the model's own, or 0.2 for FaceAntiSpoofing alone)")
     q.set_defaults(func=_eval_pad)

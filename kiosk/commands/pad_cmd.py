@@ -49,7 +49,8 @@ def _train(args: argparse.Namespace) -> int:
     print(f"trained on {t['bona_fide']} bona fide, attacks {t['attacks']} ({t['failures']} without a face); "
           f"sources {t['sources'] or '-'}")
     cv = t["cv"]
-    print(f"cross-validation ({cv['folds']} folds by {cv['grouped_by']}): EER by L2 {cv['eer_by_l2']}, chose L2={cv['l2']}")
+    print(f"cross-validation ({cv['folds']} folds by {cv['grouped_by']}): EER by L2 {cv['eer_by_l2']}, "
+          f"chose L2={cv['l2']}")
     if cv["report"]:
         r = cv["report"]
         print(f"  out-of-fold: EER {r['eer']:.4f}, BPCER@APCER5% {r['bpcer_at_apcer']['0.05']:.4f}")

@@ -142,3 +142,12 @@ def test_bad_inputs_are_typed_errors(tmp_path: Path, images) -> None:
     assert main(["pad", "train", "--data", str(csvdir), "--out", str(tmp_path / "m.json"), "--no-cache"]) == 2
     (csvdir / "labels.csv").write_text("file,kind\na.png,live\n", encoding="utf-8")
     assert main(["pad", "train", "--data", str(csvdir), "--out", str(tmp_path / "m.json"), "--no-cache"]) == 2
+
+
+def test_eval_on_the_shared_pad_labels_csv(shared_data: Path, tmp_path: Path) -> None:
+    """The research data's own labels.csv (extra columns, source filter); the three minivision samples only."""
+    out = tmp_path / "mv.json"
+    assert _eval(["--data", str(shared_data / "pad"), "--source", "minivision_samples", "--json", str(out),
+                  "--cache", str(tmp_path / "cache"), "--quiet"]) == 0
+    r = json.loads(out.read_text())
+    assert r["bona_fide"] == 1 and r["attacks"] == {"print": 1, "replay": 1} and r["failures"] == 0
