@@ -15,7 +15,7 @@ one; it is skipped for DG2 portraits, as are measures that need colour when the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -478,3 +478,45 @@ def portrait_quality(image: np.ndarray, detector: Any, mesh: Any, config: Qualit
         return QualityReport(no_face_report(0).measures, "portrait")
     landmarks = mesh.landmarks(image, face, with_iris=False)
     return assess(image, face, landmarks, config, faces_count=count_faces(faces), context="portrait")
+
+
+# Measures whose value depends on how the camera frames the customer, not only on the face: they can be
+# calibrated only from captures of the kiosk's own camera.
+FRAME_RELATIVE = ("centring", "face_width")
+
+
+def suggest_thresholds(values: Mapping[str, Sequence[float]], percentile: float = 5.0,
+                       min_samples: int = 10) -> dict[str, float | tuple[float, float]]:
+    """Thresholds from the measure values of *good* captures: the ``percentile`` for "higher is better"
+    measures, ``100 - percentile`` for "lower is better" ones, both for ranges (brightness).
+
+    So with the default, about 5% of a site's good captures would be refused by each measure alone: the
+    operator trades that against how bad an image may get. Measures with fewer than ``min_samples`` finite
+    values are left out, and so are saturated ones (the central 90% of values all equal, e.g. a face-presence
+    score of 1.0 everywhere: a percentile of a constant says nothing about where bad images start). Results
+    are clamped to what ``QualityConfig`` accepts.
+    """
+    if not 0.0 < percentile < 50.0:
+        raise ValueError("percentile must be between 0 and 50")
+    limits = QualityConfig().limits()
+    fields = QualityConfig.model_fields
+    out: dict[str, float | tuple[float, float]] = {}
+    for name, field_name in CONFIG_FIELDS.items():
+        v = np.asarray([x for x in values.get(name, ()) if np.isfinite(x)], np.float64)
+        if v.size < min_samples:
+            continue
+        if float(np.percentile(v, 95) - np.percentile(v, 5)) <= 1e-6:
+            continue
+        low, high = limits[name]
+        lo_val, hi_val = float(np.percentile(v, percentile)), float(np.percentile(v, 100.0 - percentile))
+        if low is not None and high is not None:
+            out[field_name] = (round(lo_val, 4), round(hi_val, 4))
+            continue
+        value = lo_val if low is not None else hi_val
+        meta = {type(m).__name__: m for m in fields[field_name].metadata}
+        for attr, fn in (("ge", max), ("gt", max), ("le", min)):
+            bound = getattr(meta.get(attr.capitalize()), attr, None)
+            if bound is not None:
+                value = fn(value, float(bound))
+        out[field_name] = round(value, 4)
+    return out

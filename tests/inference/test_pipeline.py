@@ -94,3 +94,16 @@ def test_live_clip_keeps_one_track(pipeline, shared_data) -> None:  # type: igno
             break
         ids.add(pipeline.process(cv2.resize(f, (640, 480)), k / 30).track_id)
     assert len(ids) == 1 and None not in ids
+
+
+def test_bench_pipeline_reports_every_stage(store) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.commands.bench_pipeline_cmd import bench_pipeline
+
+    r = bench_pipeline(frame_count=12, data_dir=None, providers=["openvino"], liveness_frames=2)
+    entry = r["providers"]["openvino"]
+    assert entry["frames"] == 12 and entry["fps"] > 0 and entry["face_frames"] == 12
+    assert {"detect", "mesh", "iris", "quality", "total"} <= set(entry["stages_ms"])
+    assert entry["detect_frames"] == 4  # every third frame with the default interval
+    ac = r["after_capture_ms"]
+    assert ac["frames"] == 2 and ac["total"] >= ac["total_portrait_precomputed"] >= ac["total_streamed"] > 0
+    json.dumps(r)

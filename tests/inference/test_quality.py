@@ -191,3 +191,42 @@ def test_config_is_strict_and_documented() -> None:
         assert f.description, name
     assert set(QualityConfig().limits()) >= set(HINTS) - {"no_face", "face_size_small", "face_size_large",
                                                           "brightness_low", "brightness_high", "sharpness"}
+
+
+def test_suggest_thresholds_percentiles_and_bounds() -> None:
+    from inference.quality import suggest_thresholds
+
+    values = {"face_size": [float(v) for v in range(101)], "yaw": [float(v) for v in range(101)],
+              "brightness": [float(v) for v in range(101)], "face_presence": [1.0] * 50,
+              "uniformity": [1.5] * 5 + [2.0] * 20, "contrast": [30.0] * 3}
+    s = suggest_thresholds(values, percentile=5)
+    assert s["min_inter_eye"] == pytest.approx(5.0)  # higher is better: the 5th percentile
+    assert s["max_yaw"] == pytest.approx(90.0)  # lower is better: the 95th, clamped to the field's 90 degrees
+    assert s["brightness"] == (pytest.approx(5.0), pytest.approx(95.0))
+    assert "min_face_score" not in s  # saturated
+    assert s["min_uniformity"] == 1.0  # clamped to the field's bound
+    assert "min_contrast" not in s  # too few samples
+    QualityConfig(**s)  # a valid config
+    with pytest.raises(ValueError):
+        suggest_thresholds(values, percentile=60)
+
+
+def test_calibrate_quality_command(tmp_path, store, capsys) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.cli import main
+
+    a = cv2.imread(str(store.asset_path("astronaut")))
+    for k in range(12):
+        m = np.float32([[1, 0, 2 * k], [0, 1, k]])
+        img = cv2.warpAffine(a, m, (a.shape[1], a.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        cv2.imwrite(str(tmp_path / f"good_{k:02d}.png"), img)
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", "quality", "--data", str(tmp_path), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["images"] == 13 and doc["measured"] == 12 and doc["unreadable"] == 1
+    q = doc["quality"]
+    assert 30 < q["min_inter_eye"] < 60  # the astronaut's eyes are ~47 px apart
+    QualityConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in q.items()})
+    assert '"quality"' in capsys.readouterr().out
+    assert main(["calibrate", "quality", "--data", str(tmp_path / "missing")]) == 2

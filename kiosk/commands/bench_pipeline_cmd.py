@@ -1,0 +1,267 @@
+"""``kiosk bench pipeline --json OUT``: frames/s and per-stage ms of the face pipeline for the OpenVINO EP and
+the CPU EP side by side, and the latency of liveness + match after capture (``../shared/DESIGN.md`` section 4:
+>= 30 frames/s at 640x480 on 2 cores; <= 150 ms after capture). Registered by the lead's ``bench`` group
+through :func:`add_bench_pipeline`.
+
+Frames are real: the clips in ``<data>/video/live`` (pillarboxed to 4:3 so faces keep their proportions,
+then resized to 640x480), or, without the research data, the astronaut asset framed at 640x480 and moved a
+little from frame to frame. The figures are medians of a noisy shared machine: read them with its load.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_SIZE = (640, 480)
+
+
+def _to_frame(image: np.ndarray) -> np.ndarray:
+    """Pillarbox/letterbox to 4:3, then resize to 640x480."""
+    import cv2
+
+    h, w = image.shape[:2]
+    if w * 3 < h * 4:
+        canvas = np.zeros((h, h * 4 // 3, 3), np.uint8)
+        off = (canvas.shape[1] - w) // 2
+        canvas[:, off:off + w] = image
+    elif w * 3 > h * 4:
+        canvas = np.zeros((w * 3 // 4, w, 3), np.uint8)
+        off = (canvas.shape[0] - h) // 2
+        canvas[off:off + h] = image
+    else:
+        canvas = image
+    return cv2.resize(canvas, _SIZE, interpolation=cv2.INTER_AREA)
+
+
+def load_frames(count: int, data_dir: Path | None) -> tuple[list[np.ndarray], str]:
+    """``count`` 640x480 frames from the live clips (an equal share of each), or from the astronaut asset."""
+    import cv2
+
+    clips = sorted((data_dir / "video" / "live").glob("*.mp4")) if data_dir is not None else []
+    frames: list[np.ndarray] = []
+    if clips and data_dir is not None:
+        per_clip = max(1, -(-count // len(clips)))
+        for clip in clips:
+            cap = cv2.VideoCapture(str(clip))
+            got = 0
+            while got < per_clip and len(frames) < count:
+                ok, f = cap.read()
+                if not ok:
+                    break
+                frames.append(_to_frame(f))
+                got += 1
+            cap.release()
+        if frames:
+            return frames, f"{len(clips)} live clips in {data_dir / 'video' / 'live'}"
+    from models.store import ModelStore
+
+    from inference.image import read_image
+
+    a = read_image(ModelStore().asset_path("astronaut"))
+    base = cv2.resize(a[8:248, 63:383], _SIZE, interpolation=cv2.INTER_CUBIC)
+    for k in range(count):
+        m = np.array([[1, 0, 12 * np.sin(k / 9)], [0, 1, 6 * np.cos(k / 7)]], np.float32)
+        frames.append(cv2.warpAffine(base, m, _SIZE, borderMode=cv2.BORDER_REPLICATE))
+    return frames, "astronaut asset, framed at 640x480 and moved a little per frame"
+
+
+def _stats(values: Sequence[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "mean": round(statistics.fmean(values), 3),
+            "p90": round(float(np.percentile(values, 90)), 3)}
+
+
+def bench_frames(pipeline: Any, frames: Sequence[np.ndarray]) -> tuple[dict[str, Any], list[Any]]:
+    """Run ``frames`` through the pipeline at full speed; frames/s and per-stage times."""
+    pipeline.reset()
+    stages: dict[str, list[float]] = {}
+    analyses = []
+    start = time.perf_counter()
+    for k, frame in enumerate(frames):
+        a = pipeline.process(frame, k / 30.0)
+        analyses.append(a)
+        for name, ms in a.stages_ms.items():
+            stages.setdefault(name, []).append(ms)
+    wall = time.perf_counter() - start
+    n = len(frames)
+    return {
+        "fps": round(n / wall, 2), "frames": n,
+        # Mean per frame over all frames (a stage that did not run counts 0): these add up to the frame time.
+        "stages_ms": {k: round(sum(v) / n, 3) for k, v in stages.items()},
+        # Per run of the stage, over the frames where it ran.
+        "stage_runs_ms": {k: _stats(v) for k, v in stages.items()},
+        "detect_frames": sum(a.detected for a in analyses), "face_frames": sum(a.face is not None for a in analyses),
+        "good_frames": sum(a.good for a in analyses), "tracks": len({a.track_id for a in analyses} - {None}),
+    }, analyses
+
+
+def bench_after_capture(runtime: Any, frames: Sequence[tuple[np.ndarray, Any]], portrait: np.ndarray,
+                        repeats: int = 5) -> dict[str, Any]:
+    """Median ms of passive liveness on ``frames`` and SFace match of the best frame against ``portrait``."""
+    import importlib.util
+
+    from inference.antispoof import AntiSpoof
+    from inference.detect import FaceDetector, primary_face
+    from inference.embed import SFaceEmbedder
+    from inference.errors import NoFaceError
+    from inference.loader import load_runner
+
+    antispoof = AntiSpoof(load_runner("antispoof", runtime))
+    sface = SFaceEmbedder(load_runner("sface", runtime))
+    detector = FaceDetector(load_runner("yunet", runtime))
+    pf = primary_face(detector.detect(portrait), portrait.shape)
+    if pf is None:
+        raise NoFaceError("no face found in the benchmark portrait")
+    passive = None
+    if importlib.util.find_spec("inference.liveness") is not None:
+        from inference.liveness import LivenessConfig, PassiveLiveness
+
+        passive = PassiveLiveness(antispoof, LivenessConfig(max_frames=max(1, len(frames))))
+    best_img, best_face = frames[0]
+    parts: dict[str, list[float]] = {k: [] for k in ("antispoof_per_frame", "liveness", "sface_live",
+                                                      "sface_portrait", "portrait_detect", "cosine")}
+
+    def timed(key: str, fn: Any) -> Any:
+        t = time.perf_counter()
+        out = fn()
+        parts[key].append((time.perf_counter() - t) * 1000)
+        return out
+
+    # One untimed round first (first calls allocate).
+    antispoof.score(best_img, best_face)
+    sface.embed(best_img, best_face.landmarks)
+    for _ in range(repeats):
+        timed("antispoof_per_frame", lambda: antispoof.score(best_img, best_face))
+        if passive is not None:
+            timed("liveness", lambda: passive.score(list(frames)))
+        else:
+            timed("liveness", lambda: [antispoof.score(i, f) for i, f in frames])
+        live = timed("sface_live", lambda: sface.embed(best_img, best_face.landmarks))
+        timed("portrait_detect", lambda: detector.detect(portrait))
+        ref = timed("sface_portrait", lambda: sface.embed(portrait, pf.landmarks))
+        timed("cosine", lambda: live.cosine(ref))
+    med = {k: round(statistics.median(v), 3) for k, v in parts.items()}
+    match = med["sface_live"] + med["cosine"]
+    portrait_side = med["portrait_detect"] + med["sface_portrait"]
+    one_frame_liveness = med["liveness"] / max(1, len(frames))
+    return {
+        "frames": len(frames), "liveness_method": "inference.liveness.PassiveLiveness (FaceAntiSpoofing + cue "
+        "features)" if passive is not None else "FaceAntiSpoofing only",
+        "parts": med,
+        # Everything after the last frame: liveness on all frames, both embeddings (portrait detected too).
+        "total": round(med["liveness"] + match + portrait_side, 3),
+        # The DG2 portrait is read before the face capture starts: its template can be made then.
+        "total_portrait_precomputed": round(med["liveness"] + match, 3),
+        # Liveness frames scored while the challenge runs (each as soon as it is chosen): only the last one
+        # is left after capture.
+        "total_streamed": round(one_frame_liveness + match, 3),
+        "ran_on": {"antispoof": antispoof.runner.provider, "sface": sface.runner.provider},
+    }
+
+
+def bench_pipeline(frame_count: int = 240, data_dir: Path | None = None, providers: Sequence[str] | None = None,
+                   liveness_frames: int = 3, detect_interval: int | None = None) -> dict[str, Any]:
+    """The whole benchmark: ``{"providers": {name: {...}}, "after_capture_ms": {...}, ...}``."""
+    from inference.config import RuntimeConfig
+    from inference.image import read_image
+    from inference.pipeline import FacePipeline, PipelineConfig
+    from inference.quality import QualityConfig
+    from inference.runtime import providers_for_bench
+    from models.store import ModelStore
+
+    frames, source = load_frames(frame_count, data_dir)
+    pcfg = PipelineConfig() if detect_interval is None else PipelineConfig(detect_interval=detect_interval)
+    every = PipelineConfig(detect_interval=1)
+    portrait_path = None
+    if data_dir is not None:
+        specimens = sorted((data_dir / "faces" / "dg2_specimens").glob("*.jp2"))
+        portrait_path = specimens[0] if specimens else None
+    portrait = read_image(portrait_path or ModelStore().asset_path("astronaut"))
+    result: dict[str, Any] = {"frame_source": source, "frame_size": list(_SIZE), "frames": len(frames),
+                              "detect_interval": pcfg.detect_interval, "liveness_frames": liveness_frames,
+                              "portrait": portrait_path.name if portrait_path else "astronaut asset",
+                              "providers": {}}
+    for name in providers or list(providers_for_bench()):
+        runtime = RuntimeConfig.model_validate({"provider": name})
+        pipe = FacePipeline.from_config(runtime, QualityConfig(), pcfg)
+        warm = pipe.warm_up(_SIZE)
+        entry, analyses = bench_frames(pipe, frames)
+        entry["warm_up_s"] = round(warm, 3)
+        entry["ran_on"] = {"yunet": pipe.detector.runner.provider, "face_mesh": pipe.mesh.mesh.provider,
+                           "iris": pipe.mesh.iris.provider if pipe.mesh.iris is not None else None}
+        # The same frames with the detector on every frame, to show what mesh tracking saves.
+        pipe_every = FacePipeline(pipe.detector, pipe.mesh, QualityConfig(), every)
+        every_entry, _ = bench_frames(pipe_every, frames[: max(30, len(frames) // 2)])
+        entry["detect_every_frame"] = {k: every_entry[k] for k in ("fps", "frames", "stages_ms")}
+        ranked = sorted((k for k, a in enumerate(analyses) if a.face is not None),
+                        key=lambda k: analyses[k].quality.score, reverse=True)
+        chosen = [(frames[k], analyses[k].face) for k in ranked[:liveness_frames]]
+        entry["after_capture_ms"] = bench_after_capture(runtime, chosen, portrait) if chosen else None
+        result["providers"][name] = entry
+    first = next(iter(result["providers"].values()))
+    result["after_capture_ms"] = first["after_capture_ms"]
+    result["targets"] = {"fps": 30, "after_capture_ms": 150}
+    return result
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.errors import BadInputError
+    from kiosk.paths import shared_data_dir
+
+    data_dir = args.data_dir or shared_data_dir()
+    if args.data_dir is not None and not data_dir.is_dir():
+        raise BadInputError(f"--data-dir {data_dir} is not a folder")
+    if args.frames < 10:
+        raise BadInputError("--frames must be at least 10")
+    r = bench_pipeline(args.frames, data_dir if data_dir.is_dir() else None, args.providers or None,
+                       args.liveness_frames, args.detect_interval)
+    r["machine"] = machine_info()
+    try:
+        r["machine"]["load_average"] = [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        pass
+    print(f"face pipeline at 640x480, {r['frames']} frames from {r['frame_source']}, detector every "
+          f"{r['detect_interval']} frame(s), {os.cpu_count()} CPUs, load {r['machine'].get('load_average')}")
+    stage_names = sorted({s for p in r["providers"].values() for s in p["stages_ms"]},
+                         key=lambda s: ["detect", "mesh", "iris", "pose", "quality", "total"].index(s)
+                         if s in ("detect", "mesh", "iris", "pose", "quality", "total") else 99)
+    provs = list(r["providers"])
+    print(f"{'':<28}" + "".join(f"{p:>14}" for p in provs))
+    print(f"{'frames/s':<28}" + "".join(f"{r['providers'][p]['fps']:>14.1f}" for p in provs))
+    print(f"{'frames/s, detect every frame':<28}"
+          + "".join(f"{r['providers'][p]['detect_every_frame']['fps']:>14.1f}" for p in provs))
+    for s in stage_names:
+        print(f"{s + ' ms/frame':<28}" + "".join(f"{r['providers'][p]['stages_ms'].get(s, 0.0):>14.2f}" for p in provs))
+    labels = {"total": "after capture, ms", "total_portrait_precomputed": "  portrait template earlier",
+              "total_streamed": "  liveness during challenge"}
+    for key, label in labels.items():
+        print(f"{label:<28}" + "".join(
+            f"{(r['providers'][p]['after_capture_ms'] or {}).get(key, float('nan')):>14.1f}" for p in provs))
+    write_json(args.json, r)
+    return 0
+
+
+def add_bench_pipeline(bench_subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk bench pipeline`` to the ``bench`` group's sub-parsers."""
+    p = bench_subparsers.add_parser("pipeline", help="face pipeline frames/s and after-capture latency, "
+                                                     "OpenVINO EP and CPU EP side by side")
+    p.add_argument("--json", default=None, help="write the figures to this JSON file")
+    p.add_argument("--frames", type=int, default=240, help="frames per provider (default %(default)s)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="research data folder with video/live clips (default: KIOSK_DATA_DIR or ../shared/data)")
+    p.add_argument("--providers", nargs="*", choices=("openvino", "cpu"), default=None,
+                   help="providers to compare (default: both when the OpenVINO EP exists)")
+    p.add_argument("--liveness-frames", type=int, default=3, help="frames scored for liveness (default 3)")
+    p.add_argument("--detect-interval", type=int, default=None,
+                   help="run the detector every n-th frame (default: the pipeline's configured interval)")
+    p.set_defaults(func=_run)
