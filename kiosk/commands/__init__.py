@@ -16,4 +16,5 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.passport_cmd",
     "kiosk.commands.trust_cmd",
     "kiosk.commands.pad_cmd",
+    "kiosk.commands.calibrate_cmd",
 ]
