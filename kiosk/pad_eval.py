@@ -265,14 +265,21 @@ def evaluate(root: Path, out_json: Path, model_path: Path | None = None, thresho
             # metrics.det_curve takes similarities (higher = accept); negated attack scores are exactly that.
             _, ap, bp = metrics.det_curve(-sc[lab == BONA_FIDE], -sc[lab == sp])
             curves[f"{name}: {sp} (EER {pad_metrics.eer(sc[lab == BONA_FIDE], {sp: sc[lab == sp]}):.1%})"] = (ap, bp)
-    metrics.plot_det(curves, det_path, f"PAD DET: {Path(root).name} {_title(row_filter)}".strip(),
+    title = f"PAD DET: {Path(root).name} {_title(row_filter.describe())}"
+    if model is not None:
+        filters = model.training.get("filters")
+        title += f"\nfusion trained on {model.training.get('data', '?')} " + (
+            _title(filters) if isinstance(filters, dict) else "")
+    metrics.plot_det(curves, det_path, title,
                      xlabel="APCER", ylabel="BPCER", marks={"APCER 1%": 0.01, "5%": 0.05, "10%": 0.10})
     result["det_plot"] = str(det_path)
     return result
 
 
-def _title(row_filter: RowFilter) -> str:
-    d = row_filter.describe()
-    parts = [f"{c}={'+'.join(v)}" for c, v in d["include"].items()]
-    parts += [f"not {c}={'+'.join(v)}" for c, v in d["exclude"].items()]
-    return "(" + ", ".join(parts) + ")" if parts else ""
+def _title(desc: dict[str, dict[str, list[str]]]) -> str:
+    """Short form of a row selection for plot titles (long value lists become counts)."""
+    def vals(v: list[str]) -> str:
+        return "+".join(v) if len(v) <= 2 else f"{len(v)} values"
+    parts = [f"{c}={vals(v)}" for c, v in desc.get("include", {}).items()]
+    parts += [f"not {c}={vals(v)}" for c, v in desc.get("exclude", {}).items()]
+    return "(" + ", ".join(parts) + ")" if parts else "(all rows)"

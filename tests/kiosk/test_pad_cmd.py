@@ -10,6 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inference.pad_model import PadModelError, load_model
 from kiosk.cli import main
@@ -151,3 +153,33 @@ def test_eval_on_the_shared_pad_labels_csv(shared_data: Path, tmp_path: Path) ->
                   "--cache", str(tmp_path / "cache"), "--quiet"]) == 0
     r = json.loads(out.read_text())
     assert r["bona_fide"] == 1 and r["attacks"] == {"print": 1, "replay": 1} and r["failures"] == 0
+
+
+def test_training_folds_keep_each_subject_together() -> None:
+    from kiosk.pad_train import _folds
+
+    groups = ["s1"] * 5 + ["s2"] * 3 + ["s3"] * 4 + ["s4"] * 1
+    folds = _folds(groups, 3)
+    for g in set(groups):
+        assert len({f for f, gg in zip(folds, groups) if gg == g}) == 1
+    assert set(folds) == {0, 1, 2}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list('path,label,source\n"x./live.png\r\t é\x00')), max_size=120),
+       raw=st.binary(max_size=40))
+def test_labels_csv_parser_raises_only_bad_input(tmp_path: Path, text: str, raw: bytes) -> None:
+    import tempfile
+
+    from kiosk.pad_eval import RowFilter, read_dataset
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as d:
+        root = Path(d)
+        cv2.imwrite(str(root / "live.png"), np.zeros((20, 20, 3), np.uint8))
+        for content in (text.encode("utf-8", "surrogatepass"), raw):
+            (root / "labels.csv").write_bytes(content)
+            for flt in (None, RowFilter(include={"source": ("x",)})):
+                try:
+                    read_dataset(root, flt)
+                except BadInputError:
+                    pass
