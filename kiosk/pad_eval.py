@@ -66,18 +66,21 @@ class RowFilter:
                 "exclude": {k: list(v) for k, v in self.exclude.items() if v}}
 
     def keep(self, sample: PadSample) -> bool:
-        """True when the sample passes every include and exclude list."""
+        """True when the sample passes every include and exclude list (column ``label`` is the label)."""
+        def value(col: str) -> str | None:
+            return sample.label if col == "label" else sample.columns.get(col)
+
         for col, values in self.include.items():
-            if values and sample.columns.get(col) not in values:
+            if values and value(col) not in values:
                 return False
         for col, values in self.exclude.items():
-            if values and sample.columns.get(col) in values:
+            if values and value(col) in values:
                 return False
         return True
 
     def columns(self) -> set[str]:
-        """Columns this filter reads."""
-        return {c for c, v in self.include.items() if v} | {c for c, v in self.exclude.items() if v}
+        """Extra labels.csv columns this filter reads (``label`` exists in every layout)."""
+        return ({c for c, v in self.include.items() if v} | {c for c, v in self.exclude.items() if v}) - {"label"}
 
 
 def _check_rel(root: Path, rel: str, where: str) -> None:
@@ -125,7 +128,9 @@ def read_dataset(root: Path, row_filter: RowFilter | None = None) -> list[PadSam
         for sub in sorted(p for p in root.iterdir() if p.is_dir()):
             for img in sorted(sub.rglob("*")):
                 if img.is_file() and img.suffix.lower() in IMAGE_SUFFIXES:
-                    samples.append(PadSample(img.relative_to(root).as_posix(), sub.name.lower()))
+                    s = PadSample(img.relative_to(root).as_posix(), sub.name.lower())
+                    if row_filter.keep(s):
+                        samples.append(s)
     if not samples:
         raise BadInputError(f"{root}: no images selected (labels.csv rows or one sub-folder per label)")
     return samples

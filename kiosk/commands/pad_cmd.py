@@ -20,6 +20,10 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    help="keep only rows whose labels.csv 'subject' is ID (repeatable; for subject-disjoint splits)")
     p.add_argument("--exclude-subject", action="append", default=[], metavar="ID",
                    help="drop rows whose labels.csv 'subject' is ID (repeatable)")
+    p.add_argument("--label", action="append", default=[], metavar="LABEL",
+                   help="keep only this label (repeatable; e.g. --label live --label replay for one species)")
+    p.add_argument("--exclude-label", action="append", default=[], metavar="LABEL",
+                   help="drop this label (repeatable)")
     p.add_argument("--provider", choices=["openvino", "cpu"], default=None, help="execution provider")
     p.add_argument("--cache", default=None, help="feature cache folder (default: out/pad_cache in a checkout)")
     p.add_argument("--no-cache", action="store_true", help="recompute every image's features")
@@ -28,8 +32,11 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
 
 def row_filter(args: argparse.Namespace) -> RowFilter:
     """The row selection the options describe."""
-    return RowFilter(include={"source": tuple(args.source), "subject": tuple(args.subject)},
-                     exclude={"source": tuple(args.exclude_source), "subject": tuple(args.exclude_subject)})
+    lower = lambda values: tuple(v.lower() for v in values)  # noqa: E731  (labels are read lower-case)
+    return RowFilter(include={"source": tuple(args.source), "subject": tuple(args.subject),
+                              "label": lower(args.label)},
+                     exclude={"source": tuple(args.exclude_source), "subject": tuple(args.exclude_subject),
+                              "label": lower(args.exclude_label)})
 
 
 def cache_dir(args: argparse.Namespace) -> Path | None:

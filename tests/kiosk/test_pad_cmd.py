@@ -183,3 +183,15 @@ def test_labels_csv_parser_raises_only_bad_input(tmp_path: Path, text: str, raw:
                     read_dataset(root, flt)
                 except BadInputError:
                     pass
+
+
+def test_label_filter_works_in_the_folder_layout(tmp_path: Path, images) -> None:
+    data = tmp_path / "data"
+    _write(data, images, "folders")
+    out = tmp_path / "x.json"
+    with pytest.raises(BadInputError, match="bona fide"):  # attacks only: nothing to evaluate against
+        _eval(["--data", str(data), "--json", str(out), "--exclude-label", "LIVE", "--cache", str(tmp_path / "c"),
+               "--quiet"])
+    assert _eval(["--data", str(data), "--json", str(out), "--label", "live", "--label", "print",
+                  "--cache", str(tmp_path / "c"), "--quiet"]) == 0
+    assert json.loads(out.read_text())["filters"]["include"] == {"label": ["live", "print"]}
