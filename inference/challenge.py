@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inference.detect import Face
 from inference.embed import Embedding
+from inference.errors import InferenceError
 from inference.landmarks import FaceLandmarks
 from inference.pose import HeadPose, eye_aspect_ratio
 
@@ -40,6 +41,10 @@ ALL_ACTIONS: tuple[Action, ...] = ("turn_left", "turn_right", "look_up", "look_d
 # Eye-contour indices (the iris model's 71 contour points follow MediaPipe's mesh order 33, 7, 163, 144,
 # 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, ...): corners 0 and 8, lid pairs 12/4, 13/5.
 _CONTOUR_EAR = (0, 8, 12, 4, 13, 5)
+
+
+class ChallengeError(InferenceError, ValueError):
+    """A challenge was specified wrongly (unknown action, malformed target)."""
 
 
 class Failure(StrEnum):
@@ -62,46 +67,46 @@ class ChallengeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    length: int = Field(3, ge=1, le=10, description="Number of actions in a random challenge.")
-    actions: tuple[Action, ...] = Field(ALL_ACTIONS, min_length=1, description="Actions a random challenge draws from.")
-    allow_repeats: bool = Field(False, description="Whether one action may appear twice in a random challenge.")
-    baseline_frames: int = Field(5, ge=1, le=60, description="Frames with one face that set the customer's frontal "
+    length: int = Field(default=3, ge=1, le=10, description="Number of actions in a random challenge.")
+    actions: tuple[Action, ...] = Field(default=ALL_ACTIONS, min_length=1, description="Actions a random challenge draws from.")
+    allow_repeats: bool = Field(default=False, description="Whether one action may appear twice in a random challenge.")
+    baseline_frames: int = Field(default=5, ge=1, le=60, description="Frames with one face that set the customer's frontal "
                                  "pose and open-eye level before the first step starts.")
     # A deliberate turn is 25-45 degrees; jitter of the pose estimate and natural sway stays within ~5-8.
-    yaw_enter: float = Field(18.0, gt=0, description="Yaw change (from the frontal baseline) that counts as turned.")
-    yaw_exit: float = Field(10.0, gt=0, description="Yaw change below which a turn has ended (hysteresis).")
-    pitch_enter: float = Field(12.0, gt=0, description="Pitch change that counts as looking up or down (people "
+    yaw_enter: float = Field(default=18.0, gt=0, description="Yaw change (from the frontal baseline) that counts as turned.")
+    yaw_exit: float = Field(default=10.0, gt=0, description="Yaw change below which a turn has ended (hysteresis).")
+    pitch_enter: float = Field(default=12.0, gt=0, description="Pitch change that counts as looking up or down (people "
                                "nod less far than they turn).")
-    pitch_exit: float = Field(6.0, gt=0, description="Pitch change below which a nod has ended.")
-    neutral_yaw: float = Field(10.0, gt=0, description="A step starts only once |yaw change| is below this.")
-    neutral_pitch: float = Field(8.0, gt=0, description="A step starts only once |pitch change| is below this.")
+    pitch_exit: float = Field(default=6.0, gt=0, description="Pitch change below which a nod has ended.")
+    neutral_yaw: float = Field(default=10.0, gt=0, description="A step starts only once |yaw change| is below this.")
+    neutral_pitch: float = Field(default=8.0, gt=0, description="A step starts only once |pitch change| is below this.")
     # Open eyes' EAR from the iris model's contour is ~0.3-0.4, closed ~0.1 (measured on the synthetic subject).
-    blink_enter: float = Field(0.55, gt=0, lt=1, description="Eyes count as closed when both openness ratios fall "
+    blink_enter: float = Field(default=0.55, gt=0, lt=1, description="Eyes count as closed when both openness ratios fall "
                                "below this fraction of the baseline.")
-    blink_exit: float = Field(0.8, gt=0, le=1, description="Eyes count as reopened above this fraction of baseline.")
-    blink_hold_frames: int = Field(1, ge=1, description="Frames the eyes must stay closed (a blink lasts 100-300 ms).")
-    closer_enter: float = Field(1.25, gt=1, description="Face-size ratio to the step's start that counts as closer.")
-    closer_exit: float = Field(1.15, gt=1, description="Face-size ratio below which 'closer' has ended.")
-    target_min_offset: float = Field(0.15, gt=0, lt=0.5, description="Nose targets lie at least this far from the "
+    blink_exit: float = Field(default=0.8, gt=0, le=1, description="Eyes count as reopened above this fraction of baseline.")
+    blink_hold_frames: int = Field(default=1, ge=1, description="Frames the eyes must stay closed (a blink lasts 100-300 ms).")
+    closer_enter: float = Field(default=1.25, gt=1, description="Face-size ratio to the step's start that counts as closer.")
+    closer_exit: float = Field(default=1.15, gt=1, description="Face-size ratio below which 'closer' has ended.")
+    target_min_offset: float = Field(default=0.15, gt=0, lt=0.5, description="Nose targets lie at least this far from the "
                                      "frame centre (fraction of the frame width).")
-    target_max_offset: float = Field(0.25, gt=0, lt=0.5, description="...and at most this far.")
-    target_enter: float = Field(0.05, gt=0, description="Nose within this distance of the target (fraction of "
+    target_max_offset: float = Field(default=0.25, gt=0, lt=0.5, description="...and at most this far.")
+    target_enter: float = Field(default=0.05, gt=0, description="Nose within this distance of the target (fraction of "
                                 "the frame width) counts as on target.")
-    target_exit: float = Field(0.08, gt=0, description="Nose beyond this distance has left the target.")
-    hold_frames: int = Field(3, ge=1, description="Consecutive frames an action must be held (all but blink).")
-    step_timeout_s: float = Field(6.0, gt=0, description="Time allowed for one step, from its prompt.")
-    max_missing_frames: int = Field(5, ge=0, description="Consecutive frames without a face tolerated (blur).")
-    max_gap_s: float = Field(0.5, gt=0, description="Largest gap between consecutive timestamps.")
+    target_exit: float = Field(default=0.08, gt=0, description="Nose beyond this distance has left the target.")
+    hold_frames: int = Field(default=3, ge=1, description="Consecutive frames an action must be held (all but blink).")
+    step_timeout_s: float = Field(default=6.0, gt=0, description="Time allowed for one step, from its prompt.")
+    max_missing_frames: int = Field(default=5, ge=0, description="Consecutive frames without a face tolerated (blur).")
+    max_gap_s: float = Field(default=0.5, gt=0, description="Largest gap between consecutive timestamps.")
     # A head moves at most a few face heights per second; a spliced or switched feed jumps further.
-    max_centre_speed: float = Field(6.0, gt=0, description="Face-centre speed limit in face heights per second.")
-    max_scale_speed: float = Field(2.0, gt=0, description="Face-size change limit, |ln(size ratio)| per second.")
-    min_jump_dt: float = Field(1 / 30, gt=0, description="Shortest interval the speed limits are applied over.")
-    freeze_frames: int = Field(3, ge=2, description="Consecutive identical landmark sets that mean a frozen feed.")
-    freeze_epsilon_px: float = Field(0.01, ge=0, description="Largest landmark change still counted as identical.")
-    require_identity: bool = Field(True, description="Require embeddings at the start and the end.")
+    max_centre_speed: float = Field(default=6.0, gt=0, description="Face-centre speed limit in face heights per second.")
+    max_scale_speed: float = Field(default=2.0, gt=0, description="Face-size change limit, |ln(size ratio)| per second.")
+    min_jump_dt: float = Field(default=1 / 30, gt=0, description="Shortest interval the speed limits are applied over.")
+    freeze_frames: int = Field(default=3, ge=2, description="Consecutive identical landmark sets that mean a frozen feed.")
+    freeze_epsilon_px: float = Field(default=0.01, ge=0, description="Largest landmark change still counted as identical.")
+    require_identity: bool = Field(default=True, description="Require embeddings at the start and the end.")
     # SFace's published same-person cosine threshold is 0.363 (OpenCV Zoo); seconds apart, in the same light,
     # the same person scores far above it.
-    identity_threshold: float = Field(0.363, ge=-1, le=1, description="Minimum cosine between start and end.")
+    identity_threshold: float = Field(default=0.363, ge=-1, le=1, description="Minimum cosine between start and end.")
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,9 @@ class ChallengeStep:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""
         return {"action": self.action, "target": list(self.target) if self.target else None}
+
+    def __str__(self) -> str:
+        return self.action + (f"@{self.target[0]:.3f}:{self.target[1]:.3f}" if self.target else "")
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,35 @@ def random_target(config: ChallengeConfig) -> tuple[float, float]:
     return (0.5 + r * math.cos(angle), 0.5 + r * math.sin(angle) * 0.75)
 
 
+def parse_step(text: str, config: ChallengeConfig | None = None) -> ChallengeStep:
+    """One step from text: an action name, and for ``nose_to_target`` optionally ``@x:y`` (normalised
+    camera-image coordinates, e.g. ``nose_to_target@0.70:0.40``; without it a random target is drawn)."""
+    name, _, where = text.strip().partition("@")
+    if name not in ALL_ACTIONS:
+        raise ChallengeError(f"unknown challenge action {name!r}; known: {', '.join(ALL_ACTIONS)}")
+    if name != "nose_to_target":
+        if where:
+            raise ChallengeError(f"only nose_to_target takes a target, not {name!r}")
+        return ChallengeStep(name)
+    if not where:
+        return ChallengeStep("nose_to_target", random_target(config or ChallengeConfig()))
+    try:
+        x, y = (float(v) for v in where.split(":"))
+    except ValueError:
+        raise ChallengeError(f"target {where!r} is not 'x:y' with numbers between 0 and 1") from None
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise ChallengeError(f"target {where!r} lies outside the frame (x and y must be in [0, 1])")
+    return ChallengeStep("nose_to_target", (x, y))
+
+
+def parse_steps(text: str, config: ChallengeConfig | None = None) -> list[ChallengeStep]:
+    """Comma-separated steps, e.g. ``"turn_left,blink,nose_to_target@0.7:0.4"`` (see ``parse_step``)."""
+    steps = [parse_step(part, config) for part in text.split(",") if part.strip()]
+    if not steps:
+        raise ChallengeError("no challenge actions given")
+    return steps
+
+
 @dataclass
 class _StepState:
     step: ChallengeStep
@@ -239,16 +276,9 @@ class ChallengeEngine:
         if steps is None:
             self.steps = draw_steps(self.config)
         else:
-            fixed = []
-            for s in steps:
-                if isinstance(s, ChallengeStep):
-                    fixed.append(s)
-                elif s in ALL_ACTIONS:
-                    fixed.append(ChallengeStep(s, random_target(self.config) if s == "nose_to_target" else None))  # type: ignore[arg-type]
-                else:
-                    raise ValueError(f"unknown challenge action {s!r}; known: {', '.join(ALL_ACTIONS)}")
+            fixed = [s if isinstance(s, ChallengeStep) else parse_step(s, self.config) for s in steps]
             if not fixed:
-                raise ValueError("a challenge needs at least one action")
+                raise ChallengeError("a challenge needs at least one action")
             self.steps = tuple(fixed)
         self.frame_size = frame_size
         self._states = [_StepState(s) for s in self.steps]

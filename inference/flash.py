@@ -53,15 +53,15 @@ class FlashConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    colours: tuple[str, ...] = Field(("red", "green", "blue", "yellow", "cyan", "magenta"), min_length=2,
+    colours: tuple[str, ...] = Field(default=("red", "green", "blue", "yellow", "cyan", "magenta"), min_length=2,
                                      description=f"Screen colours to draw from; names in {sorted(PALETTE)}.")
-    segments: int = Field(10, ge=4, le=40, description="Colour segments in a sequence (more = less chance agreement).")
-    segment_min_s: float = Field(0.25, gt=0.05, description="Shortest segment (s); several camera frames each.")
-    segment_max_s: float = Field(0.40, gt=0.05, description="Longest segment (s); durations are random too.")
-    max_lag_s: float = Field(0.30, ge=0, description="Largest display-to-camera delay searched (s).")
-    lag_step_s: float = Field(1 / 60, gt=0, description="Lag search step (s).")
-    min_correlation: float = Field(0.6, gt=0, le=1, description="Correlation with the shown sequence needed to pass.")
-    min_frames: int = Field(20, ge=4, description="Frames with a face inside the sequence needed for a verdict.")
+    segments: int = Field(default=10, ge=4, le=40, description="Colour segments in a sequence (more = less chance agreement).")
+    segment_min_s: float = Field(default=0.25, gt=0.05, description="Shortest segment (s); several camera frames each.")
+    segment_max_s: float = Field(default=0.40, gt=0.05, description="Longest segment (s); durations are random too.")
+    max_lag_s: float = Field(default=0.30, ge=0, description="Largest display-to-camera delay searched (s).")
+    lag_step_s: float = Field(default=1 / 60, gt=0, description="Lag search step (s).")
+    min_correlation: float = Field(default=0.6, gt=0, le=1, description="Correlation with the shown sequence needed to pass.")
+    min_frames: int = Field(default=20, ge=4, description="Frames with a face inside the sequence needed for a verdict.")
 
     @field_validator("colours")
     @classmethod

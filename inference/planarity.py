@@ -28,6 +28,16 @@ from inference.errors import InferenceError
 from inference.pose import HeadPose
 
 _EYES = (33, 263)  # outer eye corners, for the inter-eye distance
+# Points that move without the head moving (eyelids, brows, lips: MediaPipe FACEMESH_* sets) are left
+# out, so a blink, a frown or speech neither adds nor hides parallax (and a photo with cut-out eyes
+# behind which someone blinks stays planar).
+_NON_RIGID = frozenset((
+    33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173,
+    263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398,
+    46, 53, 52, 65, 55, 70, 63, 105, 66, 107, 276, 283, 282, 295, 285, 300, 293, 334, 296, 336,
+    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409,
+    78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415))
+RIGID_POINTS = tuple(i for i in range(468) if i not in _NON_RIGID)
 
 
 class PlanarityError(InferenceError):
@@ -39,16 +49,16 @@ class PlanarityConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    threshold: float = Field(0.02, gt=0, description="Median homography RMS residual (fraction of the inter-eye "
+    threshold: float = Field(default=0.02, gt=0, description="Median homography RMS residual (fraction of the inter-eye "
                              "distance) below which the motion is called planar; see the module docstring.")
-    min_yaw_change: float = Field(10.0, gt=0, description="Yaw change from the reference (degrees) that makes a "
+    min_yaw_change: float = Field(default=10.0, gt=0, description="Yaw change from the reference (degrees) that makes a "
                                   "frame informative.")
-    min_pitch_change: float = Field(10.0, gt=0, description="Pitch change that makes a frame informative.")
-    min_deformation: float = Field(0.015, gt=0, description="Similarity-fit RMS residual (fraction of IED) that "
+    min_pitch_change: float = Field(default=10.0, gt=0, description="Pitch change that makes a frame informative.")
+    min_deformation: float = Field(default=0.015, gt=0, description="Similarity-fit RMS residual (fraction of IED) that "
                                    "makes a frame informative even without a pose change (a tilted card).")
-    min_frames: int = Field(3, ge=1, description="Informative frames needed for a verdict.")
-    max_frames: int = Field(900, ge=10, description="Frames kept (30 s at 30 fps); later frames are ignored.")
-    max_evidence_frames: int = Field(30, ge=1, description="Per-frame evidence rows kept in the result.")
+    min_frames: int = Field(default=3, ge=1, description="Informative frames needed for a verdict.")
+    max_frames: int = Field(default=900, ge=10, description="Frames kept (30 s at 30 fps); later frames are ignored.")
+    max_evidence_frames: int = Field(default=30, ge=1, description="Per-frame evidence rows kept in the result.")
 
 
 @dataclass(frozen=True)
@@ -148,12 +158,13 @@ class PlanarityChecker:
         ied = float(np.linalg.norm(ref[_EYES[0]] - ref[_EYES[1]]))
         if ied < 1.0:
             return PlanarityResult(None, None, cfg.threshold, self._count, 0, self._indices[r], ())
+        rigid = list(RIGID_POINTS)
         fits = []
         for k, pts in enumerate(self._points):
             if k == r:
                 continue
             dy, dp = poses[k] - poses[r]
-            r_sim, r_aff, r_hom = (v / ied for v in fit_residuals(ref, pts))
+            r_sim, r_aff, r_hom = (v / ied for v in fit_residuals(ref[rigid], pts[rigid]))
             if abs(dy) >= cfg.min_yaw_change or abs(dp) >= cfg.min_pitch_change or r_sim >= cfg.min_deformation:
                 fits.append(FrameFit(self._indices[k], float(dy), float(dp), r_sim, r_aff, r_hom))
         if len(fits) < cfg.min_frames:

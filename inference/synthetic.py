@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from inference.errors import BadImageError, NoFaceError
+from inference.errors import BadImageError, InferenceError, NoFaceError
 
 # Upper/lower eyelid contour pairs (MediaPipe mesh): image-left eye, then image-right eye.
 UPPER_LIDS = (246, 161, 160, 159, 158, 157, 173, 466, 388, 387, 386, 385, 384, 398)
@@ -34,6 +34,10 @@ LOWER_LIDS = (7, 163, 144, 145, 153, 154, 155, 249, 390, 373, 374, 380, 381, 382
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
              152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 NOSE_TIP = 1
+
+
+class ScriptError(InferenceError, ValueError):
+    """A script names an action the synthetic subject cannot act out."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ class SubjectState:
 
     def lerp(self, other: SubjectState, a: float) -> SubjectState:
         """The state a fraction ``a`` of the way from this one to ``other``."""
-        f = lambda x, y: x + (y - x) * a  # noqa: E731
+        def f(x: float, y: float) -> float:
+            return x + (y - x) * a
+
         return SubjectState(f(self.yaw, other.yaw), f(self.pitch, other.pitch), f(self.roll, other.roll),
                             f(self.distance, other.distance),
                             (f(self.shift[0], other.shift[0]), f(self.shift[1], other.shift[1])),
@@ -104,7 +110,7 @@ def action_script(action: str, *, start: SubjectState = NEUTRAL, angle: float = 
         return [Keyframe(0.1, shut, action), Keyframe(0.12, shut, action), Keyframe(0.12, start, action),
                 Keyframe(hold_s, start, "rest")]
     if action not in goals:
-        raise ValueError(f"unknown action {action!r}; known: {sorted([*goals, 'blink'])}")
+        raise ScriptError(f"unknown action {action!r}; known: {sorted([*goals, 'blink'])}")
     goal = goals[action]
     return [Keyframe(move_s, goal, action), Keyframe(hold_s, goal, action), Keyframe(back_s, start, "rest")]
 
@@ -135,7 +141,8 @@ def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     r_y = np.array([[math.cos(ry), 0, math.sin(ry)], [0, 1, 0], [-math.sin(ry), 0, math.cos(ry)]])
     r_x = np.array([[1, 0, 0], [0, math.cos(rx), -math.sin(rx)], [0, math.sin(rx), math.cos(rx)]])
     r_z = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
-    return r_z @ r_y @ r_x
+    rot: np.ndarray = r_z @ r_y @ r_x
+    return rot
 
 
 def _delaunay(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -192,9 +199,12 @@ class PiecewiseAffineWarp:
             if ok[i]:
                 cv2.fillConvexPoly(ids, pts[i], int(i), lineType=cv2.LINE_8, shift=4)
         covered = ids >= 0
-        a = aff[np.where(covered, ids, 0)]  # (h, w, 3, 2)
-        mx = np.where(covered, self._xs * a[..., 0, 0] + self._ys * a[..., 1, 0] + a[..., 2, 0], self._xs)
-        my = np.where(covered, self._xs * a[..., 0, 1] + self._ys * a[..., 1, 1] + a[..., 2, 1], self._ys)
+        # Gather the six coefficients per pixel (float32 tables: far cheaper than one (h, w, 3, 2) gather).
+        table = aff.reshape(len(self.tris), 6).astype(np.float32)
+        idx = np.where(covered, ids, 0)
+        c = [table[:, k][idx] for k in range(6)]  # a00 a01 a10 a11 a20 a21
+        mx = np.where(covered, self._xs * c[0] + self._ys * c[2] + c[4], self._xs)
+        my = np.where(covered, self._xs * c[1] + self._ys * c[3] + c[5], self._ys)
         return mx.astype(np.float32), my.astype(np.float32)
 
 
@@ -227,7 +237,7 @@ class SyntheticSubject:
         self.size = (base.shape[1], base.shape[0])
         self.focal = float(self.size[0])  # the camera inference.pose assumes
         self.noise_sigma = noise_sigma
-        self._rng = np.random.default_rng(seed)
+        self._noise = _Noise(self.size, noise_sigma, np.random.default_rng(seed))
         self._rig = self._build_rig(points[:468])
 
     @classmethod
@@ -306,6 +316,21 @@ class SyntheticSubject:
             now = self.project(replace(start, shift=shift))[NOSE_TIP]
             shift = (shift[0] + target_xy[0] - float(now[0]), shift[1] + target_xy[1] - float(now[1]))
         return shift
+
+    def follow(self, steps: Sequence[object], start: SubjectState = NEUTRAL, **timing: float) -> list[Keyframe]:
+        """Keyframes acting out challenge steps (objects with ``action`` and a normalised camera-image
+        ``target``, as ``inference.challenge.ChallengeStep``) one after another; ``timing`` goes to
+        ``action_script`` (``angle``, ``closer``, ``move_s``, ``hold_s``, ``back_s``)."""
+        w, h = self.size
+        script: list[Keyframe] = []
+        for step in steps:
+            target = getattr(step, "target", None)
+            shift = (0.0, 0.0)
+            if target is not None:
+                goal = self.shift_to((target[0] * w, target[1] * h), start)
+                shift = (goal[0] - start.shift[0], goal[1] - start.shift[1])
+            script += action_script(str(getattr(step, "action")), start=start, nose_shift=shift, **timing)
+        return script
 
     def _mesh3d(self, state: SubjectState) -> np.ndarray:
         pts = self._rig.points.copy()
@@ -391,7 +416,7 @@ class SyntheticSubject:
         for lid in lids:  # the lash line along the closed lid
             pts = np.round(lid * 16).astype(np.int32).reshape(-1, 1, 2)
             cv2.polylines(frame, [pts], False, (45, 40, 40), thickness=2, lineType=cv2.LINE_AA, shift=4)
-        return _add_noise(frame, self.noise_sigma, self._rng)
+        return self._noise(frame)
 
     def play(self, script: Sequence[Keyframe], fps: float = 30.0, start: SubjectState = NEUTRAL,
              t0: float = 0.0, lead_in_s: float = 0.0) -> Iterator[SyntheticFrame]:
@@ -404,11 +429,37 @@ class SyntheticSubject:
             yield SyntheticFrame(i, t0 + t, self.render(state), state, label)
 
 
-def _add_noise(frame: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    if sigma <= 0:
-        return frame
-    noise = rng.normal(0.0, sigma, frame.shape).astype(np.float32)
-    return np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+class _Noise:
+    """Camera-like sensor noise, fast: a few pre-drawn noise fields, each frame a random bank and offset
+    (never the same pair twice in a row), added and subtracted with saturating uint8 arithmetic."""
+
+    _PAD = 32
+
+    def __init__(self, size: tuple[int, int], sigma: float, rng: np.random.Generator, banks: int = 4) -> None:
+        w, h = size
+        self.sigma = sigma
+        self._rng = rng
+        self._last = (-1, -1, -1)
+        shape = (banks, h + self._PAD, w + self._PAD, 3)
+        field_ = np.rint(rng.normal(0.0, sigma, shape)) if sigma > 0 else np.zeros(shape)
+        self._pos = np.clip(field_, 0, 255).astype(np.uint8)
+        self._neg = np.clip(-field_, 0, 255).astype(np.uint8)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        import cv2
+
+        if self.sigma <= 0:
+            return frame
+        h, w = frame.shape[:2]
+        while True:
+            pick = (int(self._rng.integers(len(self._pos))), int(self._rng.integers(self._PAD)),
+                    int(self._rng.integers(self._PAD)))
+            if pick != self._last:
+                break
+        self._last = pick
+        b, dy, dx = pick
+        out = cv2.add(frame, self._pos[b, dy:dy + h, dx:dx + w])
+        return cv2.subtract(out, self._neg[b, dy:dy + h, dx:dx + w])
 
 
 class PrintAttack:
@@ -430,7 +481,7 @@ class PrintAttack:
         self.size = frame_size
         self.focal = float(frame_size[0])
         self.noise_sigma = noise_sigma
-        self._rng = np.random.default_rng(seed)
+        self._noise = _Noise(frame_size, noise_sigma, np.random.default_rng(seed))
         rng = np.random.default_rng(seed + 1)
         # Printed: slightly lower contrast and saturation, paper grain.
         card = photo.astype(np.float32) * 0.85 + 25
@@ -483,7 +534,7 @@ class PrintAttack:
             spot = self.glare * 255 * np.exp(-((self._xs - cx) ** 2 + (self._ys - cy) ** 2) / (2 * r * r))
             mask = cv2.warpPerspective(np.ones(self.card.shape[:2], np.float32), hom, (w, h))
             frame = np.clip(frame.astype(np.float32) + (spot * mask)[..., None], 0, 255).astype(np.uint8)
-        return _add_noise(frame, self.noise_sigma, self._rng)
+        return self._noise(frame)
 
     def play(self, script: Sequence[Keyframe], fps: float = 30.0, start: SubjectState = NEUTRAL,
              t0: float = 0.0) -> Iterator[SyntheticFrame]:
@@ -499,7 +550,7 @@ def face_mask(points: np.ndarray, size: tuple[int, int], feather: float = 0.0) -
     import cv2
 
     w, h = size
-    mask = np.zeros((h, w), np.float32)
+    mask: np.ndarray = np.zeros((h, w), np.float32)
     poly = np.round(np.asarray(points)[list(FACE_OVAL), :2] * 16).astype(np.int32)
     cv2.fillPoly(mask, [poly], 1.0, lineType=cv2.LINE_AA, shift=4)
     if feather > 0:
