@@ -8,6 +8,7 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.models_cmd",
     "kiosk.commands.bench_cmd",
     "kiosk.commands.eval_cmd",
+    "kiosk.commands.verify_cmd",
     "kiosk.commands.audit_cmd",
     "kiosk.commands.keys_cmd",
     "kiosk.commands.purge_cmd",
