@@ -104,6 +104,47 @@ def bench_frames(pipeline: Any, frames: Sequence[np.ndarray]) -> tuple[dict[str,
     }, analyses
 
 
+def _frame_scorer(runtime: Any) -> tuple[Any, str]:
+    """A per-frame liveness scorer ``(image, face) -> features/score`` and what it runs."""
+    import importlib.util
+
+    from inference.antispoof import AntiSpoof
+    from inference.loader import load_runner
+
+    antispoof = AntiSpoof(load_runner("antispoof", runtime))
+    if importlib.util.find_spec("inference.liveness") is not None:
+        from inference.liveness import PassiveLiveness
+
+        return PassiveLiveness(antispoof).frame_features, "PassiveLiveness.frame_features"
+    return antispoof.score, "AntiSpoof.score"
+
+
+def bench_streamed(pipeline: Any, frames: Sequence[np.ndarray], runtime: Any, every: int = 30) -> dict[str, Any]:
+    """Frames/s while a worker thread scores liveness on one tracked frame in ``every`` (as a kiosk would
+    during the challenge, so that only the last liveness frame is left after capture)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    score, what = _frame_scorer(runtime)
+    pipeline.reset()
+    latencies: list[float] = []
+
+    def job(frame: np.ndarray, face: Any) -> None:
+        t = time.perf_counter()
+        score(frame, face)
+        latencies.append((time.perf_counter() - t) * 1000)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        start = time.perf_counter()
+        for k, frame in enumerate(frames):
+            a = pipeline.process(frame, k / 30.0)
+            if k % every == 0 and a.face is not None:
+                pool.submit(job, frame, a.face)
+        wall = time.perf_counter() - start
+    return {"fps": round(len(frames) / wall, 2), "frames": len(frames), "scored_every": every,
+            "scored": len(latencies), "scorer": what,
+            "score_ms_median": round(statistics.median(latencies), 3) if latencies else None}
+
+
 def bench_after_capture(runtime: Any, frames: Sequence[tuple[np.ndarray, Any]], portrait: np.ndarray,
                         repeats: int = 5) -> dict[str, Any]:
     """Median ms of passive liveness on ``frames`` and SFace match of the best frame against ``portrait``."""
@@ -169,7 +210,7 @@ def bench_after_capture(runtime: Any, frames: Sequence[tuple[np.ndarray, Any]], 
 
 
 def bench_pipeline(frame_count: int = 240, data_dir: Path | None = None, providers: Sequence[str] | None = None,
-                   liveness_frames: int = 3, detect_interval: int | None = None) -> dict[str, Any]:
+                   liveness_frames: int = 3, detect_interval: int | None = None, repeats: int = 3) -> dict[str, Any]:
     """The whole benchmark: ``{"providers": {name: {...}}, "after_capture_ms": {...}, ...}``."""
     from inference.config import RuntimeConfig
     from inference.image import read_image
@@ -188,23 +229,43 @@ def bench_pipeline(frame_count: int = 240, data_dir: Path | None = None, provide
     portrait = read_image(portrait_path or ModelStore().asset_path("astronaut"))
     result: dict[str, Any] = {"frame_source": source, "frame_size": list(_SIZE), "frames": len(frames),
                               "detect_interval": pcfg.detect_interval, "liveness_frames": liveness_frames,
+                              "repeats": repeats,
                               "portrait": portrait_path.name if portrait_path else "astronaut asset",
                               "providers": {}}
-    for name in providers or list(providers_for_bench()):
+    names = list(providers or providers_for_bench())
+    pipes: dict[str, tuple[Any, Any, Any, float]] = {}
+    for name in names:
         runtime = RuntimeConfig.model_validate({"provider": name})
         pipe = FacePipeline.from_config(runtime, QualityConfig(), pcfg)
         warm = pipe.warm_up(_SIZE)
-        entry, analyses = bench_frames(pipe, frames)
+        # The same models with the detector on every frame, to show what mesh tracking saves.
+        pipes[name] = (runtime, pipe, FacePipeline(pipe.detector, pipe.mesh, QualityConfig(), every), warm)
+    # Passes alternate between providers so that the load of a shared machine falls on both alike; each
+    # figure is the median pass (the best pass is reported too: what the machine does when it is quiet).
+    passes: dict[str, dict[str, list[Any]]] = {n: {"main": [], "every": [], "worker": []} for n in names}
+    analyses: dict[str, list[Any]] = {}
+    for _ in range(max(1, repeats)):
+        for name in names:
+            runtime, pipe, pipe_every, _w = pipes[name]
+            entry, analyses[name] = bench_frames(pipe, frames)
+            passes[name]["main"].append(entry)
+            passes[name]["every"].append(bench_frames(pipe_every, frames[: max(30, len(frames) // 2)])[0])
+            passes[name]["worker"].append(bench_streamed(pipe, frames, runtime))
+    for name in names:
+        runtime, pipe, _e, warm = pipes[name]
+        median_pass = {k: sorted(v, key=lambda e: e["fps"])[len(v) // 2] for k, v in passes[name].items()}
+        entry = dict(median_pass["main"])
+        entry["fps_passes"] = [e["fps"] for e in passes[name]["main"]]
+        entry["fps_best"] = max(entry["fps_passes"])
         entry["warm_up_s"] = round(warm, 3)
         entry["ran_on"] = {"yunet": pipe.detector.runner.provider, "face_mesh": pipe.mesh.mesh.provider,
                            "iris": pipe.mesh.iris.provider if pipe.mesh.iris is not None else None}
-        # The same frames with the detector on every frame, to show what mesh tracking saves.
-        pipe_every = FacePipeline(pipe.detector, pipe.mesh, QualityConfig(), every)
-        every_entry, _ = bench_frames(pipe_every, frames[: max(30, len(frames) // 2)])
-        entry["detect_every_frame"] = {k: every_entry[k] for k in ("fps", "frames", "stages_ms")}
-        ranked = sorted((k for k, a in enumerate(analyses) if a.face is not None),
-                        key=lambda k: analyses[k].quality.score, reverse=True)
-        chosen = [(frames[k], analyses[k].face) for k in ranked[:liveness_frames]]
+        entry["detect_every_frame"] = {k: median_pass["every"][k] for k in ("fps", "frames", "stages_ms")}
+        entry["with_liveness_worker"] = median_pass["worker"]
+        got = analyses[name]
+        ranked = sorted((k for k, a in enumerate(got) if a.face is not None),
+                        key=lambda k: got[k].quality.score, reverse=True)
+        chosen = [(frames[k], got[k].face) for k in ranked[:liveness_frames]]
         entry["after_capture_ms"] = bench_after_capture(runtime, chosen, portrait) if chosen else None
         result["providers"][name] = entry
     first = next(iter(result["providers"].values()))
@@ -224,7 +285,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.frames < 10:
         raise BadInputError("--frames must be at least 10")
     r = bench_pipeline(args.frames, data_dir if data_dir.is_dir() else None, args.providers or None,
-                       args.liveness_frames, args.detect_interval)
+                       args.liveness_frames, args.detect_interval, args.repeats)
     r["machine"] = machine_info()
     try:
         r["machine"]["load_average"] = [round(v, 2) for v in os.getloadavg()]
@@ -238,8 +299,11 @@ def _run(args: argparse.Namespace) -> int:
     provs = list(r["providers"])
     print(f"{'':<28}" + "".join(f"{p:>14}" for p in provs))
     print(f"{'frames/s':<28}" + "".join(f"{r['providers'][p]['fps']:>14.1f}" for p in provs))
+    print(f"{'frames/s, best pass':<28}" + "".join(f"{r['providers'][p]['fps_best']:>14.1f}" for p in provs))
     print(f"{'frames/s, detect every frame':<28}"
           + "".join(f"{r['providers'][p]['detect_every_frame']['fps']:>14.1f}" for p in provs))
+    print(f"{'frames/s, liveness worker':<28}"
+          + "".join(f"{r['providers'][p]['with_liveness_worker']['fps']:>14.1f}" for p in provs))
     for s in stage_names:
         print(f"{s + ' ms/frame':<28}" + "".join(f"{r['providers'][p]['stages_ms'].get(s, 0.0):>14.2f}" for p in provs))
     labels = {"total": "after capture, ms", "total_portrait_precomputed": "  portrait template earlier",
@@ -261,6 +325,7 @@ def add_bench_pipeline(bench_subparsers: argparse._SubParsersAction) -> None:  #
                    help="research data folder with video/live clips (default: KIOSK_DATA_DIR or ../shared/data)")
     p.add_argument("--providers", nargs="*", choices=("openvino", "cpu"), default=None,
                    help="providers to compare (default: both when the OpenVINO EP exists)")
+    p.add_argument("--repeats", type=int, default=3, help="timed passes per provider, alternating (default 3)")
     p.add_argument("--liveness-frames", type=int, default=3, help="frames scored for liveness (default 3)")
     p.add_argument("--detect-interval", type=int, default=None,
                    help="run the detector every n-th frame (default: the pipeline's configured interval)")

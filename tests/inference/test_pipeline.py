@@ -99,11 +99,12 @@ def test_live_clip_keeps_one_track(pipeline, shared_data) -> None:  # type: igno
 def test_bench_pipeline_reports_every_stage(store) -> None:  # type: ignore[no-untyped-def]
     from kiosk.commands.bench_pipeline_cmd import bench_pipeline
 
-    r = bench_pipeline(frame_count=12, data_dir=None, providers=["openvino"], liveness_frames=2)
+    r = bench_pipeline(frame_count=12, data_dir=None, providers=["openvino"], liveness_frames=2, repeats=1)
     entry = r["providers"]["openvino"]
     assert entry["frames"] == 12 and entry["fps"] > 0 and entry["face_frames"] == 12
     assert {"detect", "mesh", "iris", "quality", "total"} <= set(entry["stages_ms"])
     assert entry["detect_frames"] == 4  # every third frame with the default interval
+    assert entry["with_liveness_worker"]["scored"] == 1 and entry["detect_every_frame"]["fps"] > 0
     ac = r["after_capture_ms"]
     assert ac["frames"] == 2 and ac["total"] >= ac["total_portrait_precomputed"] >= ac["total_streamed"] > 0
     json.dumps(r)
