@@ -88,7 +88,8 @@ class FrameAnalysis:
             "track": self.track.to_dict(), "detected": self.detected,
             "face": None if self.face is None else {"box": [round(v, 1) for v in self.face.box],
                                                     "score": round(self.face.score, 4)},
-            "pose": None if self.pose is None else {k: round(v, 2) for k, v in vars(self.pose).items()},
+            "pose": None if self.pose is None else {k: (round(v, 2) if np.isfinite(v) else None)
+                                                    for k, v in vars(self.pose).items()},
             "quality": self.quality.to_dict(), "hints": list(self.hints),
             "stages_ms": {k: round(v, 3) for k, v in self.stages_ms.items()},
         }

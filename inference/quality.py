@@ -45,15 +45,17 @@ LOWER_FACE = (164, 0, 17, 18, 200, 199, 175, 57, 287, 61, 291, 206, 426)
 LEFT_SIDE = (50, 101, 117, 118, 123, 147, 187, 205, 36, 142)
 RIGHT_SIDE = (280, 330, 346, 347, 352, 376, 411, 425, 266, 371)
 
-# Hints, by priority: the first failed one is what the screen shows. Presence and count first (nothing
-# else matters without exactly one face), then distance and position, then light, then pose and face state.
+# Hints, by priority: the first failed one is what the screen shows. Count first (nothing else matters
+# without exactly one face), then distance (a face too close or too far also lowers the mesh's presence
+# score, and "move back" is the useful hint then), presence and position, occlusion, light, then pose and
+# face state, sharpness last (motion blur usually ends once the customer stops adjusting).
 HINTS = {
     "no_face": "Look at the camera",
     "one_face": "Only one person in front of the camera, please",
     "resolution": "Camera image too small: please ask staff for help",
-    "face_presence": "Look at the camera",
     "face_size_small": "Move closer",
     "face_size_large": "Move back a little",
+    "face_presence": "Look at the camera",
     "centring": "Centre your face in the oval",
     "eye_occlusion": "Take off sunglasses or anything covering your eyes",
     "lower_face_occlusion": "Take off your mask or anything covering your face",
@@ -183,6 +185,8 @@ class Measure:
     @property
     def margin(self) -> float:
         """Signed distance to the nearest bound relative to the bound (>0 inside, <0 outside)."""
+        if not np.isfinite(self.value):
+            return -1.0  # not measurable (e.g. the region fell outside the image): as bad as it gets
         margins = []
         if self.low is not None:
             margins.append((self.value - self.low) / max(abs(self.low), 1e-6))
@@ -192,7 +196,8 @@ class Measure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "value": round(float(self.value), 4), "low": self.low, "high": self.high,
+        value = round(float(self.value), 4) if np.isfinite(self.value) else None  # JSON has no NaN
+        return {"name": self.name, "value": value, "low": self.low, "high": self.high,
                 "passed": self.passed, "hint": self.hint}
 
 
@@ -341,6 +346,8 @@ def _face_crop(grey: np.ndarray, box: tuple[float, float, float, float], size: i
     x0, y0 = int(max(0, np.floor(x))), int(max(0, np.floor(y)))
     x1, y1 = int(min(w_img, np.ceil(x + w))), int(min(h_img, np.ceil(y + h)))
     crop = grey[y0:y1, x0:x1]
+    if crop.shape[0] < 2 or crop.shape[1] < 2:
+        return np.zeros((size, size), grey.dtype)  # box outside the image: no detail (fails sharpness)
     interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
     return cv2.resize(crop, (size, size), interpolation=interp)
 

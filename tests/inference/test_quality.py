@@ -230,3 +230,30 @@ def test_calibrate_quality_command(tmp_path, store, capsys) -> None:  # type: ig
     QualityConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in q.items()})
     assert '"quality"' in capsys.readouterr().out
     assert main(["calibrate", "quality", "--data", str(tmp_path / "missing")]) == 2
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**31 - 1), w=st.integers(16, 200), h=st.integers(16, 200),
+       spread=st.floats(0.0, 3.0), grey=st.booleans())
+def test_assess_never_crashes_on_odd_geometry(seed: int, w: int, h: int, spread: float, grey: bool) -> None:
+    from inference.detect import Face
+    from inference.landmarks import FaceLandmarks
+
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    if grey:
+        image[:, :, 1] = image[:, :, 2] = image[:, :, 0]
+    # Mesh points and box anywhere, including far outside the image (a face leaving the frame).
+    pts = np.concatenate([rng.uniform(-spread, 1 + spread, (468, 1)) * w, rng.uniform(-spread, 1 + spread, (468, 1)) * h,
+                          rng.normal(0, 5, (468, 1))], axis=1).astype(np.float32)
+    bx, by = rng.uniform(0, w - 2), rng.uniform(0, h - 2)
+    face = Face((bx, by, rng.uniform(2, w - bx), rng.uniform(2, h - by)), pts[[33, 263, 1, 61, 291], :2].copy(), 0.9)
+    report = assess(image, face, FaceLandmarks(pts, float(rng.uniform())), QualityConfig(),
+                    faces_count=int(rng.integers(0, 4)))
+    json.dumps(report.to_dict(), allow_nan=False)
+    assert 0.0 <= report.score <= 1.0
+    assert report.passed == all(m.passed for m in report.measures)
