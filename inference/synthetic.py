@@ -91,7 +91,7 @@ class SyntheticFrame:
 NEUTRAL = SubjectState()
 
 
-def action_script(action: str, *, start: SubjectState = NEUTRAL, angle: float = 28.0, closer: float = 0.7,
+def action_script(action: str, *, start: SubjectState = NEUTRAL, angle: float = 25.0, closer: float = 0.7,
                   nose_shift: tuple[float, float] = (0.0, 0.0), move_s: float = 0.5, hold_s: float = 0.5,
                   back_s: float = 0.5) -> list[Keyframe]:
     """Keyframes performing one challenge action (names as in ``inference.challenge``) and returning.
@@ -189,7 +189,10 @@ class PiecewiseAffineWarp:
         ones = np.ones((len(self.tris), 3, 1))
         dh = np.concatenate([d, ones], axis=2)
         det = np.linalg.det(dh)
-        ok = np.abs(det) > 1e-6
+        # Cull triangles turned away from the camera (their winding flipped): the far cheek behind the
+        # nose at large yaw. The head-outline ring keeps the pixels there covered.
+        src_det = np.linalg.det(np.concatenate([s, ones], axis=2))
+        ok = (np.abs(det) > 1e-6) & (np.sign(det) == np.sign(src_det))
         aff = np.zeros((len(self.tris), 3, 2))
         aff[ok] = np.linalg.solve(dh[ok], s[ok])
         order = np.argsort(-depth[self.tris].mean(axis=1)) if depth is not None else np.arange(len(self.tris))
@@ -199,6 +202,16 @@ class PiecewiseAffineWarp:
             if ok[i]:
                 cv2.fillConvexPoly(ids, pts[i], int(i), lineType=cv2.LINE_8, shift=4)
         covered = ids >= 0
+        if not covered.all():
+            # Holes left by culled triangles take the triangle of the nearest covered pixel (its affine map
+            # extended), never the untouched source pixel, which would show the face where it was.
+            _, labels = cv2.distanceTransformWithLabels(covered.astype(np.uint8) ^ 1, cv2.DIST_L2, 3,
+                                                        labelType=cv2.DIST_LABEL_PIXEL)
+            ys, xs = np.nonzero(covered)
+            lut = np.zeros(labels.max() + 1, np.int32)
+            lut[labels[ys, xs]] = ids[ys, xs]
+            ids = np.where(covered, ids, lut[labels])
+            covered = ids >= 0
         # Gather the six coefficients per pixel (float32 tables: far cheaper than one (h, w, 3, 2) gather).
         table = aff.reshape(len(self.tris), 6).astype(np.float32)
         idx = np.where(covered, ids, 0)
@@ -212,7 +225,7 @@ class PiecewiseAffineWarp:
 class _Rig:
     points: np.ndarray  # (N, 3) mesh in base-frame pixels, z relative depth (pixel scale)
     keep: np.ndarray  # indices of mesh points used as warp vertices (near-duplicates dropped)
-    ring_inner: np.ndarray  # (R, 2) around the head, moves with the head's centre plane
+    ring_inner: np.ndarray  # (R, 2) points along the oval, a halo just outside it, the head outline
     ring_outer: np.ndarray  # (R, 2) shoulders/background, moves a little
     border: np.ndarray  # (B, 2) fixed frame border
     pivot: np.ndarray  # (3,) rotation centre (neck), base-frame pixels
@@ -281,19 +294,31 @@ class SyntheticSubject:
         half = (xy[list(FACE_OVAL)].max(axis=0) - xy[list(FACE_OVAL)].min(axis=0)) / 2
         ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
         circle = np.stack([np.cos(ang), np.sin(ang)], axis=1)
-        ring_inner = centre + circle * half * 1.45
         ring_outer = centre + circle * half * 2.4
         n = 8
         edge = np.linspace(0, 1, n, endpoint=False)
         border = np.concatenate([
             np.stack([edge * (w - 1), np.zeros(n)], 1), np.stack([np.full(n, w - 1), edge * (h - 1)], 1),
             np.stack([(1 - edge) * (w - 1), np.full(n, h - 1)], 1), np.stack([np.zeros(n), (1 - edge) * (h - 1)], 1)])
-        # Rings must stay inside the frame and clear of the border points.
-        ring_inner = np.clip(ring_inner, 4, [w - 5, h - 5])
-        ring_outer = np.clip(ring_outer, 2, [w - 3, h - 3])
         face_width = float(np.linalg.norm(xy[234] - xy[454]))
         # The neck pivot sits about 0.75 face widths behind the nose tip (head ~ 20 cm deep, 14 cm wide).
         pivot = np.array([centre[0], centre[1] + 0.1 * face_width, pts[NOSE_TIP, 2] + 0.75 * face_width])
+        # Around the face: points along the oval's edges (3D, interpolated from the oval, so the triangulation
+        # follows the face outline), a halo 12% outside the oval that moves in 2D with its oval point (skin
+        # edge, hairline), and the head outline (hair, ears) that moves in 2D with the projected pivot. Moving
+        # the outer two in 3D folds them over the face at large yaw (saw teeth along the jaw).
+        oval = pts[list(FACE_OVAL)]
+        nxt = np.roll(oval, -1, axis=0)
+        edges = np.concatenate([oval + (nxt - oval) * f for f in (0.25, 0.5, 0.75)])
+        edges = edges[[float(np.min(np.hypot(*(xy - e[:2]).T))) > 1.0 for e in edges]]
+        halo = centre + (oval[:, :2] - centre) * 1.12
+        outline = centre + circle * half * 1.45
+        ring_inner = np.concatenate([edges[:, :2], halo, outline])
+        self._n_edges = len(edges)
+        self._edges3d = edges
+        # Rings must stay inside the frame and clear of the border points.
+        ring_inner = np.clip(ring_inner, 4, [w - 5, h - 5])
+        ring_outer = np.clip(ring_outer, 2, [w - 3, h - 3])
         verts = np.concatenate([xy[keep], ring_inner, ring_outer, border])
         tris = _delaunay(verts, self.size)
         return _Rig(pts, np.array(keep), ring_inner, ring_outer, border, pivot,
@@ -401,15 +426,23 @@ class SyntheticSubject:
         rig = self._rig
         mesh_xy, mesh_z = self._transform(self._rig.points, state)
         piv_z = rig.pivot[2]
-        ring_in = np.column_stack([rig.ring_inner, np.full(len(rig.ring_inner), piv_z)])
-        ring_in_xy, ring_in_z = self._transform(ring_in, state, rotate=False)
+        ne, no = self._n_edges, len(FACE_OVAL)
+        edges_xy, _ = self._transform(self._edges3d, state)
+        oval_now = mesh_xy[list(FACE_OVAL)]
+        oval_src = rig.points[list(FACE_OVAL), :2]
+        pivot_now = self._transform(rig.pivot[None], state, rotate=False)[0][0]
+        scale = float(np.std(oval_now - oval_now.mean(axis=0)) / np.std(oval_src - oval_src.mean(axis=0)))
+        halo_xy = oval_now + (rig.ring_inner[ne:ne + no] - oval_src) * scale
+        outline_xy = pivot_now + (rig.ring_inner[ne + no:] - rig.pivot[:2]) * scale
+        ring_in_xy = np.concatenate([edges_xy, halo_xy, outline_xy])
         # The outer ring (shoulders, background near the head) follows the head's 2D motion by a third.
         ring_out_c = np.column_stack([rig.ring_outer, np.full(len(rig.ring_outer), piv_z)])
         ring_out_xy = rig.ring_outer + (self._transform(ring_out_c, state, rotate=False)[0] - rig.ring_outer) / 3
         w, h = self.size
         ring_in_xy = np.clip(ring_in_xy, 2, [w - 3, h - 3])
         dst = np.concatenate([mesh_xy[rig.keep], ring_in_xy, np.clip(ring_out_xy, 1, [w - 2, h - 2]), rig.border])
-        depth = np.concatenate([mesh_z[rig.keep], ring_in_z, np.full(len(rig.ring_outer) + len(rig.border), 1e9)])
+        # Triangles touching a ring or the border are drawn first, the face mesh over them, far to near.
+        depth = np.concatenate([mesh_z[rig.keep], np.full(len(ring_in_xy) + len(rig.ring_outer) + len(rig.border), 1e9)])
         mx, my = rig.warp.maps(dst, depth)
         lids = self._close_lids(mx, my, mesh_xy, state.blink) if state.blink > 0.05 else []
         frame = cv2.remap(self.base, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

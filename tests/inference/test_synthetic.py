@@ -84,7 +84,7 @@ def test_play_follows_the_script_with_monotonic_timestamps(subject) -> None:
     assert len(frames) == int((script_duration(script) + 0.2) * 15) + 1
     ts = [f.t for f in frames]
     assert all(b > a for a, b in zip(ts, ts[1:]))
-    assert max(f.state.yaw for f in frames) == pytest.approx(28.0, abs=0.5)
+    assert max(f.state.yaw for f in frames) == pytest.approx(25.0, abs=0.5)
     assert max(f.state.blink for f in frames) == pytest.approx(1.0)
     assert frames[-1].state == NEUTRAL
     with pytest.raises(ValueError):
