@@ -42,6 +42,8 @@ class FaceEvidence:
     challenge_failure: str | None = None
     planar_motion: bool | None = None  # True: the motion fits one plane (photo or screen)
     passive_score: float | None = None  # higher = more likely an attack
+    passive_threshold: float | None = None  # the passive model's own calibrated threshold
+    passive_calibrated: bool = False  # a site-trained fusion model scored it (not FaceAntiSpoofing alone)
     passive_attack_hint: Literal["print", "replay"] | None = None
     flash_passed: bool | None = None
     match_score: float | None = None

@@ -173,6 +173,8 @@ class FaceSession:
             challenge_failure=challenge.reason.value if challenge.reason else None,
             planar_motion=planarity.planar,
             passive_score=passive.score if passive else None,
+            passive_threshold=passive.threshold if passive else None,
+            passive_calibrated=bool(passive and passive.method == "fusion"),
             match_score=match,
             portrait_quality_passed=portrait.quality.passed if portrait.quality else False,
         )

@@ -4,6 +4,15 @@ Each rule that fires adds a reason; the configured severity of each reason code 
 decides the outcome: any reject -> REJECT, else any review -> REVIEW, else ACCEPT. Missing evidence is
 never read as success: a check that did not run adds its own reason. Thresholds and severities come
 from ``PolicyConfig``; the defaults are argued beside each field.
+
+Two rules interpret evidence rather than count it:
+- The DG2 portrait's quality is the issuer's, not the customer's: it matters when the match is not
+  conclusive (below ``match_accept``), where it tells the reviewer why; a clear match stands.
+- Passive liveness decides only when calibrated for the site's camera (a fusion model trained with
+  ``kiosk pad train``). FaceAntiSpoofing alone rejects 52-100% of genuine faces off its home domain
+  (DESIGN.md, README): as a finding it would send every customer to review and teach operators to
+  ignore the flag. Uncalibrated, its score is kept in the evidence; the active challenge and the
+  planarity test carry liveness. ``passive_uncalibrated_review`` restores the flag if a site wants it.
 """
 from __future__ import annotations
 
@@ -96,9 +105,9 @@ class PolicyConfig(BaseModel):
     match_review: float = Field(
         0.293, description="Cosine from which a non-match goes to review instead of reject (LFW threshold at "
                            "FMR 1%). Below it the faces are judged different.")
-    passive_review: float = Field(
-        0.5, ge=0, le=1, description="Passive liveness score (fusion or FaceAntiSpoofing) above which a person "
-                                     "reviews the session.")
+    passive_uncalibrated_review: float | None = Field(
+        None, ge=0, le=1, description="If set, an uncalibrated passive score (FaceAntiSpoofing alone) at or above "
+                                      "this also raises a finding; None keeps it as evidence only.")
     duplicate_review: float = Field(
         0.337, description="1:N cosine against another identity at or above which the session is reviewed.")
     require_chip_authentication: bool = Field(
@@ -181,8 +190,9 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
         return out
     if face.quality_passed is False:
         out.append((Reason.QUALITY_TOO_LOW, "quality checks failed: " + ", ".join(face.quality_failures[:5])))
-    if face.portrait_quality_passed is False:
-        out.append((Reason.PORTRAIT_QUALITY_LOW, "the document portrait is of low quality"))
+    if face.portrait_quality_passed is False and (face.match_score is None or face.match_score < cfg.match_accept):
+        out.append((Reason.PORTRAIT_QUALITY_LOW, "the document portrait is of low quality and the match is not "
+                                                 "conclusive"))
     if face.challenge_passed is None:
         out.append((Reason.LIVENESS_NOT_PERFORMED, "the active challenge did not run"))
     elif not face.challenge_passed:
@@ -190,10 +200,16 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     if face.planar_motion:
         out.append((Reason.PAD_SUSPECTED_PRINT if face.passive_attack_hint != "replay" else Reason.PAD_SUSPECTED_REPLAY,
                     "the face moved like a flat surface (photo or screen)"))
-    if face.passive_score is not None and face.passive_score >= cfg.passive_review:
-        code = {"print": Reason.PAD_SUSPECTED_PRINT, "replay": Reason.PAD_SUSPECTED_REPLAY}.get(
-            face.passive_attack_hint or "", Reason.PAD_PASSIVE_HIGH)
-        out.append((code, f"passive liveness score {face.passive_score:.2f} >= {cfg.passive_review:.2f}"))
+    if face.passive_score is not None:
+        if face.passive_calibrated:
+            limit = face.passive_threshold
+        else:
+            limit = cfg.passive_uncalibrated_review
+        if limit is not None and face.passive_score >= limit:
+            code = {"print": Reason.PAD_SUSPECTED_PRINT, "replay": Reason.PAD_SUSPECTED_REPLAY}.get(
+                face.passive_attack_hint or "", Reason.PAD_PASSIVE_HIGH)
+            kind = "calibrated" if face.passive_calibrated else "uncalibrated"
+            out.append((code, f"{kind} passive liveness score {face.passive_score:.2f} >= {limit:.2f}"))
     if cfg.require_flash and face.flash_passed is not True:
         out.append((Reason.FLASH_CHALLENGE_FAILED, "the face did not reflect the screen's colour sequence"
                     if face.flash_passed is False else "the screen-flash challenge did not run"))

@@ -12,7 +12,8 @@ GOOD_CHIP = ChipEvidence(read_ok=True, signature="valid", chain="valid", revocat
                          passive_auth_passed=True, chip_authentication="passed", mrz_matches_dg1=True,
                          portrait_present=True)
 GOOD_FACE = FaceEvidence(face_found=True, max_faces_seen=1, quality_passed=True, challenge_passed=True,
-                         planar_motion=False, passive_score=0.1, match_score=0.6, portrait_quality_passed=True)
+                         planar_motion=False, passive_score=0.1, passive_threshold=0.4, passive_calibrated=True,
+                         match_score=0.6, portrait_quality_passed=True)
 GOOD = Evidence(face=GOOD_FACE, chip=GOOD_CHIP)
 
 
@@ -47,13 +48,17 @@ CASES = [
     ("flat motion", face(planar_motion=True), Outcome.REJECT, [Reason.PAD_SUSPECTED_PRINT]),
     ("flat motion, replay cue", face(planar_motion=True, passive_attack_hint="replay"), Outcome.REJECT,
      [Reason.PAD_SUSPECTED_REPLAY]),
-    ("passive high", face(passive_score=0.9), Outcome.REVIEW, [Reason.PAD_PASSIVE_HIGH]),
+    ("passive high (calibrated)", face(passive_score=0.9), Outcome.REVIEW, [Reason.PAD_PASSIVE_HIGH]),
     ("passive high, print cue", face(passive_score=0.9, passive_attack_hint="print"), Outcome.REJECT,
      [Reason.PAD_SUSPECTED_PRINT]),
+    ("passive high but uncalibrated: evidence only", face(passive_score=0.99, passive_calibrated=False),
+     Outcome.ACCEPT, []),
     ("mismatch", face(match_score=0.1), Outcome.REJECT, [Reason.FACE_MISMATCH]),
     ("borderline match", face(match_score=0.31), Outcome.REVIEW, [Reason.FACE_MATCH_BORDERLINE]),
     ("no match score", face(match_score=None), Outcome.REJECT, [Reason.FACE_MISMATCH]),
-    ("low portrait quality", face(portrait_quality_passed=False), Outcome.REVIEW, [Reason.PORTRAIT_QUALITY_LOW]),
+    ("low portrait quality, clear match", face(portrait_quality_passed=False), Outcome.ACCEPT, []),
+    ("low portrait quality, borderline match", face(portrait_quality_passed=False, match_score=0.31), Outcome.REVIEW,
+     [Reason.PORTRAIT_QUALITY_LOW, Reason.FACE_MATCH_BORDERLINE]),
     ("duplicate", replace(GOOD, duplicate=DuplicateEvidence(0.7)), Outcome.REVIEW, [Reason.DUPLICATE_IDENTITY]),
     ("locked", replace(GOOD, attempts=AttemptEvidence(locked=True, failures_in_window=5)), Outcome.REJECT,
      [Reason.ATTEMPT_LIMIT]),
@@ -100,3 +105,8 @@ def test_document_only_check_uses_chip_rules_alone() -> None:
 def test_no_evidence_at_all_is_an_error() -> None:
     with pytest.raises(ValueError):
         decide(Evidence())
+
+
+def test_uncalibrated_passive_flag_can_be_restored() -> None:
+    cfg = PolicyConfig(passive_uncalibrated_review=0.5)
+    assert decide(face(passive_score=0.99, passive_calibrated=False), cfg).reasons == [Reason.PAD_PASSIVE_HIGH.value]
