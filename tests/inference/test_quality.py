@@ -53,7 +53,7 @@ def test_baseline_measures_pass_on_the_framed_astronaut(engine, live_frame) -> N
     report, _ = _analyse(engine, live_frame)
     for name in ("one_face", "resolution", "face_presence", "face_size", "centring", "sharpness_laplacian",
                  "sharpness_tenengrad", "brightness", "underexposure", "overexposure", "contrast",
-                 "eye_occlusion", "lower_face_occlusion", "eyes_open", "yaw", "roll"):
+                 "eye_occlusion", "lower_face_occlusion", "lower_face_texture", "eyes_open", "yaw", "roll"):
         assert _passed(report, name), report.get(name)
     json.dumps(report.to_dict())
 
@@ -120,6 +120,15 @@ def test_surgical_mask_fails_lower_face_occlusion(engine, live_frame) -> None:  
     cv2.fillPoly(masked, [hull], (222, 200, 160))  # BGR light blue of a surgical mask
     report, _ = _analyse(engine, masked)
     assert not _passed(report, "lower_face_occlusion")
+    assert not _passed(report, "lower_face_texture")
+    assert HINTS["lower_face_occlusion"] in report.hints
+    # A grey cloth-like mask (sensor noise added) has no telling colour: the missing mouth texture catches it.
+    grey_mask = live_frame.copy()
+    cv2.fillPoly(grey_mask, [hull], (150, 150, 150))
+    noise = np.random.default_rng(1).normal(0, 4, grey_mask.shape)
+    grey_mask = np.clip(grey_mask + noise, 0, 255).astype(np.uint8)
+    report, _ = _analyse(engine, grey_mask)
+    assert not _passed(report, "lower_face_texture")
     assert HINTS["lower_face_occlusion"] in report.hints
 
 
