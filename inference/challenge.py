@@ -262,6 +262,8 @@ class _StepState:
     peak_index: int | None = None
     indices: list[int] = field(default_factory=list)
     completed_t: float | None = None
+    last: float | None = None  # the latest measure, for the UI's progress bar
+    ref_distance: float | None = None  # nose-target distance when the step became ready
 
 
 class ChallengeEngine:
@@ -312,6 +314,21 @@ class ChallengeEngine:
     def current(self) -> ChallengeStep | None:
         """The step to prompt now (None before the baseline is set or after the last step)."""
         return self.steps[self._step] if self._base is not None and self._step < len(self.steps) else None
+
+    @property
+    def progress(self) -> float:
+        """How far into the current step's action the customer is, 0..1 (1 = at the enter threshold): for a
+        progress bar. 0 while waiting for the neutral pose or before the baseline is set."""
+        if self.current is None:
+            return 1.0 if self._step >= len(self.steps) else 0.0
+        st = self._states[self._step]
+        if not st.ready or st.last is None:
+            return 0.0
+        enter, _, _ = self._thresholds(st.step.action)
+        start = {"move_closer": 1.0, "nose_to_target": -(st.ref_distance or 0.0)}.get(st.step.action, 0.0)
+        if enter == start:
+            return 0.0
+        return float(min(1.0, max(0.0, (st.last - start) / (enter - start))))
 
     @property
     def wants_embedding(self) -> bool:
@@ -461,6 +478,9 @@ class ChallengeEngine:
             else:
                 return
         value = self._measure(st, landmarks, pose, openness)
+        st.last = value
+        if st.ref_distance is None and st.step.action == "nose_to_target":
+            st.ref_distance = -value
         enter, exit_, hold = self._thresholds(st.step.action)
         if st.step.action == "nose_to_target" and not st.away:
             st.away = value < exit_  # the nose must start (or first get) clear of the target

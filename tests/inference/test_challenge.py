@@ -92,6 +92,22 @@ def test_every_action_passes_when_followed_and_evidence_points_at_the_frames(sub
     assert d["passed"] is True and d["steps"][0]["action"] == "turn_left"
 
 
+def test_progress_rises_towards_the_action(subject) -> None:
+    engine = ChallengeEngine(ChallengeConfig(require_identity=False), steps=["turn_left", "nose_to_target"])
+    rng = np.random.default_rng(4)
+    script = [Keyframe(0.3, NEUTRAL), *subject.follow(engine.steps)]
+    seen: dict[str, list[float]] = {"turn_left": [], "nose_to_target": []}
+    for i in range(int(script_duration(script) * 30)):
+        face, lm, pose = _exact(subject, state_at(script, i / 30)[0], rng)
+        step = engine.current
+        engine.observe(i / 30, 1, face, lm, pose)
+        if step is not None and engine.current == step:
+            seen[step.action].append(engine.progress)
+    assert engine.status == "passed" and engine.progress == 1.0
+    for values in seen.values():
+        assert values[0] < 0.2 and max(values) > 0.8 and all(0.0 <= v <= 1.0 for v in values)
+
+
 def test_turning_the_wrong_way_times_out(subject) -> None:
     engine = ChallengeEngine(ChallengeConfig(step_timeout_s=3.0), steps=["turn_left"])
     # yaw < 0 is the customer's RIGHT (nose to the image's left).
