@@ -5,6 +5,7 @@ and sets ``func`` (taking the parsed ``argparse.Namespace`` and returning an exi
 """
 
 COMMAND_MODULES: list[str] = [
+    "kiosk.commands.run_cmd",
     "kiosk.commands.models_cmd",
     "kiosk.commands.bench_cmd",
     "kiosk.commands.eval_cmd",
