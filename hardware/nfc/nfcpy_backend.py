@@ -17,14 +17,14 @@ from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.nfc.errors import NoCardError, NoReaderError, ReaderError, TransportError
-from hardware.nfc.thread import IoThread
+from hardware.nfc.thread import IoThread, ThreadBoundConnection
 
 log = logging.getLogger(__name__)
 
 NO_NFC_READER_MESSAGE = "No NFC reader found: plug in the reader (nfcpy path {path!r})"
 
 
-class NfcpyConnection:
+class NfcpyConnection(ThreadBoundConnection):
     """An ISO-DEP card found by an nfcpy reader, behind the ``transmit(apdu) -> (data, sw)`` seam.
 
     :param path: nfcpy device path (``usb``, ``usb:054c:06c1``, ``tty:USB0:pn532``,
@@ -33,6 +33,8 @@ class NfcpyConnection:
     :param timeout: seconds any single call may take before ``ReaderTimeoutError``.
     :param extended_length: whether to declare extended-length support to the chip layer.
     """
+
+    _label = "nfcpy reader"
 
     def __init__(self, path: str = "usb", *, wait_s: float = 10.0, timeout: float = 30.0,
                  extended_length: bool = False) -> None:
@@ -108,19 +110,3 @@ class NfcpyConnection:
         if clf is not None:
             clf.close()
 
-    def close(self) -> None:
-        """Release the reader (idempotent)."""
-        if self._io.closed:
-            return
-        try:
-            self._io.call(self._close, timeout=5.0)
-        except ReaderError as exc:
-            log.warning("closing the nfcpy reader failed: %s", exc)
-        finally:
-            self._io.close()
-
-    def __enter__(self) -> NfcpyConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

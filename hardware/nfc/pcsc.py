@@ -21,7 +21,7 @@ from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.nfc.errors import NoCardError, NoReaderError, ReaderError, ReaderTimeoutError, TransportError
-from hardware.nfc.thread import IoThread
+from hardware.nfc.thread import IoThread, ThreadBoundConnection
 
 try:  # pyscard is a hard dependency, but a broken install must give a message, not a traceback
     from smartcard import scard as _scard  # type: ignore[import-untyped]
@@ -120,7 +120,7 @@ def find_reader(name: str | None = None) -> str:
     return matches[0]
 
 
-class PcscConnection:
+class PcscConnection(ThreadBoundConnection):
     """A card connection through one PC/SC reader (the ``CardConnection`` seam of the chip layer).
 
     :param reader: exact reader name or a part of it; ``None`` takes the first reader.
@@ -129,6 +129,8 @@ class PcscConnection:
     :param extended_length: whether this reader passes extended-length APDUs (PC/SC cannot tell;
         the chip layer only uses them where both sides support it).
     """
+
+    _label = "PC/SC connection"
 
     def __init__(self, reader: str | None = None, *, timeout: float = 30.0, exclusive: bool = True,
                  extended_length: bool = False) -> None:
@@ -213,22 +215,6 @@ class PcscConnection:
             s.SCardReleaseContext(self._ctx)
             self._ctx = None
 
-    def close(self) -> None:
-        """Disconnect the card and release the PC/SC context (idempotent)."""
-        if self._io.closed:
-            return
-        try:
-            self._io.call(self._close, timeout=5.0)
-        except ReaderError as exc:
-            log.warning("closing the PC/SC connection failed: %s", exc)
-        finally:
-            self._io.close()
-
-    def __enter__(self) -> PcscConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass(frozen=True)

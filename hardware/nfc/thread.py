@@ -9,6 +9,7 @@ connection's methods may call each other freely.
 """
 from __future__ import annotations
 
+import abc
 import logging
 import queue
 import threading
@@ -117,6 +118,38 @@ class IoThread:
         return self._closed
 
     def __enter__(self) -> IoThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ThreadBoundConnection(abc.ABC):
+    """Base of reader connections whose I/O lives on one ``IoThread`` (``self._io``).
+
+    Subclasses implement ``_close`` (run on the I/O thread); ``close`` is idempotent, logs rather than
+    raises a failure to close (the card may already be gone), and always stops the thread.
+    """
+
+    _io: IoThread
+    _label = "reader"
+
+    @abc.abstractmethod
+    def _close(self) -> None:
+        """Release the device; runs on the I/O thread."""
+
+    def close(self) -> None:
+        """Release the reader (idempotent)."""
+        if self._io.closed:
+            return
+        try:
+            self._io.call(self._close, timeout=5.0)
+        except ReaderError as exc:
+            log.warning("closing the %s failed: %s", self._label, exc)
+        finally:
+            self._io.close()
+
+    def __enter__(self) -> Any:
         return self
 
     def __exit__(self, *exc: object) -> None:
