@@ -532,8 +532,8 @@ def suggest_thresholds(values: Mapping[str, Sequence[float]], percentile: float 
     score of 1.0 everywhere: a percentile of a constant says nothing about where bad images start). Results
     are clamped to what ``QualityConfig`` accepts.
     """
-    if not 0.0 < percentile < 50.0:
-        raise ValueError("percentile must be between 0 and 50")
+    if not 0.0 <= percentile < 50.0:
+        raise ValueError("percentile must be at least 0 and below 50")
     limits = QualityConfig().limits()
     fields = QualityConfig.model_fields
     out: dict[str, float | tuple[float, float]] = {}
@@ -545,8 +545,10 @@ def suggest_thresholds(values: Mapping[str, Sequence[float]], percentile: float 
             continue
         low, high = limits[name]
         lo_val, hi_val = float(np.percentile(v, percentile)), float(np.percentile(v, 100.0 - percentile))
+        # Rounded outwards (lower bounds down, upper bounds up) so that rounding never refuses a good capture.
+        lo_val, hi_val = float(np.floor(lo_val * 1e4) / 1e4), float(np.ceil(hi_val * 1e4) / 1e4)
         if low is not None and high is not None:
-            out[field_name] = (round(lo_val, 4), round(hi_val, 4))
+            out[field_name] = (lo_val, hi_val)
             continue
         value = lo_val if low is not None else hi_val
         meta = {type(m).__name__: m for m in fields[field_name].metadata}
@@ -554,5 +556,5 @@ def suggest_thresholds(values: Mapping[str, Sequence[float]], percentile: float 
             bound = getattr(meta.get(attr.capitalize()), attr, None)
             if bound is not None:
                 value = fn(value, float(bound))
-        out[field_name] = round(value, 4)
+        out[field_name] = value
     return out

@@ -236,6 +236,7 @@ def test_calibrate_quality_command(tmp_path, store, capsys) -> None:  # type: ig
     assert doc["images"] == 13 and doc["measured"] == 12 and doc["unreadable"] == 1
     q = doc["quality"]
     assert 30 < q["min_inter_eye"] < 60  # the astronaut's eyes are ~47 px apart
+    assert doc["joint"] and doc["pass_rate_suggested"] >= 0.95  # the whole gate keeps >= 95% of good captures
     QualityConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in q.items()})
     assert '"quality"' in capsys.readouterr().out
     assert main(["calibrate", "quality", "--data", str(tmp_path / "missing")]) == 2
