@@ -108,3 +108,21 @@ def test_bench_pipeline_reports_every_stage(store) -> None:  # type: ignore[no-u
     ac = r["after_capture_ms"]
     assert ac["frames"] == 2 and ac["total"] >= ac["total_portrait_precomputed"] >= ac["total_streamed"] > 0
     json.dumps(r)
+
+
+def test_mesh_tracking_follows_head_turns_of_the_synthetic_subject(pipeline, store) -> None:  # type: ignore[no-untyped-def]
+    from inference.synthetic import SyntheticSubject, action_script
+
+    subject = SyntheticSubject.from_image(cv2.imread(str(store.asset_path("astronaut"))), pipeline.detector,
+                                          pipeline.mesh)
+    timing = {"move_s": 0.3, "hold_s": 0.2, "back_s": 0.3}
+    script = action_script("turn_left", **timing) + action_script("turn_right", **timing)
+    pipeline.reset()
+    results = [(f, pipeline.process(f.image, f.t)) for f in subject.play(script)]
+    assert {r.track_id for _, r in results} == {results[0][1].track_id}
+    assert sum(r.detected for _, r in results) < len(results) / 2  # most frames tracked by the mesh alone
+    for f, r in results:
+        assert r.pose is not None and abs(r.pose.yaw - f.state.yaw) < 8.0, (f.t, r.pose, f.state.yaw)
+    turned = [r for f, r in results if abs(f.state.yaw) >= 24]
+    assert turned and all(not r.quality.get("yaw").passed for r in turned)  # type: ignore[union-attr]
+    assert all(r.hints[0] == "Look straight at the camera" for r in turned)
