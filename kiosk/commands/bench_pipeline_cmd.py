@@ -284,6 +284,10 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--data-dir {data_dir} is not a folder")
     if args.frames < 10:
         raise BadInputError("--frames must be at least 10")
+    if args.detect_interval is not None and not 1 <= args.detect_interval <= 30:
+        raise BadInputError("--detect-interval must be between 1 and 30")
+    if not 1 <= args.liveness_frames <= 30 or args.repeats < 1:
+        raise BadInputError("--liveness-frames must be between 1 and 30 and --repeats at least 1")
     r = bench_pipeline(args.frames, data_dir if data_dir.is_dir() else None, args.providers or None,
                        args.liveness_frames, args.detect_interval, args.repeats)
     r["machine"] = machine_info()
