@@ -108,13 +108,38 @@ def test_progress_rises_towards_the_action(subject) -> None:
         assert values[0] < 0.2 and max(values) > 0.8 and all(0.0 <= v <= 1.0 for v in values)
 
 
-def test_turning_the_wrong_way_times_out(subject) -> None:
+def test_turning_the_wrong_way_fails_or_times_out(subject) -> None:
+    # yaw < 0 is the customer's RIGHT (nose to the image's left): the opposite of what is asked.
     engine = ChallengeEngine(ChallengeConfig(step_timeout_s=3.0), steps=["turn_left"])
-    # yaw < 0 is the customer's RIGHT (nose to the image's left).
     status = _run(engine, subject, action_script("turn_right", hold_s=3.5))
     r = engine.result()
-    assert status == "failed" and r.reason == Failure.STEP_TIMEOUT and not r.steps[0].passed
+    assert status == "failed" and r.reason == Failure.WRONG_ACTION and not r.steps[0].passed
+    engine = ChallengeEngine(ChallengeConfig(step_timeout_s=3.0, reject_wrong_action=False), steps=["turn_left"])
+    _run(engine, subject, action_script("turn_right", hold_s=3.5))
+    r = engine.result()
+    assert r.reason == Failure.STEP_TIMEOUT
     assert r.steps[0].peak < engine.config.yaw_exit  # never turned to the customer's left
+
+
+def test_nodding_during_a_blink_step_is_a_wrong_action(subject) -> None:
+    engine = ChallengeEngine(ChallengeConfig(require_identity=False), steps=["blink"])
+    _run(engine, subject, action_script("look_down", angle=25, hold_s=1.0))
+    assert engine.result().reason == Failure.WRONG_ACTION
+    # A small nod (below 1.5x the nod threshold) is tolerated, and the blink then passes.
+    engine = ChallengeEngine(ChallengeConfig(require_identity=False), steps=["blink"])
+    _run(engine, subject, action_script("look_down", angle=6, hold_s=0.5) + action_script("blink"))
+    assert engine.status == "passed"
+
+
+def test_sweeping_past_the_nose_target_does_not_count(subject) -> None:
+    cfg = ChallengeConfig(require_identity=False, step_timeout_s=3.0)
+    engine = ChallengeEngine(cfg, steps=["nose_to_target@0.70:0.45"])
+    goal = subject.shift_to((0.70 * W, 0.45 * H))
+    sweep = [Keyframe(0.3, NEUTRAL), Keyframe(0.3, SubjectState(shift=goal)), Keyframe(0.3, NEUTRAL),
+             Keyframe(3.0, NEUTRAL)]
+    assert _run(engine, subject, sweep) == "failed"
+    engine = ChallengeEngine(cfg, steps=["nose_to_target@0.70:0.45"])
+    assert _run(engine, subject, action_script("nose_to_target", nose_shift=goal, hold_s=0.6)) == "passed"
 
 
 def test_hysteresis_needs_the_enter_threshold_and_the_hold(subject) -> None:
