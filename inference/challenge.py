@@ -20,6 +20,7 @@ audit frames. Embeddings are supplied by the caller (``observe(..., embedding=..
 """
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from inference.errors import InferenceError
 from inference.landmarks import FaceLandmarks
 from inference.planarity import upper_face_points
 from inference.pose import HeadPose, eye_aspect_ratio
+
+log = logging.getLogger(__name__)
 
 Action = Literal["turn_left", "turn_right", "look_up", "look_down", "blink", "nose_to_target", "move_closer"]
 ALL_ACTIONS: tuple[Action, ...] = ("turn_left", "turn_right", "look_up", "look_down", "blink", "nose_to_target",
@@ -358,6 +361,7 @@ class ChallengeEngine:
     def _fail(self, reason: Failure, detail: str) -> None:
         if self._failure is None:
             self._failure = (reason, detail)
+            log.info("challenge failed: %s (%s)", reason.value, detail)
 
     # -- per frame ------------------------------------------------------------------------------------------
 

@@ -62,7 +62,8 @@ def upper_face_points(points: np.ndarray) -> np.ndarray:
     axis /= norm
     rigid = np.array(RIGID_POINTS)
     depth = (p[rigid] - eyes) @ axis
-    return rigid[depth <= float((p[_NOSE_BASE] - eyes) @ axis)]
+    chosen: np.ndarray = rigid[depth <= float((p[_NOSE_BASE] - eyes) @ axis)]
+    return chosen
 
 
 class PlanarityError(InferenceError):
