@@ -20,8 +20,10 @@ is clockwise in the image. Nothing here claims to be a real person: frames carry
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -576,6 +578,30 @@ class PrintAttack:
         for i in range(n):
             state, label = state_at(script, i / fps, start)
             yield SyntheticFrame(i, t0 + i / fps, self.render(state), state, label)
+
+
+def write_video(frames: Iterable[SyntheticFrame], path: Path, fps: float = 30.0) -> int:
+    """Write frames to a video file (MJPG in .avi, or mp4v in .mp4, as OpenCV's writer supports); returns the
+    number of frames written. For headless runs (``kiosk verify --video``) and the demo."""
+    import cv2
+
+    path = Path(path)
+    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
+    writer: Any = None
+    n = 0
+    try:
+        for fr in frames:
+            if writer is None:
+                h, w = fr.image.shape[:2]
+                writer = cv2.VideoWriter(str(path), fourcc, fps, (w, h))
+                if not writer.isOpened():
+                    raise ScriptError(f"cannot write video {path.name}: no encoder for {path.suffix or 'this format'}")
+            writer.write(fr.image)
+            n += 1
+    finally:
+        if writer is not None:
+            writer.release()
+    return n
 
 
 def face_mask(points: np.ndarray, size: tuple[int, int], feather: float = 0.0) -> np.ndarray:

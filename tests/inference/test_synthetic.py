@@ -13,7 +13,7 @@ from inference.errors import BadImageError
 from inference.landmarks import FaceMesh
 from inference.loader import load_runner
 from inference.pose import head_pose
-from inference.synthetic import (NEUTRAL, PrintAttack, SubjectState, SyntheticSubject, action_script,
+from inference.synthetic import (NEUTRAL, Keyframe, PrintAttack, SubjectState, SyntheticSubject, action_script,
                                  screen_light, script_duration)
 from models.store import ModelStore
 
@@ -127,3 +127,21 @@ def test_bad_inputs_raise_typed_errors() -> None:
         SyntheticSubject(np.zeros((480, 640, 3), np.uint8), np.zeros((5, 3)))
     with pytest.raises(BadImageError):
         PrintAttack(np.zeros((10, 10), np.float32))
+
+
+def test_write_video_round_trip(subject, tmp_path) -> None:
+    from inference.synthetic import write_video
+
+    frames = list(subject.play([Keyframe(0.2, SubjectState(yaw=10))], fps=20))
+    path = tmp_path / "subject.avi"
+    assert write_video(frames, path, fps=20) == len(frames) == 5
+    cap = cv2.VideoCapture(str(path))
+    read = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        read.append(image)
+    cap.release()
+    assert len(read) == 5 and read[0].shape == (480, 640, 3)
+    assert np.abs(read[2].astype(int) - frames[2].image.astype(int)).mean() < 6
