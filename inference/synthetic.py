@@ -586,7 +586,7 @@ def write_video(frames: Iterable[SyntheticFrame], path: Path, fps: float = 30.0)
     import cv2
 
     path = Path(path)
-    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
+    fourcc = cv2.VideoWriter.fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
     writer: Any = None
     n = 0
     try:
