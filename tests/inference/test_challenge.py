@@ -7,6 +7,8 @@ import math
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inference.align import align_face
 from inference.challenge import (ALL_ACTIONS, ChallengeConfig, ChallengeEngine, ChallengeError, ChallengeStep,
@@ -263,3 +265,13 @@ def test_rendered_subject_passes_and_a_printed_photo_does_not(models, subject) -
     attack = PrintAttack(subject.base)
     play(attack.play([Keyframe(0.3, NEUTRAL)] + action_script("turn_left", hold_s=2.0), fps=15), engine)
     assert not engine.result().passed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_parse_steps_raises_only_its_typed_error(text: str) -> None:
+    try:
+        steps = parse_steps(text)
+    except ChallengeError:
+        return
+    assert steps and all(s.action in ALL_ACTIONS for s in steps)

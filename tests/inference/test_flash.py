@@ -6,6 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from inference.config import RuntimeConfig
@@ -114,3 +116,13 @@ def test_too_few_frames_and_bad_inputs() -> None:
         FlashSequence.of(["red"], [0.3, 0.2])
     with pytest.raises(FlashError):
         skin_mask(np.zeros((3, 2)), (640, 480))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=8), max_size=4), st.lists(st.floats(allow_nan=True), max_size=4))
+def test_fixed_sequences_raise_only_their_typed_error(colours, durations) -> None:
+    try:
+        seq = FlashSequence.of(colours, durations)
+    except FlashError:
+        return
+    assert seq.total_s > 0 and len(seq.segments) == len(colours)
