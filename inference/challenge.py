@@ -78,8 +78,9 @@ class ChallengeConfig(BaseModel):
     length: int = Field(default=4, ge=1, le=10, description="Number of actions in a random challenge.")
     actions: tuple[Action, ...] = Field(default=ALL_ACTIONS, min_length=1, description="Actions a random challenge draws from.")
     allow_repeats: bool = Field(default=False, description="Whether one action may appear twice in a random challenge.")
-    baseline_frames: int = Field(default=5, ge=1, le=60, description="Frames with one face that set the customer's frontal "
-                                 "pose and open-eye level before the first step starts.")
+    baseline_frames: int = Field(default=5, ge=1, le=60, description="Steady frames (pose spread within the neutral "
+                                 "limits) with one face that set the customer's frontal pose and open-eye level "
+                                 "before the first step is prompted.")
     # A deliberate turn is 25-45 degrees; jitter of the pose estimate and natural sway stays within ~5-8.
     yaw_enter: float = Field(default=18.0, gt=0, description="Yaw change (from the frontal baseline) that counts as turned.")
     yaw_exit: float = Field(default=10.0, gt=0, description="Yaw change below which a turn has ended (hysteresis).")
@@ -399,9 +400,12 @@ class ChallengeEngine:
             self._take_embedding(t, embedding)
         openness = min(eye_openness(landmarks))
         if self._base is None:
-            self._baseline.append((pose.yaw, pose.pitch, openness))
-            if len(self._baseline) >= cfg.baseline_frames:
-                b = np.median(np.array(self._baseline), axis=0)
+            # A sliding window of steady frames: a customer still settling (turning, nodding) sets no baseline.
+            self._baseline = [*self._baseline, (pose.yaw, pose.pitch, openness)][-cfg.baseline_frames:]
+            window = np.array(self._baseline)
+            steady = np.ptp(window[:, 0]) < cfg.neutral_yaw and np.ptp(window[:, 1]) < cfg.neutral_pitch
+            if len(self._baseline) >= cfg.baseline_frames and steady:
+                b = np.median(window, axis=0)
                 self._base = (float(b[0]), float(b[1]), float(b[2]))
             return self.status
         if self._step < len(self.steps):

@@ -275,3 +275,16 @@ def test_parse_steps_raises_only_its_typed_error(text: str) -> None:
     except ChallengeError:
         return
     assert steps and all(s.action in ALL_ACTIONS for s in steps)
+
+
+def test_no_prompt_until_the_customer_holds_still(subject) -> None:
+    engine = ChallengeEngine(ChallengeConfig(require_identity=False), steps=["blink"])
+    rng = np.random.default_rng(5)
+    settling = [Keyframe(0.5, SubjectState(yaw=20)), Keyframe(0.5, SubjectState(yaw=-15)), Keyframe(0.5, NEUTRAL)]
+    prompted_at = None
+    for i in range(int(2.0 * 30)):
+        face, lm, pose = _exact(subject, state_at(settling, i / 30)[0], rng)
+        engine.observe(i / 30, 1, face, lm, pose)
+        if engine.current is not None and prompted_at is None:
+            prompted_at = i / 30
+    assert prompted_at is not None and prompted_at > 1.0
