@@ -280,7 +280,8 @@ def test_parse_steps_raises_only_its_typed_error(text: str) -> None:
 def test_no_prompt_until_the_customer_holds_still(subject) -> None:
     engine = ChallengeEngine(ChallengeConfig(require_identity=False), steps=["blink"])
     rng = np.random.default_rng(5)
-    settling = [Keyframe(0.5, SubjectState(yaw=20)), Keyframe(0.5, SubjectState(yaw=-15)), Keyframe(0.5, NEUTRAL)]
+    # Shaking the head (15 degrees either way, 0.1 s apart) for a second, then still.
+    settling = [Keyframe(0.1, SubjectState(yaw=15 if k % 2 else -15)) for k in range(10)] + [Keyframe(0.3, NEUTRAL)]
     prompted_at = None
     for i in range(int(2.0 * 30)):
         face, lm, pose = _exact(subject, state_at(settling, i / 30)[0], rng)
