@@ -346,10 +346,14 @@ class SyntheticSubject:
 
     def follow(self, steps: Sequence[object], start: SubjectState = NEUTRAL, **timing: float) -> list[Keyframe]:
         """Keyframes acting out challenge steps (objects with ``action`` and a normalised camera-image
-        ``target``, as ``inference.challenge.ChallengeStep``) one after another; ``timing`` goes to
-        ``action_script`` (``angle``, ``closer``, ``move_s``, ``hold_s``, ``back_s``)."""
+        ``target``, as ``inference.challenge.ChallengeStep``) one after another, after a still ``lead_in_s``
+        (default 0.6 s); the rest of ``timing`` goes to ``action_script`` (``angle``, ``closer``, ``move_s``,
+        ``hold_s``, ``back_s``)."""
         w, h = self.size
-        script: list[Keyframe] = []
+        # A customer acts once the kiosk prompts, and it prompts only after a steady neutral baseline:
+        # start with a still lead-in, so a quick first action (a blink) is not lost in the baseline.
+        lead_in = timing.pop("lead_in_s", 0.6)
+        script: list[Keyframe] = [Keyframe(lead_in, start, "rest")] if lead_in > 0 else []
         for step in steps:
             target = getattr(step, "target", None)
             shift = (0.0, 0.0)
