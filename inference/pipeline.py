@@ -49,7 +49,8 @@ class PipelineConfig(BaseModel):
     min_track_score: float = Field(
         default=0.5, ge=0, le=1, title="Mesh tracking score",
         description="Mesh face-presence score below which a mesh-tracked frame is re-detected at once.")
-    with_iris: bool = Field(default=True, title="Iris landmarks", description="Run the iris model on both eyes (blink, gaze).")
+    with_iris: bool = Field(default=True, title="Iris landmarks",
+                            description="Run the iris model on both eyes (blink, gaze).")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker", description="Face association.")
 
 

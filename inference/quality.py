@@ -1,17 +1,18 @@
 """Face image quality gate after ISO/IEC 29794-5 (face image quality) and its reference implementation OFIQ.
 
 Every measure is computed on the face that the detector and the 468-point mesh located, and returns a
-value, its threshold, pass/fail and a hint a customer understands. The measures follow ISO/IEC 29794-5
-clause 7 where a capture-side measure exists there: sharpness (7.3.x; variance of the Laplacian and a
-Tenengrad gradient energy, on the face box resampled to a fixed size so they do not depend on distance),
-exposure (mean luminance, under- and over-exposed share of face pixels), contrast (luminance standard
-deviation) and dynamic range (histogram entropy in bits), illumination uniformity (left/right halves),
-face size (inter-eye distance), head pose (yaw/pitch/roll), eyes open, mouth closed, eye and lower-face
-occlusion, one face only and resolution. OFIQ uses segmentation networks for occlusion; we have no such
-weights, so occlusion uses image cues measured on mesh regions (see ``_eye_visibility``,
-``_lower_face_chroma`` and ``_lower_face_texture``). They were checked on painted occlusions (dark eye
-ellipses, uniform mask polygons), not on real sunglasses or masks: no such images are available here. Capture guidance (centring in the on-screen oval) is a kiosk measure, not an ISO
-one; it is skipped for DG2 portraits, as are measures that need colour when the portrait is greyscale.
+value, its threshold, pass/fail and a hint a customer understands. The measures follow the quality
+components of ISO/IEC 29794-5 that a capture station can act on: sharpness (variance of the Laplacian
+and a Tenengrad gradient energy, on the face box resampled to a fixed size so they do not depend on
+distance), exposure (mean luminance, under- and over-exposed share of face pixels), contrast (luminance
+standard deviation) and dynamic range (histogram entropy in bits), illumination uniformity (left/right
+halves), face size (inter-eye distance), head pose (yaw/pitch/roll), eyes open, mouth closed, eye and
+lower-face occlusion, one face only and resolution. OFIQ uses segmentation networks for occlusion; we
+have no such weights, so occlusion uses image cues measured on mesh regions (see
+``inference.quality_cues``). They were checked on painted occlusions (dark eye ellipses, uniform mask
+polygons), not on real sunglasses or masks: no such images are available here. Capture guidance
+(centring in the on-screen oval) is a kiosk measure, not an ISO one; it is skipped for DG2 portraits, as
+are measures that need colour when the portrait is greyscale.
 """
 from __future__ import annotations
 
@@ -27,24 +28,14 @@ from inference.detect import Face
 from inference.image import check_bgr
 from inference.landmarks import FaceLandmarks
 from inference.pose import HeadPose, eye_aspect_ratio, head_pose, mouth_aspect_ratio
+from inference.quality_cues import (
+    EYE_CONTOURS, LEFT_SIDE, LOWER_FACE, RIGHT_SIDE, UPPER_SKIN, Patches, entropy, eye_visibility, face_crop,
+    is_grey, lower_face_chroma, lower_face_texture, polygon_values, sharpness,
+)
 
 log = logging.getLogger(__name__)
 
 Context = Literal["live", "portrait"]
-
-# Mesh regions (MediaPipe indices). Eye contours, image-left eye then image-right eye.
-EYE_CONTOURS = (
-    (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246),
-    (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466),
-)
-# Skin reference patches that stay visible under a surgical mask and under sunglasses: mid-forehead
-# (151, 9) and the cheek bones below the outer eye corners (117, 346, i.e. above the mask's top edge).
-UPPER_SKIN = (151, 9, 117, 346)
-# The lower face: below the nose tip to the chin, between the mouth-side cheeks.
-LOWER_FACE = (164, 0, 17, 18, 200, 199, 175, 57, 287, 61, 291, 206, 426)
-# Left/right face halves for illumination uniformity: cheeks and temples of each side.
-LEFT_SIDE = (50, 101, 117, 118, 123, 147, 187, 205, 36, 142)
-RIGHT_SIDE = (280, 330, 346, 347, 352, 376, 411, 425, 266, 371)
 
 # Hints, by priority: the first failed one is what the screen shows. Count first (nothing else matters
 # without exactly one face), then distance (a face too close or too far also lowers the mesh's presence
@@ -84,19 +75,24 @@ class QualityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_frame_height: int = Field(
-        default=480, ge=64, title="Minimum frame height", description="Frames below this height (pixels) are refused as too coarse.")
+        default=480, ge=64, title="Minimum frame height",
+        description="Frames below this height (pixels) are refused as too coarse.")
     min_face_score: float = Field(
-        default=0.5, ge=0, le=1, title="Face presence", description="Minimum face-mesh presence score (sigmoid of the mesh's face flag).")
+        default=0.5, ge=0, le=1, title="Face presence",
+        description="Minimum face-mesh presence score (sigmoid of the mesh's face flag).")
     min_inter_eye: float = Field(
         default=50.0, ge=0, title="Minimum inter-eye distance",
         description="Pixels between the eye centres. ISO/IEC 19794-5 asks 60 for portraits (90 preferred); 50 at "
                     "640x480 lets a 112-pixel alignment crop be made without enlarging the eye region much.")
     max_face_width: float = Field(
-        default=0.7, gt=0, le=1, title="Maximum face width", description="Face box width over frame width; above it the face is too close (cut off, distorted).")
+        default=0.7, gt=0, le=1, title="Maximum face width",
+        description="Face box width over frame width; above it the face is too close (cut off, distorted).")
     oval_centre: tuple[float, float] = Field(
-        default=(0.5, 0.46), title="Guide oval centre", description="Centre of the on-screen oval, as fractions of frame width and height.")
+        default=(0.5, 0.46), title="Guide oval centre",
+        description="Centre of the on-screen oval, as fractions of frame width and height.")
     oval_radii: tuple[float, float] = Field(
-        default=(0.22, 0.36), title="Guide oval radii", description="Horizontal and vertical semi-axes of the oval, as fractions of frame width and height.")
+        default=(0.22, 0.36), title="Guide oval radii",
+        description="Horizontal and vertical semi-axes of the oval, as fractions of frame width and height.")
     max_centre_offset: float = Field(
         default=0.5, gt=0, title="Maximum centring offset",
         description="Face centre's distance from the oval centre in oval radii (0 = centred, 1 = on the oval's edge).")
@@ -114,24 +110,35 @@ class QualityConfig(BaseModel):
         description="Allowed mean luminance (0-255) of the face region. NUAA live p5 is 52 (a dim lab), LFW p95 167; "
                     "the NUAA frames at a quarter of their light reach at most 39.")
     max_underexposed: float = Field(
-        default=0.3, ge=0, le=1, title="Maximum under-exposed share", description="Share of face pixels at luminance <= 25.")
+        default=0.3, ge=0, le=1, title="Maximum under-exposed share",
+        description="Share of face pixels at luminance <= 25.")
     max_overexposed: float = Field(
-        default=0.1, ge=0, le=1, title="Maximum over-exposed share", description="Share of face pixels at luminance >= 245.")
+        default=0.1, ge=0, le=1, title="Maximum over-exposed share",
+        description="Share of face pixels at luminance >= 245.")
     min_contrast: float = Field(
         default=14.0, ge=0, title="Minimum contrast",
         description="Standard deviation of face luminance (0-255). NUAA live p5 19.8; at a quarter light p95 11.")
     min_dynamic_range: float = Field(
-        default=5.5, ge=0, le=8, title="Minimum dynamic range", description="Entropy of the face's 256-bin luminance histogram, in bits (OFIQ's dynamic range measure).")
+        default=5.5, ge=0, le=8, title="Minimum dynamic range",
+        description="Entropy of the face's 256-bin luminance histogram, in bits (OFIQ's dynamic range measure).")
     min_uniformity: float = Field(
         default=0.5, ge=0, le=1, title="Minimum illumination uniformity",
         description="Darker face side's mean luminance over the brighter side's (NUAA live p5 0.64, LFW p5 0.58).")
-    max_yaw: float = Field(default=20.0, ge=0, le=90, title="Maximum |yaw|", description="Degrees of left/right head turn.")
-    max_pitch: float = Field(default=20.0, ge=0, le=90, title="Maximum |pitch|", description="Degrees of up/down head tilt.")
-    max_roll: float = Field(default=15.0, ge=0, le=90, title="Maximum |roll|", description="Degrees of in-plane head tilt.")
+    max_yaw: float = Field(
+        default=20.0, ge=0, le=90, title="Maximum |yaw|",
+        description="Degrees of left/right head turn.")
+    max_pitch: float = Field(
+        default=20.0, ge=0, le=90, title="Maximum |pitch|",
+        description="Degrees of up/down head tilt.")
+    max_roll: float = Field(
+        default=15.0, ge=0, le=90, title="Maximum |roll|",
+        description="Degrees of in-plane head tilt.")
     min_eye_aspect: float = Field(
-        default=0.18, ge=0, title="Minimum eye aspect ratio", description="Smaller of the two eyes' lid gap over eye width; open eyes are near 0.25-0.35.")
+        default=0.18, ge=0, title="Minimum eye aspect ratio",
+        description="Smaller of the two eyes' lid gap over eye width; open eyes are near 0.25-0.35.")
     max_mouth_aspect: float = Field(
-        default=0.25, ge=0, title="Maximum mouth aspect ratio", description="Inner-lip gap over mouth width; a closed mouth is near 0.")
+        default=0.25, ge=0, title="Maximum mouth aspect ratio",
+        description="Inner-lip gap over mouth width; a closed mouth is near 0.")
     min_eye_visibility: float = Field(
         default=0.1, ge=0, title="Minimum eye visibility",
         description="Smaller eye's luminance spread (90th minus 10th percentile) inside the eye contour over the "
@@ -279,128 +286,9 @@ def _hint_key(m: Measure) -> str:
 def _measure(name: str, value: float, bounds: tuple[float | None, float | None]) -> Measure:
     low, high = bounds
     ok = bool(np.isfinite(value)) and (low is None or value >= low) and (high is None or value <= high)
-    m = Measure(name, float(value), None if low is None else float(low), None if high is None else float(high), ok, None)
+    m = Measure(name, float(value), None if low is None else float(low), None if high is None else float(high),
+                ok, None)
     return m if ok else Measure(m.name, m.value, m.low, m.high, False, HINTS[_hint_key(m)])
-
-
-# ---------------------------------------------------------------- image cues on mesh regions
-
-class _Patches:
-    """Means of (2r+1)-pixel square patches centred on mesh points, from one integral image (O(1) a patch)."""
-
-    def __init__(self, img: np.ndarray, pts: np.ndarray, radius: int) -> None:
-        import cv2
-
-        self.sums = cv2.integral(img, sdepth=cv2.CV_64F)  # (h+1, w+1[, c])
-        self.pts = pts
-        self.radius = radius
-        self.h, self.w = img.shape[:2]
-
-    def mean(self, idx: Sequence[int]) -> np.ndarray:
-        """Mean over the patches of the mesh points ``idx`` (NaN when all fall outside the image)."""
-        xy = np.round(self.pts[list(idx), :2]).astype(int)
-        r = self.radius
-        x0, x1 = np.clip(xy[:, 0] - r, 0, self.w), np.clip(xy[:, 0] + r + 1, 0, self.w)
-        y0, y1 = np.clip(xy[:, 1] - r, 0, self.h), np.clip(xy[:, 1] + r + 1, 0, self.h)
-        area = (x1 - x0) * (y1 - y0)
-        ok = area > 0
-        if not ok.any():
-            return np.full(self.sums.shape[2:] or (), np.nan)
-        s = self.sums
-        total = s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]
-        per = total[ok] / (area[ok][:, None] if total.ndim == 2 else area[ok])
-        return np.asarray(per.mean(axis=0))
-
-
-def _polygon_values(img: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Pixels inside a polygon (channels last), via a mask on the polygon's bounding box."""
-    import cv2
-
-    h, w = img.shape[:2]
-    x0, y0 = np.floor(polygon.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 1
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        return np.empty((0, *img.shape[2:]), img.dtype)
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon - [x0, y0]).astype(np.int32)], 1)
-    return np.asarray(img[y0:y1, x0:x1][mask.astype(bool)])
-
-
-def _eye_visibility(grey: np.ndarray, pts: np.ndarray, skin: float) -> float:
-    """Smaller eye's luminance spread (p90 - p10) inside the eye contour, over the skin's mean luminance.
-
-    An open, visible eye holds bright sclera, a dark iris and pupil and lashes; dark glasses (or a hand)
-    leave a dim, nearly uniform region. Normalising by the skin's mean makes it independent of exposure.
-    """
-    spreads = []
-    for contour in EYE_CONTOURS:
-        vals = _polygon_values(grey, pts[list(contour), :2])
-        if vals.size < 8:
-            return float("nan")
-        p10, p90 = np.percentile(vals, (10, 90))
-        spreads.append((p90 - p10) / max(skin, 1.0))
-    return float(min(spreads))
-
-
-def _lower_face_chroma(ycrcb: _Patches) -> float:
-    """YCrCb chroma distance between the lower face (mouth, chin) and the forehead/cheek-bone skin."""
-    lower = ycrcb.mean(LOWER_FACE)[1:]
-    upper = ycrcb.mean(UPPER_SKIN)[1:]
-    return float(np.linalg.norm(lower - upper))
-
-
-def _lower_face_texture(grey: np.ndarray, pts: np.ndarray, face_box: tuple[float, float, float, float]) -> float:
-    """Luminance std of the mouth region (mouth corners widened 15%, nose base 2 to below the lower lip 18)
-    over the std of the face box: a uniform covering (mask, scarf) has little texture where lips should be."""
-    x0, x1 = float(pts[61, 0]), float(pts[291, 0])
-    y0, y1 = float(pts[2, 1]), float(pts[18, 1])
-    pad = 0.15 * (x1 - x0)
-    h, w = grey.shape[:2]
-    region = grey[max(0, int(round(y0))):max(0, int(round(y1))), max(0, int(round(x0 - pad))):max(0, int(round(x1 + pad)))]
-    bx, by, bw, bh = face_box
-    box = grey[max(0, int(by)):max(0, int(by + bh)), max(0, int(bx)):max(0, int(bx + bw))]
-    if region.size < 16 or box.size < 16:
-        return float("nan")
-    return float(region.std() / max(float(box.std()), 1e-6))
-
-
-def _face_crop(grey: np.ndarray, box: tuple[float, float, float, float], size: int = 128) -> np.ndarray:
-    """Face box resampled to size x size (area interpolation when shrinking, linear when enlarging)."""
-    import cv2
-
-    x, y, w, h = box
-    h_img, w_img = grey.shape[:2]
-    x0, y0 = int(max(0, np.floor(x))), int(max(0, np.floor(y)))
-    x1, y1 = int(min(w_img, np.ceil(x + w))), int(min(h_img, np.ceil(y + h)))
-    crop = grey[y0:y1, x0:x1]
-    if crop.shape[0] < 2 or crop.shape[1] < 2:
-        return np.zeros((size, size), grey.dtype)  # box outside the image: no detail (fails sharpness)
-    interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
-    return cv2.resize(crop, (size, size), interpolation=interp)
-
-
-def sharpness(grey_crop: np.ndarray) -> tuple[float, float]:
-    """(variance of the Laplacian, Tenengrad mean squared Sobel magnitude) of a grey crop."""
-    import cv2
-
-    g = grey_crop.astype(np.float32)
-    lap = cv2.Laplacian(g, cv2.CV_32F, ksize=3)
-    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
-    return float(lap.var()), float(np.mean(gx * gx + gy * gy)) / 16.0  # /16: Sobel's 4x gain, squared
-
-
-def _entropy(values: np.ndarray) -> float:
-    hist = np.bincount(values.ravel(), minlength=256).astype(np.float64)
-    p = hist[hist > 0] / hist.sum()
-    return float(-(p * np.log2(p)).sum())
-
-
-def _is_grey(image: np.ndarray) -> bool:
-    """True when the three channels are (nearly) equal: a greyscale portrait stored as colour."""
-    sample = image[:: max(1, image.shape[0] // 64), :: max(1, image.shape[1] // 64)].astype(np.int16)
-    return bool(np.abs(sample[:, :, 0] - sample[:, :, 1]).mean() < 2 and np.abs(sample[:, :, 1] - sample[:, :, 2]).mean() < 2)
 
 
 def assess(image: np.ndarray, face: Face, landmarks: FaceLandmarks, config: QualityConfig, *, faces_count: int = 1,
@@ -445,8 +333,8 @@ def assess(image: np.ndarray, face: Face, landmarks: FaceLandmarks, config: Qual
 
     # Face region: the convex hull of the mesh (the face itself, not hair or background).
     hull = cv2.convexHull(pts.astype(np.float32)).reshape(-1, 2)
-    face_pixels = _polygon_values(grey, hull)
-    crop = _face_crop(grey, (bx - x0, by - y0, bw, bh))
+    face_pixels = polygon_values(grey, hull)
+    crop = face_crop(grey, (bx - x0, by - y0, bw, bh))
     lap, ten = sharpness(crop)
     add("sharpness_laplacian", lap)
     add("sharpness_tenengrad", ten)
@@ -455,9 +343,9 @@ def assess(image: np.ndarray, face: Face, landmarks: FaceLandmarks, config: Qual
         add("underexposure", float(np.mean(face_pixels <= 25)))
         add("overexposure", float(np.mean(face_pixels >= 245)))
         add("contrast", float(face_pixels.std()))
-        add("dynamic_range", _entropy(face_pixels))
+        add("dynamic_range", entropy(face_pixels))
     radius = max(1, int(round(face.inter_eye_distance * 0.06)))
-    patches = _Patches(grey, pts, radius)
+    patches = Patches(grey, pts, radius)
     left, right = float(patches.mean(LEFT_SIDE)), float(patches.mean(RIGHT_SIDE))
     add("uniformity", min(left, right) / max(left, right, 1.0))
     add("yaw", abs(pose.yaw))
@@ -466,13 +354,13 @@ def assess(image: np.ndarray, face: Face, landmarks: FaceLandmarks, config: Qual
     add("eyes_open", min(eye_aspect_ratio(pts)))
     add("mouth_closed", mouth_aspect_ratio(pts))
     skin = float(patches.mean(UPPER_SKIN))
-    add("eye_occlusion", _eye_visibility(grey, pts, skin))
-    add("lower_face_texture", _lower_face_texture(grey, pts, (bx - x0, by - y0, bw, bh)))
-    if _is_grey(roi):
+    add("eye_occlusion", eye_visibility(grey, pts, skin))
+    add("lower_face_texture", lower_face_texture(grey, pts, (bx - x0, by - y0, bw, bh)))
+    if is_grey(roi):
         skipped.append("lower_face_occlusion")  # the cue is colour; a greyscale portrait has none
     else:
-        ycrcb = _Patches(cv2.cvtColor(roi, cv2.COLOR_BGR2YCrCb), pts, radius)
-        add("lower_face_occlusion", _lower_face_chroma(ycrcb))
+        ycrcb = Patches(cv2.cvtColor(roi, cv2.COLOR_BGR2YCrCb), pts, radius)
+        add("lower_face_occlusion", lower_face_chroma(ycrcb))
     return QualityReport(tuple(measures), context, tuple(skipped))
 
 

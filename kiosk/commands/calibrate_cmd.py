@@ -4,8 +4,8 @@ DIR holds *good* captures from that camera (any depth of sub-folders; JPEG, PNG,
 measure of ``inference.quality`` is computed on each image's main face, and a threshold is suggested per
 measure: a low percentile of the good captures for "higher is better" measures, a high one for "lower is
 better" measures (see ``inference.quality.suggest_thresholds``), the percentile chosen so that the gate as
-a whole refuses at most ``--percentile`` % of the good captures (or per measure with ``--per-measure``). The result is printed next to the current
-defaults and written as a ``{"quality": {...}}`` config snippet.
+a whole refuses at most ``--percentile`` % of the good captures (or per measure with ``--per-measure``).
+The result is printed next to the current defaults and written as a ``{"quality": {...}}`` config snippet.
 """
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ def calibrate_quality(folder: Path, percentile: float = 5.0, limit: int = 400, p
              for name, v in values.items() if v}
     return {"data": str(folder), "images": len(files),
             # Share of these good captures that pass every measure: per-measure refusals add up.
-            "pass_rate_current": _pass_rate(per_image, config), "pass_rate_suggested": _pass_rate(per_image, tuned), "measured": len(files) - unreadable - no_face,
+            "pass_rate_current": _pass_rate(per_image, config), "pass_rate_suggested": _pass_rate(per_image, tuned),
+            "measured": len(files) - unreadable - no_face,
             "unreadable": unreadable, "no_face": no_face, "several_faces": several, "percentile": percentile,
             "joint": joint, "per_measure_percentile": round(per_measure, 4),
             "frame_sizes": sorted([list(s) for s in sizes])[:10], "stats": stats,
@@ -149,10 +150,12 @@ def _quality(args: argparse.Namespace) -> int:
         if st is None:
             continue
         cur, sug = r["current"].get(field), r["quality"].get(field, "-")
-        print(f"{name:<22}{st['p5']:>10.3f}{st['median']:>10.3f}{st['p95']:>10.3f}   {field:<24}{str(cur):>16}{str(sug):>18}")
+        print(f"{name:<22}{st['p5']:>10.3f}{st['median']:>10.3f}{st['p95']:>10.3f}   "
+              f"{field:<24}{str(cur):>16}{str(sug):>18}")
+    joint_note = f" chosen so the whole gate refuses at most {args.percentile:g}%" if r["joint"] else ""
     print(f"good captures passing every calibrated measure: {r['pass_rate_current']:.1%} with the current "
           f"thresholds, {r['pass_rate_suggested']:.1%} with the suggested ones (per-measure percentile "
-          f"{r['per_measure_percentile']:g}{' chosen so the whole gate refuses at most ' + format(args.percentile, 'g') + '%' if r['joint'] else ''})")
+          f"{r['per_measure_percentile']:g}{joint_note})")
     for note in r["notes"]:
         print(f"note: {note}")
     print("config snippet:")
@@ -169,7 +172,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     csub = p.add_subparsers(dest="calibrate_command", metavar="WHAT")
     csub.required = True
     q = csub.add_parser("quality", help="quality-gate thresholds from a folder of good captures")
-    q.add_argument("--data", required=True, help="folder of good captures from the kiosk's camera (searched recursively)")
+    q.add_argument("--data", required=True,
+                   help="folder of good captures from the kiosk's camera (searched recursively)")
     q.add_argument("--json", default=None, help="write statistics and the suggested config snippet to this JSON file")
     q.add_argument("--percentile", type=float, default=5.0,
                    help="share of the good captures the whole gate may refuse, in percent (default %(default)s)")

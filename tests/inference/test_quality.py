@@ -258,7 +258,8 @@ def test_assess_never_crashes_on_odd_geometry(seed: int, w: int, h: int, spread:
     if grey:
         image[:, :, 1] = image[:, :, 2] = image[:, :, 0]
     # Mesh points and box anywhere, including far outside the image (a face leaving the frame).
-    pts = np.concatenate([rng.uniform(-spread, 1 + spread, (468, 1)) * w, rng.uniform(-spread, 1 + spread, (468, 1)) * h,
+    pts = np.concatenate([rng.uniform(-spread, 1 + spread, (468, 1)) * w,
+                          rng.uniform(-spread, 1 + spread, (468, 1)) * h,
                           rng.normal(0, 5, (468, 1))], axis=1).astype(np.float32)
     bx, by = rng.uniform(0, w - 2), rng.uniform(0, h - 2)
     face = Face((bx, by, rng.uniform(2, w - bx), rng.uniform(2, h - by)), pts[[33, 263, 1, 61, 291], :2].copy(), 0.9)
