@@ -113,6 +113,9 @@ def calibrate_quality(folder: Path, percentile: float = 5.0, limit: int = 400, p
     if sizes and max(h for _, h in sizes) < config.min_frame_height:
         notes.append(f"images are smaller than the kiosk's frames ({sorted(sizes)[:3]}): size, centring and "
                      "sharpness suggestions do not transfer to a 640x480 camera")
+    if 0 < len(per_image) < 100:
+        notes.append(f"only {len(per_image)} faces measured: percentiles of so few captures are rough "
+                     "(the suggestions then sit at the extremes of these images); use a few hundred")
     stats = {name: {"n": len(v), "p5": round(float(np.percentile(v, 5)), 4),
                     "median": round(float(np.median(v)), 4), "p95": round(float(np.percentile(v, 95)), 4)}
              for name, v in values.items() if v}
