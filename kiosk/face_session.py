@@ -36,6 +36,9 @@ class FaceEngine:
     challenge: ChallengeConfig = field(default_factory=ChallengeConfig)
     planarity: PlanarityConfig = field(default_factory=PlanarityConfig)
     best_frames: int = 3
+    # Passive-liveness features (~50 ms a frame) are taken from every n-th good frame while the challenge
+    # runs, so after capture only the fusion (<1 ms) and one embedding remain: the 150 ms budget holds.
+    passive_every: int = 8
 
     @classmethod
     def load(cls, runtime: RuntimeConfig | None = None, quality: QualityConfig | None = None,
@@ -101,8 +104,9 @@ class FaceSessionResult:
 class FaceSession:
     """Feed ``push(frame, t)`` until ``done``; then ``finish(portrait)``.
 
-    The best few frames by quality score are kept (copies) for passive liveness and the match; every
-    other frame is dropped once analysed, so memory stays flat however long the customer takes.
+    The best few frames by quality score are kept (copies) for the match; passive-liveness features are
+    extracted on the way from a sample of good frames, the best few kept. Every other frame is dropped
+    once analysed, so memory stays flat however long the customer takes.
     """
 
     def __init__(self, engine: FaceEngine, steps: list[str] | None = None,
@@ -112,6 +116,8 @@ class FaceSession:
         self.challenge = ChallengeEngine(engine.challenge, steps, frame_size=frame_size)
         self.planarity = PlanarityChecker(engine.planarity)
         self._best: list[tuple[float, int, np.ndarray, Face, FrameAnalysis]] = []
+        self._passive: list[tuple[float, Any]] = []  # (quality score, PadFeatures), best first
+        self._good_seen = 0
         self._frames = 0
         self._max_faces = 0
 
@@ -134,7 +140,18 @@ class FaceSession:
             self.planarity.observe(a.landmarks.points, a.pose, index)
         if a.face is not None and a.faces_count == 1:
             self._keep(a.quality.score, index, frame, a.face, a)
+            if a.quality.passed:
+                self._sample_passive(a.quality.score, frame, a.face)
         return a
+
+    def _sample_passive(self, score: float, frame: np.ndarray, face: Face) -> None:
+        self._good_seen += 1
+        n = self.engine.liveness.config.max_frames
+        if (self._good_seen - 1) % self.engine.passive_every and len(self._passive) >= n:
+            return
+        self._passive.append((score, self.engine.liveness.frame_features(frame, face)))
+        self._passive.sort(key=lambda item: -item[0])
+        del self._passive[n:]
 
     def _keep(self, score: float, index: int, frame: np.ndarray, face: Face, a: FrameAnalysis) -> None:
         n = self.engine.best_frames
@@ -156,7 +173,10 @@ class FaceSession:
             _, best_index, best_frame, best_face, best_analysis = self._best[0]
             best_quality = best_analysis.quality.to_dict()
             try:
-                passive = self.engine.liveness.score([(f, fc) for _, _, f, fc, _ in self._best])
+                if self._passive:
+                    passive = self.engine.liveness.score_features([f for _, f in self._passive])
+                else:  # no frame passed the quality gate: score the best frames there are
+                    passive = self.engine.liveness.score([(f, fc) for _, _, f, fc, _ in self._best])
             except NoFaceError:
                 passive = None
             live = self.engine.embedder.embed(best_frame, best_face.landmarks)
