@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     run = run_session(engine, portrait, video_frames(Path(args.video)), steps, policy)
     report = run.to_dict()
     if args.data_dir:
-        from storage import ImageEvidence, TemplateEvidence
+        from storage import ImageEvidence
 
         from kiosk.recording import record
 
@@ -52,11 +52,11 @@ def _run(args: argparse.Namespace) -> int:
         if run.best_frame is not None:
             images.append(ImageEvidence("live", _jpeg(run.best_frame), "image/jpeg"))
         images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in _audit_frames(Path(args.video), run.session.audit_frames)]
-        templates = [TemplateEvidence("live", run.session.live_embedding.vector)] if run.session.live_embedding else []
         report["session_id"] = record(Path(args.data_dir), mode="face_verify", started_at=run.started_at,
                                       evidence=run.evidence, decision=run.decision, policy=policy,
-                                      checks={"face_session": run.session.to_dict()}, images=images,
-                                      templates=templates)
+                                      checks={"face_session": run.session.to_dict()}, images=images)
+        # No template: a portrait file carries no document, and storage groups templates per document
+        # (keyed hash) for the 1:N duplicate search. Sessions with a chip record theirs (kiosk run).
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
