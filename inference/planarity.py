@@ -87,6 +87,9 @@ class PlanarityConfig(BaseModel):
                                    "makes a frame informative even without a pose change (a tilted card).")
     min_frames: int = Field(default=3, ge=1, description="Informative frames needed for a verdict.")
     max_frames: int = Field(default=900, ge=10, description="Frames kept (30 s at 30 fps); later frames are ignored.")
+    max_fits: int = Field(default=48, ge=4, le=1000, description="At most this many frames, evenly spaced over the "
+                          "session, are fitted at the end: the verdict is a median, and the after-capture cost "
+                          "must not grow with how long the customer took (about 0.5 ms a frame).")
     max_evidence_frames: int = Field(default=30, ge=1, description="Per-frame evidence rows kept in the result.")
 
 
@@ -194,9 +197,11 @@ class PlanarityChecker:
                                    self._indices[r], ())
         rigid = upper_face_points(ref)
         fits = []
-        for k, pts in enumerate(self._points):
-            if k == r:
-                continue
+        others = [k for k in range(len(self._points)) if k != r]
+        if len(others) > cfg.max_fits:
+            others = [others[int(i)] for i in np.linspace(0, len(others) - 1, cfg.max_fits)]
+        for k in others:
+            pts = self._points[k]
             dy, dp = poses[k] - poses[r]
             r_sim, r_aff, r_hom = (v / ied for v in fit_residuals(ref[rigid], pts[rigid]))
             if abs(dy) >= cfg.min_yaw_change or abs(dp) >= cfg.min_pitch_change or r_sim >= cfg.min_deformation:
