@@ -96,6 +96,10 @@ class ChallengeConfig(BaseModel):
     blink_hold_frames: int = Field(default=1, ge=1, description="Frames the eyes must stay closed (a blink lasts 100-300 ms).")
     closer_enter: float = Field(default=1.25, gt=1, description="Face-size ratio to the step's start that counts as closer.")
     closer_exit: float = Field(default=1.15, gt=1, description="Face-size ratio below which 'closer' has ended.")
+    target_centre: tuple[float, float] = Field(
+        default=(0.5, 0.46), description="Where the guide oval puts the nose (fractions of frame width and height; "
+                                         "the quality gate's oval centre): nose targets are drawn around it.")
+    frame_aspect: float = Field(default=4 / 3, gt=0, description="Camera frame width over height (640x480: 4/3).")
     target_min_offset: float = Field(default=0.15, gt=0, lt=0.5, description="Nose targets lie at least this far from the "
                                      "frame centre (fraction of the frame width).")
     target_max_offset: float = Field(default=0.25, gt=0, lt=0.5, description="...and at most this far.")
@@ -231,12 +235,19 @@ def draw_steps(config: ChallengeConfig) -> tuple[ChallengeStep, ...]:
 
 
 def random_target(config: ChallengeConfig) -> tuple[float, float]:
-    """A target point (normalised x, y) in a ring around the frame centre, drawn with ``secrets``."""
+    """A target point (normalised x, y) drawn with ``secrets`` on a ring around the guided nose position.
+
+    The ring's radius is in fractions of the frame width, the unit the engine measures nose distance in,
+    so every target lies between ``target_min_offset`` and ``target_max_offset`` of travel from a nose
+    centred in the guide oval (a target straight above is as far as one to the side).
+    """
     rnd = secrets.SystemRandom()
     angle = rnd.uniform(0, 2 * math.pi)
     r = rnd.uniform(config.target_min_offset, config.target_max_offset)
-    # Offsets are fractions of the width; 4:3 frames have less room vertically, so squash y.
-    return (0.5 + r * math.cos(angle), 0.5 + r * math.sin(angle) * 0.75)
+    cx, cy = config.target_centre
+    x = cx + r * math.cos(angle)
+    y = cy + r * math.sin(angle) * config.frame_aspect  # width units -> fractions of the height
+    return (min(max(x, 0.05), 0.95), min(max(y, 0.05), 0.95))
 
 
 def parse_step(text: str, config: ChallengeConfig | None = None) -> ChallengeStep:

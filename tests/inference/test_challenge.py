@@ -220,8 +220,11 @@ def test_random_draw_uses_the_configured_set_and_targets_stay_on_screen() -> Non
         for s in d:
             assert (s.target is not None) == (s.action == "nose_to_target")
             if s.target:
-                r = math.hypot(s.target[0] - 0.5, (s.target[1] - 0.5) / 0.75)
+                # Ring around the guided nose position, radius in frame-width units (the engine's measure).
+                cx, cy = cfg.target_centre
+                r = math.hypot(s.target[0] - cx, (s.target[1] - cy) / cfg.frame_aspect)
                 assert cfg.target_min_offset - 1e-9 <= r <= cfg.target_max_offset + 1e-9
+                assert 0 < s.target[0] < 1 and 0 < s.target[1] < 1
                 assert s.display_target(True) == (1 - s.target[0], s.target[1])
     with pytest.raises(ChallengeError):
         ChallengeEngine(steps=["wave"])
@@ -289,3 +292,16 @@ def test_no_prompt_until_the_customer_holds_still(subject) -> None:
         if engine.current is not None and prompted_at is None:
             prompted_at = i / 30
     assert prompted_at is not None and prompted_at > 1.0
+
+
+def test_random_targets_keep_their_travel_in_measured_units() -> None:
+    import math
+
+    from inference.challenge import ChallengeConfig, random_target
+
+    cfg = ChallengeConfig()
+    for _ in range(500):
+        x, y = random_target(cfg)
+        # Distance from the guided nose position in frame-width units (the engine's measure).
+        d = math.hypot(x - cfg.target_centre[0], (y - cfg.target_centre[1]) / cfg.frame_aspect)
+        assert cfg.target_min_offset - 1e-9 <= d <= cfg.target_max_offset + 1e-9
