@@ -57,7 +57,8 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
     from inference.challenge import draw_steps
     from inference.config import RuntimeConfig
     from inference.image import read_image
-    from inference.synthetic import PrintAttack, SyntheticSubject
+    from inference.print_attack import PrintAttack
+    from inference.synthetic import SyntheticSubject
     from models.store import ModelStore
     from storage import ImageEvidence, TemplateEvidence
 

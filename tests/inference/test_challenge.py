@@ -19,8 +19,9 @@ from inference.embed import Embedding, SFaceEmbedder
 from inference.landmarks import FaceLandmarks, FaceMesh
 from inference.loader import load_runner
 from inference.pose import head_pose
-from inference.synthetic import (NEUTRAL, Keyframe, PrintAttack, SubjectState, SyntheticSubject, action_script,
-                                 state_at, script_duration)
+from inference.print_attack import PrintAttack
+from inference.synthetic import (NEUTRAL, Keyframe, SubjectState, SyntheticSubject, action_script, script_duration,
+                                 state_at)
 from models.store import ModelStore
 
 W, H = 640, 480

@@ -12,7 +12,8 @@ from inference.landmarks import FaceMesh
 from inference.loader import load_runner
 from inference.planarity import PlanarityChecker, PlanarityConfig, PlanarityError, fit_residuals
 from inference.pose import HeadPose, head_pose
-from inference.synthetic import NEUTRAL, Keyframe, PrintAttack, SubjectState, SyntheticSubject, action_script
+from inference.print_attack import PrintAttack
+from inference.synthetic import NEUTRAL, Keyframe, SubjectState, SyntheticSubject, action_script
 from models.store import ModelStore
 
 

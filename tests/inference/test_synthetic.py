@@ -13,8 +13,9 @@ from inference.errors import BadImageError
 from inference.landmarks import FaceMesh
 from inference.loader import load_runner
 from inference.pose import head_pose
-from inference.synthetic import (NEUTRAL, Keyframe, PrintAttack, SubjectState, SyntheticSubject, action_script,
-                                 screen_light, script_duration)
+from inference.print_attack import PrintAttack
+from inference.synthetic import (NEUTRAL, Keyframe, SubjectState, SyntheticSubject, action_script, screen_light,
+                                 script_duration)
 from models.store import ModelStore
 
 

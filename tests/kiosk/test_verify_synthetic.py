@@ -3,13 +3,13 @@ accepted against its own portrait; the same session is rejected against another 
 photo moved by hand is caught by the planarity test; a subject ignoring the prompts fails the challenge."""
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from inference.challenge import draw_steps, parse_step
 from inference.image import read_image
-from inference.synthetic import PrintAttack, SyntheticSubject
+from inference.print_attack import PrintAttack
+from inference.synthetic import SyntheticSubject
 from kiosk.face_session import FaceEngine, enrol_portrait
 from kiosk.policy import Outcome, Reason
 from kiosk.verify import run_session
