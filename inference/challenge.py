@@ -216,6 +216,18 @@ class ChallengeEngine:
         return float(min(1.0, max(0.0, (st.last - start) / (enter - start))))
 
     @property
+    def step_index(self) -> int:
+        """Index of the step being prompted (``len(steps)`` once every step is done)."""
+        return min(self._step, len(self.steps))
+
+    def seconds_left(self, t: float) -> float | None:
+        """Time left at ``t`` for the current step (None when no step has been prompted yet)."""
+        if self.current is None:
+            return None
+        started = self._states[self._step].started_t
+        return None if started is None else max(0.0, self.config.step_timeout_s - (t - started))
+
+    @property
     def wants_embedding(self) -> bool:
         """True when the caller should pass an identity embedding with the next frame."""
         if not self.config.require_identity or self._failure is not None:

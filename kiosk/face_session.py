@@ -122,6 +122,11 @@ class FaceSession:
         self._max_faces = 0
 
     @property
+    def frames_seen(self) -> int:
+        """Frames pushed so far (the next frame's index)."""
+        return self._frames
+
+    @property
     def done(self) -> bool:
         """The challenge has passed or failed: no more frames are needed."""
         return self.challenge.status != "running"

@@ -1,0 +1,133 @@
+"""The chip step: read the document with progress, check it, and say what went wrong in words that help.
+
+This is the read the CLI (``kiosk passport read``), the window and the API share: open the chip with
+the access key (PACE, BAC as fallback), read EF.COM/SOD/DG1/DG2 (and DG14/DG15), chip or active
+authentication with a fresh challenge, passive authentication against the trust store, then turn the
+result into the policy's ``ChipEvidence`` and the portrait the face match needs.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from hardware.emrtd import passive_auth
+from hardware.emrtd.errors import AccessControlError, CardRemovedError, EmrtdError
+from hardware.emrtd.password import AccessKey
+from hardware.emrtd.reader import AccessMethod, ChipReadResult, EmrtdReader, ReadPhase, ReadProgress
+from hardware.errors import HardwareError
+
+from kiosk.chip_evidence import chip_evidence
+from kiosk.evidence import ChipEvidence
+
+MEDIA_TYPES = {"jpeg": "image/jpeg", "jpeg2000": "image/jp2", "png": "image/png"}
+
+# Share of a typical read's time per phase (DG2, the portrait, dominates): drives one smooth progress bar.
+_PHASE_WEIGHT = {
+    ReadPhase.CONNECT: 0.0, ReadPhase.CARD_ACCESS: 0.02, ReadPhase.PACE: 0.10, ReadPhase.BAC: 0.10,
+    ReadPhase.SELECT_APPLICATION: 0.01, ReadPhase.COM: 0.02, ReadPhase.SOD: 0.08, ReadPhase.DG1: 0.02,
+    ReadPhase.DG2: 0.50, ReadPhase.DG11: 0.01, ReadPhase.DG12: 0.01, ReadPhase.DG14: 0.02, ReadPhase.DG15: 0.01,
+    ReadPhase.CHIP_AUTHENTICATION: 0.04, ReadPhase.ACTIVE_AUTHENTICATION: 0.04,
+    ReadPhase.PASSIVE_AUTHENTICATION: 0.02, ReadPhase.DONE: 0.0,
+}
+_TOTAL = sum(_PHASE_WEIGHT.values()) - _PHASE_WEIGHT[ReadPhase.BAC]  # PACE or BAC, not both
+
+
+def progress_fraction(event: ReadProgress) -> float:
+    """Overall progress 0..1 of a read from one report (phases in their stable order, bytes within files)."""
+    if event.phase is ReadPhase.DONE:
+        return 1.0
+    done = sum(w for p, w in _PHASE_WEIGHT.items() if p < event.phase and p is not ReadPhase.BAC)
+    within = event.bytes_read / event.bytes_expected if event.bytes_expected else 0.0
+    done += _PHASE_WEIGHT.get(event.phase, 0.0) * min(1.0, within)
+    return min(1.0, done / _TOTAL)
+
+
+class ChipProblem(StrEnum):
+    """Why a read did not finish, as the customer can act on it."""
+
+    NO_DOCUMENT = "no_document"        # nothing on the reader (yet)
+    REMOVED = "removed"                # lifted mid-read: keep it on the reader and try again
+    ACCESS_DENIED = "access_denied"    # the chip refused the MRZ/CAN: misread or mistyped
+    UNREADABLE = "unreadable"          # anything else: try again, then ask staff
+
+
+class ChipStepError(Exception):
+    """A read that did not finish; ``problem`` says what the customer can do, ``detail`` is for the log."""
+
+    def __init__(self, problem: ChipProblem, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ChipOutcome:
+    """A finished read: the raw result, its verdicts for the policy and the DG2 portrait."""
+
+    result: ChipReadResult
+    evidence: ChipEvidence
+    portrait_bgr: np.ndarray | None
+    portrait_bytes: bytes | None
+    portrait_media_type: str
+
+    def report(self) -> dict[str, Any]:
+        """Non-personal summary of the read for the stored session (access method, counts, verdicts)."""
+        return {"access_method": self.result.access_method, "apdu_count": self.result.apdu_count,
+                "read_s": round(self.result.total_seconds + self.result.link_seconds, 3)}
+
+
+def classify(error: BaseException) -> ChipProblem:
+    """The customer-facing problem behind a reader or chip error."""
+    if isinstance(error, CardRemovedError):
+        return ChipProblem.REMOVED
+    if isinstance(error, AccessControlError):
+        return ChipProblem.ACCESS_DENIED
+    return ChipProblem.UNREADABLE
+
+
+def decode_portrait(result: ChipReadResult) -> tuple[np.ndarray | None, bytes | None, str]:
+    """The first DG2 face as BGR pixels, its encoded bytes and media type (None when absent or undecodable)."""
+    dg2 = result.dg2
+    if dg2 is None or not getattr(dg2, "faces", None):
+        return None, None, "application/octet-stream"
+    face = dg2.face
+    media = MEDIA_TYPES.get(face.image_format, "application/octet-stream")
+    try:
+        rgb = np.asarray(face.decode().convert("RGB"))
+    except (EmrtdError, OSError, ValueError):
+        return None, face.image_data, media
+    return np.ascontiguousarray(rgb[:, :, ::-1]), face.image_data, media
+
+
+def read_document(connection: Any, key: AccessKey, trust: Any, *,
+                  progress: Callable[[ReadProgress], None] | None = None,
+                  method: AccessMethod = AccessMethod.AUTO) -> ChipOutcome:
+    """Read and check the document on ``connection``; raises ``ChipStepError`` when the read did not finish.
+
+    The active-authentication challenge is drawn here, fresh for every read (a relayed or replayed
+    answer cannot match it). Passive authentication runs against ``trust`` (a ``TrustStore``).
+    """
+    def verify(result: ChipReadResult) -> Any:
+        return passive_auth.verify(result.files.get(0x011D), result.data_groups(), trust)
+
+    try:
+        result = EmrtdReader(connection, key, method=method, progress=progress, aa_challenge=os.urandom(8),
+                             passive_auth=verify).read()
+    except (EmrtdError, HardwareError) as exc:
+        raise ChipStepError(classify(exc), f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a reader that vanished must not hide the read's own outcome
+            pass
+    if not result.ok:
+        error = result.error or EmrtdError("read incomplete")
+        phase = result.failed_phase.name.lower() if result.failed_phase else "unknown"
+        raise ChipStepError(classify(error), f"{type(error).__name__} in phase {phase}: {error}")
+    portrait, raw, media = decode_portrait(result)
+    return ChipOutcome(result, chip_evidence(result, key), portrait, raw, media)

@@ -1,0 +1,365 @@
+"""``KioskWorkflow``: runs the state machine with real (or simulated) devices, headless.
+
+Commands come from the screen (``start``, ``submit_mrz``, ``cancel``...) and from the clock (``tick``);
+the chip read and the face session run on worker threads. Everything the screens need arrives as events
+(``kiosk.workflow.events``) through ``subscribe``. Each session has a generation number: when a session
+ends (cancel, timeout, fault), its workers are told to stop and whatever they still report is dropped,
+so a late worker can never move the next customer's session.
+
+Every internal error becomes the "please ask staff" screen, is logged (type and message: never personal
+data) and is written to the audit trail; the kiosk then returns to attract by itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hardware.emrtd.errors import MrzError
+from hardware.emrtd.password import AccessKey
+from hardware.errors import HardwareError
+
+from kiosk.errors import BadInputError
+from kiosk.evidence import Evidence
+from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
+from kiosk.policy import PolicyConfig, decide
+from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
+from kiosk.workflow.config import KioskConfig
+from kiosk.workflow.events import ChallengeDrawn, ChipProgress, ChipRetry, MessageKey, ResultReady, StateChanged
+from kiosk.workflow.face_step import CameraStalled, Cancelled, FaceCapture, capture_face, jpeg
+from kiosk.workflow.machine import State, StateMachine, Transition, Trigger
+from kiosk.workflow.ports import CardReader, FrameSource
+
+log = logging.getLogger(__name__)
+
+_RETRY_MESSAGES = {ChipProblem.REMOVED: MessageKey.KEEP_ON_READER, ChipProblem.UNREADABLE: MessageKey.READ_AGAIN}
+
+
+@dataclass
+class Devices:
+    """The devices one kiosk drives, and the trust store passive authentication uses."""
+
+    camera: FrameSource
+    reader: CardReader
+    trust: Any  # hardware.emrtd.trust.TrustStore
+
+
+@dataclass
+class _Session:
+    generation: int
+    stop: threading.Event
+    started_at: dt.datetime
+    assisted_by: str | None = None
+    key: AccessKey | None = None
+    chip: ChipOutcome | None = None
+
+
+class KioskWorkflow:
+    """The customer's session, from attract to result, on ``devices``; record under ``data_dir``."""
+
+    def __init__(self, engine: FaceEngine, devices: Devices, data_dir: Path, config: KioskConfig | None = None,
+                 policy: PolicyConfig | None = None, clock: Callable[[], float] = time.monotonic,
+                 retry_pause_s: float = 1.0) -> None:
+        self.engine = engine
+        self.devices = devices
+        self.data_dir = Path(data_dir)
+        self.config = config or KioskConfig()
+        self.policy = policy or PolicyConfig()
+        self.clock = clock
+        self.retry_pause_s = retry_pause_s
+        t = self.config.timeouts
+        self.machine = StateMachine({State.DOCUMENT: t.document, State.CHIP: t.chip, State.FACE: t.face,
+                                     State.CHALLENGE: t.challenge, State.PROCESSING: t.processing,
+                                     State.RESULT: t.result, State.STAFF: t.staff}, entered_at=clock())
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Any], None]] = []
+        self._pending: deque[Any] = deque()
+        self._dispatching = False
+        self._generation = 0
+        self._session: _Session | None = None
+        self._threads: list[threading.Thread] = []
+        self.last_report: dict[str, Any] | None = None
+
+    # -- observers -----------------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener(event)`` for every event (from whichever thread raised it; keep it quick)."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Any], None]) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    @property
+    def state(self) -> State:
+        """The current state."""
+        return self.machine.state
+
+    def _emit(self, event: Any, generation: int | None = None) -> None:
+        with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # a worker of a session that already ended
+            self._pending.append(event)
+            if self._dispatching:
+                return  # a listener reacted with a command: its events follow this one, in order
+            self._dispatching = True
+            try:
+                while self._pending:
+                    queued = self._pending.popleft()
+                    for listener in list(self._listeners):
+                        try:
+                            listener(queued)
+                        except Exception:  # a broken screen must not stop the kiosk
+                            log.exception("event listener failed")
+            finally:
+                self._dispatching = False
+
+    # -- commands ------------------------------------------------------------------------------------------
+
+    def start(self, assisted_by: str | None = None) -> None:
+        """Begin a session (customer touched the screen, or a clerk started one in assisted mode)."""
+        self._fire(Trigger.START, extra=assisted_by)
+
+    def submit_mrz(self, document_number: str, birth_date: str, expiry_date: str) -> None:
+        """The MRZ fields (read or typed); ``BadInputError`` with the field to fix when they cannot be right."""
+        number = document_number.strip().upper().replace(" ", "")
+        for name, value in (("date of birth", birth_date), ("expiry date", expiry_date)):
+            if not (len(value) == 6 and value.isdigit() and 1 <= int(value[2:4]) <= 12 and 1 <= int(value[4:6]) <= 31):
+                raise BadInputError(f"the {name} must be six digits YYMMDD")
+        if not 1 <= len(number) <= 22 or not number.isalnum():
+            raise BadInputError("the document number must be letters and digits")
+        try:
+            key = AccessKey.from_mrz(number, birth_date, expiry_date)
+        except MrzError as exc:
+            raise BadInputError(str(exc)) from exc
+        self._enter_document(key)
+
+    def submit_can(self, can: str) -> None:
+        """The card access number of an ID card (PACE only)."""
+        try:
+            key = AccessKey.from_can(can)
+        except MrzError as exc:
+            raise BadInputError(str(exc)) from exc
+        self._enter_document(key)
+
+    def _enter_document(self, key: AccessKey) -> None:
+        with self._lock:
+            if self.state is not State.DOCUMENT or self._session is None:
+                return
+            self._session.key = key
+            self._fire(Trigger.DOCUMENT_ENTERED)
+
+    def cancel(self) -> None:
+        """The customer (or clerk) cancelled: back to attract."""
+        self._fire(Trigger.CANCEL, message=MessageKey.CANCELLED)
+
+    def finish(self) -> None:
+        """The result (or the staff screen) was acknowledged."""
+        self._fire(Trigger.FINISH)
+
+    def activity(self) -> None:
+        """The customer touched something: the current screen's time limit starts again."""
+        with self._lock:
+            if self.state not in (State.ATTRACT, State.PROCESSING):
+                self.machine.extend(self.clock())
+
+    def tick(self) -> None:
+        """Apply the time limits (call a few times a second)."""
+        with self._lock:
+            if self.machine.deadline is not None and self.clock() >= self.machine.deadline:
+                busy = self.state is State.PROCESSING
+                self._fire(Trigger.FAULT if busy else Trigger.TIMEOUT,
+                           message=MessageKey.INTERNAL_ERROR if busy else MessageKey.TIMED_OUT,
+                           detail="processing took too long" if busy else None)
+
+    def shutdown(self) -> None:
+        """Stop the workers and the camera (the window is closing)."""
+        with self._lock:
+            self._end_session()
+        self.devices.camera.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    # -- the machine ---------------------------------------------------------------------------------------
+
+    def _fire(self, trigger: Trigger, generation: int | None = None, message: MessageKey | None = None,
+              extra: str | None = None, detail: str | None = None) -> Transition | None:
+        with self._lock:
+            if generation is not None and generation != self._generation:
+                return None
+            move = self.machine.fire(trigger, self.clock())
+            if move is None:
+                log.debug("ignored %s in %s", trigger, self.state)
+                return None
+            log.info("%s --%s--> %s", move.source, trigger, move.target)
+            if move.target is State.STAFF:
+                self._record_fault(move.source, detail or str(message))
+            self._on_enter(move, extra)
+            self._emit(StateChanged(move.target, move.source, trigger, message))
+            return move
+
+    def _on_enter(self, move: Transition, extra: str | None) -> None:
+        target = move.target
+        if target is State.DOCUMENT and move.source is State.ATTRACT:
+            self._generation += 1
+            self._session = _Session(self._generation, threading.Event(), dt.datetime.now(dt.timezone.utc),
+                                     assisted_by=extra)
+            self.devices.camera.start()
+        elif target is State.CHIP and move.source is not State.CHIP:
+            self._spawn("chip-reader", self._chip_worker)
+        elif target is State.FACE:
+            self._spawn("face-session", self._face_worker)
+        elif target in (State.ATTRACT, State.STAFF):
+            self._end_session()
+
+    def _end_session(self) -> None:
+        if self._session is not None:
+            self._session.stop.set()
+        self._session = None
+        self._generation += 1  # whatever the old workers still say is dropped
+        rest = getattr(self.devices.camera, "rest", None)
+        if rest is not None:
+            rest()
+
+    def _spawn(self, name: str, target: Callable[[_Session], None]) -> None:
+        session = self._session
+        assert session is not None
+        thread = threading.Thread(target=self._guard, args=(target, session), name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _guard(self, target: Callable[[_Session], None], session: _Session) -> None:
+        """Run a worker; any error it did not handle becomes the staff screen, logged and audited."""
+        try:
+            target(session)
+        except Cancelled:
+            return
+        except CameraStalled as exc:
+            log.warning("camera stalled: %s", exc)
+            self._fire(Trigger.FAULT, session.generation, MessageKey.CAMERA_STOPPED, detail=f"camera: {exc}")
+        except Exception as exc:
+            log.exception("worker %s failed", threading.current_thread().name)
+            self._fire(Trigger.FAULT, session.generation, MessageKey.INTERNAL_ERROR,
+                       detail=f"{type(exc).__name__}: {exc}")
+
+    def _record_fault(self, state: State, detail: str) -> None:
+        """Write the fault to the audit trail (what failed and where; no personal data)."""
+        from storage import open_storage
+
+        try:
+            st = open_storage(self.data_dir)
+            try:
+                st.audit.record("workflow_error", self.config.kiosk_id, {"state": str(state), "detail": detail[:300]})
+            finally:
+                st.close()
+        except Exception:  # the fault screen must still show when the store itself is the fault
+            log.exception("could not record the fault in the audit trail")
+
+    # -- workers -------------------------------------------------------------------------------------------
+
+    def _chip_worker(self, session: _Session) -> None:
+        assert session.key is not None
+        attempts = self.config.devices.chip_attempts
+        failures = 0
+        gen = session.generation
+
+        def progress(event: Any) -> None:
+            self._emit(ChipProgress(str(event.phase), progress_fraction(event), event.bytes_read,
+                                    event.bytes_expected), gen)
+
+        while not session.stop.is_set():
+            try:
+                connection = self.devices.reader.connect(timeout=1.0)
+            except TimeoutError:
+                continue  # no document yet: the chip screen's own time limit covers a customer who left
+            except HardwareError as exc:
+                failures += 1
+                log.warning("reader not available: %s", exc)
+                if failures >= attempts:
+                    self._fire(Trigger.FAULT, gen, MessageKey.INTERNAL_ERROR, detail=f"reader: {exc}")
+                    return
+                session.stop.wait(self.retry_pause_s)
+                continue
+            try:
+                outcome = read_document(connection, session.key, self.devices.trust, progress=progress)
+            except ChipStepError as exc:
+                log.info("chip read failed: %s", exc.detail)
+                if exc.problem is ChipProblem.ACCESS_DENIED:
+                    self._fire(Trigger.MRZ_REJECTED, gen, MessageKey.MRZ_REJECTED)
+                    return
+                failures += 1
+                if failures >= attempts:
+                    self._fire(Trigger.FAULT, gen, MessageKey.INTERNAL_ERROR, detail=f"chip: {exc.detail}")
+                    return
+                self._emit(ChipRetry(_RETRY_MESSAGES.get(exc.problem, MessageKey.READ_AGAIN), failures, attempts), gen)
+                self._fire(Trigger.CHIP_RETRY, gen)
+                session.stop.wait(self.retry_pause_s)
+                continue
+            session.chip = outcome
+            self._fire(Trigger.CHIP_READ, gen)
+            return
+
+    def _face_worker(self, session: _Session) -> None:
+        chip = session.chip
+        assert chip is not None
+        gen = session.generation
+        portrait = (enrol_portrait(self.engine, chip.portrait_bgr) if chip.portrait_bgr is not None
+                    else PortraitEnrolment(None, None, "no portrait on the chip"))
+        capture = capture_face(self.engine, self.devices.camera, emit=lambda e: self._emit(e, gen),
+                               on_ready=lambda: self._fire(Trigger.FACE_READY, gen), stop=session.stop,
+                               stall_s=self.config.devices.camera_stall_s,
+                               on_steps=lambda steps: self._emit(ChallengeDrawn(steps), gen))
+        if self._fire(Trigger.CAPTURE_DONE, gen) is None:
+            return
+        result = self._decide_and_record(session, chip, portrait, capture)
+        self._emit(result, gen)
+        self._fire(Trigger.DECIDED, gen)
+
+    def _decide_and_record(self, session: _Session, chip: ChipOutcome, portrait: PortraitEnrolment,
+                           capture: FaceCapture) -> ResultReady:
+        from storage import ImageEvidence, TemplateEvidence
+
+        from kiosk.recording import record
+
+        face = capture.session.finish(portrait)
+        evidence = Evidence(face=face.evidence, chip=chip.evidence)
+        decision = decide(evidence, self.policy)
+        images = []
+        if chip.portrait_bytes:
+            images.append(ImageEvidence("dg2", chip.portrait_bytes, chip.portrait_media_type))
+        best = capture.session.best_frame()
+        if best is not None:
+            images.append(ImageEvidence("live", jpeg(best), "image/jpeg"))
+        images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in capture.audit_jpegs(face.audit_frames)]
+        templates = [TemplateEvidence("live", face.live_embedding.vector)] if face.live_embedding else []
+        mode = "assisted" if session.assisted_by else "kiosk"
+        checks = {"face_session": face.to_dict(), "challenge_steps": [s.to_dict() for s in capture.steps]}
+        if session.assisted_by:
+            checks["assisted_by"] = session.assisted_by
+        session_id = record(self.data_dir, mode=mode, started_at=session.started_at, evidence=evidence,
+                            decision=decision, policy=self.policy, checks=checks, chip_report=chip.report(),
+                            images=images, templates=templates, dg1=chip.result.dg1, kiosk_id=self.config.kiosk_id)
+        d = decision.to_dict()
+        face_dict = face.to_dict()
+        self.last_report = {
+            "decision": d["decision"], "reasons": d["reasons"], "findings": d["findings"], "session_id": session_id,
+            "challenge_steps": [s.to_dict() for s in capture.steps],
+            "evidence": {"chip": {**(evidence.to_dict().get("chip") or {}), **chip.report()},
+                         "quality": face_dict["quality"], "challenge": face_dict["challenge"],
+                         "planarity": face_dict["planarity"], "passive": face_dict["passive"],
+                         "match": {**face_dict["match"], "accept_threshold": self.policy.match_accept,
+                                   "review_threshold": self.policy.match_review}},
+        }
+        summary = {"reasons": list(d["reasons"]), "match_score": face.match_score,
+                   "match_accept": self.policy.match_accept, "match_review": self.policy.match_review,
+                   "challenge_passed": face.challenge.passed, "planar_motion": face.planarity.planar,
+                   "passive_auth": chip.evidence.passive_auth_passed,
+                   "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication}
+        return ResultReady(d["decision"], tuple(d["reasons"]), session_id, summary)

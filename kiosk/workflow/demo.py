@@ -1,0 +1,132 @@
+"""The demo: simulated devices and a simulated customer who reacts to the kiosk's events.
+
+``build_demo`` makes the devices: the virtual passport on a virtual reader (TEST PKI, trusted for the demo
+only) and a camera showing an actor made from the same photo. ``Autoplay`` plays the customer: it types
+the demo MRZ on the document screen and, when the challenge is drawn, acts it out (the synthetic subject
+follows the prompts; a printed photo imitates them; a replayed recording of an earlier session follows
+the challenge it was recorded for, not this one). The window's autoplay demo and ``kiosk run --headless``
+both use it, so the demo runs the product's own code path from attract to result.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from inference.challenge_steps import draw_steps
+
+from kiosk.face_session import FaceEngine
+from kiosk.workflow.controller import Devices, KioskWorkflow
+from kiosk.workflow.demo_devices import DEMO_LINK, DEMO_MRZ, ActorCamera, ClipCamera, VirtualReader
+from kiosk.workflow.events import ChallengeDrawn, StateChanged
+from kiosk.workflow.machine import State
+
+Actor = Literal["customer", "print", "replay"]
+
+
+class _Recording:
+    """A recording of the customer made during an earlier session: it follows that session's challenge."""
+
+    def __init__(self, subject: Any, challenge: Any) -> None:
+        self.subject = subject
+        self.recorded_steps = list(draw_steps(challenge))
+
+    def follow(self, steps: Sequence[Any]) -> list[Any]:
+        """Whatever the kiosk asks now, the recording shows what it was asked then."""
+        return self.subject.follow(self.recorded_steps)
+
+
+def demo_photo(store: Any = None) -> Any:
+    """The demo's face photo (RGB): the astronaut image shipped with scikit-image, fetched as a model asset."""
+    from inference.image import read_image
+    from models.store import ModelStore
+
+    store = store or ModelStore()
+    return read_image(store.asset_path("astronaut"))[:, :, ::-1]
+
+
+def build_demo(engine: FaceEngine, actor: Actor = "customer", *, realtime: bool = False, clip: Path | None = None,
+               photo_rgb: Any = None, link: Any = DEMO_LINK) -> Devices:
+    """Simulated devices for one demo actor (``clip``: replay that recording instead of a simulated one)."""
+    from hardware.emrtd import certs
+    from hardware.emrtd.trust import TrustStore
+    from inference.print_attack import PrintAttack
+    from inference.synthetic import SyntheticSubject
+
+    photo_rgb = demo_photo() if photo_rgb is None else photo_rgb
+    bgr = photo_rgb[:, :, ::-1].copy()
+    reader = VirtualReader(photo_rgb, link=link)
+    trust = TrustStore()
+    trust.add_certificate(certs.load_certificate(reader.csca_certificate))
+    camera: Any
+    if clip is not None:
+        camera = ClipCamera(clip, realtime=realtime)
+    else:
+        subject = SyntheticSubject.from_image(bgr, engine.detector, engine.pipeline.mesh)
+        if actor == "customer":
+            camera = ActorCamera(subject, subject, realtime=realtime)
+        elif actor == "print":
+            camera = ActorCamera(PrintAttack(bgr), subject, realtime=realtime)
+        else:
+            camera = ActorCamera(subject, _Recording(subject, engine.challenge), realtime=realtime)
+    return Devices(camera=camera, reader=reader, trust=trust)
+
+
+@dataclass
+class Autoplay:
+    """The simulated customer: answers the document screen, acts the challenge, acknowledges the result.
+
+    :param result_pause_s: how long the customer looks at the result before the kiosk is left (the window
+        demo shows it; headless runs use 0).
+    """
+
+    workflow: KioskWorkflow
+    mrz: tuple[str, str, str] = DEMO_MRZ
+    result_pause_s: float = 0.0
+    typing_pause_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.workflow.subscribe(self._on_event)
+
+    def _later(self, delay: float, action: Any) -> None:
+        if delay <= 0:
+            action()
+            return
+        timer = threading.Timer(delay, action)
+        timer.daemon = True
+        timer.start()
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, StateChanged) and event.state is State.DOCUMENT:
+            self._later(self.typing_pause_s, lambda: self.workflow.submit_mrz(*self.mrz))
+        elif isinstance(event, ChallengeDrawn):
+            act = getattr(self.workflow.devices.camera, "act", None)
+            if act is not None:
+                act(event.steps)
+        elif isinstance(event, StateChanged) and event.state is State.RESULT:
+            self._later(self.result_pause_s, self.workflow.finish)
+
+
+def run_until_attract(workflow: KioskWorkflow, timeout_s: float = 300.0, poll_s: float = 0.05) -> list[Any]:
+    """Start one session and drive the clock until the kiosk is back at attract; returns every event seen.
+
+    Headless: the caller's thread ticks the time limits while the workers run.
+    """
+    events: list[Any] = []
+    workflow.subscribe(events.append)
+    try:
+        workflow.start()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            workflow.tick()
+            if workflow.state is State.ATTRACT and any(isinstance(e, StateChanged) and e.state is State.ATTRACT
+                                                        for e in events):
+                return events
+            time.sleep(poll_s)
+    finally:
+        workflow.unsubscribe(events.append)
+    raise TimeoutError(f"the session did not return to attract within {timeout_s:.0f} s "
+                       f"(stuck in {workflow.state})")

@@ -1,0 +1,197 @@
+"""Simulated devices for the demo and the tests: a camera that plays an actor, a virtual passport reader.
+
+``ActorCamera`` renders frames of an actor on demand: the synthetic subject (a photo animated by mesh
+warping), a printed copy of a photo moved by hand (``PrintAttack``), or a recorded clip. When the
+workflow draws a challenge, the demo tells the actor to act it out (``act``), as a customer would follow
+the prompts; a recording cannot, which is what the replay test relies on.
+
+Two clocks: ``realtime=True`` renders at ``fps`` on its own thread with monotonic timestamps (the
+window); ``realtime=False`` renders the next frame when the consumer asks for it, on a virtual clock of
+``index / fps`` (headless tests: deterministic, no frame is dropped however slow the machine).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hardware.emrtd.password import AccessKey
+from hardware.emrtd.virtual.chip import LinkModel
+from hardware.errors import HardwareError
+from inference.synthetic import NEUTRAL, Keyframe, state_at
+
+# The demo passport's MRZ: a current (unexpired) specimen document. Typed on the document screen.
+DEMO_MRZ = ("D23145890", "900101", "341231")
+# A 424 kbit/s link with 5 ms of chip time per APDU: a modern passport on a good reader.
+DEMO_LINK = LinkModel(latency_s=0.005, bitrate_bps=424_000, sleep=True)
+
+
+@dataclass(frozen=True)
+class CameraFrame:
+    """A frame (see ``kiosk.workflow.ports.Frame``)."""
+
+    image: np.ndarray
+    t: float
+    index: int
+
+
+class ActorCamera:
+    """A camera showing ``actor`` (anything with ``render(SubjectState)``); ``act`` plays challenge steps.
+
+    :param follower: turns steps into keyframes (``SyntheticSubject.follow``); the print attacker uses the
+        subject's keyframes too, imitating the moves with the photo.
+    """
+
+    def __init__(self, actor: Any, follower: Any, *, fps: float = 30.0, realtime: bool = False) -> None:
+        self.actor = actor
+        self.follower = follower
+        self.fps = fps
+        self.realtime = realtime
+        self._script: list[Keyframe] = []
+        self._script_t0 = 0.0
+        self._index = -1
+        self._latest: CameraFrame | None = None
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._t0 = time.monotonic()
+
+    def act(self, steps: Sequence[Any]) -> None:
+        """Start acting out ``steps`` now (a still lead-in first, as a person reads the first prompt)."""
+        with self._cond:
+            self._script = self.follower.follow(list(steps))
+            self._script_t0 = self._now()
+
+    def rest(self) -> None:
+        """Stand still, facing the camera."""
+        with self._cond:
+            self._script = []
+
+    def _now(self) -> float:
+        return time.monotonic() - self._t0 if self.realtime else (self._index + 1) / self.fps
+
+    def _render(self) -> CameraFrame:
+        with self._cond:
+            t = self._now()
+            state = state_at(self._script, t - self._script_t0, NEUTRAL)[0] if self._script else NEUTRAL
+        image = self.actor.render(state)
+        with self._cond:
+            self._index += 1
+            self._latest = CameraFrame(image, t, self._index)
+            self._cond.notify_all()
+            return self._latest
+
+    def start(self) -> None:
+        """Start (realtime: the render thread)."""
+        if self._running:
+            return
+        self._running = True
+        if self.realtime:
+            self._thread = threading.Thread(target=self._loop, name="actor-camera", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        period = 1.0 / self.fps
+        next_t = time.monotonic()
+        while self._running:
+            self._render()
+            next_t += period
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:  # behind: skip frames rather than queue them
+                next_t = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop rendering."""
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        with self._cond:
+            self._cond.notify_all()
+
+    def latest(self) -> CameraFrame | None:
+        """The newest frame (rendered now in pull mode, if none yet)."""
+        if not self.realtime and self._latest is None:
+            return self._render()
+        return self._latest
+
+    def wait_next(self, after_index: int, timeout: float) -> CameraFrame | None:
+        """The next frame after ``after_index`` (pull mode renders it; realtime waits for the thread)."""
+        if not self.realtime:
+            return self._render() if self._running else None
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._running and (self._latest is None or self._latest.index <= after_index):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+            return self._latest if self._running else None
+
+
+class ClipCamera:
+    """A camera replaying a recorded clip (looped), paced like ``ActorCamera``; it cannot follow prompts."""
+
+    def __init__(self, path: Path, *, fps: float = 30.0, realtime: bool = False) -> None:
+        from kiosk.verify import video_frames
+
+        self.frames = [f for f, _ in video_frames(Path(path))]
+        self.inner = ActorCamera(self, self, fps=fps, realtime=realtime)
+        self._n = 0
+
+    def follow(self, steps: list[Any]) -> list[Keyframe]:
+        """A recording does not react to prompts."""
+        return []
+
+    def render(self, state: Any) -> np.ndarray:
+        """The clip's next frame."""
+        image = self.frames[self._n % len(self.frames)]
+        self._n += 1
+        return image
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class VirtualReader:
+    """A reader with the demo's virtual passport on it, made fresh for every read (a chip powers up anew)."""
+
+    description = "virtual reader (demo passport, TEST PKI)"
+
+    def __init__(self, photo_rgb: np.ndarray, mrz: tuple[str, str, str] = DEMO_MRZ,
+                 link: LinkModel | None = DEMO_LINK) -> None:
+        from hardware.emrtd.virtual.passport import make_virtual_passport
+
+        self.passport = make_virtual_passport(AccessKey.from_mrz(*mrz), face=photo_rgb, link=link)
+        self.present = True
+
+    @property
+    def csca_certificate(self) -> bytes:
+        """The TEST CSCA that signed the demo passport (trusted by the demo only)."""
+        return self.passport.csca_certificate
+
+    def connect(self, timeout: float) -> Any:
+        """The chip, reset as after a fresh power-up; ``HardwareError`` when the document was lifted."""
+        if not self.present:
+            raise HardwareError("no document on the reader")
+        self.passport.chip.reset()
+        return self.passport.chip
+
+
+def frames_of(camera: Any, limit: int) -> Iterator[CameraFrame]:
+    """Up to ``limit`` frames from a pull-mode camera (for tests and the headless demo)."""
+    camera.start()
+    index = -1
+    for _ in range(limit):
+        frame = camera.wait_next(index, 1.0)
+        if frame is None:
+            return
+        index = frame.index
+        yield frame

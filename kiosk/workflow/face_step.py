@@ -1,0 +1,117 @@
+"""The face step: feed camera frames to a ``FaceSession`` and report guidance and challenge state per frame.
+
+Runs on the analysis worker thread, never the GUI's. It takes whichever frame is newest when it is ready
+(``wait_next``), so a slow machine analyses fewer frames but never falls behind the camera. A camera
+that delivers nothing for ``stall_s`` is restarted once (watchdog); if it stays silent the step raises
+``CameraStalled`` and the workflow asks for staff.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from inference.challenge_steps import ChallengeStep, draw_steps
+
+from kiosk.face_session import FaceEngine, FaceSession
+from kiosk.workflow.events import FaceUpdate
+from kiosk.workflow.ports import FrameSource
+
+AUDIT_JPEG_QUALITY = 85
+MAX_KEPT_FRAMES = 1800  # one minute at 30 frames/s: a bound on memory whatever the customer does
+
+
+class CameraStalled(Exception):
+    """The camera delivered no frame, even after a restart."""
+
+
+class Cancelled(Exception):
+    """The session was cancelled while the face step ran."""
+
+
+@dataclass
+class FaceCapture:
+    """A finished capture: the session (to ``finish``), its steps and the JPEG of every frame kept."""
+
+    session: FaceSession
+    steps: tuple[ChallengeStep, ...]
+    jpegs: dict[int, bytes]
+
+    def audit_jpegs(self, indices: tuple[int, ...], limit: int = 12) -> list[bytes]:
+        """The kept frames at ``indices`` (the frames that prove each challenge step), at most ``limit``."""
+        return [self.jpegs[i] for i in indices[:limit] if i in self.jpegs]
+
+
+def _update(a: Any, session: FaceSession, index: int) -> FaceUpdate:
+    w, h = a.frame_size
+    box = None
+    if a.face is not None:
+        x, y, bw, bh = a.face.box
+        box = (x / w, y / h, bw / w, bh / h)
+    ch = session.challenge
+    step = ch.current
+    return FaceUpdate(frame_index=index, box=box, faces=a.faces_count, hint=a.hints[0] if a.hints else None,
+                      good=bool(a.good), step=step.action if step else None, step_index=ch.step_index,
+                      steps_total=len(ch.steps), step_progress=float(ch.progress),
+                      seconds_left=ch.seconds_left(a.timestamp), target=step.target if step else None)
+
+
+def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any], None],
+                 on_ready: Callable[[], None], stop: threading.Event, stall_s: float = 3.0,
+                 steps: tuple[ChallengeStep, ...] | None = None,
+                 on_steps: Callable[[tuple[ChallengeStep, ...]], None] | None = None) -> FaceCapture:
+    """Run the live session until the challenge passes or fails; ``on_ready`` once a steady face is seen.
+
+    :raises Cancelled: ``stop`` was set. :raises CameraStalled: no frames even after a restart.
+    """
+    steps = steps or draw_steps(engine.challenge)
+    if on_steps is not None:
+        on_steps(steps)
+    session: FaceSession | None = None
+    jpegs: dict[int, bytes] = {}
+    last = -1
+    restarted = False
+    silent_since = time.monotonic()
+    ready = False
+    while session is None or not session.done:
+        if stop.is_set():
+            raise Cancelled()
+        frame = camera.wait_next(last, 0.25)
+        if frame is None:
+            if time.monotonic() - silent_since < stall_s:
+                continue
+            if restarted:
+                raise CameraStalled(f"no camera frame for {stall_s:.0f} s after a restart")
+            camera.stop()  # watchdog: one restart, then give up and ask for staff
+            camera.start()
+            restarted = True
+            silent_since = time.monotonic()
+            continue
+        silent_since = time.monotonic()
+        last = frame.index
+        if session is None:
+            session = FaceSession(engine, list(steps), frame_size=(frame.image.shape[1], frame.image.shape[0]))
+        n = session.frames_seen  # the index push() gives this frame
+        a = session.push(frame.image, frame.t)
+        if len(jpegs) < MAX_KEPT_FRAMES:
+            ok, buf = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, AUDIT_JPEG_QUALITY])
+            if ok:
+                jpegs[n] = buf.tobytes()
+        if not ready and (session.challenge.current is not None or session.done):
+            ready = True
+            on_ready()
+        emit(_update(a, session, n))
+    return FaceCapture(session, tuple(steps), jpegs)
+
+
+def jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    """A BGR image as JPEG bytes (for the stored evidence)."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("image could not be encoded")
+    return buf.tobytes()
