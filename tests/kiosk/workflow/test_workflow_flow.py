@@ -1,0 +1,60 @@
+"""The whole session, headless, on the virtual passport and a replay camera: the customer is accepted and
+recorded with an intact audit chain; a printed photo, a replayed recording and a real recorded clip are
+never accepted."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.workflow.events import ChallengeDrawn, ChipProgress, FaceUpdate, ResultReady, StateChanged
+from kiosk.workflow.machine import State
+from storage import open_storage
+
+ORDER = [State.DOCUMENT, State.CHIP, State.FACE, State.CHALLENGE, State.PROCESSING, State.RESULT, State.ATTRACT]
+
+
+def _states(events: list) -> list[State]:
+    return [e.state for e in events if isinstance(e, StateChanged)]
+
+
+def test_customer_is_accepted_recorded_and_audited(engine, demo, run_session, tmp_path: Path) -> None:
+    wf, events = run_session(engine, demo("customer"), tmp_path)
+    assert _states(events) == ORDER
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome == "ACCEPT", result.reasons
+    progress = [e.fraction for e in events if isinstance(e, ChipProgress)]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    steps = next(e for e in events if isinstance(e, ChallengeDrawn)).steps
+    prompted = {e.step for e in events if isinstance(e, FaceUpdate) and e.step}
+    assert prompted == {s.action for s in steps}
+    report = wf.last_report
+    assert report is not None and report["decision"] == "ACCEPT"
+    assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "match"}
+    st = open_storage(tmp_path)
+    try:
+        [summary] = st.decisions.list_sessions()
+        assert summary.session_id == result.session_id and summary.outcome == "accept" and summary.mode == "kiosk"
+        detail = st.decisions.load_session(result.session_id, actor="test")
+        kinds = sorted(i.kind for i in detail.images)
+        assert "dg2" in kinds and "live" in kinds and "audit_frame" in kinds
+        assert st.audit.verify().ok
+    finally:
+        st.close()
+
+
+@pytest.mark.parametrize("actor", ["print", "replay"])
+def test_attacks_are_never_accepted(engine, demo, run_session, tmp_path: Path, actor: str) -> None:
+    wf, events = run_session(engine, demo(actor), tmp_path)
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome != "ACCEPT"
+    assert "LIVENESS_CHALLENGE_FAILED" in result.reasons or "PAD_SUSPECTED_PRINT" in result.reasons
+
+
+def test_recorded_live_clip_is_never_accepted(engine, demo, run_session, tmp_path: Path, shared_data: Path) -> None:
+    clips = sorted((shared_data / "video" / "live").glob("*"))
+    if not clips:
+        pytest.skip("no clips in video/live")
+    wf, events = run_session(engine, demo("customer", clip=clips[0]), tmp_path)
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome != "ACCEPT"
