@@ -65,7 +65,7 @@ class KioskWorkflow:
 
     def __init__(self, engine: FaceEngine, devices: Devices, data_dir: Path, config: KioskConfig | None = None,
                  policy: PolicyConfig | None = None, clock: Callable[[], float] = time.monotonic,
-                 retry_pause_s: float = 1.0) -> None:
+                 retry_pause_s: float = 1.0, record_mode: str | None = None) -> None:
         self.engine = engine
         self.devices = devices
         self.data_dir = Path(data_dir)
@@ -73,6 +73,7 @@ class KioskWorkflow:
         self.policy = policy or PolicyConfig()
         self.clock = clock
         self.retry_pause_s = retry_pause_s
+        self.record_mode = record_mode
         t = self.config.timeouts
         self.machine = StateMachine({State.DOCUMENT: t.document, State.CHIP: t.chip, State.FACE: t.face,
                                      State.CHALLENGE: t.challenge, State.PROCESSING: t.processing,
@@ -339,7 +340,7 @@ class KioskWorkflow:
             images.append(ImageEvidence("live", jpeg(best), "image/jpeg"))
         images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in capture.audit_jpegs(face.audit_frames)]
         templates = [TemplateEvidence("live", face.live_embedding.vector)] if face.live_embedding else []
-        mode = "assisted" if session.assisted_by else "kiosk"
+        mode = self.record_mode or ("assisted" if session.assisted_by else "kiosk")
         checks = {"face_session": face.to_dict(), "challenge_steps": [s.to_dict() for s in capture.steps]}
         if session.assisted_by:
             checks["assisted_by"] = session.assisted_by

@@ -87,6 +87,8 @@ class Autoplay:
     mrz: tuple[str, str, str] = DEMO_MRZ
     result_pause_s: float = 0.0
     typing_pause_s: float = 0.0
+    type_mrz: bool = True                # False: the window types it into its own fields
+    attract_pause_s: float | None = None  # set: start the next session after this long (the attract loop)
 
     def __post_init__(self) -> None:
         self.workflow.subscribe(self._on_event)
@@ -100,14 +102,26 @@ class Autoplay:
         timer.start()
 
     def _on_event(self, event: Any) -> None:
-        if isinstance(event, StateChanged) and event.state is State.DOCUMENT:
+        if isinstance(event, StateChanged) and event.state is State.DOCUMENT and self.type_mrz:
             self._later(self.typing_pause_s, lambda: self.workflow.submit_mrz(*self.mrz))
+        elif isinstance(event, StateChanged) and event.state is State.ATTRACT and self.attract_pause_s is not None:
+            self._later(self.attract_pause_s, self._start_if_idle)
         elif isinstance(event, ChallengeDrawn):
             act = getattr(self.workflow.devices.camera, "act", None)
             if act is not None:
                 act(event.steps)
         elif isinstance(event, StateChanged) and event.state is State.RESULT:
             self._later(self.result_pause_s, self.workflow.finish)
+
+
+    def _start_if_idle(self) -> None:
+        if self.workflow.state is State.ATTRACT:
+            self.workflow.start()
+
+    def begin(self) -> None:
+        """Start the attract loop (the first session after ``attract_pause_s``)."""
+        if self.attract_pause_s is not None:
+            self._later(self.attract_pause_s, self._start_if_idle)
 
 
 def run_until_attract(workflow: KioskWorkflow, timeout_s: float = 300.0, poll_s: float = 0.05) -> list[Any]:

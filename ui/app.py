@@ -1,0 +1,76 @@
+"""Start the kiosk window: Qt application, languages, face models, devices, workflow, window.
+
+``kiosk run`` calls ``run_window`` when a display is present. With the demo devices (no camera or reader
+configured) the window runs an autoplay demo: the simulated customer types the demo MRZ into the
+document screen, lays the virtual passport down and follows the challenge, session after session.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.workflow.config import KioskConfig
+from kiosk.workflow.machine import State
+
+log = logging.getLogger(__name__)
+
+
+def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino", actor: str = "customer",
+                realtime: bool = True) -> tuple[Any, Any]:
+    """The workflow on the configured devices, and the demo's autoplay (None with real devices)."""
+    from inference.config import RuntimeConfig
+
+    from kiosk.face_session import FaceEngine
+    from kiosk.workflow.controller import KioskWorkflow
+    from kiosk.workflow.demo import Autoplay, build_demo
+
+    engine = FaceEngine.load(RuntimeConfig(provider=provider))
+    if config.devices.camera != "demo" or config.devices.reader != "demo":
+        raise NotImplementedError("real cameras and readers are wired in by the devices work; use 'demo'")
+    devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
+    workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
+    autoplay = Autoplay(workflow, type_mrz=False, result_pause_s=4.0, attract_pause_s=3.0)
+    return workflow, autoplay
+
+
+def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:
+    """In the demo, type the MRZ into the document screen's fields and continue, as a customer would."""
+    document = window.screens[State.DOCUMENT]
+
+    def on_state(event: Any) -> None:
+        if event.state is State.DOCUMENT:
+            QTimer.singleShot(delay_ms, lambda: (document.fill(*autoplay.mrz), document.next.click()))
+    window.bridge.state_changed.connect(on_state)
+
+
+def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", size: tuple[int, int] | None = None,
+               quit_after_s: float | None = None) -> int:
+    """Open the window and run the Qt event loop until it is closed (kiosk mode: with the operator PIN)."""
+    from ui.i18n import Languages
+    from ui.main_window import ActivityFilter, KioskWindow
+
+    started = time.monotonic()
+    app = QApplication.instance() or QApplication([])
+    languages = Languages(app)
+    workflow, autoplay = build_kiosk(config, data_dir, provider)
+    window = KioskWindow(workflow, config, languages)
+    activity = ActivityFilter(workflow)
+    app.installEventFilter(activity)
+    if autoplay is not None:
+        autotype(window, autoplay)
+        autoplay.begin()
+    if config.kiosk_mode.enabled:
+        window.enter_kiosk_mode()
+    else:
+        window.resize(*(size or (1280, 800)))
+        window.show()
+    log.info("attract screen shown %.2f s after start", time.monotonic() - started)
+    if quit_after_s is not None:
+        window.unlocked = True
+        QTimer.singleShot(round(quit_after_s * 1000), window.close)
+    return app.exec()

@@ -1,0 +1,1 @@
+"""One file per screen of the customer's session; each is driven only by the workflow's events."""

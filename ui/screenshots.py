@@ -1,0 +1,111 @@
+"""``kiosk screenshots``: every screen as a PNG, at 1920x1080 and 1280x800, in English, plus German and
+high-contrast variants of the document, face, challenge and result screens (for the README and for
+people to look at). Screens are driven by a ``FakeWorkflow`` with the events a real session raises; the
+camera frame is the synthetic subject rendered by the face models, so no research data is needed."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.workflow.config import KioskConfig, UiConfig
+from kiosk.workflow.events import ChipProgress, ChipRetry, FaceUpdate, MessageKey, ResultReady, StateChanged
+from kiosk.workflow.machine import State, Trigger
+from kiosk.workflow.testing import FakeWorkflow
+
+SIZES = ((1920, 1080), (1280, 800))
+VARIANT_SCREENS = ("document", "face", "challenge", "result")
+
+
+def camera_frame() -> Any:
+    """A 640x480 frame of the synthetic subject (the demo customer), BGR."""
+    from inference.config import RuntimeConfig
+
+    from kiosk.face_session import FaceEngine
+    from kiosk.workflow.demo import demo_photo
+    from inference.synthetic import NEUTRAL, SyntheticSubject
+
+    engine = FaceEngine.load(RuntimeConfig(provider="openvino"))
+    subject = SyntheticSubject.from_image(demo_photo()[:, :, ::-1].copy(), engine.detector, engine.pipeline.mesh)
+    return subject.render(NEUTRAL)
+
+
+def _scenes(frame: Any) -> dict[str, list[Any]]:
+    move = lambda s, p=State.ATTRACT, m=None: StateChanged(s, p, Trigger.START, m)  # noqa: E731
+    box = (0.36, 0.22, 0.28, 0.42)
+    return {
+        "attract": [move(State.ATTRACT, State.RESULT)],
+        "document": [move(State.DOCUMENT), "fill"],
+        "document_rejected": [move(State.DOCUMENT), move(State.DOCUMENT, State.CHIP, MessageKey.MRZ_REJECTED), "fill"],
+        "chip": [move(State.DOCUMENT), move(State.CHIP, State.DOCUMENT), ChipProgress("dg2", 0.58, 9000, 18000)],
+        "chip_retry": [move(State.CHIP, State.DOCUMENT), ChipRetry(MessageKey.KEEP_ON_READER, 1, 3)],
+        "face": [move(State.FACE, State.CHIP), "frame",
+                 FaceUpdate(1, (0.40, 0.30, 0.2, 0.3), 1, "Move closer", False)],
+        "challenge": [move(State.FACE, State.CHIP), "frame", move(State.CHALLENGE, State.FACE),
+                      FaceUpdate(40, box, 1, None, True, "nose_to_target", 1, 4, 0.4, 3.2, (0.66, 0.38))],
+        "processing": [move(State.PROCESSING, State.CHALLENGE)],
+        "result": [move(State.RESULT, State.PROCESSING),
+                   ResultReady("ACCEPT", (), "3f2a9c1e", {"match_score": 0.62, "match_accept": 0.337,
+                                                         "match_review": 0.293, "passive_auth": True,
+                                                         "challenge_passed": True})],
+        "result_review": [move(State.RESULT, State.PROCESSING),
+                          ResultReady("REVIEW", ("FACE_MATCH_BORDERLINE",), "77b0d412",
+                                      {"match_score": 0.31, "match_accept": 0.337, "match_review": 0.293,
+                                       "passive_auth": True, "challenge_passed": True})],
+        "result_reject": [move(State.RESULT, State.PROCESSING),
+                          ResultReady("REJECT", ("LIVENESS_CHALLENGE_FAILED",), "0c55e2aa", {})],
+        "staff": [move(State.STAFF, State.CHIP, MessageKey.CAMERA_STOPPED)],
+    }
+
+
+def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...] = SIZES,
+                 only: tuple[str, ...] | None = None) -> list[Path]:
+    """Render the screens into ``out``; returns the files written."""
+    from ui.i18n import Languages
+    from ui.main_window import KioskWindow
+
+    app = QApplication.instance() or QApplication([])
+    languages = Languages(app)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    scenes = _scenes(frame)
+    variants = [("en", "standard", False)] + [("de", "standard", False), ("en", "high_contrast", False)]
+    for language, theme_name, assisted in variants + [("en", "standard", True)]:
+        for w, h in sizes:
+            config = KioskConfig(ui=UiConfig(theme=theme_name, language=language, assisted=assisted))
+            fake = FakeWorkflow()
+            window = KioskWindow(fake, config, languages)
+            window.resize(w, h)
+            window.show()
+            for name, steps in scenes.items():
+                if only and name not in only:
+                    continue
+                base = name.split("_")[0]
+                if (language, theme_name) != ("en", "standard") and base not in VARIANT_SCREENS:
+                    continue
+                if assisted and base != "result":
+                    continue
+                for step in steps:
+                    if step == "fill":
+                        window.screens[State.DOCUMENT].fill("C01X00T47", "900131", "341231")
+                    elif step == "frame":
+                        if frame is not None:
+                            window.screens[State.FACE].view.show_image(frame)
+                    else:
+                        fake.emit(step)
+                for _ in range(3):
+                    app.processEvents()
+                suffix = "" if (language, theme_name, assisted) == ("en", "standard", False) else \
+                    "_clerk" if assisted else f"_{language}" if language != "en" else "_contrast"
+                path = out / f"{name}{suffix}_{w}x{h}.png"
+                if (window.width(), window.height()) != (w, h):
+                    raise RuntimeError(f"{path.name}: the screen needs {window.width()}x{window.height()}, "
+                                       f"more than {w}x{h}: its content would be cut off")
+                window.grab().save(str(path), "PNG", 6)
+                written.append(path)
+            window.unlocked = True
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+    return written

@@ -1,0 +1,72 @@
+"""Colours and type: a calm standard theme and a high-contrast one (WCAG AAA contrast for body text).
+
+Sizes scale with the screen height so 1280x800 and 1920x1080 read alike; touch targets are at least
+~64 px high at 800 lines (well above the 44 px minimum for touch).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours one theme uses."""
+
+    background: str
+    surface: str
+    text: str
+    muted: str
+    accent: str
+    accent_text: str
+    good: str
+    warn: str
+    bad: str
+    outline: str
+
+
+STANDARD = Palette(background="#0f2a43", surface="#173a5c", text="#ffffff", muted="#d5e3f0", accent="#ffd23f",
+                   accent_text="#0f2a43", good="#3ddc84", warn="#ffb020", bad="#ff6b6b", outline="#9cc3e6")
+HIGH_CONTRAST = Palette(background="#000000", surface="#000000", text="#ffffff", muted="#ffffff", accent="#ffff00",
+                        accent_text="#000000", good="#00ff66", warn="#ffff00", bad="#ff5555", outline="#ffffff")
+
+
+def palette(name: str) -> Palette:
+    """The palette called ``name`` ('standard' or 'high_contrast')."""
+    return HIGH_CONTRAST if name == "high_contrast" else STANDARD
+
+
+def base_px(height: int) -> int:
+    """Body text size in pixels for a window ``height`` pixels high (22 px at 800, 30 at 1080)."""
+    return max(18, round(height / 36))
+
+
+def stylesheet(p: Palette, height: int) -> str:
+    """The whole application's style sheet for palette ``p`` at window ``height``."""
+    b = base_px(height)
+    border = 4 if p is HIGH_CONTRAST else 2
+    return f"""
+    QWidget {{ background: {p.background}; color: {p.text}; font-family: 'DejaVu Sans'; font-size: {b}px; }}
+    QLabel[role="title"] {{ font-size: {round(b * 1.8)}px; font-weight: bold; }}
+    QLabel[role="subtitle"] {{ font-size: {round(b * 1.15)}px; color: {p.muted}; }}
+    QLabel[role="hint"] {{ font-size: {round(b * 1.3)}px; font-weight: bold; color: {p.accent_text};
+                          background: {p.accent}; border-radius: 12px; padding: 10px 24px; }}
+    QLabel[role="error"] {{ font-size: {round(b * 1.1)}px; color: {p.bad}; font-weight: bold; }}
+    QLabel[role="small"] {{ font-size: {round(b * 0.8)}px; color: {p.muted}; }}
+    QFrame[role="card"] {{ background: {p.surface}; border: {border}px solid {p.outline}; border-radius: 16px; }}
+    QFrame[role="card"] QLabel {{ background: transparent; }}
+    QPushButton {{ background: {p.surface}; color: {p.text}; border: {border}px solid {p.outline};
+                  border-radius: 14px; padding: 8px 28px; min-height: {round(b * 1.9)}px; font-weight: bold; }}
+    QPushButton:focus {{ border: {border + 2}px solid {p.accent}; }}
+    QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; border-color: {p.accent}; }}
+    QPushButton[role="key"] {{ min-width: {round(b * 1.8)}px; min-height: {round(b * 1.8)}px; padding: 2px; }}
+    QPushButton:disabled {{ color: {p.muted}; border-style: dashed; }}
+    QLineEdit {{ background: #ffffff; color: #000000; border: {border}px solid {p.outline}; border-radius: 10px;
+                padding: 8px 14px; font-size: {round(b * 1.2)}px; min-height: {round(b * 1.6)}px; }}
+    QLineEdit:focus {{ border: {border + 2}px solid {p.accent}; }}
+    QProgressBar {{ background: {p.surface}; border: {border}px solid {p.outline}; border-radius: 14px;
+                   min-height: {round(b * 1.4)}px; text-align: center; color: {p.text}; }}
+    QProgressBar::chunk {{ background: {p.good}; border-radius: 12px; }}
+    QTabBar::tab {{ background: {p.surface}; color: {p.text}; padding: 12px 30px; border: {border}px solid {p.outline};
+                   min-height: {round(b * 1.5)}px; }}
+    QTabBar::tab:selected {{ background: {p.accent}; color: {p.accent_text}; }}
+    """

@@ -1,0 +1,1 @@
+"""Widgets the screens share: camera preview, touch keyboard, action icons, PIN pad."""

@@ -1,0 +1,121 @@
+"""Camera preview with the guide oval, the face box, the nose target and one hint.
+
+A timer pulls the camera's newest frame (``latest()`` never blocks) at the camera's rate and paints it
+mirrored; the overlay comes from the analysis worker's last ``FaceUpdate``. The preview therefore runs at
+the camera's frame rate whatever the analysis costs, and the GUI thread never waits for a model.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QWidget
+
+from kiosk.workflow.events import FaceUpdate
+
+
+class CameraView(QWidget):
+    """Paints ``camera.latest()``; ``update_face`` sets the overlay. ``frames_shown`` counts painted frames."""
+
+    def __init__(self, camera: Any = None, fps: float = 30.0, mirror: bool = True,
+                 oval_centre: tuple[float, float] = (0.5, 0.46)) -> None:
+        super().__init__()
+        self.camera = camera
+        self.mirror = mirror
+        self.oval_centre = oval_centre
+        self.face: FaceUpdate | None = None
+        self.accent = QColor("#ffd23f")
+        self.good = QColor("#3ddc84")
+        self._image: QImage | None = None
+        self._index = -1
+        self.frames_shown = 0
+        self.setMinimumSize(320, 240)
+        self.timer = QTimer(self)
+        self.timer.setInterval(max(1, round(1000 / fps)))
+        self.timer.timeout.connect(self.pull)
+
+    def set_colours(self, accent: str, good: str) -> None:
+        """Overlay colours from the theme."""
+        self.accent, self.good = QColor(accent), QColor(good)
+
+    def start(self) -> None:
+        """Start pulling frames."""
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Stop pulling frames and forget the overlay."""
+        self.timer.stop()
+        self.face = None
+
+    def show_image(self, bgr: np.ndarray) -> None:
+        """Show one BGR frame (the screenshots use this without a camera)."""
+        rgb = np.ascontiguousarray(bgr)
+        h, w = rgb.shape[:2]
+        image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_BGR888).copy()
+        self._image = image.flipped(Qt.Orientation.Horizontal) if self.mirror else image
+        self.frames_shown += 1
+        self.update()
+
+    def pull(self) -> None:
+        """Take the newest frame if it is new (called by the timer)."""
+        frame = self.camera.latest() if self.camera is not None else None
+        if frame is None or frame.index == self._index:
+            return
+        self._index = frame.index
+        self.show_image(frame.image)
+
+    def update_face(self, event: FaceUpdate) -> None:
+        """The analysis worker's latest view of the face."""
+        self.face = event
+        self.update()
+
+    def _frame_rect(self) -> QRectF:
+        """Where the frame is painted: scaled to fill the widget height, centred (edges may be cropped)."""
+        if self._image is None:
+            return QRectF(self.rect())
+        iw, ih = self._image.width(), self._image.height()
+        scale = max(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def _to_widget(self, r: QRectF, x: float, y: float) -> QPointF:
+        if self.mirror:
+            x = 1.0 - x
+        return QPointF(r.x() + x * r.width(), r.y() + y * r.height())
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#000000"))
+        r = self._frame_rect()
+        if self._image is not None:
+            p.drawImage(r, self._image)
+        # Dim everything outside the oval so the customer sees where the face goes.
+        oh = r.height() * 0.62
+        ow = oh * 0.74
+        cx, cy = r.x() + self.oval_centre[0] * r.width(), r.y() + self.oval_centre[1] * r.height()
+        oval = QRectF(cx - ow / 2, cy - oh / 2, ow, oh)
+        outside = QPainterPath()
+        outside.addRect(QRectF(self.rect()))
+        outside.addEllipse(oval)  # odd-even fill: the oval is a hole
+        p.fillPath(outside, QColor(0, 0, 0, 130))
+        good = self.face is not None and self.face.good
+        p.setPen(QPen(self.good if good else self.accent, max(4.0, self.height() / 110)))
+        p.drawEllipse(oval)
+        face = self.face
+        if face is not None and face.box is not None:
+            x, y, w, h = face.box
+            a, b = self._to_widget(r, x, y), self._to_widget(r, x + w, y + h)
+            p.setPen(QPen(QColor(255, 255, 255, 160), 2, Qt.PenStyle.DashLine))
+            p.drawRect(QRectF(a, b).normalized())
+        if face is not None and face.target is not None:
+            c = self._to_widget(r, *face.target)
+            radius = max(14.0, self.height() / 28)
+            p.setPen(QPen(QColor("#000000"), 4))
+            p.setBrush(self.accent)
+            p.drawEllipse(c, radius, radius)
+            p.setBrush(QColor("#000000"))
+            p.drawEllipse(c, radius / 3, radius / 3)
+        p.end()
