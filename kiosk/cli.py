@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    from kiosk.plugins import command_plugins
+
+    for add in command_plugins():  # commands of the window's package (`kiosk screenshots`)
+        add(sub)
     return parser
 
 

@@ -1,25 +1,28 @@
-"""Headless demo on simulated devices (``kiosk run`` when no camera or reader is attached).
+"""Headless demo on simulated devices (``kiosk run --headless``, or ``kiosk run`` without a display).
 
-Everything except the devices is the product's own code path: the virtual passport answers real APDUs
-(PACE, secure messaging, CA, AA) and is passively authenticated against its TEST CSCA; the portrait
-comes out of its DG2; a synthetic customer made from the same photo follows the random challenge; a
-printed copy of the photo, moved by hand, plays the attacker. Both sessions are decided by the policy
-and recorded in the decision log, and the audit chain is verified at the end.
+It runs the kiosk's own workflow (``kiosk.workflow``), the same code the window shows: the virtual
+passport answers real APDUs (PACE, secure messaging, CA, AA) over a simulated 424 kbit/s link and is
+passively authenticated against its TEST CSCA; the portrait comes out of its DG2; the simulated customer
+types the MRZ and follows the random challenge. By default a customer and then a printed-photo attacker
+take a session each; ``attack`` runs one attacker instead (``print``: a printed photo moved by hand;
+``replay``: a recording of the customer made for another challenge). Every session is decided by the
+policy, recorded in the decision log, and the audit chain is verified by the caller.
 """
 from __future__ import annotations
 
-import datetime as dt
-import io
-import os
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from kiosk.workflow.demo_devices import DEMO_MRZ
 
-# A current (unexpired) specimen document: the virtual chip gets this number and these dates.
-DEMO_MRZ = ("D23145890", "900101", "341231")
+__all__ = ["DEMO_MRZ", "DemoSession", "run_demo"]
+
+LABELS = {"customer": "customer (synthetic subject)", "print": "attacker (printed photo)",
+          "replay": "attacker (replayed recording of another challenge)"}
 
 
 @dataclass(frozen=True)
@@ -30,83 +33,60 @@ class DemoSession:
     decision: str
     reasons: tuple[str, ...]
     session_id: str
+    report: dict[str, Any]
+    seconds: float
 
 
-def _portrait_from_dg2(dg2: Any) -> tuple[np.ndarray, bytes, str]:
-    face = dg2.face
-    rgb = np.asarray(face.decode().convert("RGB"))
-    media = {"jpeg": "image/jpeg", "jpeg2000": "image/jp2"}.get(face.image_format, "application/octet-stream")
-    return np.ascontiguousarray(rgb[:, :, ::-1]), face.image_data, media
-
-
-def _jpeg(frame: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(frame[:, :, ::-1]).save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
-
-
-def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str = "openvino") -> list[DemoSession]:
-    """Run the two demo sessions; returns their outcomes."""
-    from hardware.emrtd import certs, passive_auth
-    from hardware.emrtd.password import AccessKey
-    from hardware.emrtd.reader import EmrtdReader
-    from hardware.emrtd.trust import TrustStore
-    from hardware.emrtd.virtual.passport import make_virtual_passport
-    from inference.challenge import draw_steps
+def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str = "openvino",
+             attack: str | None = None, json_out: Path | None = None) -> list[DemoSession]:
+    """Run the demo sessions through the workflow; returns their outcomes (and writes ``json_out``)."""
     from inference.config import RuntimeConfig
-    from inference.image import read_image
-    from inference.print_attack import PrintAttack
-    from inference.synthetic import SyntheticSubject
-    from models.store import ModelStore
-    from storage import ImageEvidence, TemplateEvidence
 
-    from kiosk.chip_evidence import chip_evidence
-    from kiosk.face_session import FaceEngine, enrol_portrait
-    from kiosk.policy import PolicyConfig
-    from kiosk.recording import record
-    from kiosk.verify import run_session
+    from kiosk.face_session import FaceEngine
+    from kiosk.workflow.config import KioskConfig
+    from kiosk.workflow.controller import KioskWorkflow
+    from kiosk.workflow.demo import Autoplay, build_demo, run_until_attract
+    from kiosk.workflow.events import ChallengeDrawn
 
-    store = ModelStore()
-    photo = read_image(store.asset_path("astronaut"))
+    if json_out is not None:  # refuse an unwritable report before anything is recorded
+        json_out = Path(json_out)
+        if json_out.is_dir():
+            from kiosk.errors import BadInputError
+            raise BadInputError(f"--json {json_out} is a folder: give a file name")
     say("loading face models ...")
-    engine = FaceEngine.load(RuntimeConfig(provider=provider), store=store)
-    policy = PolicyConfig()
-
-    key = AccessKey.from_mrz(*DEMO_MRZ)
-    passport = make_virtual_passport(key, face=photo[:, :, ::-1])
-    trust = TrustStore()
-    trust.add_certificate(certs.load_certificate(passport.csca_certificate))
-    say("customer lays the passport on the (virtual) reader ...")
-    result = EmrtdReader(passport.chip, key, aa_challenge=os.urandom(8),
-                         passive_auth=lambda r: passive_auth.verify(r.files.get(0x011D), r.data_groups(), trust)).read()
-    chip = chip_evidence(result, key)
-    say(f"  chip read with {result.access_method}: passive authentication "
-        f"{'passed' if chip.passive_auth_passed else 'FAILED'}, chip authentication {chip.chip_authentication}, "
-        f"active authentication {chip.active_authentication}")
-    portrait_bgr, portrait_bytes, media = _portrait_from_dg2(result.dg2)
-    portrait = enrol_portrait(engine, portrait_bgr)
-    subject = SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh)
-
+    engine = FaceEngine.load(RuntimeConfig(provider=provider))
+    config = KioskConfig(kiosk_id="demo-kiosk")
     sessions: list[DemoSession] = []
-    for label, actor in (("customer (synthetic subject)", subject), ("attacker (printed photo)", PrintAttack(photo))):
-        steps = list(draw_steps(engine.challenge))
-        say(f"{label}: challenge {', '.join(s.action for s in steps)}")
-        started = dt.datetime.now(dt.timezone.utc)
-        frames = ((f.image, f.t) for f in actor.play(subject.follow(steps)))
-        run = run_session(engine, portrait, frames, steps=steps, policy=policy, chip=chip)
-        images = [ImageEvidence("dg2", portrait_bytes, media)]
-        if run.best_frame is not None:
-            images.append(ImageEvidence("live", _jpeg(run.best_frame), "image/jpeg"))
-        templates = [TemplateEvidence("live", run.session.live_embedding.vector)] if run.session.live_embedding else []
-        sid = record(data_dir, mode="demo", started_at=started, evidence=run.evidence, decision=run.decision,
-                     policy=policy, checks={"face_session": run.session.to_dict()},
-                     chip_report={"access_method": result.access_method}, images=images, templates=templates,
-                     dg1=result.dg1, kiosk_id="demo-kiosk")
-        ev = run.session.evidence
-        say(f"  -> {run.decision.outcome.value} {list(run.decision.reasons) or ''} (challenge "
-            f"{'passed' if ev.challenge_passed else 'failed: ' + str(ev.challenge_failure)}, planar motion "
-            f"{ev.planar_motion}, match {ev.match_score if ev.match_score is None else round(ev.match_score, 3)})")
-        sessions.append(DemoSession(label, run.decision.outcome.value, tuple(run.decision.reasons), sid))
+    for actor in [attack] if attack else ["customer", "print"]:
+        devices = build_demo(engine, actor)  # type: ignore[arg-type]
+        workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
+        Autoplay(workflow)
+        workflow.subscribe(lambda e: isinstance(e, ChallengeDrawn) and say(
+            f"  challenge: {', '.join(s.action for s in e.steps)}"))
+        say(f"{LABELS[actor]}: types the MRZ and lays the passport on the (virtual) reader ...")
+        started = time.monotonic()
+        try:
+            run_until_attract(workflow)
+        finally:
+            workflow.shutdown()
+        report = workflow.last_report
+        if report is None:
+            raise RuntimeError(f"the {actor} session ended without a decision")
+        chip = report["evidence"]["chip"]
+        say(f"  chip read with {chip['access_method']}: passive authentication "
+            f"{'passed' if chip['passive_auth_passed'] else 'FAILED'}, chip authentication "
+            f"{chip['chip_authentication']}, active authentication {chip['active_authentication']}")
+        face = report["evidence"]
+        score = face["match"]["score"]
+        say(f"  -> {report['decision']} {report['reasons'] or ''} (challenge "
+            f"{'passed' if face['challenge']['passed'] else 'failed: ' + str(face['challenge']['reason'])}, "
+            f"planar motion {face['planarity'].get('planar')}, match {None if score is None else round(score, 3)})")
+        sessions.append(DemoSession(LABELS[actor], report["decision"], tuple(report["reasons"]),
+                                    report["session_id"], report, time.monotonic() - started))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        first = sessions[0].report
+        json_out.write_text(json.dumps({**first, "sessions": [
+            {"actor": s.label, "seconds": round(s.seconds, 2), **s.report} for s in sessions]}, indent=2),
+            encoding="utf-8")
     return sessions

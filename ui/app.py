@@ -29,7 +29,8 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
 
-    engine = FaceEngine.load(RuntimeConfig(provider=provider))
+    # OpenVINO keeps compiled models here, so every start after the first is fast.
+    engine = FaceEngine.load(RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models"))
     if config.devices.camera != "demo" or config.devices.reader != "demo":
         raise NotImplementedError("real cameras and readers are wired in by the devices work; use 'demo'")
     devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
@@ -48,8 +49,8 @@ def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:
     window.bridge.state_changed.connect(on_state)
 
 
-def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", size: tuple[int, int] | None = None,
-               quit_after_s: float | None = None) -> int:
+def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", actor: str = "customer",
+               size: tuple[int, int] | None = None, quit_after_s: float | None = None) -> int:
     """Open the window and run the Qt event loop until it is closed (kiosk mode: with the operator PIN)."""
     from ui.i18n import Languages
     from ui.main_window import ActivityFilter, KioskWindow
@@ -57,7 +58,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
     started = time.monotonic()
     app = QApplication.instance() or QApplication([])
     languages = Languages(app)
-    workflow, autoplay = build_kiosk(config, data_dir, provider)
+    workflow, autoplay = build_kiosk(config, data_dir, provider, actor)
     window = KioskWindow(workflow, config, languages)
     activity = ActivityFilter(workflow)
     app.installEventFilter(activity)

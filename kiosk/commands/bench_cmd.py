@@ -66,3 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         if importlib.util.find_spec(module) is None:
             continue  # that benchmark is not part of this build
         getattr(importlib.import_module(module), attr)(bsub)
+    from kiosk.plugins import bench_plugins
+
+    for add in bench_plugins():  # e.g. `kiosk bench ui`, from the window's package
+        add(bsub)

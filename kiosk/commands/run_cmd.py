@@ -1,20 +1,29 @@
-"""``kiosk run``: the kiosk. Until the Qt screens exist it runs the headless demo on simulated devices."""
+"""``kiosk run``: the kiosk window when a display is present; otherwise (or ``--headless``) the console demo."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from kiosk.errors import BadInputError
 from kiosk.paths import default_data_dir
 
 
-def _run(args: argparse.Namespace) -> int:
+def display_present() -> bool:
+    """Whether a window can be shown (an X11 or Wayland display, and Qt not told to render offscreen)."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     from storage import open_storage
 
     from kiosk.demo import run_demo
 
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    print("No camera or card reader in use: running the demo on simulated devices (headless).")
-    sessions = run_demo(data_dir, provider=args.provider)
+    print("No display or --headless: running the demo on simulated devices in the console.")
+    sessions = run_demo(data_dir, provider=args.provider, attack=args.attack,
+                        json_out=Path(args.json) if args.json else None)
     st = open_storage(data_dir)
     try:
         check = st.audit.verify()
@@ -23,12 +32,38 @@ def _run(args: argparse.Namespace) -> int:
         st.close()
     print(f"decision log: {data_dir} ({len(sessions)} sessions recorded, {pending} waiting for review); "
           f"audit chain {'intact' if check.ok else 'BROKEN'}")
+    if args.attack and any(s.decision == "ACCEPT" for s in sessions):
+        print("ATTACK ACCEPTED: the kiosk let a presentation attack through")
+        return 1
     return 0 if check.ok else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.plugins import frontend
+    from kiosk.workflow.config import load_config
+
+    config = load_config(Path(args.config) if args.config else None)
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if args.json and not args.headless and display_present():
+        raise BadInputError("--json needs --headless (the window records every session in the decision log)")
+    window = None if args.headless or not display_present() else frontend("qt")
+    if window is None:
+        return _headless(args, data_dir)
+    return int(window(config, data_dir, provider=args.provider, actor=args.attack or "customer"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``kiosk run``."""
-    p = sub.add_parser("run", help="run the kiosk (headless demo on simulated devices when none are attached)")
+    p = sub.add_parser("run", help="run the kiosk (the window with a display; a console demo without)",
+                       description="Run the kiosk. With a display it opens the kiosk window (on simulated "
+                                   "devices, as an autoplay demo, when the config names no camera and reader); "
+                                   "without one, or with --headless, it runs the demo in the console.")
     p.add_argument("--data-dir", default=None, help="kiosk state folder (default: the per-user data folder)")
+    p.add_argument("--config", default=None, metavar="FILE", help="kiosk configuration file (TOML)")
     p.add_argument("--provider", choices=["openvino", "cpu"], default="openvino", help="execution provider")
+    p.add_argument("--headless", action="store_true", help="run the console demo even when a display is present")
+    p.add_argument("--json", default=None, metavar="OUT", help="(headless) write the session report here: "
+                   "decision, reasons, evidence (chip, quality, challenge, planarity, passive, match)")
+    p.add_argument("--attack", choices=["print", "replay"], default=None,
+                   help="run one attacker session instead (must never end ACCEPT; exit 1 if it does)")
     p.set_defaults(func=_run)

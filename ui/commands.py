@@ -1,0 +1,46 @@
+"""Commands the window's package adds to ``kiosk`` (declared as entry points in pyproject.toml):
+``kiosk screenshots`` and ``kiosk bench ui``."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def _screenshots(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.screenshots import camera_frame, save_screens
+
+    written = save_screens(Path(args.out), camera_frame())
+    print(f"{len(written)} screenshots in {args.out}")
+    return 0
+
+
+def register_screenshots(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk screenshots``."""
+    p = sub.add_parser("screenshots", help="save every kiosk screen as PNG (both sizes, German, high contrast)")
+    p.add_argument("--out", default="docs/screenshots", help="folder for the PNGs (default docs/screenshots)")
+    p.set_defaults(func=_screenshots)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.commands.bench_cmd import machine_info, write_json
+    from ui.bench import bench_ui, print_report
+
+    result = bench_ui(providers=tuple(args.providers.split(",")), sessions=args.sessions)
+    result["machine"] = machine_info()
+    print_report(result)
+    write_json(args.json, result)
+    return 0
+
+
+def register_bench(bsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk bench ui``."""
+    p = bsub.add_parser("ui", help="kiosk window: preview frame rate, worst GUI stall, cold/warm start, "
+                        "memory over back-to-back sessions (OpenVINO and CPU EP side by side)")
+    p.add_argument("--json", help="write the figures to this JSON file")
+    p.add_argument("--providers", default="openvino,cpu", help="execution providers, comma-separated")
+    p.add_argument("--sessions", type=int, default=20,
+                   help="back-to-back headless sessions for the memory and leak figures (default 20)")
+    p.set_defaults(func=_bench)
