@@ -41,6 +41,7 @@ class _ReplayDevice:
         self._t0_src: float | None = None
         self._t0: float | None = None
         self._count = 0
+        self._last_due: float | None = None
 
     def _next_item(self) -> Item:
         try:
@@ -49,7 +50,10 @@ class _ReplayDevice:
             if not self._source.loop:
                 raise EndOfStream from None
             self._iter = iter(self._source._factory())
-            self._t0_src = self._t0 = None
+            # Keep the cadence across the seam: the first frame of the next pass is due one period
+            # after the last frame of this one.
+            self._t0_src = None
+            self._t0 = self._last_due + 1.0 / (self._source.fps or 30.0) if self._last_due is not None else None
             self._count = 0
             try:
                 return next(self._iter)
@@ -68,9 +72,12 @@ class _ReplayDevice:
             t_src = self._count / (self._source.fps or 30.0)
         self._count += 1
         now = time.monotonic()
-        if self._t0 is None or self._t0_src is None:
-            self._t0, self._t0_src = now, t_src
+        if self._t0 is None:
+            self._t0 = now
+        if self._t0_src is None:
+            self._t0_src = t_src
         due = self._t0 + (t_src - self._t0_src)
+        self._last_due = due
         if due > now:
             self._stop.wait(due - now)
         elif now - due > 0.25:
