@@ -6,7 +6,13 @@ and ``check_camera`` decides whether one may be used (``allowlist.py``).
 """
 from __future__ import annotations
 
-from hardware.camera.allowlist import CameraDecision, DecisionCode, check_camera, check_windows_device_path
+from hardware.camera.allowlist import (
+    CameraDecision,
+    DecisionCode,
+    check_camera,
+    check_windows_device_path,
+    survey_cameras,
+)
 from hardware.camera.config import AllowedCamera, CameraConfig, CameraPolicyConfig
 from hardware.camera.devices import CameraDevice, enumerate_cameras
 from hardware.camera.errors import CameraError, CameraNotFoundError, CameraRefusedError, ReplayError
@@ -18,4 +24,5 @@ __all__ = [
     "AllowedCamera", "CameraConfig", "CameraDecision", "CameraDevice", "CameraError", "CameraNotFoundError",
     "CameraPolicyConfig", "CameraRefusedError", "DecisionCode", "Frame", "FrameSource", "Health", "HealthState",
     "OpenCvCamera", "ReplayError", "ReplaySource", "check_camera", "check_windows_device_path", "enumerate_cameras",
+    "survey_cameras",
 ]

@@ -27,9 +27,11 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hardware.camera.config import VIRTUAL_DRIVERS, AllowedCamera, CameraPolicyConfig
-from hardware.camera.devices import CameraDevice
+from hardware.camera.devices import CameraDevice, QueryCapFn, enumerate_cameras
+from hardware.camera.v4l2 import query_capabilities
 
 
 class DecisionCode(enum.Enum):
@@ -144,6 +146,12 @@ def check_camera(device: CameraDevice, policy: CameraPolicyConfig) -> CameraDeci
                              f"(serial {device.usb.serial or 'none'})", facts, policy)
     label = f" ({entry.label})" if entry is not None and entry.label else ""
     return _decide(DecisionCode.ALLOWED, f"camera {device.usb.vid_pid}{label} allowed", facts, policy)
+
+
+def survey_cameras(policy: CameraPolicyConfig, sysfs_root: str | Path = "/sys", dev_root: str | Path = "/dev",
+                   querycap: QueryCapFn = query_capabilities) -> list[tuple[CameraDevice, CameraDecision]]:
+    """Every V4L2 node with the decision ``policy`` gives it (for an operator's device listing)."""
+    return [(d, check_camera(d, policy)) for d in enumerate_cameras(sysfs_root, dev_root, querycap)]
 
 
 _WIN_USB_PATH = re.compile(r"^\\\\\?\\usb#vid_([0-9a-f]{4})&pid_([0-9a-f]{4})(&mi_[0-9a-f]{2})?#([^#]+)#", re.I)

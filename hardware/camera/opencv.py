@@ -108,7 +108,9 @@ class OpenCvCamera(CaptureThread):
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, cfg.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, cfg.height)
         cap.set(cv2.CAP_PROP_FPS, cfg.fps)
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # keep the driver queue short: latency over smoothness
+        # The driver's buffer queue stays at OpenCV's default: this thread drains it as frames come, so
+        # frames only wait there when decoding falls behind, and one buffer would make the driver drop
+        # every frame that arrives while we decode.
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.granted = {"width": int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), "height": int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
                         "fps": fps, "pixel_format": _fourcc_text(cap.get(cv2.CAP_PROP_FOURCC))}

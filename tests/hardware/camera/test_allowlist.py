@@ -202,3 +202,14 @@ def test_windows_serial_pinning() -> None:
     # A composite device's interface path carries a generated instance id, not the serial.
     unverifiable = check_windows_device_path(WIN_C920, pinned)
     assert unverifiable.code is DecisionCode.SERIAL_MISMATCH and "cannot be read" in unverifiable.message
+
+
+def test_survey_gives_each_node_its_decision(fake_system: FakeSystem) -> None:
+    from hardware.camera import survey_cameras
+
+    fake_system.add(FakeCamera(0, "C920", UVC_CAPTURE, ("046d", "082d", None)))
+    fake_system.add(FakeCamera(1, "C920", UVC_METADATA, ("046d", "082d", None)))
+    fake_system.add(FakeCamera(2, "OBS Virtual Camera", LOOPBACK))
+    survey = survey_cameras(POLICY, fake_system.sysfs, fake_system.dev, fake_system.querycap)
+    assert [(d.index, dec.code) for d, dec in survey] == [
+        (0, DecisionCode.ALLOWED), (1, DecisionCode.NOT_CAPTURE), (2, DecisionCode.VIRTUAL_DRIVER)]
