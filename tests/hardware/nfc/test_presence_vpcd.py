@@ -27,6 +27,16 @@ pytestmark = pytest.mark.pcsc
 WAIT = 15.0
 
 
+@pytest.fixture(autouse=True)
+def _readers_empty_after(pcsc_stack):  # type: ignore[no-untyped-def]
+    """Each test starts with empty readers: wait until pcscd has seen every card of the test leave."""
+    from hardware.nfc.pcsc import wait_for_card
+
+    yield
+    for slot in (0, 1):
+        wait_for_card(pcsc_stack.reader_name(slot), timeout=WAIT, present=False)
+
+
 class Recorder:
     """Collects events from the watcher thread and lets the test wait for them."""
 
