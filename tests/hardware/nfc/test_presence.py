@@ -245,3 +245,18 @@ def test_reader_config_rejects_typos() -> None:
 
     with pytest.raises(ValidationError):
         ReaderConfig(reader="x")  # type: ignore[call-arg]
+
+
+def test_card_monitor_start_without_pcscd_is_a_clear_error(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # libpcsclite caches its socket path per process: a child process points it at an empty folder.
+    env = dict(os.environ, PCSCLITE_CSOCK_NAME=str(tmp_path / "pcscd.comm"))
+    code = ("from hardware.nfc.monitor import CardMonitor\n"
+            "from hardware.nfc.errors import NoReaderError\n"
+            "try:\n    CardMonitor(print, print).start()\nexcept NoReaderError as e:\n    print('refused:', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("refused: No card reader found"), out.stdout
