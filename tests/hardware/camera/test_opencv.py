@@ -66,3 +66,47 @@ def test_unplugged_camera_is_named_with_what_is_present(fake_system: FakeSystem)
         assert "not connected" in cam.health().message and decisions == []
     finally:
         cam.stop()
+
+
+def test_opencv_read_path_delivers_bgr_frames_and_reports_a_lost_stream(tmp_path) -> None:
+    # OpenCV's reader on a recorded clip stands in for the camera node: same read() contract.
+    import threading
+
+    import cv2
+    import numpy as np
+
+    from hardware.camera.capture import CaptureThread
+    from hardware.camera.opencv import _OpenCvDevice
+
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        writer.write(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+    writer.release()
+    opens: list[int] = []
+
+    def opener(stop: threading.Event) -> _OpenCvDevice:
+        opens.append(1)
+        return _OpenCvDevice(cv2.VideoCapture(str(clip)), 30.0)
+
+    src = CaptureThread("clip", opener, reconnect_interval_s=0.05)
+    src.start()
+    try:
+        frame = src.wait_next(-1, timeout=20)
+        assert frame is not None and frame.image.shape == (48, 64, 3) and frame.image.dtype == np.uint8
+        # At the end of the clip read() fails, which the loop treats as a lost device and re-opens.
+        assert _wait(lambda: len(opens) >= 2)
+        assert src.health().reconnects >= 1
+    finally:
+        src.stop()
+
+    class Grey:
+        def read(self):  # type: ignore[no-untyped-def]
+            return True, np.zeros((4, 6), np.uint8)
+
+        def release(self) -> None:
+            pass
+
+    assert _OpenCvDevice(Grey(), 30.0).read().shape == (4, 6, 3)  # type: ignore[arg-type, union-attr]
+
