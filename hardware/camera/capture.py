@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hardware.camera.errors import CameraError, CameraRefusedError
+from hardware.camera.errors import CameraError, CameraRefusedError, ReplayError
 from hardware.camera.source import Frame, FrameSlot, Health, HealthState
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,10 @@ class CaptureThread:
                 self._last_t, self._same_since = None, None
             try:
                 finished = self._stream(device)
+            except ReplayError as exc:  # a broken recording does not heal by re-opening it
+                self._set(HealthState.DISCONNECTED, str(exc))
+                log.warning("replay %s stopped: %s", self._camera_id, exc)
+                break
             finally:
                 try:
                     device.close()
@@ -208,6 +212,8 @@ class CaptureThread:
                 image = device.read()
             except EndOfStream:
                 return True
+            except ReplayError:
+                raise
             except Exception as exc:  # any driver/decoder failure means this device handle is dead
                 log.warning("camera %s read failed: %s", self._camera_id, exc)
                 return False

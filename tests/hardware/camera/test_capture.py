@@ -299,3 +299,11 @@ def test_looping_replay_keeps_its_cadence_across_the_seam() -> None:
         dues.append(device._last_due)
     steps = np.diff(np.array(dues, dtype=float))
     assert np.allclose(steps, 1.0), steps  # a restart at the seam would give a 0 s step
+
+
+def test_an_undecodable_image_stops_the_replay_with_its_reason(tmp_path, running) -> None:
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    (tmp_path / "b.png").write_bytes(b"not a png")
+    src = running(ReplaySource.from_folder(tmp_path, fps=60, reconnect_interval_s=0.01))
+    assert wait_until(lambda: src.health().state is HealthState.DISCONNECTED)
+    assert "cannot decode the image 'b.png'" in src.health().message
