@@ -28,3 +28,17 @@ class ReaderTimeoutError(ReaderError):
 
 class TransportError(ReaderError):
     """The reader reported a communication failure that is not a card removal."""
+
+
+class DocumentRemovedError(ReaderError):
+    """The passport left (or was swapped on) the reader while its chip was being read.
+
+    The read cannot be trusted and must be repeated: the workflow tells the person to keep the
+    passport on the reader and starts the read again. ``reader`` names the reader.
+    """
+
+    user_message = "Keep the passport on the reader until the reading is finished."
+
+    def __init__(self, reader: str, message: str | None = None) -> None:
+        self.reader = reader
+        super().__init__(message or f"the passport left the reader during the chip read: {self.user_message}")

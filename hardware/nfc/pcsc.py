@@ -1,4 +1,6 @@
-"""PC/SC readers through pyscard: discovery, a card connection, and insert/remove events.
+"""PC/SC readers through pyscard: discovery, a card connection, and waiting for a card.
+
+Events (reader hot-plug, card insertion and removal) are in ``presence.py`` and ``monitor.py``.
 
 PC/SC (pcsc-lite on Linux, ``pcscd``) drives every CCID contactless reader; the passport chip is an
 ISO/IEC 14443-4 card behind it and the reader speaks ISO/IEC 7816-4 APDUs for us (ICAO 9303-10
@@ -13,10 +15,7 @@ shared across threads.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
@@ -34,7 +33,6 @@ else:
 log = logging.getLogger(__name__)
 
 NO_READER_MESSAGE = "No card reader found: plug in the reader and check that pcscd is running"
-_PNP_READER = "\\\\?PnP?\\Notification"
 # SCardStatus card states (pcsc-lite pcsclite.h); pyscard does not export them.
 _STATUS_ABSENT = 0x0002
 _STATUS_PRESENT = 0x0004
@@ -214,131 +212,6 @@ class PcscConnection(ThreadBoundConnection):
         if self._ctx is not None:
             s.SCardReleaseContext(self._ctx)
             self._ctx = None
-
-
-
-@dataclass(frozen=True)
-class CardEvent:
-    """A card entered (``present=True``) or left a reader's field."""
-
-    reader: str
-    present: bool
-    atr: bytes = b""
-
-
-class CardMonitor:
-    """Watches PC/SC readers and calls back on card insertion and removal.
-
-    Callbacks run on the monitor's own thread (never the connection's I/O thread); they must be quick
-    and must not block on the UI. Readers that appear later are watched too; a reader unplugged with
-    a card in it reports a removal.
-
-    :param on_insert: called with a ``CardEvent`` when a card arrives (also for cards already present
-        when the monitor starts).
-    :param on_remove: called with a ``CardEvent`` when a card leaves.
-    :param readers: only watch readers whose name contains one of these strings; ``None`` watches all.
-    :param poll_s: longest wait per status-change call, which bounds how quickly ``stop`` returns.
-    """
-
-    def __init__(self, on_insert: Callable[[CardEvent], None], on_remove: Callable[[CardEvent], None],
-                 readers: Sequence[str] | None = None, poll_s: float = 0.5) -> None:
-        self._on_insert = on_insert
-        self._on_remove = on_remove
-        self._filters = list(readers) if readers is not None else None
-        self._poll_ms = max(1, int(poll_s * 1000))
-        self._stop = threading.Event()
-        self._started = threading.Event()
-        self._ctx: int | None = None
-        self._error: Exception | None = None
-        self._present: dict[str, bool] = {}
-        self._thread = threading.Thread(target=self._run, name="pcsc-monitor", daemon=True)
-
-    def start(self, timeout: float = 5.0) -> CardMonitor:
-        """Start watching; raises ``NoReaderError`` at once when the PC/SC service is missing."""
-        self._thread.start()
-        self._started.wait(timeout)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def _wanted(self, name: str) -> bool:
-        return self._filters is None or any(f.lower() in name.lower() for f in self._filters)
-
-    def _emit(self, name: str, present: bool, atr: bytes) -> None:
-        if self._present.get(name, False) == present:
-            return
-        self._present[name] = present
-        callback = self._on_insert if present else self._on_remove
-        try:
-            callback(CardEvent(name, present, atr if present else b""))
-        except Exception:  # a faulty callback must not kill the monitor
-            log.exception("card event callback failed")
-
-    def _run(self) -> None:
-        s = _api()
-        try:
-            self._ctx = _establish(s)
-        except Exception as exc:  # reported to start()
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        states: dict[str, int] = {}
-        try:
-            while not self._stop.is_set():
-                names = [n for n in _list(s, self._ctx) if self._wanted(n)]
-                for gone in [n for n in states if n not in names]:
-                    del states[gone]
-                    self._emit(gone, False, b"")
-                for name in names:
-                    states.setdefault(name, s.SCARD_STATE_UNAWARE)
-                # The PnP pseudo-reader wakes us when readers come or go; its state carries the
-                # reader count we believe in, in the high word (pcsc-lite convention).
-                query = [(n, st) for n, st in states.items()] + [(_PNP_READER, len(names) << 16)]
-                hresult, result = s.SCardGetStatusChange(self._ctx, self._poll_ms, query)
-                code = _u32(hresult)
-                if code in (_u32(s.SCARD_E_TIMEOUT), _u32(s.SCARD_E_CANCELLED)):
-                    continue
-                if code == _u32(s.SCARD_E_UNKNOWN_READER):
-                    continue  # a reader vanished between list and wait: list again
-                if hresult != s.SCARD_S_SUCCESS:
-                    raise _error_for(hresult, "watching the readers")
-                for name, event, atr in result:
-                    if name == _PNP_READER or name not in states:
-                        continue
-                    states[name] = event & ~s.SCARD_STATE_CHANGED
-                    if event & (s.SCARD_STATE_UNKNOWN | s.SCARD_STATE_UNAVAILABLE):
-                        self._emit(name, False, b"")
-                    elif event & s.SCARD_STATE_PRESENT and not event & s.SCARD_STATE_MUTE:
-                        self._emit(name, True, bytes(atr))
-                    elif event & s.SCARD_STATE_EMPTY:
-                        self._emit(name, False, b"")
-        except Exception as exc:
-            self._error = exc
-            log.warning("PC/SC monitor stopped: %s", exc)
-        finally:
-            s.SCardReleaseContext(self._ctx)
-            self._ctx = None
-
-    @property
-    def error(self) -> Exception | None:
-        """The error that stopped the monitor, if any (for example pcscd going away)."""
-        return self._error
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop watching and join the monitor thread (idempotent)."""
-        self._stop.set()
-        s = _scard
-        if s is not None and self._ctx is not None:
-            s.SCardCancel(self._ctx)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def __enter__(self) -> CardMonitor:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _reader_states(s: Any, ctx: int, names: list[str], timeout_ms: int,

@@ -10,7 +10,8 @@ import pytest
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.nfc.errors import NoCardError, NoReaderError
-from hardware.nfc.pcsc import CardEvent, CardMonitor, PcscConnection, find_reader, list_readers
+from hardware.nfc.monitor import CardEvent, CardMonitor
+from hardware.nfc.pcsc import PcscConnection, find_reader, list_readers
 
 pytestmark = pytest.mark.pcsc
 
