@@ -31,8 +31,10 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
 
     # OpenVINO keeps compiled models here, so every start after the first is fast.
     engine = FaceEngine.load(RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models"))
-    if config.devices.camera != "demo" or config.devices.reader != "demo":
-        raise NotImplementedError("real cameras and readers are wired in by the devices work; use 'demo'")
+    if not config.devices.simulated:
+        from kiosk.workflow.devices import open_devices
+
+        return KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config), None
     devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
     workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
     autoplay = Autoplay(workflow, type_mrz=False, result_pause_s=4.0, attract_pause_s=3.0)

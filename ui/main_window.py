@@ -154,6 +154,8 @@ class KioskWindow(QMainWindow):
         """Switch every screen to ``language``."""
         self.languages.set(language)
         self.retranslate()
+        for screen in dict.fromkeys(self.screens.values()):  # now, not when Qt's posted event arrives
+            screen.retranslate()
 
     def retranslate(self) -> None:
         """Header texts (the screens follow the LanguageChange event themselves)."""

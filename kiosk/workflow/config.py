@@ -15,6 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hardware.camera.config import CameraConfig
+from hardware.nfc.config import ReaderConfig
+
 from kiosk.errors import BadInputError
 
 
@@ -38,10 +41,11 @@ class DevicesConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    camera: str = Field(default="demo", description="'demo', a camera index ('0'), a device path "
-                        "('/dev/video0') or a recording to replay ('video:PATH').")
-    reader: str = Field(default="demo", description="'demo' (virtual passport), a PC/SC reader name (or part "
-                        "of it) or an nfcpy path ('nfcpy:usb').")
+    simulated: bool = Field(default=True, description="Use simulated devices (virtual passport, synthetic "
+                            "customer): the autoplay demo. False drives [devices.camera] and [devices.reader].")
+    camera: CameraConfig = Field(default_factory=CameraConfig, description="The camera (device, format, "
+                                 "health limits, injection allow-list): see the Devices section.")
+    reader: ReaderConfig = Field(default_factory=ReaderConfig, description="The passport reader.")
     camera_stall_s: float = Field(default=3.0, gt=0, description="A camera that delivers no frame for this "
                                   "long is restarted (watchdog); after a second stall the kiosk asks for staff.")
     chip_attempts: int = Field(default=3, ge=1, le=10, description="Reads that fail (document lifted, "

@@ -1,0 +1,168 @@
+"""Each screen through a fake workflow: what it shows for the events a session raises, and which
+commands it sends back. No camera, reader or model is involved."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from kiosk.workflow.config import KioskConfig, UiConfig
+from kiosk.workflow.events import ChipProgress, ChipRetry, FaceUpdate, MessageKey, ResultReady
+from kiosk.workflow.machine import State
+
+
+def _visible_texts(widget) -> str:
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    found = [*widget.findChildren(QLabel), *widget.findChildren(QPushButton)]
+    return " ".join(w.text() for w in found if w.isVisibleTo(widget))
+
+
+def test_attract_start_button_starts_a_session(make_window, qtbot) -> None:
+    window, fake = make_window()
+    qtbot.mouseClick(window.screens[State.ATTRACT].start, Qt.MouseButton.LeftButton)
+    assert ("start", ()) in fake.commands
+
+
+def test_document_typed_on_the_touch_keyboard_is_submitted(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    keys = doc.keyboard.keys
+    for field, text in ((doc.number, "L898902C3"), (doc.birth, "690806"), (doc.expiry, "940623")):
+        field.setFocus()
+        doc.keyboard.target = field
+        doc.keyboard.set_digits_only(field is not doc.number)
+        for ch in text:
+            qtbot.mouseClick(keys[ch], Qt.MouseButton.LeftButton)
+    assert doc.next.isEnabled()
+    qtbot.mouseClick(doc.next, Qt.MouseButton.LeftButton)
+    assert ("submit_mrz", ("L898902C3", "690806", "940623")) in fake.commands
+
+
+def test_document_refuses_an_impossible_date_and_letters_in_dates(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    doc.fill("L898902C3", "691306", "940623")  # month 13
+    assert not doc.next.isEnabled() and "6 digits" in doc.check.text()
+    qtbot.keyClicks(doc.expiry, "AB")
+    assert doc.expiry.text() == "940623"  # the validator keeps letters out of a date
+    doc.keyboard.target = doc.birth
+    doc.keyboard.set_digits_only(True)
+    assert not doc.keyboard.keys["Q"].isEnabled() and doc.keyboard.keys["7"].isEnabled()
+    qtbot.mouseClick(doc.next, Qt.MouseButton.LeftButton)
+    assert not [c for c in fake.commands if c[0] == "submit_mrz"]
+
+
+def test_can_tab_submits_a_card_access_number(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    doc.tabs.setCurrentIndex(1)
+    qtbot.keyClicks(doc.can, "123456")
+    qtbot.mouseClick(doc.next, Qt.MouseButton.LeftButton)
+    assert ("submit_can", ("123456",)) in fake.commands
+
+
+def test_mrz_rejected_keeps_the_fields_and_says_why(make_window, go) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    doc.fill("L898902C3", "690806", "940623")
+    fake.emit(go(State.DOCUMENT, State.CHIP, MessageKey.MRZ_REJECTED))
+    assert doc.error.isVisible() and "did not accept" in doc.error.text()
+    assert doc.number.text() == "L898902C3"
+
+
+def test_chip_progress_and_retry(make_window, go) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.CHIP, State.DOCUMENT))
+    chip = window.screens[State.CHIP]
+    assert window.stack.currentWidget() is chip and chip.bar.value() == 0
+    fake.emit(ChipProgress("dg2", 0.5, 9000, 18000))
+    assert chip.bar.value() == 500 and "photo" in chip.phase.text()
+    fake.emit(ChipRetry(MessageKey.KEEP_ON_READER, 1, 3))
+    assert chip.retry.isVisible() and "Keep it still" in chip.retry.text()
+
+
+def test_face_screen_shows_one_hint_then_the_prompt_countdown_and_target(make_window, go) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.FACE, State.CHIP))
+    face = window.screens[State.FACE]
+    face.view.show_image(np.zeros((480, 640, 3), np.uint8))
+    fake.emit(FaceUpdate(1, (0.4, 0.3, 0.2, 0.3), 1, "Move closer", False))
+    assert face.hint.isVisible() and face.hint.text() == "Move closer"
+    fake.emit(go(State.CHALLENGE, State.FACE))
+    fake.emit(FaceUpdate(9, (0.4, 0.3, 0.2, 0.3), 1, None, True, "turn_left", 0, 4, 0.5, 3.2, None))
+    assert not face.hint.isVisible()
+    assert face.prompt.text() == "Turn your head to your left" and face.step_of.text() == "Step 1 of 4"
+    assert face.countdown.text() == "4 s left" and face.progress.value() == 50
+    assert face.icon.action == "turn_left"
+    fake.emit(FaceUpdate(20, None, 1, None, True, "nose_to_target", 1, 4, 0.0, 5.0, (0.7, 0.4)))
+    assert face.view.face.target == (0.7, 0.4)
+
+
+def test_result_is_plain_words_without_scores_for_the_customer(make_window, go) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.RESULT, State.PROCESSING))
+    fake.emit(ResultReady("REVIEW", ("FACE_MATCH_BORDERLINE",), "s1", {"match_score": 0.31, "match_accept": 0.337,
+                                                                       "match_review": 0.293}))
+    result = window.screens[State.RESULT]
+    shown = _visible_texts(result)
+    assert "Almost done" in shown and "0.31" not in shown and "FACE_MATCH" not in shown
+    assert not result.clerk.isVisible()
+
+
+def test_assisted_mode_shows_the_clerk_the_evidence_band(make_window, go) -> None:
+    window, fake = make_window(KioskConfig(ui=UiConfig(assisted=True)))
+    fake.emit(go(State.RESULT, State.PROCESSING))
+    fake.emit(ResultReady("REVIEW", ("FACE_MATCH_BORDERLINE",), "s1", {"match_score": 0.31, "match_accept": 0.337,
+                                                                       "match_review": 0.293}))
+    clerk = window.screens[State.RESULT].clerk_text.text()
+    assert "borderline" in clerk and "FACE_MATCH_BORDERLINE" in clerk
+
+
+def test_staff_screen_names_the_cause(make_window, go) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.STAFF, State.FACE, MessageKey.CAMERA_STOPPED))
+    assert "camera" in window.screens[State.STAFF].body.text()
+    assert not window.cancel.isVisible()
+
+
+def test_language_button_switches_every_screen_to_german_and_back(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    attract = window.screens[State.ATTRACT]
+    assert window.language.text() == "Deutsch"
+    qtbot.mouseClick(window.language, Qt.MouseButton.LeftButton)
+    assert attract.title.text() == "Identität bestätigen"
+    assert window.screens[State.CHIP].title.text() == "Legen Sie Ihr Dokument auf das Lesegerät"
+    assert window.language.text() == "English"
+    qtbot.mouseClick(window.language, Qt.MouseButton.LeftButton)
+    assert attract.title.text() == "Verify your identity"
+
+
+def test_cancel_button_sends_cancel_and_is_hidden_on_attract(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    assert not window.cancel.isVisible()
+    fake.emit(go(State.CHIP, State.DOCUMENT))
+    assert window.cancel.isVisible()
+    qtbot.mouseClick(window.cancel, Qt.MouseButton.LeftButton)
+    assert ("cancel", ()) in fake.commands
+
+
+def test_keyboard_focus_order_on_the_document_screen(make_window, go, qtbot) -> None:
+    window, fake = make_window()
+    fake.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    order, w = [], doc.number
+    while len(order) < 4:  # the tab order, skipping what cannot take the focus (labels, keyboard keys)
+        w = w.nextInFocusChain()
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisibleTo(doc):
+            order.append(w)
+    assert order[:3] == [doc.birth, doc.expiry, doc.next]
+
+
+def test_high_contrast_theme_is_black_and_white(make_window) -> None:
+    window, _ = make_window(KioskConfig(ui=UiConfig(theme="high_contrast")))
+    image = window.grab().toImage()
+    assert image.pixelColor(3, image.height() - 3).name() == "#000000"
