@@ -59,6 +59,20 @@ def _scenes(frame: Any) -> dict[str, list[Any]]:
     }
 
 
+def save_small_png(image: Any, path: Path) -> None:
+    """Save a QImage as a palette PNG (256 colours): a tenth of the bytes, no visible change on flat screens."""
+    import io
+
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG", 0)
+    pil = Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
+    pil.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
 def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...] = SIZES,
                  only: tuple[str, ...] | None = None) -> list[Path]:
     """Render the screens into ``out``; returns the files written."""
@@ -102,7 +116,7 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
                 if (window.width(), window.height()) != (w, h):
                     raise RuntimeError(f"{path.name}: the screen needs {window.width()}x{window.height()}, "
                                        f"more than {w}x{h}: its content would be cut off")
-                window.grab().save(str(path), "PNG", 6)
+                save_small_png(window.grab().toImage(), path)
                 written.append(path)
             window.unlocked = True
             window.close()
