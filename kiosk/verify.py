@@ -6,6 +6,8 @@ random challenge it has never seen, which is exactly what the replay test relies
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from inference.image import read_image
-from kiosk.errors import BadInputError
+from inference.errors import ImageTooLargeError
+from inference.image import InputLimits, check_pixels, read_image
+from kiosk.errors import BadInputError, UserFacingError
 from kiosk.evidence import Evidence
 from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, PortraitEnrolment, enrol_portrait
 from kiosk.policy import Decision, PolicyConfig, decide
@@ -33,15 +36,38 @@ def fit_frame(frame: np.ndarray, size: tuple[int, int] = FRAME_SIZE) -> np.ndarr
     return cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
 
 
-def video_frames(path: Path) -> Iterator[tuple[np.ndarray, float]]:
-    """Frames of a video file with timestamps from its frame rate; ``BadInputError`` if unreadable."""
+def video_frames(path: Path, limits: InputLimits | None = None) -> Iterator[tuple[np.ndarray, float]]:
+    """Frames of a video file with timestamps from its frame rate; ``BadInputError`` if unreadable.
+
+    The file size and the frame size the container declares are checked against ``limits`` here, when
+    called, before any frame is decoded; every decoded frame is checked again (a stream may change size).
+    """
     import cv2
 
-    if not Path(path).is_file():
+    limits = limits or InputLimits()
+    path = Path(path)
+    if not path.is_file():
         raise BadInputError(f"video {path} not found")
+    size = path.stat().st_size
+    if size > limits.video_max_bytes:
+        raise BadInputError(f"{path.name} has {size:,} bytes, over the limit of {limits.video_max_bytes:,} bytes "
+                            "for a video file; not read")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise BadInputError(f"{Path(path).name} is not a readable video")
+        cap.release()
+        raise BadInputError(f"{path.name} is not a readable video")
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    try:
+        check_pixels(width, height, limits.frame_max_pixels, f"video {path.name}: a frame")
+    except ImageTooLargeError as exc:
+        cap.release()
+        raise BadInputError(str(exc)) from exc
+    return _frames(cap, path.name, limits.frame_max_pixels)
+
+
+def _frames(cap: Any, name: str, max_pixels: int) -> Iterator[tuple[np.ndarray, float]]:
+    import cv2
+
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     n = 0
     try:
@@ -49,12 +75,16 @@ def video_frames(path: Path) -> Iterator[tuple[np.ndarray, float]]:
             ok, frame = cap.read()
             if not ok:
                 break
+            try:
+                check_pixels(frame.shape[1], frame.shape[0], max_pixels, f"video {name}: a frame")
+            except ImageTooLargeError as exc:
+                raise BadInputError(str(exc)) from exc
             yield fit_frame(frame), n / fps
             n += 1
     finally:
         cap.release()
     if n == 0:
-        raise BadInputError(f"{Path(path).name} holds no decodable frames")
+        raise BadInputError(f"{name} holds no decodable frames")
 
 
 @dataclass(frozen=True)
@@ -95,8 +125,64 @@ def run_session(engine: FaceEngine, portrait: PortraitEnrolment, frames: Iterabl
                      session.best_frame(), started)
 
 
-def load_portrait(engine: FaceEngine, path: Path) -> PortraitEnrolment:
-    """Read (JPEG, PNG, JPEG 2000) and enrol a portrait file."""
+def read_portrait(path: Path, limits: InputLimits | None = None) -> np.ndarray:
+    """Read a portrait file (JPEG, PNG, JPEG 2000) within ``limits``; ``BadInputError`` when unusable."""
     if not Path(path).is_file():
         raise BadInputError(f"portrait {path} not found")
-    return enrol_portrait(engine, read_image(Path(path)))
+    try:
+        return read_image(Path(path), limits)
+    except ImageTooLargeError as exc:
+        raise BadInputError(f"portrait: {exc}") from exc
+
+
+def load_portrait(engine: FaceEngine, path: Path, limits: InputLimits | None = None) -> PortraitEnrolment:
+    """Read (JPEG, PNG, JPEG 2000) and enrol a portrait file."""
+    return enrol_portrait(engine, read_portrait(path, limits))
+
+
+class ReportFile:
+    """The ``--json`` report, checked and opened before the session runs.
+
+    A folder, or a path that cannot be written, is refused before anything is decided or recorded: a
+    report failing after the session was recorded would make the person run it again, and count a second
+    attempt. The report is written to a temporary file opened now, then renamed into place.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise BadInputError(f"--json {self.path} is a folder: give a file name, e.g. {self.path / 'verify.json'}")
+        self._tmp = self.path.with_name(f".{self.path.name}.part")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self._tmp, "w", encoding="utf-8")
+        except OSError as exc:
+            raise BadInputError(f"cannot write the report {self.path}: {exc.strerror or exc}") from exc
+
+    def write(self, report: dict[str, Any]) -> None:
+        """Write ``report`` as JSON and move it into place (``OSError`` if the disk fails now)."""
+        try:
+            json.dump(report, self._fh, indent=2, default=str)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            os.replace(self._tmp, self.path)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (nothing is left behind on failure)."""
+        if not self._fh.closed:
+            self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def write_report(out: ReportFile, report: dict[str, Any]) -> None:
+    """Write the report; if that fails after the session was recorded, say so instead of crashing."""
+    try:
+        out.write(report)
+    except OSError as exc:
+        sid = report.get("session_id")
+        done = (f"the session was recorded as {sid} (decision {report['decision']}); do not run it again, "
+                "that would count a second attempt. " if sid else "")
+        raise UserFacingError(f"{done}The report {out.path} could not be written: {exc.strerror or exc}") from exc

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +27,21 @@ def _audit_frames(video: Path, indices: tuple[int, ...], limit: int = 12) -> lis
     return [_jpeg(f) for i, (f, _) in enumerate(video_frames(video)) if i in wanted]
 
 
-def _run(args: argparse.Namespace) -> int:
+def _decide_and_record(args: argparse.Namespace, steps: list[str] | None, limits: Any) -> tuple[dict[str, Any], Any]:
+    """Check the inputs (before any model loads), run the session, decide and (with --data-dir) record."""
     from inference.config import RuntimeConfig
     from inference.liveness import LivenessConfig
-    from kiosk.face_session import FaceEngine
+    from kiosk.face_session import FaceEngine, enrol_portrait
     from kiosk.policy import PolicyConfig
-    from kiosk.verify import load_portrait, run_session, video_frames
+    from kiosk.verify import read_portrait, run_session, video_frames
 
-    steps = None if args.challenge == "random" else [s for s in args.challenge.split(",") if s.strip()]
+    portrait_image = read_portrait(Path(args.portrait), limits)
+    frames = video_frames(Path(args.video), limits)
     engine = FaceEngine.load(RuntimeConfig(provider=args.provider),
                              liveness=LivenessConfig(model_path=Path(args.pad_model) if args.pad_model else None))
-    portrait = load_portrait(engine, Path(args.portrait))
+    portrait = enrol_portrait(engine, portrait_image)
     policy = PolicyConfig()
-    run = run_session(engine, portrait, video_frames(Path(args.video)), steps, policy)
+    run = run_session(engine, portrait, frames, steps, policy)
     report = run.to_dict()
     if args.data_dir:
         from storage import ImageEvidence
@@ -57,9 +58,22 @@ def _run(args: argparse.Namespace) -> int:
                                       checks={"face_session": run.session.to_dict()}, images=images)
         # No template: a portrait file carries no document, and storage groups templates per document
         # (keyed hash) for the 1:N duplicate search. Sessions with a chip record theirs (kiosk run).
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return report, run
+
+
+def _run(args: argparse.Namespace) -> int:
+    from inference.image import InputLimits
+    from kiosk.verify import ReportFile, write_report
+
+    steps = None if args.challenge == "random" else [s for s in args.challenge.split(",") if s.strip()]
+    # Inputs and the report path are checked before the models load and before anything is recorded.
+    limits = InputLimits()
+    out = ReportFile(Path(args.json))
+    try:
+        report, run = _decide_and_record(args, steps, limits)
+        write_report(out, report)
+    finally:
+        out.discard()  # no-op once the report is in place
     ev = run.session.evidence
     print(f"decision: {report['decision']}  reasons: {', '.join(report['reasons']) or '-'}")
     print(f"challenge ({', '.join(report['challenge_steps'])}): "
