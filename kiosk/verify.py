@@ -186,3 +186,63 @@ def write_report(out: ReportFile, report: dict[str, Any]) -> None:
         done = (f"the session was recorded as {sid} (decision {report['decision']}); do not run it again, "
                 "that would count a second attempt. " if sid else "")
         raise UserFacingError(f"{done}The report {out.path} could not be written: {exc.strerror or exc}") from exc
+
+
+_MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".jp2": "image/jp2", ".j2k": "image/jp2"}
+
+
+def _jpeg(frame: np.ndarray) -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise BadInputError("a frame could not be encoded for the evidence store")
+    return buf.tobytes()
+
+
+def _audit_frames(video: Path, indices: tuple[int, ...], limits: InputLimits, limit: int = 12) -> list[bytes]:
+    """The challenge's proving frames, re-read from the file by index (the live kiosk keeps them)."""
+    wanted = set(sorted(indices)[:limit])
+    return [_jpeg(f) for i, (f, _) in enumerate(video_frames(video, limits)) if i in wanted]
+
+
+def verify_recording(portrait_path: Path, video: Path, report_path: Path, *, steps: list[str] | None = None,
+                     data_dir: Path | None = None, pad_model: Path | None = None, provider: str = "openvino",
+                     limits: InputLimits | None = None) -> tuple[dict[str, Any], VerifyRun]:
+    """``kiosk verify``: decide a recording against a portrait file, record it (with ``data_dir``), report.
+
+    The report path, the portrait and the video are checked before any model loads and before anything
+    is recorded; returns the report written to ``report_path`` and the run.
+    """
+    from inference.config import RuntimeConfig
+    from inference.liveness import LivenessConfig
+
+    limits = limits or InputLimits()
+    out = ReportFile(report_path)
+    try:
+        portrait_image = read_portrait(portrait_path, limits)
+        frames = video_frames(video, limits)
+        engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=LivenessConfig(model_path=pad_model))
+        policy = PolicyConfig()
+        run = run_session(engine, enrol_portrait(engine, portrait_image), frames, steps, policy)
+        report = run.to_dict()
+        if data_dir is not None:
+            from storage import ImageEvidence
+
+            from kiosk.recording import record
+
+            images = [ImageEvidence("dg2", portrait_path.read_bytes(),
+                                    _MEDIA.get(portrait_path.suffix.lower(), "application/octet-stream"))]
+            if run.best_frame is not None:
+                images.append(ImageEvidence("live", _jpeg(run.best_frame), "image/jpeg"))
+            images += [ImageEvidence("audit_frame", b, "image/jpeg")
+                       for b in _audit_frames(video, run.session.audit_frames, limits)]
+            report["session_id"] = record(data_dir, mode="face_verify", started_at=run.started_at,
+                                          evidence=run.evidence, decision=run.decision, policy=policy,
+                                          checks={"face_session": run.session.to_dict()}, images=images)
+            # No template: a portrait file carries no document, and storage groups templates per document
+            # (keyed hash) for the 1:N duplicate search. Sessions with a chip record theirs (kiosk run).
+        write_report(out, report)
+    finally:
+        out.discard()  # no-op once the report is in place
+    return report, run
