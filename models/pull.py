@@ -49,7 +49,11 @@ def convert_entry(store: ModelStore, entry: Entry) -> dict[str, object]:
     converted = store.onnx_path(entry)
     converted.parent.mkdir(parents=True, exist_ok=True)
     tmp = converted.with_name(converted.name + ".part")
-    convert_file(entry, original, tmp)
+    try:
+        convert_file(entry, original, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nothing half-converted is left in the cache
+        raise
     try:
         verify_converted(entry, tmp)
     except IntegrityError as exc:
