@@ -14,5 +14,9 @@ class BadImageError(InferenceError):
     """An input image is empty, truncated, of the wrong type or unreadable."""
 
 
+class ImageTooLargeError(BadImageError):
+    """An input image (file bytes or pixels from its header) is over the configured limits; not decoded."""
+
+
 class NoFaceError(InferenceError):
     """No usable face was found where one was required."""

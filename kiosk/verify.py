@@ -6,6 +6,8 @@ random challenge it has never seen, which is exactly what the replay test relies
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from inference.image import read_image
-from kiosk.errors import BadInputError
+from inference.errors import ImageTooLargeError
+from inference.image import InputLimits, check_pixels, read_image
+from kiosk.errors import BadInputError, UserFacingError
 from kiosk.evidence import Evidence
 from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, PortraitEnrolment, enrol_portrait
 from kiosk.policy import Decision, PolicyConfig, decide
@@ -33,15 +36,38 @@ def fit_frame(frame: np.ndarray, size: tuple[int, int] = FRAME_SIZE) -> np.ndarr
     return cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
 
 
-def video_frames(path: Path) -> Iterator[tuple[np.ndarray, float]]:
-    """Frames of a video file with timestamps from its frame rate; ``BadInputError`` if unreadable."""
+def video_frames(path: Path, limits: InputLimits | None = None) -> Iterator[tuple[np.ndarray, float]]:
+    """Frames of a video file with timestamps from its frame rate; ``BadInputError`` if unreadable.
+
+    The file size and the frame size the container declares are checked against ``limits`` here, when
+    called, before any frame is decoded; every decoded frame is checked again (a stream may change size).
+    """
     import cv2
 
-    if not Path(path).is_file():
+    limits = limits or InputLimits()
+    path = Path(path)
+    if not path.is_file():
         raise BadInputError(f"video {path} not found")
+    size = path.stat().st_size
+    if size > limits.video_max_bytes:
+        raise BadInputError(f"{path.name} has {size:,} bytes, over the limit of {limits.video_max_bytes:,} bytes "
+                            "for a video file; not read")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise BadInputError(f"{Path(path).name} is not a readable video")
+        cap.release()
+        raise BadInputError(f"{path.name} is not a readable video")
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    try:
+        check_pixels(width, height, limits.frame_max_pixels, f"video {path.name}: a frame")
+    except ImageTooLargeError as exc:
+        cap.release()
+        raise BadInputError(str(exc)) from exc
+    return _frames(cap, path.name, limits.frame_max_pixels)
+
+
+def _frames(cap: Any, name: str, max_pixels: int) -> Iterator[tuple[np.ndarray, float]]:
+    import cv2
+
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     n = 0
     try:
@@ -49,12 +75,16 @@ def video_frames(path: Path) -> Iterator[tuple[np.ndarray, float]]:
             ok, frame = cap.read()
             if not ok:
                 break
+            try:
+                check_pixels(frame.shape[1], frame.shape[0], max_pixels, f"video {name}: a frame")
+            except ImageTooLargeError as exc:
+                raise BadInputError(str(exc)) from exc
             yield fit_frame(frame), n / fps
             n += 1
     finally:
         cap.release()
     if n == 0:
-        raise BadInputError(f"{Path(path).name} holds no decodable frames")
+        raise BadInputError(f"{name} holds no decodable frames")
 
 
 @dataclass(frozen=True)
@@ -95,8 +125,124 @@ def run_session(engine: FaceEngine, portrait: PortraitEnrolment, frames: Iterabl
                      session.best_frame(), started)
 
 
-def load_portrait(engine: FaceEngine, path: Path) -> PortraitEnrolment:
-    """Read (JPEG, PNG, JPEG 2000) and enrol a portrait file."""
+def read_portrait(path: Path, limits: InputLimits | None = None) -> np.ndarray:
+    """Read a portrait file (JPEG, PNG, JPEG 2000) within ``limits``; ``BadInputError`` when unusable."""
     if not Path(path).is_file():
         raise BadInputError(f"portrait {path} not found")
-    return enrol_portrait(engine, read_image(Path(path)))
+    try:
+        return read_image(Path(path), limits)
+    except ImageTooLargeError as exc:
+        raise BadInputError(f"portrait: {exc}") from exc
+
+
+def load_portrait(engine: FaceEngine, path: Path, limits: InputLimits | None = None) -> PortraitEnrolment:
+    """Read (JPEG, PNG, JPEG 2000) and enrol a portrait file."""
+    return enrol_portrait(engine, read_portrait(path, limits))
+
+
+class ReportFile:
+    """The ``--json`` report, checked and opened before the session runs.
+
+    A folder, or a path that cannot be written, is refused before anything is decided or recorded: a
+    report failing after the session was recorded would make the person run it again, and count a second
+    attempt. The report is written to a temporary file opened now, then renamed into place.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise BadInputError(f"--json {self.path} is a folder: give a file name, e.g. {self.path / 'verify.json'}")
+        self._tmp = self.path.with_name(f".{self.path.name}.part")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self._tmp, "w", encoding="utf-8")
+        except OSError as exc:
+            raise BadInputError(f"cannot write the report {self.path}: {exc.strerror or exc}") from exc
+
+    def write(self, report: dict[str, Any]) -> None:
+        """Write ``report`` as JSON and move it into place (``OSError`` if the disk fails now)."""
+        try:
+            json.dump(report, self._fh, indent=2, default=str)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            os.replace(self._tmp, self.path)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (nothing is left behind on failure)."""
+        if not self._fh.closed:
+            self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def write_report(out: ReportFile, report: dict[str, Any]) -> None:
+    """Write the report; if that fails after the session was recorded, say so instead of crashing."""
+    try:
+        out.write(report)
+    except OSError as exc:
+        sid = report.get("session_id")
+        done = (f"the session was recorded as {sid} (decision {report['decision']}); do not run it again, "
+                "that would count a second attempt. " if sid else "")
+        raise UserFacingError(f"{done}The report {out.path} could not be written: {exc.strerror or exc}") from exc
+
+
+_MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".jp2": "image/jp2", ".j2k": "image/jp2"}
+
+
+def _jpeg(frame: np.ndarray) -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise BadInputError("a frame could not be encoded for the evidence store")
+    return buf.tobytes()
+
+
+def _audit_frames(video: Path, indices: tuple[int, ...], limits: InputLimits, limit: int = 12) -> list[bytes]:
+    """The challenge's proving frames, re-read from the file by index (the live kiosk keeps them)."""
+    wanted = set(sorted(indices)[:limit])
+    return [_jpeg(f) for i, (f, _) in enumerate(video_frames(video, limits)) if i in wanted]
+
+
+def verify_recording(portrait_path: Path, video: Path, report_path: Path, *, steps: list[str] | None = None,
+                     data_dir: Path | None = None, pad_model: Path | None = None, provider: str = "openvino",
+                     limits: InputLimits | None = None) -> tuple[dict[str, Any], VerifyRun]:
+    """``kiosk verify``: decide a recording against a portrait file, record it (with ``data_dir``), report.
+
+    The report path, the portrait and the video are checked before any model loads and before anything
+    is recorded; returns the report written to ``report_path`` and the run.
+    """
+    from inference.config import RuntimeConfig
+    from inference.liveness import LivenessConfig
+
+    limits = limits or InputLimits()
+    out = ReportFile(report_path)
+    try:
+        portrait_image = read_portrait(portrait_path, limits)
+        frames = video_frames(video, limits)
+        engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=LivenessConfig(model_path=pad_model))
+        policy = PolicyConfig()
+        run = run_session(engine, enrol_portrait(engine, portrait_image), frames, steps, policy)
+        report = run.to_dict()
+        if data_dir is not None:
+            from storage import ImageEvidence
+
+            from kiosk.recording import record
+
+            images = [ImageEvidence("dg2", portrait_path.read_bytes(),
+                                    _MEDIA.get(portrait_path.suffix.lower(), "application/octet-stream"))]
+            if run.best_frame is not None:
+                images.append(ImageEvidence("live", _jpeg(run.best_frame), "image/jpeg"))
+            images += [ImageEvidence("audit_frame", b, "image/jpeg")
+                       for b in _audit_frames(video, run.session.audit_frames, limits)]
+            report["session_id"] = record(data_dir, mode="face_verify", started_at=run.started_at,
+                                          evidence=run.evidence, decision=run.decision, policy=policy,
+                                          checks={"face_session": run.session.to_dict()}, images=images)
+            # No template: a portrait file carries no document, and storage groups templates per document
+            # (keyed hash) for the 1:N duplicate search. Sessions with a chip record theirs (kiosk run).
+        write_report(out, report)
+    finally:
+        out.discard()  # no-op once the report is in place
+    return report, run

@@ -55,24 +55,40 @@ def import_bundle(store: ModelStore, bundle: Path) -> list[str]:
             raise BundleError(f"{bundle.name} is not a model bundle (no readable {_INDEX})") from exc
         if not isinstance(index, dict) or index.get("schema") != 1:
             raise BundleError(f"{bundle.name}: unsupported bundle format")
-        names = set(tar.getnames())
+        try:
+            members = {m.name: m for m in tar.getmembers()}
+        except (OSError, tarfile.TarError) as exc:
+            raise BundleError(f"bundle {bundle.name} is damaged: {exc}") from exc
         staged: list[tuple[Path, Path]] = []
         try:
             for entry in store.manifest.entries:
-                member = f"files/{entry.file}"
-                if member not in names:
+                member = members.get(f"files/{entry.file}")
+                if member is None:
                     raise BundleError(f"bundle {bundle.name} lacks {entry.id} ({entry.file}); "
                                       "export it again from a complete cache")
+                # Checked on the tar header, before anything is read or hashed: a link would make tarfile
+                # follow it inside the archive, and an oversized member could fill the disk.
+                if not member.isreg():
+                    raise BundleError(f"bundle {bundle.name}: {member.name} ({entry.id}) is a "
+                                      f"{'link' if member.issym() or member.islnk() else 'special file'}, "
+                                      "not a regular file; nothing was installed")
+                if member.size != entry.size:
+                    raise BundleError(f"bundle {bundle.name}: {member.name} ({entry.id}) has {member.size} bytes, "
+                                      f"the manifest says {entry.size}; nothing was installed")
                 target = store.original_path(entry)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(target.name + ".part")
                 staged.append((tmp, target))
-                src = tar.extractfile(member)
-                if src is None:
-                    raise BundleError(f"bundle member {member} is not a regular file")
-                with src, open(tmp, "wb") as dst:
-                    while block := src.read(1 << 20):
-                        dst.write(block)
+                try:
+                    src = tar.extractfile(member)
+                    if src is None:
+                        raise BundleError(f"bundle member {member.name} is not a regular file")
+                    with src, open(tmp, "wb") as dst:
+                        while block := src.read(1 << 20):
+                            dst.write(block)
+                except (OSError, tarfile.TarError) as exc:
+                    raise BundleError(f"bundle {bundle.name}: cannot read {member.name}: {exc}; "
+                                      "nothing was installed") from exc
                 try:
                     verify_file(entry, tmp)
                 except IntegrityError as exc:

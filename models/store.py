@@ -2,8 +2,10 @@
 
 Layout under the root (``KIOSK_MODELS_DIR`` or the per-user data directory):
 ``original/<file>`` as fetched (sha256 from the manifest), ``onnx/<id>.onnx`` as converted,
-``assets/<file>`` test images, and ``pulled.json``, the pull record (converted sha256, parity figures,
-tool versions). Every load re-checks the sha256, so a truncated or altered file is caught before use.
+``assets/<file>`` test images, and ``pulled.json``, the pull record (parity figures, tool versions).
+Every load re-checks size then sha256 against the manifest, which pins the originals and the converted
+models alike, so a truncated or altered file is caught before use. The pull record is information only:
+writing a new digest into it changes nothing.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 import platformdirs
 
 from models.errors import IntegrityError, ModelMissingError
-from models.fetch import sha256_file, verify_file
+from models.fetch import verify_converted, verify_file
 from models.manifest import Entry, Manifest, load_manifest
 
 
@@ -93,18 +95,10 @@ class ModelStore:
         if not entry.is_model:
             return
         converted = self.onnx_path(entry)
-        record = self.records().get(entry.id)
-        if not converted.exists() or not record:
+        if not converted.exists() and not converted.is_symlink():
             raise self._missing(entry)
-        if record.get("conversion") != list(entry.convert) or record.get("original_sha256") != entry.sha256:
-            raise ModelMissingError(
-                f"model '{entry.id}': the cached conversion predates the manifest's; run 'kiosk models pull'")
-        digest = sha256_file(converted)
-        if digest != record.get("onnx_sha256"):
-            raise IntegrityError(
-                f"model '{entry.id}': converted file {converted.name} does not match its pull record "
-                f"(truncated or altered); run 'kiosk models pull --force {entry.id}'"
-            )
+        # Against the manifest's pin, never the pull record: the record sits in the same writable cache.
+        verify_converted(entry, converted)
 
     def status(self, entry: Entry) -> EntryStatus:
         """The entry's state without raising."""

@@ -31,7 +31,7 @@ def _list(args: argparse.Namespace) -> int:
         rows.append({
             "id": e.id, "kind": "model" if e.is_model else "asset", "status": st.state, "task": e.task,
             "licence": e.licence, "source": e.source.describe(), "size": st.size, "sha256": e.sha256,
-            "onnx_sha256": rec.get("onnx_sha256"), "parity_max_abs_diff": rec.get("parity_max_abs_diff"),
+            "onnx_sha256": e.onnx.sha256 if e.onnx else None, "parity_max_abs_diff": rec.get("parity_max_abs_diff"),
         })
     if args.json:
         print(json.dumps(rows, indent=2))

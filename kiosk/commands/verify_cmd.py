@@ -2,64 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
-
-from kiosk.errors import BadInputError
-
-_MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".jp2": "image/jp2", ".j2k": "image/jp2"}
-
-
-def _jpeg(frame: Any) -> bytes:
-    import cv2
-
-    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        raise BadInputError("a frame could not be encoded for the evidence store")
-    return buf.tobytes()
-
-
-def _audit_frames(video: Path, indices: tuple[int, ...], limit: int = 12) -> list[bytes]:
-    """The challenge's proving frames, re-read from the file by index (the live kiosk keeps them)."""
-    from kiosk.verify import video_frames
-
-    wanted = set(sorted(indices)[:limit])
-    return [_jpeg(f) for i, (f, _) in enumerate(video_frames(video)) if i in wanted]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from inference.config import RuntimeConfig
-    from inference.liveness import LivenessConfig
-    from kiosk.face_session import FaceEngine
-    from kiosk.policy import PolicyConfig
-    from kiosk.verify import load_portrait, run_session, video_frames
+    from kiosk.verify import verify_recording
 
     steps = None if args.challenge == "random" else [s for s in args.challenge.split(",") if s.strip()]
-    engine = FaceEngine.load(RuntimeConfig(provider=args.provider),
-                             liveness=LivenessConfig(model_path=Path(args.pad_model) if args.pad_model else None))
-    portrait = load_portrait(engine, Path(args.portrait))
-    policy = PolicyConfig()
-    run = run_session(engine, portrait, video_frames(Path(args.video)), steps, policy)
-    report = run.to_dict()
-    if args.data_dir:
-        from storage import ImageEvidence
-
-        from kiosk.recording import record
-
-        images = [ImageEvidence("dg2", Path(args.portrait).read_bytes(),
-                                _MEDIA.get(Path(args.portrait).suffix.lower(), "application/octet-stream"))]
-        if run.best_frame is not None:
-            images.append(ImageEvidence("live", _jpeg(run.best_frame), "image/jpeg"))
-        images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in _audit_frames(Path(args.video), run.session.audit_frames)]
-        report["session_id"] = record(Path(args.data_dir), mode="face_verify", started_at=run.started_at,
-                                      evidence=run.evidence, decision=run.decision, policy=policy,
-                                      checks={"face_session": run.session.to_dict()}, images=images)
-        # No template: a portrait file carries no document, and storage groups templates per document
-        # (keyed hash) for the 1:N duplicate search. Sessions with a chip record theirs (kiosk run).
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    report, run = verify_recording(Path(args.portrait), Path(args.video), Path(args.json), steps=steps,
+                                   data_dir=Path(args.data_dir) if args.data_dir else None,
+                                   pad_model=Path(args.pad_model) if args.pad_model else None,
+                                   provider=args.provider)
     ev = run.session.evidence
     print(f"decision: {report['decision']}  reasons: {', '.join(report['reasons']) or '-'}")
     print(f"challenge ({', '.join(report['challenge_steps'])}): "

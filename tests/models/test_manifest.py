@@ -27,6 +27,10 @@ def test_manifest_names_no_registry_host() -> None:
     (lambda s: s.replace('"fold-dequantize"]', '"magic"]', 1), "unknown conversion"),
     (lambda s: s.replace('id = "sface"', 'id = "yunet"'), "duplicate"),
     (lambda s: s.replace('sha256 = "49f0', 'sha256 = "', 1), "64 hex"),
+    (lambda s: s.replace('onnx = { sha256 = "e305', 'onnx = { sha256 = "zz05', 1), "64 hex"),
+    (lambda s: s.replace('size = 122489', 'size = 0', 1), "positive"),
+    (lambda s: "\n".join(ln for ln in s.splitlines() if not ln.startswith('onnx = { sha256 = "e305')),
+     "must pin its converted file"),
 ])
 def test_malformed_manifest_is_a_typed_error(tmp_path: Path, mutation, message: str) -> None:
     from models.manifest import MANIFEST_PATH

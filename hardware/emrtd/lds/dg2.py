@@ -28,6 +28,13 @@ _19794_DATA_TYPES = {0: JPEG, 1: JPEG2000}
 _39794_DATA_TYPES = {2: JPEG, 3: JPEG2000, 4: JPEG2000, 5: PNG}
 _FACIAL_INFO_LEN = 20
 _IMAGE_INFO_LEN = 12
+# Decoding limits (the kiosk passes its configured ones): ICAO portraits are well under 1 MP and 100 KB.
+DG2_MAX_PIXELS = 4_000_000
+DG2_MAX_BYTES = 1 << 20
+
+
+class Dg2ImageTooLargeError(LdsError):
+    """A DG2 image is over the byte or pixel limit; it was not decoded."""
 
 
 def sniff_image_format(data: bytes) -> str:
@@ -56,24 +63,39 @@ class FaceImage:
     gender: int | None = None
     feature_points: int = 0
 
-    def decode(self) -> Image.Image:
-        """The image as a Pillow image in RGB or greyscale (``L``) mode."""
+    def decode(self, max_pixels: int = DG2_MAX_PIXELS, max_bytes: int = DG2_MAX_BYTES) -> Image.Image:
+        """The image as a Pillow image in RGB or greyscale (``L``) mode.
+
+        Its size in bytes, then its width x height from the header, are checked before any pixel is
+        decoded; over either limit raises ``Dg2ImageTooLargeError``.
+        """
         from PIL import Image
 
+        if len(self.image_data) > max_bytes:
+            raise Dg2ImageTooLargeError(f"DG2 image has {len(self.image_data)} bytes, over the limit of {max_bytes}; "
+                                        "not decoded")
         try:
-            img: Image.Image = Image.open(io.BytesIO(self.image_data))
+            img: Image.Image = Image.open(io.BytesIO(self.image_data))  # reads the header only
+            width, height = img.size
+            if width * height > max_pixels:
+                raise Dg2ImageTooLargeError(f"DG2 image is {width}x{height} pixels, over the limit of {max_pixels}; "
+                                            "not decoded")
             img.load()
+        except Dg2ImageTooLargeError:
+            raise
+        except Image.DecompressionBombError as exc:
+            raise Dg2ImageTooLargeError("DG2 image declares more pixels than any portrait; not decoded") from exc
         except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
             raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGB")
         return img
 
-    def to_array(self) -> np.ndarray:
-        """The decoded image as a numpy array (H x W x 3 RGB, or H x W greyscale)."""
+    def to_array(self, max_pixels: int = DG2_MAX_PIXELS, max_bytes: int = DG2_MAX_BYTES) -> np.ndarray:
+        """The decoded image as a numpy array (H x W x 3 RGB, or H x W greyscale), within the limits."""
         import numpy as np
 
-        return np.asarray(self.decode())
+        return np.asarray(self.decode(max_pixels, max_bytes))
 
 
 @dataclass(frozen=True)
