@@ -28,6 +28,7 @@ from hardware.emrtd.apdu import CardConnection
 from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError
 from hardware.emrtd.lds import security_infos
 from hardware.emrtd.password import AccessKey, PasswordType
+from hardware.emrtd.read_limits import BudgetedConnection, ReadLimits
 from hardware.emrtd.session import EF_COM, EF_SOD, EmrtdSession, dg_fid
 from hardware.errors import HardwareError
 
@@ -190,6 +191,11 @@ class ChipReadResult:
         """Raw data groups read, by number (``{1: dg1_bytes, 2: ...}``)."""
         return {fid - 0x0100: raw for fid, raw in self.files.items() if 0x0101 <= fid <= 0x0110}
 
+    @property
+    def user_message(self) -> str | None:
+        """Screen text for the error that stopped the read when it has one (limits broken), else None."""
+        return getattr(self.error, "user_message", None) if self.error is not None else None
+
     def raise_for_error(self) -> None:
         """Raise the error that stopped the read, if any."""
         if self.error is not None:
@@ -216,6 +222,8 @@ class EmrtdReader:
         against a trust store); its return value lands in ``passive_authentication``.
     :param data_groups: data groups to read besides DG1 and DG2 when EF.COM lists them.
     :param extended_length: use extended-length reads (only when chip and reader both support it).
+    :param limits: per-file length caps, APDU and time budget of the read (``ReadLimits()`` defaults);
+        a chip that breaks one stops the read with ``ChipLimitError``.
     """
 
     def __init__(self, connection: CardConnection, access_key: AccessKey, *,
@@ -223,12 +231,13 @@ class EmrtdReader:
                  aa_challenge: bytes | None = None, chip_authentication: bool = True,
                  passive_auth: PassiveAuthCallback | None = None,
                  data_groups: tuple[int, ...] = OPTIONAL_DATA_GROUPS,
-                 extended_length: bool | None = None) -> None:
+                 extended_length: bool | None = None, limits: ReadLimits | None = None) -> None:
         if aa_challenge is not None and len(aa_challenge) != 8:
             raise ValueError("the active authentication challenge must be 8 bytes")
         if method is AccessMethod.BAC and access_key.kind is PasswordType.CAN:
             raise AccessControlError("BAC needs the MRZ: a CAN works only with PACE")
-        self._conn = _LoggingConnection(connection)
+        self.limits = limits or ReadLimits()
+        self._conn = _LoggingConnection(BudgetedConnection(connection, self.limits))
         self.access_key = access_key
         self.method = method
         self._progress = progress
@@ -240,7 +249,8 @@ class EmrtdReader:
             # Both sides must support it: the reader says so itself, the chip in its ATR.
             extended_length = bool(getattr(connection, "extended_length", False)) and \
                 atr_announces_extended_length(bytes(getattr(connection, "atr", b"") or b"")) is True
-        self.session = EmrtdSession(self._conn, extended_length=extended_length)
+        self.session = EmrtdSession(self._conn, extended_length=extended_length,
+                                    max_file_bytes=self.limits.other_file_cap)
         self._result = ChipReadResult()
         self._phase_start = 0.0
         self._link_start = 0.0
@@ -248,7 +258,7 @@ class EmrtdReader:
     # -- bookkeeping -----------------------------------------------------------------------------
 
     def _link_now(self) -> float:
-        value = getattr(self._conn.inner, "simulated_seconds", 0.0)
+        value = getattr(self._conn.inner.inner, "simulated_seconds", 0.0)
         return float(value) if isinstance(value, (int, float)) else 0.0
 
     def _enter(self, phase: ReadPhase) -> None:
@@ -307,7 +317,7 @@ class EmrtdReader:
         key = self.access_key
         if self.method is not AccessMethod.BAC:
             self._enter(ReadPhase.CARD_ACCESS)
-            r.card_access = self.session.read_card_access()
+            r.card_access = self.session.read_card_access(self.limits.file_cap(0x011C))
             if r.card_access is None and (self.method is AccessMethod.PACE or key.kind is PasswordType.CAN):
                 raise AccessControlError("the chip offers no PACE (no EF.CardAccess): "
                                          + ("a CAN cannot be used" if key.kind is PasswordType.CAN
@@ -342,7 +352,7 @@ class EmrtdReader:
 
     def _read(self, phase: ReadPhase, fid: int) -> bytes:
         self._enter(phase)
-        raw = self.session.read_file(fid, progress=self._file_progress(phase))
+        raw = self.session.read_file(fid, progress=self._file_progress(phase), max_length=self.limits.file_cap(fid))
         self._result.files[fid] = raw
         return raw
 

@@ -75,6 +75,9 @@ class ChipFaults:
     :param max_read: READ BINARY asking for more than this many bytes is refused ...
     :param oversize_sw: ... with 6700, or 6CXX (pass 0x6C00) naming ``max_read``, or 6282 with
         ``max_read`` bytes of data (pass 0x6282).
+    :param endless_file: a hostile chip: this file (a FID, 0x0102 for DG2) declares ``endless_length``
+        bytes in its TLV header and answers every READ BINARY at any offset with filler and 9000,
+        without ever holding the file in memory.
     """
 
     remove_after_bytes: int | None = None
@@ -82,6 +85,8 @@ class ChipFaults:
     bac_disabled: bool = False
     max_read: int | None = None
     oversize_sw: int = 0x6700
+    endless_file: int | None = None
+    endless_length: int = 0xFFFFFFFF
 
 
 @dataclass
@@ -395,8 +400,10 @@ class VirtualChip:
                 ne, sw_eof = mr, SW.END_OF_FILE
             else:
                 return b"", self.faults.oversize_sw
-        content = files[self.ef]
-        if offset > len(content) or (offset == len(content) and content):
+        content: Any = files[self.ef]
+        if self.ef == self.faults.endless_file:
+            content = _EndlessFile(content[:1] or b"\x75", self.faults.endless_length)
+        elif offset > len(content) or (offset == len(content) and content):
             return b"", SW.WRONG_P1P2
         if secure and not self.extended_length:
             ne = min(ne, self._sm_room(outer_ne))
@@ -480,6 +487,18 @@ class VirtualChip:
     def start_pending_session(self, sm: SecureMessaging) -> None:
         """Switch to ``sm`` after the current (still old-key) response: chip authentication."""
         self._pending_sm = sm
+
+
+class _EndlessFile:
+    """A file that declares ``length`` bytes after its tag and yields zeros wherever it is read."""
+
+    def __init__(self, tag: bytes, length: int) -> None:
+        self.header = tag + b"\x84" + length.to_bytes(4, "big")
+
+    def __getitem__(self, window: slice) -> bytes:
+        start, stop = int(window.start), int(window.stop)
+        head = self.header[start:stop]
+        return head + bytes(max(0, stop - max(start, len(self.header))))
 
 
 class _Removed(CardRemovedError):
