@@ -25,6 +25,7 @@ from typing import Any
 
 from hardware.emrtd import active_auth, chip_auth, lds
 from hardware.emrtd.apdu import CardConnection
+from hardware.emrtd.atr import atr_announces_extended_length
 from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError
 from hardware.emrtd.lds import security_infos
 from hardware.emrtd.password import AccessKey, PasswordType
@@ -408,48 +409,6 @@ def _chip_authentication(session: EmrtdSession, dg14: Any) -> Any:
 
 def _active_authentication(session: EmrtdSession, dg15: Any, dg14: Any, challenge: bytes) -> Any:
     return active_auth.perform_active_authentication(session, dg15, challenge, dg14=dg14)
-
-
-def _historical_bytes(atr: bytes) -> bytes | None:
-    """The historical bytes of an ATR (ISO/IEC 7816-3 section 8.2), or None when it is malformed."""
-    if len(atr) < 2:
-        return None
-    count = atr[1] & 0x0F
-    pos, indicator = 2, atr[1]
-    while True:
-        presence = indicator >> 4
-        pos += bin(presence & 0x7).count("1")  # TA, TB, TC
-        if not presence & 0x8:
-            break
-        if pos >= len(atr):
-            return None
-        indicator = atr[pos]  # TDi
-        pos += 1
-    if pos + count > len(atr):
-        return None
-    return atr[pos:pos + count]
-
-
-def atr_announces_extended_length(atr: bytes) -> bool | None:
-    """Whether the chip's ATR says it takes extended Lc/Le (ISO/IEC 7816-4 section 12.1.1.9).
-
-    Looks for the card-capabilities compact-TLV object (tag 7) in historical bytes that start with
-    category indicator 80h; its third byte, bit 7, announces extended length fields. Returns None
-    when the ATR does not say (many passports do not): the reader then stays with short APDUs.
-    """
-    hist = _historical_bytes(atr)
-    if not hist or hist[0] != 0x80:
-        return None
-    pos = 1
-    while pos < len(hist):
-        tag, length = hist[pos] >> 4, hist[pos] & 0x0F
-        value = hist[pos + 1:pos + 1 + length]
-        if len(value) < length:
-            return None
-        if tag == 0x7:
-            return bool(value[2] & 0x40) if length >= 3 else False
-        pos += 1 + length
-    return None
 
 
 def read_passport(connection: CardConnection, access_key: AccessKey, **options: Any) -> ChipReadResult:

@@ -293,9 +293,14 @@ class TrustStore:
             raise TrustStoreError(f"{root} does not exist")
         if root.is_file():
             return [self.add_file(root)]
+        return self._add_folder(root)
+
+    def _add_folder(self, root: Path, skip: str | None = None) -> list[str]:
         lines = []
         found: list[tuple[int, Path, bytes, str]] = []
         for p in sorted(q for q in root.rglob("*") if q.is_file()):
+            if skip is not None and p.relative_to(root).parts[0] == skip:
+                continue
             try:
                 data = _read(p)
             except EmrtdError as exc:
@@ -347,9 +352,7 @@ class TrustStore:
                         store.add_master_list_signer(cert)
                 except EmrtdError as exc:
                     raise TrustStoreError(f"master-list signer {p.name} is unusable: {exc}") from exc
-        for child in sorted(base.iterdir()):
-            if child.name != ML_SIGNER_FOLDER:
-                store.add_path(child)
+        store._add_folder(base, skip=ML_SIGNER_FOLDER)
         return store
 
     @classmethod

@@ -31,6 +31,7 @@ from hardware.emrtd.bac import derive_bac_keys, session_from_seeds
 from hardware.emrtd.errors import CardRemovedError, EmrtdError, SecureMessagingError
 from hardware.emrtd.password import AccessKey, PasswordType
 from hardware.emrtd.sm import SecureMessaging
+from hardware.emrtd.virtual.faults import ChipFaults, EndlessFile
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +62,6 @@ class LinkModel:
         if self.bitrate_bps:
             seconds += n_bytes * 8 / self.bitrate_bps
         return seconds
-
-
-@dataclass
-class ChipFaults:
-    """Faults on demand.
-
-    :param remove_after_bytes: the card leaves the field once it has served this many file bytes
-        (the READ BINARY that crosses the limit raises ``CardRemovedError``; one shot).
-    :param corrupt_mac_on_response: the k-th secure-messaging response (1-based, counted over the
-        chip's life) carries a wrong MAC (one shot).
-    :param bac_disabled: EXTERNAL AUTHENTICATE answers 6A88, like German passports since 2023.
-    :param max_read: READ BINARY asking for more than this many bytes is refused ...
-    :param oversize_sw: ... with 6700, or 6CXX (pass 0x6C00) naming ``max_read``, or 6282 with
-        ``max_read`` bytes of data (pass 0x6282).
-    :param endless_file: a hostile chip: this file (a FID, 0x0102 for DG2) declares ``endless_length``
-        bytes in its TLV header and answers every READ BINARY at any offset with filler and 9000,
-        without ever holding the file in memory.
-    """
-
-    remove_after_bytes: int | None = None
-    corrupt_mac_on_response: int | None = None
-    bac_disabled: bool = False
-    max_read: int | None = None
-    oversize_sw: int = 0x6700
-    endless_file: int | None = None
-    endless_length: int = 0xFFFFFFFF
 
 
 @dataclass
@@ -402,7 +377,7 @@ class VirtualChip:
                 return b"", self.faults.oversize_sw
         content: Any = files[self.ef]
         if self.ef == self.faults.endless_file:
-            content = _EndlessFile(content[:1] or b"\x75", self.faults.endless_length)
+            content = EndlessFile(content[:1] or b"\x75", self.faults.endless_length)
         elif offset > len(content) or (offset == len(content) and content):
             return b"", SW.WRONG_P1P2
         if secure and not self.extended_length:
@@ -487,18 +462,6 @@ class VirtualChip:
     def start_pending_session(self, sm: SecureMessaging) -> None:
         """Switch to ``sm`` after the current (still old-key) response: chip authentication."""
         self._pending_sm = sm
-
-
-class _EndlessFile:
-    """A file that declares ``length`` bytes after its tag and yields zeros wherever it is read."""
-
-    def __init__(self, tag: bytes, length: int) -> None:
-        self.header = tag + b"\x84" + length.to_bytes(4, "big")
-
-    def __getitem__(self, window: slice) -> bytes:
-        start, stop = int(window.start), int(window.stop)
-        head = self.header[start:stop]
-        return head + bytes(max(0, stop - max(start, len(self.header))))
 
 
 class _Removed(CardRemovedError):

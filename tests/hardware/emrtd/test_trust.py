@@ -162,6 +162,7 @@ def test_master_list_signer_configured_then_persisted(tmp_path: Path) -> None:
     assert info.verified and "configured master-list signer" in info.reason
     assert {c.der for c in store.certificates} == set(others)
     store.save(tmp_path / "trust")
+    (tmp_path / "trust" / "notes.txt").write_text("an operator's note")  # skipped on load, as before
     again = TrustStore.load(tmp_path / "trust")
     assert [c.der for c in again.master_list_signers] == [signer.certificate]
     assert len(again) == 3  # the signer is not a CSCA: it vouches for lists, never for documents
