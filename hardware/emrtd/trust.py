@@ -217,6 +217,7 @@ class TrustStore:
 
         :param signers: extra master-list signer certificates trusted for this import only.
         """
+        signers = list(signers)
         try:
             sd = parse_signed_data(data, "master list")
         except LdsError as exc:
@@ -224,7 +225,7 @@ class TrustStore:
         if sd.content_type != OID_CSCA_MASTER_LIST:
             raise TrustStoreError("CMS file is not a CSCA master list (content type 2.23.136.1.1.2)")
         try:
-            signer, ok, reason = verify_cms_signer(sd)
+            signer, ok, reason = verify_cms_signer(sd, self.master_list_signers + signers)
         except CertificateError as exc:
             raise TrustStoreError(f"master list signer certificate is unusable: {exc}") from exc
         if ok is not True or signer is None:
