@@ -13,6 +13,10 @@ Progress is a stable contract: ``ReadPhase`` numbers never change meaning (``str
 only), and the callback gets bytes read out of bytes expected for file phases. A failed read returns
 the partial result and a redacted APDU log (header, lengths and status words: never data bytes)
 instead of raising, so the kiosk can show what went wrong and support can see where.
+
+Every read is bounded (``read_limits.ReadLimits``): per-file caps on the declared length, and an APDU
+and time budget. A chip that breaks one ends the read with ``ChipLimitError``, whose screen text is
+``ChipReadResult.user_message``.
 """
 from __future__ import annotations
 
