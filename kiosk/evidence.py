@@ -20,7 +20,7 @@ class ChipEvidence:
     read_ok: bool
     signature: Verdict = "unknown"
     chain: Verdict = "unknown"
-    revocation: Verdict = "unknown"
+    revocation: Literal["valid", "invalid", "unknown", "not_checked"] = "unknown"  # not_checked: no CRL
     hashes_ok: bool = False
     passive_auth_passed: bool = False
     chip_authentication: Check = "not_performed"

@@ -40,6 +40,7 @@ class Reason(str, Enum):
     CHIP_PA_FAILED = "CHIP_PA_FAILED"
     CHIP_CSCA_UNKNOWN = "CHIP_CSCA_UNKNOWN"
     CHIP_REVOKED = "CHIP_REVOKED"
+    CHIP_REVOCATION_UNKNOWN = "CHIP_REVOCATION_UNKNOWN"
     CHIP_CLONE_SUSPECTED = "CHIP_CLONE_SUSPECTED"
     CHIP_AUTH_NOT_PERFORMED = "CHIP_AUTH_NOT_PERFORMED"
     MRZ_MISMATCH = "MRZ_MISMATCH"
@@ -69,6 +70,9 @@ _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     # A CSCA missing from the trust store is a configuration gap more often than a forgery: a person decides.
     Reason.CHIP_CSCA_UNKNOWN: "review",
     Reason.CHIP_REVOKED: "reject",
+    # The issuer's CRL is in the store but out of date (or not signed by the CSCA): a person decides.
+    # No CRL at all ("not_checked") is the site's configuration, not a finding.
+    Reason.CHIP_REVOCATION_UNKNOWN: "review",
     Reason.CHIP_CLONE_SUSPECTED: "reject",
     # Many older passports have neither CA nor AA: not suspicious alone, but not fully proven either.
     Reason.CHIP_AUTH_NOT_PERFORMED: "review",
@@ -164,6 +168,8 @@ def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
         out.append((Reason.CHIP_CSCA_UNKNOWN, f"certificate chain {chip.chain}: no trusted CSCA for this DSC"))
     if chip.revocation == "invalid":
         out.append((Reason.CHIP_REVOKED, "the document signer certificate is revoked"))
+    elif chip.revocation == "unknown":
+        out.append((Reason.CHIP_REVOCATION_UNKNOWN, "the issuer's CRL is out of date or unverifiable"))
     if "failed" in (chip.chip_authentication, chip.active_authentication):
         out.append((Reason.CHIP_CLONE_SUSPECTED, f"chip authentication {chip.chip_authentication}, "
                                                  f"active authentication {chip.active_authentication}"))

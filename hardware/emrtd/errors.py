@@ -66,3 +66,13 @@ class CertificateError(PassiveAuthError):
 
 class TrustStoreError(PassiveAuthError):
     """The trust store folder or an imported trust file is unusable."""
+
+
+class ChipLimitError(EmrtdError):
+    """The chip broke a read limit (a file longer than allowed, too many APDUs, too long a read).
+
+    A genuine passport never does: the chip is broken or hostile, so the read stops here. The message
+    says which limit (for logs and support); ``user_message`` is what a kiosk screen shows.
+    """
+
+    user_message = "This document could not be read. Please ask a member of staff for help."

@@ -8,14 +8,17 @@ One verdict per step, each with its reasons:
 - ``chain``: the DSC is signed by a CSCA in the trust store, judged at the time the SOD was signed
   (its signing-time attribute, else the DSC's validity start). An expired passport still proves
   its chip genuine; expiry is reported separately for the decision policy.
-- ``revocation``: a CRL from the DSC's issuer, itself signed by the CSCA: ``valid`` (not listed),
-  ``invalid`` (listed), ``unknown`` (no usable CRL).
+- ``revocation``: CRLs from the DSC's issuer, signed by a trusted CSCA of that name:
+  ``invalid`` (listed, on any such CRL), ``valid`` (a current one does not list it), ``unknown``
+  (CRLs of that issuer exist but none is signed and current: out of date, forged...), ``not_checked``
+  (no CRL of that issuer in the store). See ``hardware.emrtd.crl``.
 - ``hashes``: each data group present hashes to the value in the SOD; a data group present but
   not listed in the SOD is a mismatch.
 - ``expiry``: the document (DG1) and the certificates at ``today``; not part of ``passed``.
 
-``passed`` = signature and chain valid and every present hash matching (and EF.CardSecurity, when
-given, signed and chained too). Corrupt input gives a failed verdict with a reason, never a crash.
+``passed`` = signature and chain valid, the DSC not revoked, and every present hash matching (and
+EF.CardSecurity, when given, signed and chained too). A revocation that is ``unknown`` or
+``not_checked`` does not fail it: the decision policy weighs those. Corrupt input gives a failed verdict with a reason, never a crash.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from hardware.emrtd import certs
+from hardware.emrtd import certs, crl
 from hardware.emrtd.errors import CertificateError, EmrtdError, LdsError
 from hardware.emrtd.lds.dg1 import parse_dg1
 from hardware.emrtd.lds.signed_data import SignedData, parse_signed_data
@@ -35,7 +38,7 @@ from hardware.emrtd.trust import TrustStore, verify_cms_signer
 
 log = logging.getLogger(__name__)
 
-VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"
+VALID, INVALID, UNKNOWN, NOT_CHECKED = "valid", "invalid", "unknown", crl.NOT_CHECKED
 MATCH, MISMATCH = "match", "mismatch"
 OID_SECURITY_OBJECT = "0.4.0.127.0.7.3.2.1"  # EF.CardSecurity content (BSI TR-03110-3)
 
@@ -44,8 +47,9 @@ OID_SECURITY_OBJECT = "0.4.0.127.0.7.3.2.1"  # EF.CardSecurity content (BSI TR-0
 class PassiveAuthReport:
     """The outcome of passive authentication; ``to_dict`` gives the JSON form of ``kiosk passport verify``.
 
-    ``signature``, ``chain``, ``revocation`` and ``card_security`` are ``valid``/``invalid``/``unknown``
-    (``card_security`` None when EF.CardSecurity was not given); ``hashes`` maps ``DGn`` to
+    ``signature``, ``chain`` and ``card_security`` are ``valid``/``invalid``/``unknown``
+    (``card_security`` None when EF.CardSecurity was not given); ``revocation`` is one of those or
+    ``not_checked`` (no CRL of the DSC's issuer, or no CSCA to judge one by); ``hashes`` maps ``DGn`` to
     ``match``/``mismatch``; ``expiry`` holds ``date`` and ``document``/``dsc``/``csca`` states
     (``valid``, ``expired``, ``not_yet_valid``, ``unknown``) with their dates.
     """
@@ -84,7 +88,7 @@ class _Draft:
     passed: bool = False
     signature: str = UNKNOWN
     chain: str = UNKNOWN
-    revocation: str = UNKNOWN
+    revocation: str = NOT_CHECKED
     hashes: dict[str, str] = field(default_factory=dict)
     expiry: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -106,14 +110,14 @@ class _Draft:
 class _SignerCheck:
     signature: str = UNKNOWN
     chain: str = UNKNOWN
-    revocation: str = UNKNOWN
+    revocation: str = NOT_CHECKED
     dsc: certs.Certificate | None = None
     csca: certs.Certificate | None = None
     when: _dt.datetime | None = None
     reasons: list[str] = field(default_factory=list)
 
 
-def _check_signer(sd: SignedData, store: TrustStore, what: str) -> _SignerCheck:
+def _check_signer(sd: SignedData, store: TrustStore, what: str, now: _dt.datetime) -> _SignerCheck:
     out = _SignerCheck()
     si = sd.signer_infos[0]
     stored = []
@@ -141,7 +145,7 @@ def _check_signer(sd: SignedData, store: TrustStore, what: str) -> _SignerCheck:
         out.reasons.append(f"{what} has no signing time; chain judged at the DSC's validity start")
     _check_chain(out, store, what)
     if out.csca is not None:
-        _check_revocation(out, store)
+        _check_revocation(out, store, now)
     return out
 
 
@@ -185,26 +189,14 @@ def _check_chain(out: _SignerCheck, store: TrustStore, what: str) -> None:
     out.chain = VALID
 
 
-def _check_revocation(out: _SignerCheck, store: TrustStore) -> None:
+def _check_revocation(out: _SignerCheck, store: TrustStore, now: _dt.datetime) -> None:
     dsc, csca = out.dsc, out.csca
     assert dsc is not None and csca is not None
-    usable = []
-    for entry in store.crls_for(dsc.issuer_key):
-        try:
-            if entry.is_signed_by(csca.public_key()):
-                usable.append(entry)
-        except CertificateError:
-            continue
-    if not usable:
-        out.revocation = UNKNOWN
-        return
-    for entry in usable:
-        if dsc.serial_number in entry.revoked:
-            out.revocation = INVALID
-            date = entry.revoked[dsc.serial_number]
-            out.reasons.append(f"the DSC is revoked by its CSCA's CRL{f' since {date.date()}' if date else ''}")
-            return
-    out.revocation = VALID
+    # Any trusted CSCA under the issuer's name may have signed the CRL (a renewed key, a link certificate).
+    cscas = [csca] + [c for c in store.cscas_named(dsc.issuer_key) if c.der != csca.der]
+    out.revocation, reasons = crl.revocation_status(dsc, store.crls_for(dsc.issuer_key), cscas, now)
+    if out.revocation != VALID:
+        out.reasons.extend(reasons)
 
 
 def _expiry(report: _Draft, check: _SignerCheck, data_groups: Mapping[int, bytes],
@@ -252,15 +244,15 @@ def _hashes(report: _Draft, sod: Sod, data_groups: Mapping[int, bytes]) -> bool:
     return ok
 
 
-def _verify_card_security(data: bytes, store: TrustStore) -> tuple[str, list[str]]:
+def _verify_card_security(data: bytes, store: TrustStore, now: _dt.datetime) -> tuple[str, list[str]]:
     try:
         sd = parse_signed_data(data, "EF.CardSecurity")
     except LdsError as exc:
         return INVALID, [str(exc)]
     if sd.content_type != OID_SECURITY_OBJECT:
         return INVALID, ["EF.CardSecurity does not hold a SecurityInfos object"]
-    check = _check_signer(sd, store, "EF.CardSecurity")
-    ok = check.signature == VALID and check.chain == VALID
+    check = _check_signer(sd, store, "EF.CardSecurity", now)
+    ok = check.signature == VALID and check.chain == VALID and check.revocation != INVALID
     return (VALID if ok else INVALID), check.reasons
 
 
@@ -271,16 +263,22 @@ def verify(
     today: _dt.date | None = None,
     *,
     card_security: bytes | None = None,
+    now: _dt.datetime | None = None,
 ) -> PassiveAuthReport:
     """Passive authentication of a document's EF.SOD and data groups ({number: raw file}).
 
     ``sod`` may be raw EF.SOD bytes, a parsed ``Sod``, or None (missing: the verdict fails).
     ``card_security`` (raw EF.CardSecurity, PACE-CAM chips) is checked the same way when given.
+    ``now`` is the instant CRLs must be current at (default: the current time, or the start of
+    ``today`` when only ``today`` is given).
     """
-    today = today or _dt.datetime.now(_dt.timezone.utc).date()
+    if now is None:
+        now = (_dt.datetime.now(_dt.timezone.utc) if today is None
+               else _dt.datetime(today.year, today.month, today.day, tzinfo=_dt.timezone.utc))
+    today = today or now.date()
     report = _Draft()
     if card_security is not None:
-        report.card_security, cs_reasons = _verify_card_security(card_security, trust_store)
+        report.card_security, cs_reasons = _verify_card_security(card_security, trust_store, now)
         report.reasons.extend(cs_reasons)
     if sod is None:
         report.signature = report.chain = INVALID
@@ -301,7 +299,7 @@ def verify(
             return report.freeze()
     report.hash_algorithm = sod.hash_algorithm
     report.signing_time = sod.signing_time
-    check = _check_signer(sod.signed_data, trust_store, "EF.SOD")
+    check = _check_signer(sod.signed_data, trust_store, "EF.SOD", now)
     report.signature, report.chain, report.revocation = check.signature, check.chain, check.revocation
     report.chain_time = check.when
     report.dsc_subject = check.dsc.subject_text if check.dsc else None
@@ -310,7 +308,7 @@ def verify(
     hashes_ok = _hashes(report, sod, data_groups)
     _expiry(report, check, data_groups, today)
     report.passed = (
-        report.signature == VALID and report.chain == VALID and hashes_ok
+        report.signature == VALID and report.chain == VALID and report.revocation != INVALID and hashes_ok
         and report.card_security in (None, VALID)
     )
     log.debug("passive authentication: passed=%s signature=%s chain=%s", report.passed, report.signature,

@@ -13,6 +13,10 @@ Progress is a stable contract: ``ReadPhase`` numbers never change meaning (``str
 only), and the callback gets bytes read out of bytes expected for file phases. A failed read returns
 the partial result and a redacted APDU log (header, lengths and status words: never data bytes)
 instead of raising, so the kiosk can show what went wrong and support can see where.
+
+Every read is bounded (``read_limits.ReadLimits``): per-file caps on the declared length, and an APDU
+and time budget. A chip that breaks one ends the read with ``ChipLimitError``, whose screen text is
+``ChipReadResult.user_message``.
 """
 from __future__ import annotations
 
@@ -25,9 +29,11 @@ from typing import Any
 
 from hardware.emrtd import active_auth, chip_auth, lds
 from hardware.emrtd.apdu import CardConnection
+from hardware.emrtd.atr import atr_announces_extended_length
 from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError
 from hardware.emrtd.lds import security_infos
 from hardware.emrtd.password import AccessKey, PasswordType
+from hardware.emrtd.read_limits import BudgetedConnection, ReadLimits
 from hardware.emrtd.session import EF_COM, EF_SOD, EmrtdSession, dg_fid
 from hardware.errors import HardwareError
 
@@ -190,6 +196,11 @@ class ChipReadResult:
         """Raw data groups read, by number (``{1: dg1_bytes, 2: ...}``)."""
         return {fid - 0x0100: raw for fid, raw in self.files.items() if 0x0101 <= fid <= 0x0110}
 
+    @property
+    def user_message(self) -> str | None:
+        """Screen text for the error that stopped the read when it has one (limits broken), else None."""
+        return getattr(self.error, "user_message", None) if self.error is not None else None
+
     def raise_for_error(self) -> None:
         """Raise the error that stopped the read, if any."""
         if self.error is not None:
@@ -216,6 +227,8 @@ class EmrtdReader:
         against a trust store); its return value lands in ``passive_authentication``.
     :param data_groups: data groups to read besides DG1 and DG2 when EF.COM lists them.
     :param extended_length: use extended-length reads (only when chip and reader both support it).
+    :param limits: per-file length caps, APDU and time budget of the read (``ReadLimits()`` defaults);
+        a chip that breaks one stops the read with ``ChipLimitError``.
     """
 
     def __init__(self, connection: CardConnection, access_key: AccessKey, *,
@@ -223,12 +236,13 @@ class EmrtdReader:
                  aa_challenge: bytes | None = None, chip_authentication: bool = True,
                  passive_auth: PassiveAuthCallback | None = None,
                  data_groups: tuple[int, ...] = OPTIONAL_DATA_GROUPS,
-                 extended_length: bool | None = None) -> None:
+                 extended_length: bool | None = None, limits: ReadLimits | None = None) -> None:
         if aa_challenge is not None and len(aa_challenge) != 8:
             raise ValueError("the active authentication challenge must be 8 bytes")
         if method is AccessMethod.BAC and access_key.kind is PasswordType.CAN:
             raise AccessControlError("BAC needs the MRZ: a CAN works only with PACE")
-        self._conn = _LoggingConnection(connection)
+        self.limits = limits or ReadLimits()
+        self._conn = _LoggingConnection(BudgetedConnection(connection, self.limits))
         self.access_key = access_key
         self.method = method
         self._progress = progress
@@ -240,7 +254,8 @@ class EmrtdReader:
             # Both sides must support it: the reader says so itself, the chip in its ATR.
             extended_length = bool(getattr(connection, "extended_length", False)) and \
                 atr_announces_extended_length(bytes(getattr(connection, "atr", b"") or b"")) is True
-        self.session = EmrtdSession(self._conn, extended_length=extended_length)
+        self.session = EmrtdSession(self._conn, extended_length=extended_length,
+                                    max_file_bytes=self.limits.other_file_cap)
         self._result = ChipReadResult()
         self._phase_start = 0.0
         self._link_start = 0.0
@@ -248,7 +263,7 @@ class EmrtdReader:
     # -- bookkeeping -----------------------------------------------------------------------------
 
     def _link_now(self) -> float:
-        value = getattr(self._conn.inner, "simulated_seconds", 0.0)
+        value = getattr(self._conn.inner.inner, "simulated_seconds", 0.0)
         return float(value) if isinstance(value, (int, float)) else 0.0
 
     def _enter(self, phase: ReadPhase) -> None:
@@ -307,7 +322,7 @@ class EmrtdReader:
         key = self.access_key
         if self.method is not AccessMethod.BAC:
             self._enter(ReadPhase.CARD_ACCESS)
-            r.card_access = self.session.read_card_access()
+            r.card_access = self.session.read_card_access(self.limits.file_cap(0x011C))
             if r.card_access is None and (self.method is AccessMethod.PACE or key.kind is PasswordType.CAN):
                 raise AccessControlError("the chip offers no PACE (no EF.CardAccess): "
                                          + ("a CAN cannot be used" if key.kind is PasswordType.CAN
@@ -342,7 +357,7 @@ class EmrtdReader:
 
     def _read(self, phase: ReadPhase, fid: int) -> bytes:
         self._enter(phase)
-        raw = self.session.read_file(fid, progress=self._file_progress(phase))
+        raw = self.session.read_file(fid, progress=self._file_progress(phase), max_length=self.limits.file_cap(fid))
         self._result.files[fid] = raw
         return raw
 
@@ -398,48 +413,6 @@ def _chip_authentication(session: EmrtdSession, dg14: Any) -> Any:
 
 def _active_authentication(session: EmrtdSession, dg15: Any, dg14: Any, challenge: bytes) -> Any:
     return active_auth.perform_active_authentication(session, dg15, challenge, dg14=dg14)
-
-
-def _historical_bytes(atr: bytes) -> bytes | None:
-    """The historical bytes of an ATR (ISO/IEC 7816-3 section 8.2), or None when it is malformed."""
-    if len(atr) < 2:
-        return None
-    count = atr[1] & 0x0F
-    pos, indicator = 2, atr[1]
-    while True:
-        presence = indicator >> 4
-        pos += bin(presence & 0x7).count("1")  # TA, TB, TC
-        if not presence & 0x8:
-            break
-        if pos >= len(atr):
-            return None
-        indicator = atr[pos]  # TDi
-        pos += 1
-    if pos + count > len(atr):
-        return None
-    return atr[pos:pos + count]
-
-
-def atr_announces_extended_length(atr: bytes) -> bool | None:
-    """Whether the chip's ATR says it takes extended Lc/Le (ISO/IEC 7816-4 section 12.1.1.9).
-
-    Looks for the card-capabilities compact-TLV object (tag 7) in historical bytes that start with
-    category indicator 80h; its third byte, bit 7, announces extended length fields. Returns None
-    when the ATR does not say (many passports do not): the reader then stays with short APDUs.
-    """
-    hist = _historical_bytes(atr)
-    if not hist or hist[0] != 0x80:
-        return None
-    pos = 1
-    while pos < len(hist):
-        tag, length = hist[pos] >> 4, hist[pos] & 0x0F
-        value = hist[pos + 1:pos + 1 + length]
-        if len(value) < length:
-            return None
-        if tag == 0x7:
-            return bool(value[2] & 0x40) if length >= 3 else False
-        pos += 1 + length
-    return None
 
 
 def read_passport(connection: CardConnection, access_key: AccessKey, **options: Any) -> ChipReadResult:

@@ -29,7 +29,7 @@ from hardware.emrtd.apdu import (
 )
 from hardware.emrtd.bac import perform_bac
 from hardware.emrtd.crypto import CipherAlg
-from hardware.emrtd.errors import ApduError, LdsError, SecureMessagingError, TlvError
+from hardware.emrtd.errors import ApduError, ChipLimitError, LdsError, SecureMessagingError, TlvError
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.sm import SecureMessaging, SMConnection
 
@@ -45,6 +45,7 @@ MAX_CHUNK = 224
 EXTENDED_CHUNK = 1024
 MIN_CHUNK = 16
 _SHORT_LIMIT = 256
+DEFAULT_MAX_FILE = 1024 * 1024  # no ICAO 9303 file comes near this; callers set per-file caps below it
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(bytes_read, bytes_expected)``; bytes_expected comes from the file's TLV length."""
@@ -103,12 +104,14 @@ class EmrtdSession:
     :param reauthenticate: called with the session after a secure-messaging failure; it must
         authenticate again (default: repeat the authentications done through this session).
     :param max_reauth: how many re-authentications one ``read_file`` may do.
+    :param max_file_bytes: largest file length accepted by ``read_file`` unless it is given its own
+        ``max_length``; a longer declared length raises ``ChipLimitError`` before it is read.
     """
 
     def __init__(self, connection: CardConnection, *, extended_length: bool = False,
                  max_chunk: int | None = None,
                  reauthenticate: Callable[[EmrtdSession], None] | None = None,
-                 max_reauth: int = 2) -> None:
+                 max_reauth: int = 2, max_file_bytes: int = DEFAULT_MAX_FILE) -> None:
         self.transport = connection
         self.stats = SessionStats()
         self._base = ChainingConnection(_CountingConnection(connection, self.stats))
@@ -120,6 +123,7 @@ class EmrtdSession:
         self._auth_steps: list[Callable[[], None]] = []
         self.max_reauth = max_reauth
         self.access_method: str | None = None
+        self.max_file_bytes = max_file_bytes
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -166,11 +170,11 @@ class EmrtdSession:
         """SELECT an elementary file by FID in the current DF."""
         self.send(CommandApdu(0x00, INS.SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")))
 
-    def read_card_access(self) -> bytes | None:
+    def read_card_access(self, max_length: int | None = None) -> bytes | None:
         """Read EF.CardAccess in the clear at MF level; None when the chip has none (no PACE)."""
         self.select_master_file()
         try:
-            return self.read_file(EF_CARD_ACCESS)
+            return self.read_file(EF_CARD_ACCESS, max_length=max_length)
         except ApduError as exc:
             if exc.sw in (SW.FILE_NOT_FOUND, SW.SECURITY_STATUS_NOT_SATISFIED, SW.WRONG_P1P2,
                           SW.INCORRECT_P1P2):
@@ -292,7 +296,7 @@ class EmrtdSession:
             return None
         return pos + 1 + n + int.from_bytes(head[pos + 1:pos + 1 + n], "big")
 
-    def _read_into(self, fid: int, buf: bytearray, progress: ProgressCallback | None) -> None:
+    def _read_into(self, fid: int, buf: bytearray, progress: ProgressCallback | None, cap: int) -> None:
         self.select_file(fid)
         total: int | None = None
         if len(buf) >= 8:
@@ -308,11 +312,14 @@ class EmrtdSession:
             total = self._expected_length(bytes(buf))
             if total is None:
                 raise LdsError(f"file {fid:04X} does not start with a valid TLV header")
+        if total > cap:
+            # Refuse on the declared length, before reading: a hostile chip may declare gigabytes.
+            raise ChipLimitError(f"file {fid:04X} declares {total} bytes, more than the {cap} allowed")
         if progress:
             progress(min(len(buf), total), total)
         while len(buf) < total:
             n = min(self._chunk_limit(), total - len(buf))
-            chunk = self._read_binary(len(buf), n)
+            chunk = self._read_binary(len(buf), n)[:n]  # more than asked for is a chip fault: ignored
             self.stats.chunk_sizes.append(len(chunk))
             buf += chunk
             if len(chunk) < n and len(buf) < total and len(chunk) >= MIN_CHUNK:
@@ -322,20 +329,24 @@ class EmrtdSession:
                 progress(min(len(buf), total), total)
         del buf[total:]
 
-    def read_file(self, fid: int, progress: ProgressCallback | None = None) -> bytes:
+    def read_file(self, fid: int, progress: ProgressCallback | None = None, *,
+                  max_length: int | None = None) -> bytes:
         """Read a whole elementary file (its length is taken from its outer TLV).
 
         :param fid: file identifier (``EF_COM``, ``EF_SOD``, ``dg_fid(2)``, ``EF_CARD_ACCESS``...).
         :param progress: called as ``progress(bytes_read, bytes_expected)`` after every chunk.
+        :param max_length: largest accepted file length (default ``max_file_bytes``).
+        :raises ChipLimitError: the file declares more than ``max_length`` bytes.
         :raises ApduError: the file is missing (6A82) or protected (6982), or a read failed.
         :raises SecureMessagingError: after ``max_reauth`` re-authentications did not help.
         :raises CardRemovedError: the card left the field.
         """
         buf = bytearray()
         attempts = 0
+        cap = self.max_file_bytes if max_length is None else max_length
         while True:
             try:
-                self._read_into(fid, buf, progress)
+                self._read_into(fid, buf, progress, cap)
                 return bytes(buf)
             except SecureMessagingError:
                 if attempts >= self.max_reauth or (self._reauth_cb is None and not self._auth_steps):

@@ -4,32 +4,41 @@ Sources: CSCA master lists (``.ml``/``.mls``: CMS SignedData, content type id-ic
 2.23.136.1.1.2, content ``CscaMasterList ::= SEQUENCE { version, certList SET OF Certificate }``),
 certificate files (DER or PEM, one or many), CRLs (DER or PEM) and folders of them.
 
-A master list's signature is checked where possible: the signer certificate (in the CMS) must sign
-the content, and be issued by a CSCA of the list itself or already in the store. A list whose
-signature is *wrong* is refused; one that cannot be checked (signer certificate absent, algorithm
-unsupported) is imported and reported as unverified.
+A master list is imported only when its signature verifies with its signer certificate AND that
+signer is trusted before the list is read: it is issued by (and verifies under) a CSCA already in
+the store, or it is, or is issued by, an explicitly configured master-list signer certificate
+(``add_master_list_signer``; ``kiosk trust import --ml-signer``). A CSCA carried inside the list
+itself never vouches for the list: anyone can sign a list that contains their own CSCA. Any other
+list (signature wrong, not checkable, or signer not trusted) is refused with the reason.
+
+CRLs are checked on import where their CSCA is known (a CRL whose signature does not verify under
+the trusted CSCA of its issuer name is refused) and reported when out of date; at each use the
+signature and currency are checked again (``hardware.emrtd.crl.revocation_status``).
+
+Within one folder import, certificate files are taken first, then master lists, then CRLs, so a
+folder holding a country's CSCA certificate beside its master list and CRL imports in one go.
 
 Every CSCA certificate in the store is a trust anchor, link certificates included (ICAO 9303-12
 section 5.1.1). That is also why path-length constraints between CSCA certificates (Singapore's
 link certificates carry pathLenConstraint 0) never come into play: the chain is always DSC -> CSCA.
 
-The store persists to a folder: ``csca/<sha256>.der`` and ``crl/<sha256>.crl``.
+The store persists to a folder: ``csca/<sha256>.der``, ``crl/<sha256>.crl`` and
+``ml_signer/<sha256>.der`` (configured master-list signers), folders 0700 and files 0600.
 """
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import hashlib
 import logging
-import re
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-from asn1crypto import cms, core, crl, x509
+from asn1crypto import cms, core, x509
 
 from hardware.emrtd import certs
+from hardware.emrtd.crl import Crl, parse_crl
 from hardware.emrtd.errors import CertificateError, EmrtdError, LdsError, TrustStoreError
 from hardware.emrtd.lds.signed_data import SignedData, parse_signed_data
 from hardware.emrtd.lds.sod import hash_function
@@ -38,62 +47,12 @@ log = logging.getLogger(__name__)
 
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _MAX_FILE = 64 * 1024 * 1024
+ML_SIGNER_FOLDER = "ml_signer"
+_IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "crl": 2}
 
 
 class _CscaMasterList(core.Sequence):
     _fields = [("version", core.Integer), ("cert_list", core.SetOf, {"spec": x509.Certificate})]
-
-
-@dataclass(frozen=True)
-class Crl:
-    """A parsed CRL: issuer, dates, revoked serial numbers (with dates), and what its signature needs."""
-
-    der: bytes = field(repr=False)
-    issuer: x509.Name = field(repr=False)
-    issuer_text: str
-    this_update: _dt.datetime | None
-    next_update: _dt.datetime | None
-    revoked: dict[int, _dt.datetime | None] = field(repr=False)
-    tbs_der: bytes = field(repr=False)
-    signature_algorithm_der: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
-
-    @cached_property
-    def issuer_key(self) -> str:
-        """Normalised issuer name."""
-        return certs.name_key(self.issuer)
-
-    def is_signed_by(self, key: certs.PublicKey) -> bool:
-        """True when the CRL's signature verifies with ``key``."""
-        alg = certs.parse_signature_algorithm(self.signature_algorithm_der)
-        return certs.verify_signature(key, alg, self.signature, self.tbs_der)
-
-
-def parse_crl(data: bytes) -> Crl:
-    """Parse a DER or PEM CRL (``CertificateError`` when malformed)."""
-    data = bytes(data)
-    if b"-----BEGIN X509 CRL-----" in data:
-        m = re.search(rb"-----BEGIN X509 CRL-----(.+?)-----END X509 CRL-----", data, re.S)
-        try:
-            data = base64.b64decode(b"".join(m.group(1).split())) if m else b""
-        except ValueError as exc:
-            raise CertificateError("PEM CRL is not valid base64") from exc
-    try:
-        cl = crl.CertificateList.load(data, strict=False)
-        tbs = cl["tbs_cert_list"]
-        certs.name_key(cl.issuer)
-        revoked: dict[int, _dt.datetime | None] = {}
-        if tbs["revoked_certificates"].native:
-            for entry in tbs["revoked_certificates"]:
-                revoked[int(entry["user_certificate"].native)] = entry["revocation_date"].native
-        return Crl(
-            der=cl.dump(), issuer=cl.issuer, issuer_text=cl.issuer.human_friendly,
-            this_update=tbs["this_update"].native, next_update=tbs["next_update"].native,
-            revoked=revoked, tbs_der=tbs.dump(), signature_algorithm_der=cl["signature_algorithm"].dump(),
-            signature=bytes(cl["signature"].native),
-        )
-    except Exception as exc:  # asn1crypto raises many types on malformed DER
-        raise CertificateError(f"CRL cannot be parsed: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -156,6 +115,7 @@ class TrustStore:
         self._by_subject: dict[str, list[certs.Certificate]] = {}
         self._by_ski: dict[bytes, list[certs.Certificate]] = {}
         self._crls: dict[bytes, Crl] = {}
+        self._ml_signers: dict[bytes, certs.Certificate] = {}
 
     def __len__(self) -> int:
         return len(self._certs)
@@ -179,6 +139,19 @@ class TrustStore:
         self._by_subject.setdefault(cert.subject_key, []).append(cert)
         if cert.subject_key_identifier:
             self._by_ski.setdefault(cert.subject_key_identifier, []).append(cert)
+        return True
+
+    @property
+    def master_list_signers(self) -> list[certs.Certificate]:
+        """Explicitly configured master-list signer certificates (not CSCAs: they vouch for lists only)."""
+        return list(self._ml_signers.values())
+
+    def add_master_list_signer(self, cert: certs.Certificate) -> bool:
+        """Trust ``cert`` to vouch for master lists it signed, or whose signer it issued; False if known."""
+        key = hashlib.sha256(cert.der).digest()
+        if key in self._ml_signers:
+            return False
+        self._ml_signers[key] = cert
         return True
 
     def add_crl(self, entry: Crl) -> bool:
@@ -209,8 +182,42 @@ class TrustStore:
                 return c
         return None
 
-    def add_master_list(self, data: bytes) -> MasterListInfo:
-        """Import a CSCA master list; raises ``TrustStoreError`` if its signature is wrong."""
+    def cscas_named(self, issuer_key: str) -> list[certs.Certificate]:
+        """Trusted CSCA certificates whose subject is ``issuer_key`` (normalised name)."""
+        return list(self._by_subject.get(issuer_key, []))
+
+    def check_crl(self, entry: Crl, now: _dt.datetime | None = None) -> str:
+        """How ``entry`` stands against this store at ``now``; raises ``TrustStoreError`` if it is forged.
+
+        A CRL whose issuer has trusted CSCAs must verify under one of them. Without any, it is kept and
+        checked at each use. Returns a short status for the import summary.
+        """
+        now = now or _dt.datetime.now(_dt.timezone.utc)
+        issuers = self.cscas_named(entry.issuer_key)
+        if issuers and not entry.signed_by_any(issuers):
+            raise TrustStoreError(f"CRL of {entry.issuer_text} refused: its signature does not verify under "
+                                  f"any of the {len(issuers)} trusted CSCA certificate(s) of that name")
+        signed = "signature verified" if issuers else "signature not checked yet (no trusted CSCA of that name)"
+        why = entry.currency(now)
+        return f"{signed}; " + ("current" if why is None else f"NOT current: {why}")
+
+    def _trusted_signer(self, signer: certs.Certificate, extra: Iterable[certs.Certificate]) -> str | None:
+        """Which trusted certificate vouches for a master-list signer, or None."""
+        configured = self.master_list_signers + list(extra)
+        if any(c.der == signer.der for c in configured):
+            return "a configured master-list signer"
+        for anchor in self.cscas_named(signer.issuer_key) + configured:
+            if anchor.subject_key == signer.issuer_key and _signed_by(signer, anchor):
+                kind = "trusted CSCA" if anchor.der in {c.der for c in self.certificates} else "configured signer"
+                return f"{kind} {anchor.subject_text}"
+        return None
+
+    def add_master_list(self, data: bytes, *, signers: Iterable[certs.Certificate] = ()) -> MasterListInfo:
+        """Import a CSCA master list whose signer is trusted; raises ``TrustStoreError`` (with why) otherwise.
+
+        :param signers: extra master-list signer certificates trusted for this import only.
+        """
+        signers = list(signers)
         try:
             sd = parse_signed_data(data, "master list")
         except LdsError as exc:
@@ -218,23 +225,25 @@ class TrustStore:
         if sd.content_type != OID_CSCA_MASTER_LIST:
             raise TrustStoreError("CMS file is not a CSCA master list (content type 2.23.136.1.1.2)")
         try:
-            signer, ok, reason = verify_cms_signer(sd)
+            signer, ok, reason = verify_cms_signer(sd, self.master_list_signers + signers)
         except CertificateError as exc:
             raise TrustStoreError(f"master list signer certificate is unusable: {exc}") from exc
-        if ok is False:
+        if ok is not True or signer is None:
             raise TrustStoreError(f"master list refused: {reason}")
+        vouched = self._trusted_signer(signer, signers)
+        if vouched is None:
+            raise TrustStoreError(
+                f"master list refused: its signer ({signer.subject_text}) is not issued by a CSCA already in "
+                f"the trust store nor a configured master-list signer; import the CSCA certificate of "
+                f"{signer.issuer_text}, obtained and checked out of band, first (or name the signer with "
+                f"--ml-signer)")
         listed, skipped = self._master_list_certificates(sd.content)
-        verified = False
-        if ok and signer is not None:
-            issuers = [c for c in listed + self.certificates if c.subject_key == signer.issuer_key]
-            verified = any(_signed_by(signer, c) for c in issuers)
-            reason = ("signature and signer certificate verify" if verified
-                      else "signature verifies but the signer certificate's CSCA was not found or does not verify")
         for c in listed:
             self.add_certificate(c)
-        log.info("master list: %d CSCA certificates (%d unparsable skipped), signature verified: %s",
-                 len(listed), skipped, verified)
-        return MasterListInfo(tuple(listed), signer.subject_text if signer else None, verified, reason, skipped)
+        log.info("master list: %d CSCA certificates (%d unparsable skipped), signer vouched for by %s",
+                 len(listed), skipped, vouched)
+        return MasterListInfo(tuple(listed), signer.subject_text, True,
+                              f"signature verifies; signer issued by {vouched}", skipped)
 
     @staticmethod
     def _master_list_certificates(content: bytes) -> tuple[list[certs.Certificate], int]:
@@ -253,31 +262,30 @@ class TrustStore:
 
     def add_file(self, path: Path) -> str:
         """Import one file of any supported kind; returns a one-line summary."""
-        try:
-            if path.stat().st_size > _MAX_FILE:
-                raise TrustStoreError(f"{path.name} is larger than {_MAX_FILE // 2**20} MB")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise TrustStoreError(f"cannot read {path}: {exc.strerror}") from exc
-        kind = _sniff(data)
+        data = _read(path)
+        return self._add_data(path.name, data, _sniff(data))
+
+    def _add_crl_checked(self, name: str, entry: Crl) -> str:
+        status = self.check_crl(entry)
+        self.add_crl(entry)
+        return f"{name}: CRL of {entry.issuer_text}, {status}"
+
+    def _add_data(self, name: str, data: bytes, kind: str) -> str:
         if kind == "master_list":
             info = self.add_master_list(data)
-            state = "verified" if info.verified else f"NOT verified ({info.reason})"
-            return f"{path.name}: master list, {len(info.certificates)} CSCA certificates, signature {state}"
+            return f"{name}: master list, {len(info.certificates)} CSCA certificates, {info.reason}"
         if kind == "crl":
-            self.add_crl(parse_crl(data))
-            return f"{path.name}: CRL"
+            return self._add_crl_checked(name, parse_crl(data))
         try:
             loaded = certs.load_certificates(data)
         except CertificateError as cert_exc:
             try:
-                self.add_crl(parse_crl(data))
+                entry = parse_crl(data)
             except CertificateError:
-                raise TrustStoreError(
-                    f"{path.name} is not a certificate, CRL or master list: {cert_exc}") from cert_exc
-            return f"{path.name}: CRL"
+                raise TrustStoreError(f"{name} is not a certificate, CRL or master list: {cert_exc}") from cert_exc
+            return self._add_crl_checked(name, entry)
         added = sum(self.add_certificate(c) for c in loaded)
-        return f"{path.name}: {len(loaded)} certificate(s), {added} new"
+        return f"{name}: {len(loaded)} certificate(s), {added} new"
 
     def add_path(self, path: str | Path) -> list[str]:
         """Import a file or every file under a folder; returns summary lines (unusable files noted)."""
@@ -286,28 +294,47 @@ class TrustStore:
             raise TrustStoreError(f"{root} does not exist")
         if root.is_file():
             return [self.add_file(root)]
+        return self._add_folder(root)
+
+    def _add_folder(self, root: Path, skip: str | None = None) -> list[str]:
         lines = []
+        found: list[tuple[int, Path, bytes, str]] = []
         for p in sorted(q for q in root.rglob("*") if q.is_file()):
+            if skip is not None and p.relative_to(root).parts[0] == skip:
+                continue
             try:
-                lines.append(self.add_file(p))
+                data = _read(p)
+            except EmrtdError as exc:
+                lines.append(f"{p.name}: skipped ({exc})")
+                continue
+            kind = _sniff(data)
+            found.append((_IMPORT_ORDER[kind], p, data, kind))
+        # Certificates first: a CSCA beside its master list or CRL must be trusted before they are read.
+        for _, p, data, kind in sorted(found, key=lambda item: item[:2]):
+            try:
+                lines.append(self._add_data(p.name, data, kind))
             except EmrtdError as exc:
                 lines.append(f"{p.name}: skipped ({exc})")
         return lines
 
     def save(self, folder: str | Path) -> None:
-        """Write the store to ``folder`` (``csca/*.der``, ``crl/*.crl``); existing files are kept."""
+        """Write the store to ``folder`` (``csca/``, ``crl/``, ``ml_signer/``); existing files are kept.
+
+        Folders are made 0700 and files 0600: the store decides what the kiosk trusts, so only the
+        kiosk's account may change it (and, at 0600, read it).
+        """
         base = Path(folder)
+        groups = (("csca", ".der", {k: c.der for k, c in self._certs.items()}),
+                  ("crl", ".crl", {k: c.der for k, c in self._crls.items()}),
+                  (ML_SIGNER_FOLDER, ".der", {k: c.der for k, c in self._ml_signers.items()}))
         try:
-            (base / "csca").mkdir(parents=True, exist_ok=True)
-            (base / "crl").mkdir(parents=True, exist_ok=True)
-            for key, cert in self._certs.items():
-                target = base / "csca" / f"{key.hex()}.der"
-                if not target.exists():
-                    target.write_bytes(cert.der)
-            for key, entry in self._crls.items():
-                target = base / "crl" / f"{key.hex()}.crl"
-                if not target.exists():
-                    target.write_bytes(entry.der)
+            _private_dir(base)
+            for sub, suffix, items in groups:
+                if not items and not (base / sub).exists():
+                    continue
+                _private_dir(base / sub)
+                for key, der in items.items():
+                    _write_private(base / sub / f"{key.hex()}{suffix}", der)
         except OSError as exc:
             raise TrustStoreError(f"cannot write the trust store to {base}: {exc.strerror}") from exc
 
@@ -316,8 +343,17 @@ class TrustStore:
         """Read a store written by ``save`` (an absent folder gives an empty store)."""
         store = cls()
         base = Path(folder)
-        if base.exists():
-            store.add_path(base)
+        if not base.exists():
+            return store
+        signers = base / ML_SIGNER_FOLDER
+        if signers.is_dir():
+            for p in sorted(q for q in signers.iterdir() if q.is_file()):
+                try:
+                    for cert in certs.load_certificates(_read(p)):
+                        store.add_master_list_signer(cert)
+                except EmrtdError as exc:
+                    raise TrustStoreError(f"master-list signer {p.name} is unusable: {exc}") from exc
+        store._add_folder(base, skip=ML_SIGNER_FOLDER)
         return store
 
     @classmethod
@@ -327,6 +363,33 @@ class TrustStore:
         for p in paths:
             store.add_path(p)
         return store
+
+
+def _read(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > _MAX_FILE:
+            raise TrustStoreError(f"{path.name} is larger than {_MAX_FILE // 2**20} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise TrustStoreError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _private_dir(path: Path) -> None:
+    """Make ``path`` and each missing parent 0700 (``mkdir(parents=True)`` gives parents 0777 - umask)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for p in reversed(missing):
+        p.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(target: Path, data: bytes) -> None:
+    """Write ``data`` to a new file created 0600 (an existing file is left as it is: same hash, same bytes)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _signed_by(cert: certs.Certificate, issuer: certs.Certificate) -> bool:
@@ -347,4 +410,13 @@ def _sniff(data: bytes) -> str:
             return "master_list"
     except Exception:  # noqa: BLE001 - sniffing: anything unparsable is simply "not this kind"
         pass
-    return "other"
+    try:
+        certs.load_certificates(data)
+        return "certificate"
+    except CertificateError:
+        pass
+    try:
+        parse_crl(data)
+        return "crl"  # a DER CRL: ordered after the certificates that may have signed it
+    except CertificateError:
+        return "other"

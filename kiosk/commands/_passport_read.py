@@ -130,28 +130,69 @@ def _trust_store(args: argparse.Namespace, document: Any) -> Any:
     return store
 
 
+_PERSONAL_FILES = ("DG1.bin", "DG2.bin", "DG11.bin", "DG12.bin", "portrait.png")
+
+
+def _private_folder(out: Path) -> list[str]:
+    """Make ``out`` (and missing parents) 0700; returns warnings about an existing folder others can read."""
+    missing = [p for p in (out, *out.parents) if not p.exists()]
+    for p in reversed(missing):
+        p.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(p, 0o700)  # mkdir's mode is filtered by the umask; make it exact
+    mode = out.stat().st_mode & 0o777
+    if mode & 0o077:
+        # The user's own folder: not ours to change, but they must know.
+        return [f"{out} already existed with mode {mode:04o}: other accounts may read what is written there"]
+    return []
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as 0600 (also when the file existed), never through a symlink."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(data)
+
+
 def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
+    """Write the chip's files and the portrait to ``out`` (0700 folder, 0600 files) and warn that they are in clear."""
+    import io
+    import sys
+
     from hardware.emrtd.errors import EmrtdError
     from hardware.emrtd.lds.files import file_name
 
-    out.mkdir(parents=True, exist_ok=True)
-    sizes: dict[str, int] = {}
-    if result.card_access is not None:
-        (out / "EF_CardAccess.bin").write_bytes(result.card_access)
-        sizes["EF_CardAccess.bin"] = len(result.card_access)
-    # EF.COM and EF.SOD first, then the data groups in order (as a person expects to see them).
-    for fid, raw in sorted(result.files.items(), key=lambda item: (0x0101 <= item[0] <= 0x0110, item[0] != 0x011E, item[0])):
-        name = file_name(fid)
-        (out / name).write_bytes(raw)
-        sizes[name] = len(raw)
-    portrait = None
-    if result.dg2 is not None:
-        try:
-            image = result.dg2.face.decode()
-            image.convert("RGB").save(out / "portrait.png")
-            portrait = "portrait.png"
-        except (EmrtdError, OSError, ValueError) as exc:
-            log.warning("the portrait could not be decoded: %s", type(exc).__name__)
+    try:
+        warnings = _private_folder(out)
+        sizes: dict[str, int] = {}
+        if result.card_access is not None:
+            _write_private(out / "EF_CardAccess.bin", result.card_access)
+            sizes["EF_CardAccess.bin"] = len(result.card_access)
+        # EF.COM and EF.SOD first, then the data groups in order (as a person expects to see them).
+        for fid, raw in sorted(result.files.items(),
+                               key=lambda item: (0x0101 <= item[0] <= 0x0110, item[0] != 0x011E, item[0])):
+            name = file_name(fid)
+            _write_private(out / name, raw)
+            sizes[name] = len(raw)
+        portrait = None
+        if result.dg2 is not None:
+            buf = io.BytesIO()
+            try:
+                result.dg2.face.decode().convert("RGB").save(buf, format="PNG")
+            except (EmrtdError, OSError, ValueError) as exc:
+                log.warning("the portrait could not be decoded: %s", type(exc).__name__)
+            else:
+                _write_private(out / "portrait.png", buf.getvalue())
+                portrait = "portrait.png"
+    except OSError as exc:
+        raise BadInputError(f"cannot write to --out {out}: {exc.strerror or exc}") from exc
+    written = [n for n in _PERSONAL_FILES if n in sizes or n == portrait]
+    if written:
+        print(f"warning: {out} now holds this passport's personal data UNENCRYPTED ({', '.join(written)}: "
+              "name, document number, birth date, face), as --out asked. Only this account can read it; "
+              "delete it when done. The kiosk's own records (--data-dir) are encrypted.", file=sys.stderr)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
     return sizes, portrait
 
 

@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import json
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,19 @@ def test_corrupt_sod_is_exit_1(saved: tuple[Path, Path], tmp_path: Path) -> None
 def test_trust_import_then_verify_real_sod(shared_data: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     ml = shared_data / "emrtd/gmrtd/cms/master_list"
-    assert run("trust", "import", str(ml / "DE_ML_2026-05-28-08-28-45.ml"), str(ml / "NL_ML_2026-07-22.ml"),
+    de_ml, nl_ml = str(ml / "DE_ML_2026-05-28-08-28-45.ml"), str(ml / "NL_ML_2026-07-22.ml")
+    # On an empty store a master list cannot vouch for itself: refused with the reason, nothing written.
+    assert run("trust", "import", de_ml, "--data-dir", str(data_dir)) == 2
+    assert not data_dir.exists()
+    # The DE CSCA named as master-list signer; the NL CSCA imported as a certificate beside its list
+    # (both checked out of band by the operator, in real life).
+    assert run("trust", "import", "--ml-signer", str(ml / "DE_ROOT_CA_CSCA07.cer"), de_ml,
                "--data-dir", str(data_dir)) == 0
+    assert run("trust", "import", str(ml / "NL_ROOT_CA.cer"), nl_ml, "--data-dir", str(data_dir)) == 0
     assert len(list((data_dir / "trust/csca").iterdir())) > 500
+    assert len(list((data_dir / "trust/ml_signer").iterdir())) == 1
+    for path in (data_dir, data_dir / "trust", *(data_dir / "trust").rglob("*")):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
     assert run("trust", "import", str(tmp_path / "missing"), "--data-dir", str(data_dir)) == 2
     for cc in ("DE", "UK", "MY"):
         folder = tmp_path / cc

@@ -33,6 +33,8 @@ CASES = [
     ("altered DG", chip(hashes_ok=False), Outcome.REJECT, [Reason.CHIP_PA_FAILED]),
     ("unknown CSCA", chip(chain="invalid"), Outcome.REVIEW, [Reason.CHIP_CSCA_UNKNOWN]),
     ("revoked DSC", chip(revocation="invalid"), Outcome.REJECT, [Reason.CHIP_REVOKED]),
+    ("CRL out of date", chip(revocation="unknown"), Outcome.REVIEW, [Reason.CHIP_REVOCATION_UNKNOWN]),
+    ("no CRL configured", chip(revocation="not_checked"), Outcome.ACCEPT, []),
     ("cloned chip", chip(chip_authentication="failed"), Outcome.REJECT, [Reason.CHIP_CLONE_SUSPECTED]),
     ("no CA/AA", chip(chip_authentication="not_performed"), Outcome.REVIEW, [Reason.CHIP_AUTH_NOT_PERFORMED]),
     ("AA instead of CA", chip(chip_authentication="not_performed", active_authentication="passed"), Outcome.ACCEPT, []),

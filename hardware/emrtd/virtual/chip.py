@@ -31,6 +31,7 @@ from hardware.emrtd.bac import derive_bac_keys, session_from_seeds
 from hardware.emrtd.errors import CardRemovedError, EmrtdError, SecureMessagingError
 from hardware.emrtd.password import AccessKey, PasswordType
 from hardware.emrtd.sm import SecureMessaging
+from hardware.emrtd.virtual.faults import ChipFaults, EndlessFile
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +62,6 @@ class LinkModel:
         if self.bitrate_bps:
             seconds += n_bytes * 8 / self.bitrate_bps
         return seconds
-
-
-@dataclass
-class ChipFaults:
-    """Faults on demand.
-
-    :param remove_after_bytes: the card leaves the field once it has served this many file bytes
-        (the READ BINARY that crosses the limit raises ``CardRemovedError``; one shot).
-    :param corrupt_mac_on_response: the k-th secure-messaging response (1-based, counted over the
-        chip's life) carries a wrong MAC (one shot).
-    :param bac_disabled: EXTERNAL AUTHENTICATE answers 6A88, like German passports since 2023.
-    :param max_read: READ BINARY asking for more than this many bytes is refused ...
-    :param oversize_sw: ... with 6700, or 6CXX (pass 0x6C00) naming ``max_read``, or 6282 with
-        ``max_read`` bytes of data (pass 0x6282).
-    """
-
-    remove_after_bytes: int | None = None
-    corrupt_mac_on_response: int | None = None
-    bac_disabled: bool = False
-    max_read: int | None = None
-    oversize_sw: int = 0x6700
 
 
 @dataclass
@@ -395,8 +375,10 @@ class VirtualChip:
                 ne, sw_eof = mr, SW.END_OF_FILE
             else:
                 return b"", self.faults.oversize_sw
-        content = files[self.ef]
-        if offset > len(content) or (offset == len(content) and content):
+        content: Any = files[self.ef]
+        if self.ef == self.faults.endless_file:
+            content = EndlessFile(content[:1] or b"\x75", self.faults.endless_length)
+        elif offset > len(content) or (offset == len(content) and content):
             return b"", SW.WRONG_P1P2
         if secure and not self.extended_length:
             ne = min(ne, self._sm_room(outer_ne))

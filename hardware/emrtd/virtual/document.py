@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,13 +154,19 @@ class VirtualDocument:
         return self.files[FID_SOD]
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Save the files as ``EF_COM.bin``, ``EF_SOD.bin``, ``DG1.bin``...; returns the paths written."""
+        """Save the files as ``EF_COM.bin``, ``EF_SOD.bin``, ``DG1.bin``...; returns the paths written.
+
+        A new folder is made 0700 and the files 0600: DG1 carries the MRZ it was personalised for.
+        """
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
         written = []
         for fid, data in sorted(self.files.items()):
             path = out / file_name(fid)
-            path.write_bytes(data)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), 0o600)
+                fh.write(data)
             written.append(path)
         return written
 

@@ -5,8 +5,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +12,7 @@ from hardware.emrtd import certs, lds
 from hardware.emrtd.passive_auth import verify
 from hardware.emrtd.trust import TrustStore, parse_crl
 from hardware.emrtd.virtual.document import make_document, make_test_pki
+from hardware.emrtd.virtual.pki_files import make_test_crl
 
 TODAY = dt.date(2026, 11, 22)
 SOD_PARSE = ["AT", "AU", "CN", "DE", "FR", "MY", "NZ", "RU", "SG", "UK", "US"]
@@ -157,7 +156,7 @@ def test_factory_round_trip(document) -> None:  # type: ignore[no-untyped-def]
     assert report.passed, report.reasons
     assert report.hashes == {"DG1": "match", "DG2": "match", "DG14": "match", "DG15": "match"}
     assert report.expiry["document"] == "expired"  # the ICAO specimen MRZ expired in 2012
-    assert report.revocation == "unknown"
+    assert report.revocation == "not_checked"  # no CRL in the store
 
     assert not verify(document.sod, document.data_groups, TrustStore(), TODAY).passed
     other = make_test_pki(b"someone else", issued=ISSUED)
@@ -191,32 +190,54 @@ def test_signing_time_outside_dsc_validity() -> None:
     assert any("outside the DSC's validity" in r for r in report.reasons)
 
 
-def _crl(pki, serials: list[int]) -> bytes:  # type: ignore[no-untyped-def]
-    csca = x509.load_der_x509_certificate(pki.csca_certificate)
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(csca.subject)
-               .last_update(when).next_update(when + dt.timedelta(days=90)))
-    for serial in serials:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
-    from cryptography.hazmat.primitives import serialization
-
-    return builder.sign(pki.csca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc)
 
 
-def test_revocation_from_crl(document) -> None:  # type: ignore[no-untyped-def]
-    dsc_serial = certs.load_certificate(document.pki.dsc_certificate).serial_number
+def _crl(pki, serials: list[int], *, days_ago: int = 10, valid_days: int = 90) -> bytes:  # type: ignore[no-untyped-def]
+    start = NOW - dt.timedelta(days=days_ago)
+    return make_test_crl(pki, serials, this_update=start, next_update=start + dt.timedelta(days=valid_days))
+
+
+def _verdict(document, *crls: bytes):  # type: ignore[no-untyped-def]
     store = _store(document.csca_certificate)
-    store.add_crl(parse_crl(_crl(document.pki, [12345])))
-    assert verify(document.sod, document.data_groups, store, TODAY).revocation == "valid"
-    store.add_crl(parse_crl(_crl(document.pki, [dsc_serial])))
-    report = verify(document.sod, document.data_groups, store, TODAY)
+    for der in crls:
+        store.add_crl(parse_crl(der))
+    return verify(document.sod, document.data_groups, store, TODAY, now=NOW)
+
+
+def test_revocation_from_a_current_crl(document) -> None:  # type: ignore[no-untyped-def]
+    dsc_serial = certs.load_certificate(document.pki.dsc_certificate).serial_number
+    assert _verdict(document, _crl(document.pki, [12345])).revocation == "valid"
+    report = _verdict(document, _crl(document.pki, [12345]), _crl(document.pki, [dsc_serial]))
     assert report.revocation == "invalid" and any("revoked" in r for r in report.reasons)
-    # A CRL not signed by the CSCA is ignored.
-    forged = _crl(make_test_pki(b"forger", issued=ISSUED), [dsc_serial])
-    store2 = _store(document.csca_certificate)
-    store2.add_crl(parse_crl(forged))
-    assert verify(document.sod, document.data_groups, store2, TODAY).revocation == "unknown"
+    # A revoked DSC fails passive authentication, although signature, chain and hashes are fine.
+    assert (report.signature, report.chain, report.passed) == ("valid", "valid", False)
+
+
+def test_out_of_date_crl_makes_revocation_unknown(document) -> None:  # type: ignore[no-untyped-def]
+    dsc_serial = certs.load_certificate(document.pki.dsc_certificate).serial_number
+    stale = _crl(document.pki, [12345], days_ago=200)  # next update was due 110 days ago
+    report = _verdict(document, stale)
+    assert report.revocation == "unknown" and report.passed
+    assert any("out of date" in r for r in report.reasons)
+    # A current CRL beside the stale one settles it; a revocation on a stale CRL still counts.
+    assert _verdict(document, stale, _crl(document.pki, [])).revocation == "valid"
+    assert _verdict(document, _crl(document.pki, [dsc_serial], days_ago=200)).revocation == "invalid"
+    # Not yet valid, and no nextUpdate at all: neither can be relied on.
+    assert _verdict(document, _crl(document.pki, [], days_ago=-5)).revocation == "unknown"
+    no_next = make_test_crl(document.pki, [], this_update=NOW - dt.timedelta(days=1), next_update=None)
+    report = _verdict(document, no_next)
+    assert report.revocation == "unknown" and any("no nextUpdate" in r for r in report.reasons)
+
+
+def test_crl_not_signed_by_the_csca_is_unknown_not_valid(document) -> None:  # type: ignore[no-untyped-def]
+    dsc_serial = certs.load_certificate(document.pki.dsc_certificate).serial_number
+    forger = make_test_pki(b"forger", issued=ISSUED)
+    # Same issuer name as the real CSCA, signed with another key: it says nothing either way.
+    for serials in ([dsc_serial], []):
+        report = _verdict(document, _crl(forger, serials))
+        assert report.revocation == "unknown" and report.passed
+        assert any("none is signed by a trusted CSCA" in r for r in report.reasons)
 
 
 def test_corrupt_sod_is_a_verdict(document) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardware.emrtd.errors import CardRemovedError
+from hardware.emrtd.errors import CardRemovedError, ChipLimitError
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.reader import AccessMethod, EmrtdReader, ReadPhase
 from hardware.emrtd.virtual.chip import ChipFaults, VirtualChip
@@ -53,6 +53,18 @@ def test_card_pulled_during_pcsc_read(vpcd_card, pcsc_stack, document) -> None:
     assert isinstance(result.error, CardRemovedError)
     assert result.failed_phase is ReadPhase.DG2
     assert result.files[0x0101] == document.files[0x0101]
+
+
+@pytest.mark.pcsc
+def test_hostile_chip_through_pcscd_stops_with_a_typed_error(vpcd_card, pcsc_stack, document) -> None:
+    # Through the real stack too: a DG2 declaring 4 GB is refused at its header, the card stays usable.
+    chip = _chip(document, faults=ChipFaults(endless_file=0x0102))
+    vpcd_card(chip)
+    with PcscConnection(pcsc_stack.reader_name(0)) as conn:
+        result = EmrtdReader(conn, KEY).read()
+    assert isinstance(result.error, ChipLimitError) and result.failed_phase is ReadPhase.DG2
+    assert result.user_message and 0x0102 not in result.files
+    assert chip.counters.file_bytes_served < 4096
 
 
 @pytest.mark.parametrize("fsci, method", [(8, AccessMethod.PACE), (5, AccessMethod.BAC), (5, AccessMethod.PACE)])
