@@ -1,6 +1,12 @@
 """DecisionLog: records a finished session (evidence, encrypted identity and images, templates,
 decision, attempts, audit event) atomically, and serves the operator review screen.
 
+Every session, decision, review, image and template row is sealed under the audit key
+(``storage.binding``) in the transaction that writes it, and the ``decision`` event names the ids of
+the rows it created, so ``storage.integrity`` can check rows and events both ways. The review screen
+API refuses (``load_session``) or flags (``pending_reviews``/``list_sessions``) a session whose rows
+fail that check.
+
 Write order, chosen for crash safety (DESIGN.md section 4, "no committed decision lost"):
 1. images are encrypted and written to the blob store, each file fsynced;
 2. one database transaction inserts the session, decision, image rows, templates, attempts and
@@ -22,11 +28,13 @@ import numpy as np
 from sqlalchemy import func, select
 
 from storage.audit import AuditKind, AuditTrail
+from storage.binding import seal
 from storage.blobs import BlobStore
 from storage.clock import Clock
 from storage.crypto import KeyContext, aad
 from storage.db import Database
-from storage.errors import NotFoundError, StorageError, StorageInputError
+from storage.errors import IntegrityError, NotFoundError, StorageError, StorageInputError, StoreBusyError
+from storage.integrity import Integrity
 from storage.records import (
     IMAGE_KINDS,
     OUTCOMES,
@@ -173,27 +181,45 @@ def _validate(rec: SessionRecord) -> None:
 class DecisionLog:
     """Repository of sessions and decisions (see the module docstring for the write order)."""
 
-    def __init__(self, db: Database, keys: KeyContext, blobs: BlobStore, audit: AuditTrail, clock: Clock) -> None:
+    def __init__(self, db: Database, keys: KeyContext, blobs: BlobStore, audit: AuditTrail, clock: Clock,
+                 integrity: Integrity, busy_retries: int = 2) -> None:
         self._db = db
         self._keys = keys
         self._blobs = blobs
         self._audit = audit
         self._clock = clock
+        self._integrity = integrity
+        self._busy_retries = busy_retries
 
     # ---------------------------------------------------------------- writing
     def record_session(self, rec: SessionRecord) -> RecordedSession:
         """Store one finished session atomically; returns only once the commit is durable.
 
-        Raises ``StorageInputError`` for unusable input (nothing is written) and ``StorageError``
-        when the database or blob store fails (nothing is committed; blob files written are removed).
+        Raises ``StorageInputError`` for unusable input (nothing is written), ``StoreBusyError`` when
+        another process kept the write lock through the busy timeout and every retry (nothing is
+        written; call again), and ``StorageError`` when the database or blob store fails (nothing is
+        committed; blob files written are removed).
         """
         rec = _normalise(rec)
         _validate(rec)
         self._keys.refresh()
-        for _ in range(_MAX_KEY_RACE_RETRIES):
-            result = self._try_record(rec)
+        busy = 0
+        key_races = 0
+        while key_races < _MAX_KEY_RACE_RETRIES:
+            try:
+                result = self._try_record(rec)
+            except StoreBusyError:
+                # Another process held the write lock for the whole busy timeout (a long export, a
+                # backup tool): nothing of this attempt was committed and its blobs are gone; wait again.
+                busy += 1
+                if busy > self._busy_retries:
+                    raise
+                log.warning("database write lock held by another writer; retrying the session write (%d/%d)",
+                            busy, self._busy_retries)
+                continue
             if result is not None:
                 return result
+            key_races += 1
         raise StorageError("the data key changed repeatedly while recording (key rotation running?); try again")
 
     def _try_record(self, rec: SessionRecord) -> RecordedSession | None:
@@ -232,17 +258,21 @@ class DecisionLog:
                 self._audit.lock_chain(s)
                 if self._keys.refresh() and self._keys.cipher.active_key_id != kid:
                     raise _KeyChanged()
-                s.add(SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
-                                 started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
-                                 document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
-                                 chip=dict(rec.chip), checks=dict(rec.checks),
-                                 model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128]))
+                srow = SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
+                                  started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
+                                  document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
+                                  chip=dict(rec.chip), checks=dict(rec.checks),
+                                  model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128])
+                drow = DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
+                                   reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
+                                   decided_at=now,
+                                   review_state="pending" if rec.decision.outcome == "review" else "none",
+                                   final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome)
+                # Sealed under the keyring read after taking the lock (a rotation may have started a new audit key).
+                seal(self._keys.keys, srow, drow, *image_rows, *template_rows)
+                s.add(srow)
                 s.flush()
-                s.add(DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
-                                  reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
-                                  decided_at=now,
-                                  review_state="pending" if rec.decision.outcome == "review" else "none",
-                                  final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome))
+                s.add(drow)
                 s.add_all(image_rows)
                 s.add_all(template_rows)
                 if doc_key is not None:
@@ -254,7 +284,8 @@ class DecisionLog:
                     s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
                     {"decision_id": decision_id, "outcome": rec.decision.outcome,
                      "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
-                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows)},
+                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
+                     "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
                     session_id=session_id)
         except _KeyChanged:
             self._remove_blobs(written)
@@ -294,22 +325,28 @@ class DecisionLog:
             note_kid = note_ct = None
             if note:
                 note_kid, note_ct = self._keys.cipher.encrypt(note.encode("utf-8"), note_aad(review_id, session_id))
-            s.add(ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
-                            verdict=verdict, note_kid=note_kid, note_ct=note_ct))
+            self._audit.lock_chain(s)
+            self._keys.refresh()
+            problem = self._integrity.row_problem(dec)
+            if problem is not None:  # never build a review on a forged decision (and re-seal it as genuine)
+                raise IntegrityError("decisions", dec.id, None, f"cannot review: {problem}; run 'kiosk audit verify'")
+            review = ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
+                               verdict=verdict, note_kid=note_kid, note_ct=note_ct)
             previous = dec.final_outcome
             dec.review_state = "reviewed"
             dec.final_outcome = verdict
+            seal(self._keys.keys, review, dec)
+            s.add(review)
             self._audit.append(s, AuditKind.REVIEW, f"operator:{operator}",
                                {"review_id": review_id, "verdict": verdict, "previous": previous,
                                 "decision_id": dec.id}, session_id=session_id)
         return review_id
 
     # ---------------------------------------------------------------- reading
-    @staticmethod
-    def _summary(srow: SessionRow, drow: DecisionRow) -> SessionSummary:
+    def _summary(self, srow: SessionRow, drow: DecisionRow) -> SessionSummary:
         return SessionSummary(srow.id, drow.id, srow.kiosk_id, srow.mode, srow.started_at, srow.ended_at,
                               drow.outcome, tuple(drow.reasons), drow.decided_at, drow.review_state,
-                              drow.final_outcome, srow.document_key)
+                              drow.final_outcome, srow.document_key, self._integrity.row_problem(srow, drow))
 
     def pending_reviews(self, limit: int = 50, offset: int = 0) -> list[SessionSummary]:
         """Flagged sessions waiting for an operator, oldest first (no decryption, not audited)."""
@@ -338,11 +375,17 @@ class DecisionLog:
             stmt = stmt.where(DecisionRow.review_state == review_state)
         order = DecisionRow.decided_at.desc() if newest_first else DecisionRow.decided_at.asc()
         stmt = stmt.order_by(order, DecisionRow.id).limit(max(0, limit)).offset(max(0, offset))
+        self._keys.refresh()
         with self._db.read() as s:
             return [self._summary(a, b) for a, b in s.execute(stmt).all()]
 
     def load_session(self, session_id: str, actor: str) -> SessionDetail:
-        """Full detail of one session with identity and notes decrypted; audited as ``session_viewed``."""
+        """Full detail of one session with identity and notes decrypted; audited as ``session_viewed``.
+
+        Raises ``IntegrityError`` (naming table, row and field) when the session's rows fail their seals
+        or their audit events, or the database is behind its chain-head anchor: the screen must not
+        show a forged decision as if it were genuine.
+        """
         self._keys.refresh()
         cipher = self._keys.cipher
         with self._db.read() as s:
@@ -351,6 +394,7 @@ class DecisionLog:
             if row is None:
                 raise NotFoundError(f"session {session_id} not found (purged?)")
             srow, drow = row
+            self._integrity.check_session(s, srow, drow)
             identity = None
             if srow.identity_ct is not None and srow.identity_kid is not None:
                 plain = cipher.decrypt(srow.identity_kid, srow.identity_ct, identity_aad(srow.id))
