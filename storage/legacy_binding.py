@@ -11,7 +11,9 @@ The migration cannot do it (it has no audit key), so it leaves ``storage_state.r
 Anything else stays unsealed, so ``kiosk audit verify`` names it. Fields the old events never
 carried (a session's ``checks``, ``chip``...) are bound as found: an edit made *before* the upgrade
 cannot be detected, and the README says so. ``native`` (a store created with seals) and ``done``
-never bind anything, so unsealed rows inserted later are not blessed.
+never bind anything, so unsealed rows inserted later are not blessed; neither does a second
+``pending`` once a ``rows_bound`` event exists, nor a session whose decision event was written by
+seal-aware code (it names its image ids).
 """
 from __future__ import annotations
 
@@ -60,6 +62,11 @@ def bind_legacy_rows(db: Database, keys: KeyContext, audit: AuditTrail, actor: s
         state = s.get(StateRow, STATE_KEY)
         if state is None or state.value != "pending":  # another process did it meanwhile
             return None
+        if s.execute(select(AuditEventRow.seq).where(AuditEventRow.kind == AuditKind.ROWS_BOUND).limit(1)).first():
+            # Binding happens once in a store's life; a "pending" state after that was put there by hand.
+            log.error("row_binding is 'pending' but rows were already bound once: nothing is bound again")
+            state.value = "done"
+            return None
         return _bind(s, keys, audit, state, actor)
 
 
@@ -70,7 +77,9 @@ def _bind(s: Session, keys: KeyContext, audit: AuditTrail, state: StateRow, acto
     for ev in s.execute(select(AuditEventRow).where(AuditEventRow.kind.in_([AuditKind.DECISION, AuditKind.REVIEW]))
                         .order_by(AuditEventRow.seq)).scalars():
         d = json.loads(ev.details)
-        if ev.kind == AuditKind.DECISION and ev.session_id is not None:
+        if ev.kind == AuditKind.DECISION and ev.session_id is not None and "image_ids" not in d:
+            # Only sessions whose decision event predates seals (it has no "image_ids"): a row written
+            # by seal-aware code that lost its seal is never blessed again.
             decisions[ev.session_id] = d
         elif ev.kind == AuditKind.REVIEW and ev.session_id is not None:
             verdicts[ev.session_id].append(str(d.get("verdict")))
@@ -91,7 +100,7 @@ def _bind(s: Session, keys: KeyContext, audit: AuditTrail, state: StateRow, acto
         bound["sessions"][srow.id] = srow.id
         bound["decisions"][drow.id] = srow.id
     for rv in s.execute(select(ReviewRow).where(ReviewRow.seal.is_(None))).scalars():
-        if review_events.get(rv.id) == (rv.session_id, rv.verdict) and rv.session_id in bound["sessions"]:
+        if review_events.get(rv.id) == (rv.session_id, rv.verdict) and rv.session_id in decisions:
             seal(km, rv)
             bound["reviews"][rv.id] = rv.session_id
         else:

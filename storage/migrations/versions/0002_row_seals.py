@@ -23,11 +23,11 @@ SEALED = ('sessions', 'decisions', 'reviews', 'images', 'templates')
 
 
 def upgrade() -> None:
+    # Plain ALTER TABLE, never batch mode: a batch "move and copy" drops the old table, and with
+    # foreign keys on SQLite's DROP TABLE runs the ON DELETE CASCADE of every child row.
     for table in SEALED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('seal', sa.Text(), nullable=True))
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_events_session_id'), ['session_id'], unique=False)
+        op.add_column(table, sa.Column('seal', sa.Text(), nullable=True))
+    op.create_index(op.f('ix_audit_events_session_id'), 'audit_events', ['session_id'], unique=False)
     conn = op.get_bind()
     legacy = any(conn.execute(sa.text(f'SELECT 1 FROM {t} LIMIT 1')).first() is not None for t in SEALED)
     # "pending": rows exist that were written unsealed; "native": the store had none, so any unsealed
@@ -38,8 +38,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM storage_state WHERE key = 'row_binding'")
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_events_session_id'))
+    op.drop_index(op.f('ix_audit_events_session_id'), table_name='audit_events')
     for table in SEALED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('seal')
+        op.drop_column(table, 'seal')  # SQLite >= 3.35 drops a column in place (no table copy)
