@@ -59,8 +59,11 @@ SQLITE_LOCKED = 6
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether a driver error means "another connection holds the lock" (SQLite BUSY/LOCKED)."""
+    """Whether a driver error means "another connection holds the lock" (SQLite BUSY/LOCKED,
+    PostgreSQL lock_not_available after ``lock_timeout``)."""
     orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available (lock_timeout)
+        return True
     code = getattr(orig, "sqlite_errorcode", None)
     if code is not None:
         return int(code) & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
@@ -94,7 +97,7 @@ def _sqlite_engine(url: str, config: StorageConfig, immediate: bool) -> Engine:
     return engine
 
 
-def _postgres_engine(url: str) -> Engine:
+def _postgres_engine(url: str, busy_timeout_ms: int) -> Engine:
     engine = create_engine(url, pool_pre_ping=True)
 
     @event.listens_for(engine, "connect")
@@ -103,6 +106,10 @@ def _postgres_engine(url: str) -> Engine:
         try:
             cur.execute("SHOW synchronous_commit")
             value = str(cur.fetchone()[0]).lower()
+            # The same bounded wait as SQLite's busy timeout: a lock held elsewhere ends in
+            # lock_not_available (StoreBusyError) instead of an unbounded wait.
+            cur.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+            dbapi_conn.commit()
         finally:
             cur.close()
         if value == "off":
@@ -136,7 +143,7 @@ class Database:
             self.engine = _sqlite_engine(url, config, immediate=True)
             self.read_engine = _sqlite_engine(url, config, immediate=False)
         elif self.backend == "postgresql":
-            self.engine = _postgres_engine(url)
+            self.engine = _postgres_engine(url, config.busy_timeout_ms)
             self.read_engine = self.engine
         else:
             raise StorageConfigError(f"unsupported database backend {self.backend!r} (use sqlite or postgresql)")
@@ -145,7 +152,8 @@ class Database:
 
     def busy_error(self, what: str) -> StoreBusyError:
         """The typed error for a lock held by another process longer than the busy timeout."""
-        where = make_url(self.url).database if self.backend == "sqlite" else self.backend
+        name = make_url(self.url).database
+        where = name if self.backend == "sqlite" else f"PostgreSQL database {name!r}"
         return StoreBusyError(
             f"{what}: the database {where} stayed locked by another writer for the whole busy timeout "
             f"({self.busy_timeout_ms / 1000:g} s); nothing was written, the operation can be retried"
