@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from storage.accounts import OperatorAccounts
 from storage.attempts import AttemptLimiter
-from storage.anchor import FileHeadAnchor, HeadAnchor
+from storage.anchor import AnchoredHead, FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
 from storage.blobs import BlobStore
 from storage.clock import Clock, SystemClock
@@ -133,7 +133,8 @@ def store_has_data(db: Database, blobs: BlobStore, anchors: list[HeadAnchor]) ->
         return True
     for anchor in anchors:
         try:
-            if anchor.read() is not None:
+            anchored = anchor.read()
+            if anchored is not None and anchored.seq > 0:
                 return True
         except (OSError, ValueError):
             return True  # a garbled head file still means this store was used
@@ -159,11 +160,16 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
     db = open_database(config, data_dir)
     blobs = BlobStore(Path(config.blob_dir) if config.blob_dir else data_dir / BLOB_DIR_NAME)
     try:
-        keys = KeyContext(keyring, may_create=not store_has_data(db, blobs, anchors))
+        empty = not store_has_data(db, blobs, anchors)
+        keys = KeyContext(keyring, may_create=empty)
     except BaseException:
         db.dispose()
         raise
     audit = AuditTrail(db, keys, clock, anchors)
+    if empty:
+        # The anchor exists from the start (at the genesis head), so a crash between the first commit
+        # and its anchor update leaves a lagging anchor, never a missing one that looks deleted.
+        audit.publish(AnchoredHead(0, GENESIS_MAC))
     # A local SQLite file belongs to this data folder, so its anchor must exist once events do; a
     # shared PostgreSQL store gets a kiosk's head file only when that kiosk first appends.
     integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite")

@@ -187,3 +187,16 @@ def test_purge_and_rotation_keep_the_store_verifiable(store, make_record, clock)
     result = store.verify()
     assert result.ok and result.rows == 0, result
     assert old.session_id not in {s.session_id for s in store.decisions.list_sessions()}
+
+
+def test_head_file_exists_from_creation_and_may_lag_after_a_crash(store, make_record, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The anchor is written when the store is made (seq 0), so a crash between the first commit and
+    the anchor update leaves a lagging file (accepted), never a missing one (reported as deletion)."""
+    data = store.data_dir
+    genesis = (data / "audit_head.json").read_text()
+    assert '"seq": 0' in genesis
+    store.decisions.record_session(make_record("accept"))
+    store.close()
+    (data / "audit_head.json").write_text(genesis)  # as if killed before the post-commit anchor write
+    code, out = audit_verify(data, capsys)
+    assert code == 0, out

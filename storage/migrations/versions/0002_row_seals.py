@@ -30,8 +30,10 @@ def upgrade() -> None:
     op.create_index(op.f('ix_audit_events_session_id'), 'audit_events', ['session_id'], unique=False)
     conn = op.get_bind()
     legacy = any(conn.execute(sa.text(f'SELECT 1 FROM {t} LIMIT 1')).first() is not None for t in SEALED)
-    # "pending": rows exist that were written unsealed; "native": the store had none, so any unsealed
-    # row found later was written outside storage and is never bound.
+    legacy = legacy or bool(conn.execute(sa.text('SELECT seq FROM audit_head WHERE id = 1')).scalar())
+    # "pending": rows or events exist from before seals (the binding's rows_bound event also starts the
+    # head file); "native": a new store, so any unsealed row found later was written outside storage
+    # and is never bound.
     state = sa.table('storage_state', sa.column('key', sa.String), sa.column('value', sa.Text))
     op.bulk_insert(state, [{'key': 'row_binding', 'value': 'pending' if legacy else 'native'}])
 
