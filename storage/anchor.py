@@ -53,6 +53,10 @@ class HeadAnchor(Protocol):
         """Where the anchor lives, for messages (a path or a URL without credentials)."""
         ...
 
+    def reset(self, head: AnchoredHead) -> None:
+        """Overwrite the remembered head, even with an older one (after an accepted database restore)."""
+        ...
+
 
 class FileHeadAnchor:
     """A JSON head file, mode 0600, replaced atomically under an ``flock`` so it only moves forward."""
@@ -82,8 +86,12 @@ class FileHeadAnchor:
             raise ValueError("seq or mac missing")
         return AnchoredHead(seq, mac)
 
-    def publish(self, head: AnchoredHead) -> None:
-        """Write ``head`` unless the file already records this seq or a later one."""
+    def reset(self, head: AnchoredHead) -> None:
+        """Overwrite the head file with ``head`` (``kiosk audit reanchor``)."""
+        self.publish(head, force=True)
+
+    def publish(self, head: AnchoredHead, force: bool = False) -> None:
+        """Write ``head`` unless the file already records this seq or a later one (or ``force``)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock_path = self.path.with_name(f".{self.path.name}.lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -95,7 +103,7 @@ class FileHeadAnchor:
                 current = self.read()
             except ValueError:
                 current = None
-            if current is not None and current.seq >= head.seq:
+            if current is not None and current.seq >= head.seq and not force:
                 return
             doc = {"format": HEAD_FORMAT, "seq": head.seq, "mac": head.mac}
             atomic_write(self.path, json.dumps(doc, sort_keys=True).encode("ascii") + b"\n", mode=0o600)

@@ -62,6 +62,7 @@ class AuditKind:
     SESSION_VIEWED = "session_viewed"
     IMAGE_VIEWED = "image_viewed"
     ROWS_BOUND = "rows_bound"
+    ANCHOR_RESET = "anchor_reset"
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:

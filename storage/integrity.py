@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.anchor import HeadAnchor
+from storage.anchor import AnchoredHead, HeadAnchor
 from storage.audit import AuditKind, AuditTrail, AuditVerification
 from storage.binding import SEALED_TABLES, check_seal
 from storage.crypto import KeyContext
@@ -193,3 +193,30 @@ class Integrity:
             if bad is not None:
                 return f"{row.__tablename__} row {row.id} {bad[1]}"
         return None
+
+    def reanchor(self, actor: str, reason: str) -> int:
+        """Accept the database as it is (after a deliberate restore of a backup): append an
+        ``anchor_reset`` event recording what each anchor held, then point every anchor at the new head.
+        Refused while the chain itself is broken. Returns the event's seq."""
+        if not reason.strip():
+            raise IntegrityError(None, None, None, "say why the database head is being accepted (a reason is required)")
+        chain = self._audit.verify()
+        if not chain.ok:
+            raise IntegrityError(None, None, None, f"the audit chain itself is broken ({chain.problem}); "
+                                 f"re-anchoring would not repair it")
+        held = []
+        for anchor in self._anchors:
+            try:
+                old = anchor.read()
+            except (OSError, ValueError):
+                old = None
+            held.append({"anchor": anchor.describe(), "seq": old.seq if old else None,
+                         "mac": old.mac if old else None})
+        with self._db.write() as s:
+            seq = self._audit.append(s, AuditKind.ANCHOR_RESET, actor,
+                                     {"reason": reason.strip()[:500], "previous": held})
+            mac = s.execute(select(AuditHeadRow.mac).where(AuditHeadRow.id == 1)).scalar_one()
+        for anchor in self._anchors:
+            anchor.reset(AnchoredHead(seq, mac))
+        return seq
+

@@ -55,6 +55,16 @@ def _verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _reanchor(args: argparse.Namespace) -> int:
+    st = open_storage_from_args(args)
+    try:
+        seq = st.integrity.reanchor(cli_actor(), args.reason)
+    finally:
+        st.close()
+    print(f"database head accepted; audit event {seq} records the reason and what the head file held before")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``kiosk audit verify``."""
     p = subparsers.add_parser("audit", help="tamper-evident audit trail")
@@ -64,3 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                       "exit 1 naming the first bad row")
     add_storage_arguments(v)
     v.set_defaults(func=_verify)
+    r = sub.add_parser("reanchor", help="after a deliberate restore of a database backup: accept its head "
+                                        "(audited, with the reason) so verification can pass again")
+    add_storage_arguments(r)
+    r.add_argument("--reason", required=True, help="why the restored database is accepted (kept in the audit event)")
+    r.set_defaults(func=_reanchor)

@@ -4,6 +4,7 @@ or flags the session; export signs nothing; a rollback of the whole database fil
 head file; purge and key rotation keep everything verifiable."""
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from datetime import timedelta
@@ -168,9 +169,22 @@ def test_rollback_of_the_database_file_is_caught(store, make_record, capsys) -> 
         shutil.copy2(f, data / f.name)
     code, out = audit_verify(data, capsys)
     assert code == 1 and "rolled back" in out and "audit_head.json" in out, out
+    anchored = json.loads((data / "audit_head.json").read_text())["seq"]
     (data / "audit_head.json").unlink()  # hiding the rollback by deleting the anchor does not help
     code, out = audit_verify(data, capsys)
     assert code == 1 and "missing" in out, out
+    (data / "audit_head.json").write_text(json.dumps({"format": "idkiosk-audit-head/1", "seq": anchored,
+                                                      "mac": "0" * 64}))
+    # A deliberate restore is accepted only on the record: an audited reason, then verify passes again.
+    assert main(["audit", "reanchor", "--data-dir", str(data), "--reason", "restored last night's backup"]) == 0
+    code, out = audit_verify(data, capsys)
+    assert code == 0, out
+    st = open_storage(data)
+    try:
+        event = st.audit.events()[-1]
+        assert event.kind == "anchor_reset" and event.details["previous"][0]["seq"] == anchored
+    finally:
+        st.close()
 
 
 def test_purge_and_rotation_keep_the_store_verifiable(store, make_record, clock) -> None:  # type: ignore[no-untyped-def]
