@@ -86,6 +86,11 @@ def test_forged_outcome_is_named_refused_and_not_exported(logged, capsys, test_c
         assert not (tmp_path / "out.jsonl").exists()
     finally:
         st.close()
+    capsys.readouterr()
+    assert main(["export", "--since", "2020-01-01", "--out", str(tmp_path / "cli.jsonl"), "--data-dir", str(data)]) != 0
+    err = capsys.readouterr().err
+    assert "fails verification" in err and f"table decisions, id {c.decision_id}, field outcome" in err, err
+    assert not (tmp_path / "cli.jsonl").exists()
 
 
 def test_forged_pending_review_is_flagged(logged, test_config, clock) -> None:  # type: ignore[no-untyped-def]
