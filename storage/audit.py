@@ -4,11 +4,15 @@ Each event ``n`` stores ``mac_n = HMAC-SHA-256(K_audit, mac_{n-1} || "\\n" || ca
 (RFC 2104), with ``mac_0`` = 64 zero hex digits and ``canonical`` a JSON array of the event's
 fields (seq, time, kind, actor, session id, details text, key id). The audit key is separate from
 the data keys and never stored in the database, so someone with only write access to the database
-cannot forge a valid chain. A one-row ``audit_head`` holds the last seq and mac: appends lock it,
+cannot forge a valid chain. The rows the events speak about (sessions, decisions, reviews, images,
+templates) carry per-field seals under the same key (``storage.binding``) and are checked against the
+events both ways by ``storage.integrity``. A one-row ``audit_head`` holds the last seq and mac: appends lock it,
 and verification compares it, so deleting events at the end is caught as well as edited, deleted
-or reordered events in the middle. (An attacker who also holds the audit key, or who rolls back the
-whole database file, is out of reach of any in-database chain; signed exports anchor the chain
-outside the kiosk.)
+or reordered events in the middle. After each commit that appended events the new head is published
+to the anchors outside the database (``storage.anchor``: a head file, later a central copy), so a
+rollback of the whole database is detected too. (An attacker who holds the audit key is out of
+reach of any MAC; one who rolls back the database and every anchor together is out of reach of the
+anchors.)
 
 Appends are serialised: on SQLite every write transaction begins ``IMMEDIATE`` (the database write
 lock, held until commit), on PostgreSQL the head row is read ``FOR UPDATE``. Either way two
@@ -20,7 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +35,7 @@ from sqlalchemy.orm import Session
 from storage.clock import Clock
 from storage.crypto import KeyContext
 from storage.db import Database
+from storage.anchor import AnchoredHead, HeadAnchor
 from storage.errors import StorageInputError
 from storage.tables import AuditEventRow, AuditHeadRow
 
@@ -56,6 +61,8 @@ class AuditKind:
     EXPORT = "export"
     SESSION_VIEWED = "session_viewed"
     IMAGE_VIEWED = "image_viewed"
+    ROWS_BOUND = "rows_bound"
+    ANCHOR_RESET = "anchor_reset"
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:
@@ -82,6 +89,18 @@ class AuditVerification:
     events: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    table: str | None = None  # set when a stored row (not an event) is the first bad row
+    row_id: str | None = None
+    field: str | None = None
+    rows: int = 0  # sealed rows checked (full verification only)
+
+    def where(self) -> str:
+        """The first bad row in words: ``seq N``, ``table T, id X, field F``, or ``head record``."""
+        if self.table is not None:
+            return f"table {self.table}, id {self.row_id}" + (f", field {self.field}" if self.field else "")
+        if self.first_bad_seq is not None:
+            return f"seq {self.first_bad_seq}"
+        return "head record"
 
 
 @dataclass(frozen=True)
@@ -99,10 +118,33 @@ class AuditEvent:
 class AuditTrail:
     """Appends chained events and verifies the chain."""
 
-    def __init__(self, db: Database, keys: KeyContext, clock: Clock) -> None:
+    def __init__(self, db: Database, keys: KeyContext, clock: Clock,
+                 anchors: list[HeadAnchor] | None = None) -> None:
         self._db = db
         self._keys = keys
         self._clock = clock
+        self.anchors: list[HeadAnchor] = list(anchors or [])
+        db.after_commit.append(self._publish_committed)
+
+    def _publish_committed(self, info: dict[str, Any]) -> None:
+        head = info.get("audit_head")
+        if head is not None:
+            self.publish(AnchoredHead(*head))
+
+    def publish(self, head: AnchoredHead) -> None:
+        """Hand a committed head to every anchor. A failing anchor is logged, not raised: the
+        transaction is already durable, and a lagging anchor only narrows rollback detection."""
+        for anchor in self.anchors:
+            try:
+                anchor.publish(head)
+            except (OSError, ValueError) as exc:
+                log.error("could not update audit head anchor %s: %s", anchor.describe(), exc)
+
+    def head(self) -> AnchoredHead:
+        """The database's current chain head."""
+        with self._db.read() as session:
+            row = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+            return AnchoredHead(row.seq, row.mac)
 
     def lock_chain(self, session: Session) -> None:
         """Take the chain lock inside a write transaction (a global write mutex for storage).
@@ -137,6 +179,7 @@ class AuditTrail:
         head.seq = seq
         head.mac = mac
         session.flush()
+        session.info["audit_head"] = (seq, mac)  # published to the anchors once committed (Database.write)
         return seq
 
     def record(self, kind: str, actor: str, details: Mapping[str, Any] | None = None,
@@ -155,41 +198,60 @@ class AuditTrail:
 
     def verify(self) -> AuditVerification:
         """Walk the whole chain; report the first event that is missing, edited or out of place."""
+        with self._db.read() as session:
+            return self.verify_in(session)
+
+    def verify_in(self, session: Session,
+                  visit: Callable[[AuditEventRow], None] | None = None) -> AuditVerification:
+        """:meth:`verify` inside the caller's read transaction; ``visit`` sees each event once its MAC checked."""
         self._keys.refresh()
         audit_keys = self._keys.keys.audit_keys
         prev_mac = GENESIS_MAC
         expected = 1
-        with self._db.read() as session:
-            head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
-            rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)
-                                   .execution_options(yield_per=1000)).scalars()
-            for row in rows:
-                if row.seq != expected:
-                    return AuditVerification(
-                        False, expected - 1, expected,
-                        f"audit event {expected} is missing (deleted or renumbered); next row is seq {row.seq}",
-                    )
-                key = audit_keys.get(row.key_id)
-                if key is None:
-                    return AuditVerification(False, expected - 1, row.seq,
-                                             f"audit event {row.seq} names unknown audit key {row.key_id!r}")
-                mac = event_mac(key, prev_mac, row.seq, row.at, row.kind, row.actor, row.session_id,
-                                row.details, row.key_id)
-                if not hmac.compare_digest(mac, row.mac):
-                    return AuditVerification(
-                        False, expected - 1, row.seq,
-                        f"audit event {row.seq} fails its MAC (edited, reordered, or a previous event was altered)",
-                    )
-                prev_mac = row.mac
-                expected += 1
-            count = expected - 1
-            if head is None:
-                return AuditVerification(False, count, None, "audit head row is missing")
-            if head.seq != count or not hmac.compare_digest(head.mac, prev_mac):
-                first_bad = min(head.seq, count) + 1 if head.seq != count else count
+        head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
+        rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)
+                               .execution_options(yield_per=1000)).scalars()
+        for row in rows:
+            if row.seq != expected:
                 return AuditVerification(
-                    False, count, first_bad,
-                    f"audit head records {head.seq} events but the chain ends at {count}: "
-                    f"events from seq {first_bad} on were deleted or the head was altered",
+                    False, expected - 1, expected,
+                    f"audit event {expected} is missing (deleted or renumbered); next row is seq {row.seq}",
                 )
+            key = audit_keys.get(row.key_id)
+            if key is None:
+                return AuditVerification(False, expected - 1, row.seq,
+                                         f"audit event {row.seq} names unknown audit key {row.key_id!r}")
+            mac = event_mac(key, prev_mac, row.seq, row.at, row.kind, row.actor, row.session_id,
+                            row.details, row.key_id)
+            if not hmac.compare_digest(mac, row.mac):
+                return AuditVerification(
+                    False, expected - 1, row.seq,
+                    f"audit event {row.seq} fails its MAC (edited, reordered, or a previous event was altered)",
+                )
+            if visit is not None:
+                visit(row)
+            prev_mac = row.mac
+            expected += 1
+        count = expected - 1
+        if head is None:
+            return AuditVerification(False, count, None, "audit head row is missing")
+        if head.seq != count or not hmac.compare_digest(head.mac, prev_mac):
+            first_bad = min(head.seq, count) + 1 if head.seq != count else count
+            return AuditVerification(
+                False, count, first_bad,
+                f"audit head records {head.seq} events but the chain ends at {count}: "
+                f"events from seq {first_bad} on were deleted or the head was altered",
+            )
         return AuditVerification(True, count)
+
+    def event_is_authentic(self, session: Session, row: AuditEventRow) -> bool:
+        """Whether one event's MAC checks against its predecessor's (a cheap spot check of one link)."""
+        key = self._keys.keys.audit_keys.get(row.key_id)
+        if key is None:
+            return False
+        prev = GENESIS_MAC if row.seq == 1 else session.execute(
+            select(AuditEventRow.mac).where(AuditEventRow.seq == row.seq - 1)).scalar_one_or_none()
+        if prev is None:
+            return False
+        mac = event_mac(key, prev, row.seq, row.at, row.kind, row.actor, row.session_id, row.details, row.key_id)
+        return hmac.compare_digest(mac, row.mac)

@@ -91,8 +91,29 @@ class StorageConfig(BaseModel):
     busy_timeout_ms: int = Field(
         default=10000, ge=100, description="How long a writer waits for another process's write lock (SQLite)."
     )
+    busy_retries: int = Field(
+        default=2, ge=0, le=10,
+        description="How many more times a session write is tried after waiting busy_timeout_ms in vain for the "
+        "lock; then StoreBusyError (nothing written, the caller may try again).",
+    )
     key_file: str | None = Field(
         default=None, description="Key file path; empty means 'keys.json' in the data directory (created 0600)."
+    )
+    key_backend: Literal["file", "os"] = Field(
+        default="file",
+        description="Where the keys live: 'file' (key_file, 0600) or 'os' (the OS keystore through the keyring "
+        "package: Secret Service on Linux).",
+    )
+    keyring_service: str = Field(
+        default="idkiosk", min_length=1, description="OS keystore service name (key_backend = 'os')."
+    )
+    keyring_entry: str | None = Field(
+        default=None, description="OS keystore entry name; empty means 'keys:' + the data directory's absolute path."
+    )
+    audit_head_file: str | None = Field(
+        default=None,
+        description="Chain-head anchor file (rollback detection); empty means 'audit_head.json' in the data "
+        "directory. Put it on another disk or mount to survive a restore of the data folder.",
     )
     blob_dir: str | None = Field(
         default=None, description="Encrypted blob folder; empty means 'blobs' in the data directory."

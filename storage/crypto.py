@@ -84,12 +84,12 @@ class KeyContext:
     saved the keyring: writers call :meth:`refresh` after taking the database write lock, so they
     never encrypt under a key that rotation has already retired."""
 
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, may_create: bool = True) -> None:
         from storage.keys import keyring_version, load_or_create
 
         self.keyring = keyring
         self._version_fn = keyring_version
-        self.keys = load_or_create(keyring)
+        self.keys = load_or_create(keyring, may_create)
         self._version = keyring_version(keyring)
         self.cipher = FieldCipher(self.keys)
 

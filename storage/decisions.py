@@ -1,5 +1,12 @@
 """DecisionLog: records a finished session (evidence, encrypted identity and images, templates,
-decision, attempts, audit event) atomically, and serves the operator review screen.
+decision, attempts, audit event) atomically, and serves the operator review screen. What a record
+must satisfy before anything is written is in ``storage.record_checks``.
+
+Every session, decision, review, image and template row is sealed under the audit key
+(``storage.binding``) in the transaction that writes it, and the ``decision`` event names the ids of
+the rows it created, so ``storage.integrity`` can check rows and events both ways. The review screen
+API refuses (``load_session``) or flags (``pending_reviews``/``list_sessions``) a session whose rows
+fail that check.
 
 Write order, chosen for crash safety (DESIGN.md section 4, "no committed decision lost"):
 1. images are encrypted and written to the blob store, each file fsynced;
@@ -13,33 +20,28 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-import numpy as np
 from sqlalchemy import func, select
 
 from storage.audit import AuditKind, AuditTrail
+from storage.binding import seal
 from storage.blobs import BlobStore
 from storage.clock import Clock
 from storage.crypto import KeyContext, aad
 from storage.db import Database
-from storage.errors import NotFoundError, StorageError, StorageInputError
+from storage.errors import IntegrityError, NotFoundError, StorageError, StorageInputError, StoreBusyError
+from storage.integrity import Integrity
+from storage.record_checks import check_aware, normalise_record, template_bytes, validate_record
 from storage.records import (
-    IMAGE_KINDS,
-    OUTCOMES,
-    DecisionInput,
     IdentityFields,
-    ImageEvidence,
     ImageInfo,
     RecordedSession,
     ReviewInfo,
     SessionDetail,
     SessionRecord,
     SessionSummary,
-    TemplateEvidence,
 )
 from storage.tables import (
     AttemptRow,
@@ -77,123 +79,48 @@ def note_aad(review_id: str, session_id: str) -> bytes:
     return aad("reviews.note", review_id, session_id)
 
 
-def _aware(name: str, value: datetime) -> None:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise StorageInputError(f"{name} must be a timezone-aware datetime")
-
-
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def _check_no_personal_text(rec: SessionRecord) -> None:
-    """Refuse clear JSON that carries the document number, the birth date or a person's name
-    (data minimisation guard against e.g. a DG1 dump in the chip report).
-
-    It must not refuse a real session by coincidence (a surname "Pace" beside the access method
-    "PACE"), so one name word alone is not enough: it takes the document number (6+ characters, as a
-    substring), a birth date written with separators, or two different words of the person's names
-    appearing as whole words.
-    """
-    clear = json.dumps([rec.chip, rec.checks, rec.model_versions, list(rec.decision.reasons), rec.mode,
-                        rec.kiosk_id, rec.config_hash], default=str, ensure_ascii=False).lower()
-    words = set(_TOKEN.findall(clear))
-    found = False
-    if rec.document_number:
-        number = "".join(_TOKEN.findall(rec.document_number.lower()))
-        found |= len(number) >= 6 and (number in clear or number in "".join(_TOKEN.findall(clear)))
-    if rec.identity is not None:
-        birth = (rec.identity.birth_date or "").strip().lower()
-        found |= len(birth) >= 8 and not birth.isdigit() and birth in clear
-        name_words = {w for w in _TOKEN.findall(f"{rec.identity.surname} {rec.identity.given_names}".lower())
-                      if len(w) >= 3}
-        found |= len(name_words & words) >= 2
-    if found:
-        raise StorageInputError(
-            "personal data (names, birth date or the document number) appears in clear evidence fields; "
-            "put it in SessionRecord.identity / document_number, which are encrypted or hashed"
-        )
-
-
-def template_bytes(vector: Any) -> tuple[bytes, int]:
-    """A template as little-endian float32 bytes and its dimension; refuses non-finite or non-1-D input."""
-    try:
-        arr = np.asarray(vector, dtype="<f4")
-    except (TypeError, ValueError) as exc:
-        raise StorageInputError("a template must be a sequence of numbers") from exc
-    if arr.ndim != 1 or arr.size == 0 or arr.size > 4096 or not np.all(np.isfinite(arr)):
-        raise StorageInputError("a template must be a 1-D finite float vector of 1..4096 values")
-    return arr.tobytes(), int(arr.size)
-
-
-def _normalise(rec: SessionRecord) -> SessionRecord:
-    """Outcome in lower case and reasons as plain strings, so str-Enums from the policy
-    (``Outcome.ACCEPT``, ``Reason.FACE_MISMATCH``) are stored as their values."""
-    if not isinstance(rec, SessionRecord) or not isinstance(rec.decision, DecisionInput):
-        raise StorageInputError("record_session takes a SessionRecord with a DecisionInput")
-    d = rec.decision
-    outcome = str(getattr(d.outcome, "value", d.outcome)).lower()
-    try:
-        reasons = tuple(str(getattr(r, "value", r)) for r in d.reasons)
-    except TypeError as exc:
-        raise StorageInputError("decision reasons must be a sequence of reason codes") from exc
-    return replace(rec, decision=DecisionInput(outcome, reasons, d.policy_version))  # type: ignore[arg-type]
-
-
-def _validate(rec: SessionRecord) -> None:
-    if rec.identity is not None and not isinstance(rec.identity, IdentityFields):
-        raise StorageInputError("identity must be an IdentityFields")
-    if not all(isinstance(i, ImageEvidence) for i in rec.images) or \
-            not all(isinstance(t, TemplateEvidence) for t in rec.templates):
-        raise StorageInputError("images must be ImageEvidence and templates TemplateEvidence values")
-    for name in ("chip", "checks", "model_versions"):
-        try:
-            json.dumps(dict(getattr(rec, name)), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise StorageInputError(f"{name} must hold plain JSON values (numbers, strings, lists, dicts)") from exc
-    if rec.decision.outcome not in OUTCOMES:
-        raise StorageInputError(f"decision outcome must be one of {OUTCOMES}, not {rec.decision.outcome!r}")
-    if not rec.kiosk_id or not rec.mode or not rec.decision.policy_version:
-        raise StorageInputError("kiosk_id, mode and decision.policy_version are required")
-    if not all(isinstance(r, str) and r for r in rec.decision.reasons):
-        raise StorageInputError("reason codes must be non-empty strings")
-    _aware("started_at", rec.started_at)
-    _aware("ended_at", rec.ended_at)
-    if (rec.document_number is None) != (rec.issuing_state is None):
-        raise StorageInputError("document_number and issuing_state go together (both or neither)")
-    for img in rec.images:
-        if img.kind not in IMAGE_KINDS:
-            raise StorageInputError(f"image kind must be one of {IMAGE_KINDS}, not {img.kind!r}")
-        if not isinstance(img.data, (bytes, bytearray)) or not img.data:
-            raise StorageInputError("image data must be non-empty bytes")
-    if rec.templates and rec.document_number is None:
-        raise StorageInputError("templates need the document (its keyed hash groups them per identity)")
-    _check_no_personal_text(rec)
-
-
 class DecisionLog:
     """Repository of sessions and decisions (see the module docstring for the write order)."""
 
-    def __init__(self, db: Database, keys: KeyContext, blobs: BlobStore, audit: AuditTrail, clock: Clock) -> None:
+    def __init__(self, db: Database, keys: KeyContext, blobs: BlobStore, audit: AuditTrail, clock: Clock,
+                 integrity: Integrity, busy_retries: int = 2) -> None:
         self._db = db
         self._keys = keys
         self._blobs = blobs
         self._audit = audit
         self._clock = clock
+        self._integrity = integrity
+        self._busy_retries = busy_retries
 
     # ---------------------------------------------------------------- writing
     def record_session(self, rec: SessionRecord) -> RecordedSession:
         """Store one finished session atomically; returns only once the commit is durable.
 
-        Raises ``StorageInputError`` for unusable input (nothing is written) and ``StorageError``
-        when the database or blob store fails (nothing is committed; blob files written are removed).
+        Raises ``StorageInputError`` for unusable input (nothing is written), ``StoreBusyError`` when
+        another process kept the write lock through the busy timeout and every retry (nothing is
+        written; call again), and ``StorageError`` when the database or blob store fails (nothing is
+        committed; blob files written are removed).
         """
-        rec = _normalise(rec)
-        _validate(rec)
+        rec = normalise_record(rec)
+        validate_record(rec)
         self._keys.refresh()
-        for _ in range(_MAX_KEY_RACE_RETRIES):
-            result = self._try_record(rec)
+        busy = 0
+        key_races = 0
+        while key_races < _MAX_KEY_RACE_RETRIES:
+            try:
+                result = self._try_record(rec)
+            except StoreBusyError:
+                # Another process held the write lock for the whole busy timeout (a long export, a
+                # backup tool): nothing of this attempt was committed and its blobs are gone; wait again.
+                busy += 1
+                if busy > self._busy_retries:
+                    raise
+                log.warning("database write lock held by another writer; retrying the session write (%d/%d)",
+                            busy, self._busy_retries)
+                continue
             if result is not None:
                 return result
+            key_races += 1
         raise StorageError("the data key changed repeatedly while recording (key rotation running?); try again")
 
     def _try_record(self, rec: SessionRecord) -> RecordedSession | None:
@@ -232,17 +159,21 @@ class DecisionLog:
                 self._audit.lock_chain(s)
                 if self._keys.refresh() and self._keys.cipher.active_key_id != kid:
                     raise _KeyChanged()
-                s.add(SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
-                                 started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
-                                 document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
-                                 chip=dict(rec.chip), checks=dict(rec.checks),
-                                 model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128]))
+                srow = SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
+                                  started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
+                                  document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
+                                  chip=dict(rec.chip), checks=dict(rec.checks),
+                                  model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128])
+                drow = DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
+                                   reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
+                                   decided_at=now,
+                                   review_state="pending" if rec.decision.outcome == "review" else "none",
+                                   final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome)
+                # Sealed under the keyring read after taking the lock (a rotation may have started a new audit key).
+                seal(self._keys.keys, srow, drow, *image_rows, *template_rows)
+                s.add(srow)
                 s.flush()
-                s.add(DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
-                                  reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
-                                  decided_at=now,
-                                  review_state="pending" if rec.decision.outcome == "review" else "none",
-                                  final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome))
+                s.add(drow)
                 s.add_all(image_rows)
                 s.add_all(template_rows)
                 if doc_key is not None:
@@ -254,7 +185,8 @@ class DecisionLog:
                     s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
                     {"decision_id": decision_id, "outcome": rec.decision.outcome,
                      "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
-                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows)},
+                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
+                     "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
                     session_id=session_id)
         except _KeyChanged:
             self._remove_blobs(written)
@@ -294,22 +226,28 @@ class DecisionLog:
             note_kid = note_ct = None
             if note:
                 note_kid, note_ct = self._keys.cipher.encrypt(note.encode("utf-8"), note_aad(review_id, session_id))
-            s.add(ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
-                            verdict=verdict, note_kid=note_kid, note_ct=note_ct))
+            self._audit.lock_chain(s)
+            self._keys.refresh()
+            problem = self._integrity.row_problem(dec)
+            if problem is not None:  # never build a review on a forged decision (and re-seal it as genuine)
+                raise IntegrityError("decisions", dec.id, None, f"cannot review: {problem}; run 'kiosk audit verify'")
+            review = ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
+                               verdict=verdict, note_kid=note_kid, note_ct=note_ct)
             previous = dec.final_outcome
             dec.review_state = "reviewed"
             dec.final_outcome = verdict
+            seal(self._keys.keys, review, dec)
+            s.add(review)
             self._audit.append(s, AuditKind.REVIEW, f"operator:{operator}",
                                {"review_id": review_id, "verdict": verdict, "previous": previous,
                                 "decision_id": dec.id}, session_id=session_id)
         return review_id
 
     # ---------------------------------------------------------------- reading
-    @staticmethod
-    def _summary(srow: SessionRow, drow: DecisionRow) -> SessionSummary:
+    def _summary(self, srow: SessionRow, drow: DecisionRow) -> SessionSummary:
         return SessionSummary(srow.id, drow.id, srow.kiosk_id, srow.mode, srow.started_at, srow.ended_at,
                               drow.outcome, tuple(drow.reasons), drow.decided_at, drow.review_state,
-                              drow.final_outcome, srow.document_key)
+                              drow.final_outcome, srow.document_key, self._integrity.row_problem(srow, drow))
 
     def pending_reviews(self, limit: int = 50, offset: int = 0) -> list[SessionSummary]:
         """Flagged sessions waiting for an operator, oldest first (no decryption, not audited)."""
@@ -327,10 +265,10 @@ class DecisionLog:
         """Session summaries filtered by decision time, outcome and review state."""
         stmt = select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
         if since is not None:
-            _aware("since", since)
+            check_aware("since", since)
             stmt = stmt.where(DecisionRow.decided_at >= since)
         if until is not None:
-            _aware("until", until)
+            check_aware("until", until)
             stmt = stmt.where(DecisionRow.decided_at < until)
         if outcome is not None:
             stmt = stmt.where(DecisionRow.outcome == outcome)
@@ -338,11 +276,17 @@ class DecisionLog:
             stmt = stmt.where(DecisionRow.review_state == review_state)
         order = DecisionRow.decided_at.desc() if newest_first else DecisionRow.decided_at.asc()
         stmt = stmt.order_by(order, DecisionRow.id).limit(max(0, limit)).offset(max(0, offset))
+        self._keys.refresh()
         with self._db.read() as s:
             return [self._summary(a, b) for a, b in s.execute(stmt).all()]
 
     def load_session(self, session_id: str, actor: str) -> SessionDetail:
-        """Full detail of one session with identity and notes decrypted; audited as ``session_viewed``."""
+        """Full detail of one session with identity and notes decrypted; audited as ``session_viewed``.
+
+        Raises ``IntegrityError`` (naming table, row and field) when the session's rows fail their seals
+        or their audit events, or the database is behind its chain-head anchor: the screen must not
+        show a forged decision as if it were genuine.
+        """
         self._keys.refresh()
         cipher = self._keys.cipher
         with self._db.read() as s:
@@ -351,6 +295,7 @@ class DecisionLog:
             if row is None:
                 raise NotFoundError(f"session {session_id} not found (purged?)")
             srow, drow = row
+            self._integrity.check_session(s, srow, drow)
             identity = None
             if srow.identity_ct is not None and srow.identity_kid is not None:
                 plain = cipher.decrypt(srow.identity_kid, srow.identity_ct, identity_aad(srow.id))

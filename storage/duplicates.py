@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from storage.crypto import KeyContext
 from storage.db import Database
-from storage.decisions import template_aad, template_bytes
+from storage.decisions import template_aad
+from storage.record_checks import template_bytes
 from storage.tables import TemplateRow
 
 

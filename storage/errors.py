@@ -23,6 +23,31 @@ class KeyStoreError(StorageError):
     """The key file or keyring backend is missing, unreadable, malformed or too widely readable."""
 
 
+class KeysMissingError(KeyStoreError):
+    """The store holds data but its keys are gone: new keys would orphan everything; restore the key file."""
+
+
+class StoreBusyError(StorageError):
+    """Another process held the database write lock longer than the busy timeout; nothing was written.
+
+    The caller may simply try again (the operation was rolled back as a whole).
+    """
+
+
+class IntegrityError(StorageError):
+    """A stored row fails its binding to the audit chain (edited, inserted or deleted outside storage).
+
+    ``table``, ``row_id`` and ``field`` name the first bad row (``field`` is ``None`` when the whole row
+    is missing or unbound).
+    """
+
+    def __init__(self, table: str | None, row_id: str | None, field: str | None, message: str) -> None:
+        self.table = table
+        self.row_id = row_id
+        self.field = field
+        super().__init__(message)
+
+
 class DecryptionError(StorageError):
     """A ciphertext failed authentication: wrong key, tampered bytes, or moved to another row/purpose."""
 

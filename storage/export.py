@@ -11,6 +11,10 @@ File format (one JSON object per line, UTF-8):
   batches. The last line is a ``{"type": "trailer", "count": n}`` so truncation is visible.
 The outbox (``export_outbox``) records which session went out in which batch; the file is written
 atomically before the outbox commit, so a crash never marks unexported records.
+
+Nothing is signed from a store that fails verification (``storage.integrity``: chain, anchors, row
+seals both ways): the export refuses with ``ExportError`` naming the first bad row, since a signature
+would turn a forged outcome into one the back office trusts.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from storage.clock import Clock
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import ExportError
+from storage.integrity import Integrity
 from storage.tables import DecisionRow, OutboxRow, SessionRow, new_id
 
 FORMAT = "idkiosk-decisions/1"
@@ -62,17 +67,23 @@ class ExportReport:
 class Exporter:
     """Writes signed export files and the outbox."""
 
-    def __init__(self, db: Database, keys: KeyContext, audit: AuditTrail, clock: Clock) -> None:
+    def __init__(self, db: Database, keys: KeyContext, audit: AuditTrail, clock: Clock,
+                 integrity: Integrity) -> None:
         self._db = db
         self._keys = keys
         self._audit = audit
         self._clock = clock
+        self._integrity = integrity
 
     def export(self, since: datetime, out: Path, actor: str, only_new: bool = False) -> ExportReport:
         """Export decisions made at or after ``since`` to ``out``; ``only_new`` skips ones already in the outbox."""
         if since.tzinfo is None:
             raise ExportError("the export start must be a timezone-aware time")
         self._keys.refresh()
+        check = self._integrity.verify()
+        if not check.ok:
+            raise ExportError(f"nothing exported: the store fails verification at {check.where()}: {check.problem}; "
+                              f"run 'kiosk audit verify'")
         priv = Ed25519PrivateKey.from_private_bytes(self._keys.keys.export_signing_seed)
         batch_id = new_id()
         now = self._clock.now()

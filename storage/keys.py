@@ -10,7 +10,9 @@ Four independent secrets, so that one leaking does not expose the others' purpos
 * the export signing key (Ed25519, RFC 8032) whose public half the back office uses to verify exports.
 
 The default backend is a JSON key file created with mode 0600 and refused when group or others can
-read it (as OpenSSH does with private keys). An OS keystore or HSM can implement :class:`Keyring`.
+read it (as OpenSSH does with private keys). The OS keystore (``storage.os_keyring``) is the other
+backend; an HSM could implement :class:`Keyring` too. Keys are generated only for an empty store
+(:func:`load_or_create`); ``storage.key_backup`` writes passphrase-encrypted backups.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from storage._fs import atomic_write
-from storage.errors import KeyStoreError
+from storage.errors import KeyStoreError, KeysMissingError
 
 KEY_FILE_FORMAT = "idkiosk-keys/1"
 
@@ -133,7 +135,7 @@ class KeyMaterial:
 
 
 class Keyring(Protocol):
-    """Where the key material lives. Implementations: :class:`FileKeyring`; an OS keystore could be another."""
+    """Where the key material lives. Implementations: :class:`FileKeyring`, ``storage.os_keyring.OsKeyring``."""
 
     def load(self) -> KeyMaterial:
         """The stored key material; raises ``KeyStoreError`` when missing or unreadable."""
@@ -157,6 +159,10 @@ class FileKeyring:
     def exists(self) -> bool:
         """Whether the key file exists."""
         return self.path.exists()
+
+    def describe(self) -> str:
+        """Where the keys live, for messages."""
+        return f"key file {self.path}"
 
     def version(self) -> object:
         """Changes on every save (atomic replace gives a new inode): lets other processes notice a rotation."""
@@ -192,10 +198,27 @@ class FileKeyring:
             raise KeyStoreError(f"cannot write key file {self.path}: {exc.strerror}") from exc
 
 
-def load_or_create(keyring: Keyring) -> KeyMaterial:
-    """The keyring's keys, generating and saving fresh ones on first use."""
+def describe_keyring(keyring: Keyring) -> str:
+    """Where a keyring keeps the keys, for messages (``describe()`` if it has one)."""
+    fn = getattr(keyring, "describe", None)
+    return str(fn()) if callable(fn) else type(keyring).__name__
+
+
+def load_or_create(keyring: Keyring, may_create: bool = True) -> KeyMaterial:
+    """The keyring's keys; fresh ones are generated and saved only when ``may_create`` (an empty store).
+
+    A store that holds data and has lost its keys must not get new ones: every record would become
+    unreadable and the audit chain unverifiable, and restoring the backup later would not help the
+    records written meanwhile. So that case raises ``KeysMissingError`` naming the fix.
+    """
     if keyring.exists():
         return keyring.load()
+    if not may_create:
+        raise KeysMissingError(
+            f"this store holds data but its keys are missing ({describe_keyring(keyring)}); new keys would make "
+            f"every record unreadable and the audit chain unverifiable, so none are made. Restore the key file "
+            f"from its backup: 'kiosk keys restore --from BACKUP' (or copy keys.json back, mode 0600)"
+        )
     keys = KeyMaterial.generate()
     keyring.save(keys)
     return keys

@@ -111,6 +111,8 @@ class SessionSummary:
     review_state: str  # "none" | "pending" | "reviewed"
     final_outcome: str | None
     document_key: str | None
+    # None when the session and decision rows carry valid seals; else what is wrong (show it, do not act on it).
+    integrity_problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ Due (ages counted from the row's creation, against the injected clock):
 * attempt rows older than ``retention.attempts_days``;
 * orphan blob files (no row; left by a crash between blob write and commit) older than
   ``retention.orphan_blob_minutes``.
-Audit events are never purged (they hold no personal data and the chain must stay whole).
+Audit events are never purged (they hold no personal data and the chain must stay whole). The
+``purge`` event lists the ids of the sessions, images and templates it deleted (random ids, no
+personal data), so ``storage.integrity`` can tell a purged row from one deleted outside storage.
 
 Order: rows are deleted and the ``purge`` audit event appended in one transaction, then the blob
 files are unlinked. A crash in between leaves orphan files, which the next purge sweeps.
@@ -77,9 +79,13 @@ class Retention:
             doomed_images = list(s.execute(select(ImageRow.id).where(
                 (ImageRow.created_at < image_cut) | ImageRow.session_id.in_(
                     select(SessionRow.id).where(SessionRow.created_at < session_cut)))).scalars())
-            n_templates = _deleted(s, delete(TemplateRow).where(
-                (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(
-                    select(SessionRow.id).where(SessionRow.created_at < session_cut))))
+            # Ids first (for the purge event), then the same criteria delete them: the write lock is held,
+            # so nothing changes in between (and no huge IN lists are sent).
+            session_due = select(SessionRow.id).where(SessionRow.created_at < session_cut)
+            template_due = (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(session_due)
+            doomed_sessions = sorted(s.execute(session_due).scalars())
+            doomed_templates = sorted(s.execute(select(TemplateRow.id).where(template_due)).scalars())
+            n_templates = _deleted(s, delete(TemplateRow).where(template_due))
             n_images = _deleted(s, delete(ImageRow).where(ImageRow.id.in_(doomed_images))) if doomed_images else 0
             n_sessions = _deleted(s, delete(SessionRow).where(SessionRow.created_at < session_cut))
             n_attempts = _deleted(s, delete(AttemptRow).where(AttemptRow.at < attempt_cut))
@@ -91,7 +97,10 @@ class Retention:
                 "images": n_images, "templates": n_templates, "sessions": n_sessions, "attempts": n_attempts,
                 "orphan_blobs": len(orphans), "image_cutoff": image_cut.isoformat(),
                 "template_cutoff": template_cut.isoformat(), "session_cutoff": session_cut.isoformat(),
-                "attempt_cutoff": attempt_cut.isoformat()})
+                "attempt_cutoff": attempt_cut.isoformat(),
+                # The ids let `kiosk audit verify` tell a purged row from one deleted behind storage's back.
+                "purged": {"sessions": doomed_sessions, "images": sorted(doomed_images),
+                           "templates": doomed_templates}})
         partial = [f for f, mtime in self._blobs.scan_partial() if mtime < orphan_cut]
         for f in partial:
             try:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import AuditKind, AuditTrail
+from storage.binding import seal
 from storage.blobs import BlobStore
 from storage.crypto import KeyContext
 from storage.db import Database
@@ -94,16 +95,19 @@ class KeyRotation:
                     a = identity_aad(r.id)
                     assert r.identity_kid is not None and r.identity_ct is not None  # selected so
                     r.identity_kid, r.identity_ct = cipher.encrypt(cipher.decrypt(r.identity_kid, r.identity_ct, a), a)
+                    seal(self._keys.keys, r)  # the key id and ciphertext are bound fields
                 notes = list(s.execute(select(ReviewRow).where(ReviewRow.note_kid.is_not(None),
                                                                ReviewRow.note_kid != active).limit(BATCH)).scalars())
                 for n in notes:
                     a = note_aad(n.id, n.session_id)
                     assert n.note_kid is not None and n.note_ct is not None  # selected so
                     n.note_kid, n.note_ct = cipher.encrypt(cipher.decrypt(n.note_kid, n.note_ct, a), a)
+                    seal(self._keys.keys, n)
                 temps = list(s.execute(select(TemplateRow).where(TemplateRow.key_id != active).limit(BATCH)).scalars())
                 for t in temps:
                     a = template_aad(t.id, t.session_id, t.identity_key)
                     t.key_id, t.ciphertext = cipher.encrypt(cipher.decrypt(t.key_id, t.ciphertext, a), a)
+                    seal(self._keys.keys, t)
                 fields += len(rows) + len(notes) + len(temps)
                 if not (rows or notes or temps):
                     break
@@ -124,4 +128,5 @@ class KeyRotation:
             with self._db.write() as s:
                 for i in s.execute(select(ImageRow).where(ImageRow.id.in_(done))).scalars():
                     i.key_id = active
+                    seal(self._keys.keys, i)
         return fields, blobs

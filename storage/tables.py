@@ -88,6 +88,7 @@ class SessionRow(Base):
     checks: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     model_versions: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     config_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
     decision: Mapped["DecisionRow"] = relationship(back_populates="session", uselist=False, passive_deletes=True)
 
@@ -106,6 +107,7 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     review_state: Mapped[str] = mapped_column(String(16), nullable=False)  # none | pending | reviewed
     final_outcome: Mapped[str | None] = mapped_column(String(8))
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
     session: Mapped[SessionRow] = relationship(back_populates="decision")
 
@@ -138,6 +140,7 @@ class ReviewRow(Base):
     verdict: Mapped[str] = mapped_column(String(8), nullable=False)
     note_kid: Mapped[str | None] = mapped_column(String(16))
     note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
 
 class ImageRow(Base):
@@ -151,6 +154,7 @@ class ImageRow(Base):
     key_id: Mapped[str] = mapped_column(String(16), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
 
 class TemplateRow(Base):
@@ -165,6 +169,7 @@ class TemplateRow(Base):
     key_id: Mapped[str] = mapped_column(String(16), nullable=False)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
 
 class AttemptRow(Base):
@@ -189,7 +194,7 @@ class AuditEventRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     actor: Mapped[str] = mapped_column(String(96), nullable=False)
-    session_id: Mapped[str | None] = mapped_column(String(32))  # no FK: events outlive purged sessions
+    session_id: Mapped[str | None] = mapped_column(String(32), index=True)  # no FK: events outlive purged sessions
     details: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON text, MACed as stored
     key_id: Mapped[str] = mapped_column(String(16), nullable=False)
     mac: Mapped[str] = mapped_column(String(64), nullable=False)

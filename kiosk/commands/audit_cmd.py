@@ -1,7 +1,8 @@
-"""``kiosk audit verify --data-dir DIR``: check the tamper-evident audit chain (storage.audit).
+"""``kiosk audit verify --data-dir DIR``: check the audit chain, the chain-head anchor and every
+sealed row (storage.integrity).
 
-Exit status 0 when the chain is intact; 1 naming the first bad row when any event was edited,
-deleted or reordered. Also holds the ``--data-dir``/``--config`` helpers the other storage
+Exit status 0 when all is intact; 1 naming the first bad row (``seq N`` for an event, ``table T, id X,
+field F`` for a stored row) when anything was edited, inserted, deleted, reordered or rolled back. Also holds the ``--data-dir``/``--config`` helpers the other storage
 commands (keys, purge, operator, export, bench storage) share.
 """
 from __future__ import annotations
@@ -44,15 +45,24 @@ def cli_actor() -> str:
 def _verify(args: argparse.Namespace) -> int:
     st = open_storage_from_args(args)
     try:
-        result = st.audit.verify()
+        result = st.verify()
     finally:
         st.close()
     if result.ok:
-        print(f"audit chain intact: {result.events} events")
+        print(f"audit chain intact: {result.events} events; {result.rows} stored rows match their seals and events")
         return 0
-    where = f"first bad row: seq {result.first_bad_seq}" if result.first_bad_seq is not None else "head record"
-    print(f"audit chain BROKEN ({where}): {result.problem}", file=sys.stderr)
+    print(f"audit chain BROKEN (first bad row: {result.where()}): {result.problem}", file=sys.stderr)
     return 1
+
+
+def _reanchor(args: argparse.Namespace) -> int:
+    st = open_storage_from_args(args)
+    try:
+        seq = st.integrity.reanchor(cli_actor(), args.reason)
+    finally:
+        st.close()
+    print(f"database head accepted; audit event {seq} records the reason and what the head file held before")
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,6 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("audit", help="tamper-evident audit trail")
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
     sub.required = True
-    v = sub.add_parser("verify", help="check the audit chain; exit 1 naming the first bad row")
+    v = sub.add_parser("verify", help="check the audit chain, its head anchor and every stored row; "
+                                      "exit 1 naming the first bad row")
     add_storage_arguments(v)
     v.set_defaults(func=_verify)
+    r = sub.add_parser("reanchor", help="after a deliberate restore of a database backup: accept its head "
+                                        "(audited, with the reason) so verification can pass again")
+    add_storage_arguments(r)
+    r.add_argument("--reason", required=True, help="why the restored database is accepted (kept in the audit event)")
+    r.set_defaults(func=_reanchor)

@@ -5,7 +5,7 @@ A child process opens the storage and records sessions in a loop, appending each
 report file only after ``record_session`` returned (i.e. after the durable commit). The parent SIGKILLs it after
 a random delay (0-200 ms, so kills land during start-up, migration, blob writes and commits), 120
 times on the same database. Afterwards every reported decision must be present with its images
-readable, ``PRAGMA integrity_check`` must say ok, and the audit chain must verify.
+readable, ``PRAGMA integrity_check`` must say ok, and the whole store must verify (chain, head file, row seals).
 
 SIGKILL tests process crashes (the OS page cache survives); power-loss durability additionally
 rests on ``synchronous=FULL`` and the fsyncs in ``storage._fs``, argued in ``storage/db.py``.
@@ -32,6 +32,16 @@ from storage.decisions import image_aad
 WRITER = Path(__file__).with_name("crash_writer.py")
 
 
+def wait_for_a_report(report: Path, limit_s: float = 120.0) -> None:
+    """Poll until the child reported one committed decision (or an error); the limit only stops a hang."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if report.exists() and b"\n" in report.read_bytes():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the child committed nothing in {limit_s:.0f} s")
+
+
 def run_trials(tmp_path: Path, trials: int, seed: int) -> None:
     data_dir = tmp_path / "data"
     open_storage(data_dir).close()  # keys and schema exist before the first child
@@ -47,6 +57,10 @@ def run_trials(tmp_path: Path, trials: int, seed: int) -> None:
             server.stdin.write(f"fork {report}\n")
             server.stdin.flush()
             pid = int(server.stdout.readline())
+            if trial % 4 == 0:
+                # Every 4th kill waits for a first commit, so some decisions are committed however slow
+                # (or busy) the machine is; the others land anywhere, start-up and migration included.
+                wait_for_a_report(report)
             time.sleep(rng.uniform(0.0, 0.2))
             os.kill(pid, signal.SIGKILL)
             server.stdin.write(f"reap {pid}\n")
@@ -61,7 +75,7 @@ def run_trials(tmp_path: Path, trials: int, seed: int) -> None:
         server.stdin.close()
         server.wait(timeout=30)
     assert not errors, errors[:3]
-    assert len(reported) > trials // 4, "the child should get some sessions committed"
+    assert len(reported) >= trials // 4, "the child should get some sessions committed"
     print(f"{trials} kills, {len(reported)} decisions reported committed")
 
     con = sqlite3.connect(data_dir / "kiosk.db")
@@ -76,7 +90,7 @@ def run_trials(tmp_path: Path, trials: int, seed: int) -> None:
 
     st = open_storage(data_dir)
     try:
-        verification = st.audit.verify()
+        verification = st.verify()  # chain, head file and every sealed row
         assert verification.ok, verification.problem
         # Every committed session's images are on disk and decrypt (blobs are written before commit).
         with st.db.read() as s:

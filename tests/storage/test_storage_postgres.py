@@ -135,6 +135,13 @@ def test_storage_on_postgresql(pg_db, tmp_path, make_record, clock) -> None:  # 
         out = tmp_path / "e.jsonl"
         assert st.exporter.export(clock.now().replace(year=2020), out, "t").count == 6
         assert st.audit.verify().ok
+        full = st.verify()  # row seals both ways, purge and rotation included, on PostgreSQL too
+        assert full.ok and full.rows == 6 + 6 + 1, full  # sessions, decisions, review (images, templates purged)
+        with st.db.engine.begin() as conn:
+            conn.execute(text("UPDATE decisions SET outcome = 'accept', reasons = '[]' WHERE session_id = :s"),
+                         {"s": recs[1].session_id})
+        bad = st.verify()
+        assert not bad.ok and (bad.table, bad.field) == ("decisions", "outcome"), bad
     finally:
         st.close()
 
@@ -181,3 +188,29 @@ def test_postgresql_without_synchronous_commit_is_refused(pg_db, tmp_path) -> No
         conn.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
     with pytest.raises(StorageConfigError, match="synchronous_commit"):
         open_storage(tmp_path, StorageConfig(database_url=pg_db))
+
+
+def test_locked_postgresql_store_fails_typed_and_nothing_is_written(pg_db, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13 item 5c on PostgreSQL: a writer holding the chain lock makes record_session wait the
+    bounded lock_timeout per try, then fail with StoreBusyError; nothing is stored; a retry works."""
+    import psycopg
+
+    from storage.errors import StoreBusyError
+
+    cfg = StorageConfig.model_validate({"database_url": pg_db, "busy_timeout_ms": 200, "busy_retries": 1})
+    st = open_storage(tmp_path, cfg, clock=clock)
+    try:
+        other = psycopg.connect(pg_db.replace("postgresql+psycopg://", "postgresql://"))
+        try:
+            other.execute("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")  # another writer mid-transaction
+            with pytest.raises(StoreBusyError, match="locked by another writer"):
+                st.decisions.record_session(make_record("accept"))
+        finally:
+            other.rollback()
+            other.close()
+        assert st.decisions.list_sessions() == []
+        done = st.decisions.record_session(make_record("accept"))
+        assert st.decisions.decision_exists(done.decision_id) and st.verify().ok
+    finally:
+        st.close()
+
