@@ -51,9 +51,12 @@ class CameraView(QWidget):
 
     def show_image(self, bgr: np.ndarray) -> None:
         """Show one BGR frame (the screenshots use this without a camera)."""
-        rgb = np.ascontiguousarray(bgr)
-        h, w = rgb.shape[:2]
-        image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_BGR888).copy()
+        h, w = bgr.shape[:2]
+        # Copy into a QImage Qt owns: wrapping the array's buffer (QImage(data, ...)) ties the image's
+        # lifetime to a Python object across threads, which crashed PySide6 here (a refcount error).
+        image = QImage(w, h, QImage.Format.Format_BGR888)
+        rows = np.frombuffer(image.bits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
+        rows[:, :3 * w] = bgr.reshape(h, 3 * w)
         self._image = image.flipped(Qt.Orientation.Horizontal) if self.mirror else image
         self.frames_shown += 1
         self.update()
