@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hardware.emrtd import passive_auth
-from hardware.emrtd.errors import AccessControlError, CardRemovedError, EmrtdError
+from hardware.emrtd.errors import AccessControlError, CardRemovedError, ChipLimitError, EmrtdError
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.reader import AccessMethod, ChipReadResult, EmrtdReader, ReadPhase, ReadProgress
 from hardware.errors import HardwareError
@@ -54,6 +54,7 @@ class ChipProblem(StrEnum):
     REMOVED = "removed"                # lifted mid-read: keep it on the reader and try again
     ACCESS_DENIED = "access_denied"    # the chip refused the MRZ/CAN: misread or mistyped
     UNREADABLE = "unreadable"          # anything else: try again, then ask staff
+    REFUSED = "refused"                # the chip broke a read limit (broken or hostile): ask staff, no retry
 
 
 class ChipStepError(Exception):
@@ -87,6 +88,8 @@ def classify(error: BaseException) -> ChipProblem:
         return ChipProblem.REMOVED
     if isinstance(error, AccessControlError):
         return ChipProblem.ACCESS_DENIED
+    if isinstance(error, ChipLimitError):
+        return ChipProblem.REFUSED
     return ChipProblem.UNREADABLE
 
 

@@ -65,7 +65,8 @@ class KioskWorkflow:
 
     def __init__(self, engine: FaceEngine, devices: Devices, data_dir: Path, config: KioskConfig | None = None,
                  policy: PolicyConfig | None = None, clock: Callable[[], float] = time.monotonic,
-                 retry_pause_s: float = 1.0, record_mode: str | None = None) -> None:
+                 retry_pause_s: float = 1.0, record_mode: str | None = None,
+                 challenge: Callable[[], tuple[Any, ...]] | None = None) -> None:
         self.engine = engine
         self.devices = devices
         self.data_dir = Path(data_dir)
@@ -74,6 +75,9 @@ class KioskWorkflow:
         self.clock = clock
         self.retry_pause_s = retry_pause_s
         self.record_mode = record_mode
+        # Draws each session's challenge; None is the engine's random draw (``secrets``). Only benchmarks
+        # that must pre-render their actor pass a fixed one.
+        self.challenge = challenge
         t = self.config.timeouts
         self.machine = StateMachine({State.DOCUMENT: t.document, State.CHIP: t.chip, State.FACE: t.face,
                                      State.CHALLENGE: t.challenge, State.PROCESSING: t.processing,
@@ -295,6 +299,9 @@ class KioskWorkflow:
                 if exc.problem is ChipProblem.ACCESS_DENIED:
                     self._fire(Trigger.MRZ_REJECTED, gen, MessageKey.MRZ_REJECTED)
                     return
+                if exc.problem is ChipProblem.REFUSED:  # a hostile or broken chip gets no second read
+                    self._fire(Trigger.FAULT, gen, MessageKey.DOCUMENT_REFUSED, detail=f"chip: {exc.detail}")
+                    return
                 failures += 1
                 if failures >= attempts:
                     self._fire(Trigger.FAULT, gen, MessageKey.INTERNAL_ERROR, detail=f"chip: {exc.detail}")
@@ -316,6 +323,7 @@ class KioskWorkflow:
         capture = capture_face(self.engine, self.devices.camera, emit=lambda e: self._emit(e, gen),
                                on_ready=lambda: self._fire(Trigger.FACE_READY, gen), stop=session.stop,
                                stall_s=self.config.devices.camera_stall_s,
+                               steps=self.challenge() if self.challenge is not None else None,
                                on_steps=lambda steps: self._emit(ChallengeDrawn(steps), gen))
         if self._fire(Trigger.CAPTURE_DONE, gen) is None:
             return

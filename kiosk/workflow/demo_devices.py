@@ -75,11 +75,16 @@ class ActorCamera:
     def _now(self) -> float:
         return time.monotonic() - self._t0 if self.realtime else (self._index + 1) / self.fps
 
+    def image_at(self, t: float) -> np.ndarray:
+        """The actor's image at camera time ``t`` (rendered now; a subclass may serve it pre-rendered)."""
+        with self._cond:
+            state = state_at(self._script, t - self._script_t0, NEUTRAL)[0] if self._script else NEUTRAL
+        return self.actor.render(state)
+
     def _render(self) -> CameraFrame:
         with self._cond:
             t = self._now()
-            state = state_at(self._script, t - self._script_t0, NEUTRAL)[0] if self._script else NEUTRAL
-        image = self.actor.render(state)
+        image = self.image_at(t)
         with self._cond:
             self._index += 1
             self._latest = CameraFrame(image, t, self._index)

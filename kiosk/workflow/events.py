@@ -19,6 +19,7 @@ class MessageKey(StrEnum):
     KEEP_ON_READER = "keep_on_reader"      # lifted mid-read
     READ_AGAIN = "read_again"              # unreadable: lay it down again
     CAMERA_STOPPED = "camera_stopped"      # the camera stopped: ask staff
+    DOCUMENT_REFUSED = "document_refused"  # the chip broke a read limit: ask staff
     INTERNAL_ERROR = "internal_error"      # anything else: ask staff
     TIMED_OUT = "timed_out"                # the session timed out
     CANCELLED = "cancelled"

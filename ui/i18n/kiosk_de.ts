@@ -261,17 +261,17 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../main_window.py" line="165"/>
+        <location filename="../main_window.py" line="167"/>
         <source>Change language</source>
         <translation>Sprache wechseln</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166"/>
+        <location filename="../main_window.py" line="168"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167"/>
+        <location filename="../main_window.py" line="169"/>
         <source>Assisted mode: a clerk is with you</source>
         <translation>Begleiteter Modus: Ein Mitarbeiter ist bei Ihnen</translation>
     </message>
@@ -445,11 +445,16 @@
     </message>
     <message>
         <location filename="../screens/staff.py" line="40"/>
+        <source>This document could not be read here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../screens/staff.py" line="42"/>
         <source>Something went wrong on our side. It is not your fault.</source>
         <translation>Bei uns ist etwas schiefgegangen. Es liegt nicht an Ihnen.</translation>
     </message>
     <message>
-        <location filename="../screens/staff.py" line="42"/>
+        <location filename="../screens/staff.py" line="44"/>
         <source>This screen resets by itself in a moment.</source>
         <translation>Dieser Bildschirm setzt sich gleich von selbst zurück.</translation>
     </message>

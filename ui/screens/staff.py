@@ -36,6 +36,8 @@ class StaffScreen(Screen):
         self.title.setText(self.tr("Please ask a member of staff"))
         if self._message is MessageKey.CAMERA_STOPPED:
             body = self.tr("The camera stopped working. Your data has not been kept.")
+        elif self._message is MessageKey.DOCUMENT_REFUSED:
+            body = self.tr("This document could not be read here.")
         else:
             body = self.tr("Something went wrong on our side. It is not your fault.")
         self.body.setText(body)

@@ -178,3 +178,16 @@ def test_a_customer_who_walks_away_is_reset_by_the_time_limit(engine, demo, run_
     wf, events = run_session(engine, demo("customer"), tmp_path, config=fast(document=0.3), autoplay=False)
     last = [e for e in events if isinstance(e, StateChanged)][-1]
     assert last.state is State.ATTRACT and last.message is MessageKey.TIMED_OUT
+
+
+def test_a_hostile_chip_goes_straight_to_staff_without_a_second_read(engine, demo, run_session, fast,
+                                                                    tmp_path: Path) -> None:
+    from hardware.emrtd.virtual.faults import ChipFaults
+
+    devices = demo("customer")
+    devices.reader.passport.chip.faults = ChipFaults(endless_file=0x0102)
+    wf, events = run_session(engine, devices, tmp_path, config=fast(staff=0.2))
+    staff = [e for e in events if isinstance(e, StateChanged) and e.state is State.STAFF]
+    assert staff and staff[0].message is MessageKey.DOCUMENT_REFUSED
+    assert not any(isinstance(e, ChipRetry) for e in events)
+    assert "workflow_error" in _audit_kinds(tmp_path)
