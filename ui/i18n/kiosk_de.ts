@@ -1,40 +1,39 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="de_DE">
 <context>
     <name>AttractScreen</name>
     <message>
-        <location filename="../screens/attract.py" line="48"/>
+        <location filename="../screens/attract.py" line="48" />
         <source>Verify your identity</source>
         <translation>Identität bestätigen</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="49"/>
+        <location filename="../screens/attract.py" line="49" />
         <source>With your passport or ID card and a short video of your face. It takes about one minute.</source>
         <translation>Mit Ihrem Reisepass oder Personalausweis und einem kurzen Video Ihres Gesichts. Es dauert etwa eine Minute.</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="51"/>
+        <location filename="../screens/attract.py" line="51" />
         <source>Enter the details from your document</source>
         <translation>Daten aus Ihrem Dokument eingeben</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="51"/>
+        <location filename="../screens/attract.py" line="51" />
         <source>Place your document on the reader</source>
         <translation>Legen Sie Ihr Dokument auf das Lesegerät</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="52"/>
+        <location filename="../screens/attract.py" line="52" />
         <source>Look at the camera and follow the prompts</source>
         <translation>In die Kamera schauen und den Anweisungen folgen</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="56"/>
+        <location filename="../screens/attract.py" line="56" />
         <source>Start</source>
         <translation>Starten</translation>
     </message>
     <message>
-        <location filename="../screens/attract.py" line="57"/>
+        <location filename="../screens/attract.py" line="57" />
         <source>Your data and photos are encrypted on this kiosk and deleted when no longer needed. Nothing is shown to other customers.</source>
         <translation>Ihre Daten und Fotos werden auf diesem Terminal verschlüsselt und gelöscht, sobald sie nicht mehr benötigt werden. Anderen Kunden wird nichts angezeigt.</translation>
     </message>
@@ -42,52 +41,52 @@
 <context>
     <name>ChipScreen</name>
     <message>
-        <location filename="../screens/chip.py" line="73"/>
+        <location filename="../screens/chip.py" line="73" />
         <source>Place your document on the reader</source>
         <translation>Legen Sie Ihr Dokument auf das Lesegerät</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="74"/>
+        <location filename="../screens/chip.py" line="74" />
         <source>Open your passport at the photo page and lay it flat on the reader. Keep it still until the bar is full.</source>
         <translation>Öffnen Sie den Pass auf der Seite mit dem Foto und legen Sie ihn flach auf das Lesegerät. Halten Sie ihn still, bis der Balken voll ist.</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="76"/>
+        <location filename="../screens/chip.py" line="76" />
         <source>Waiting for your document…</source>
         <translation>Warten auf Ihr Dokument …</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="92"/>
+        <location filename="../screens/chip.py" line="92" />
         <source>Opening the chip securely…</source>
-        <translation type="unfinished">Chip wird sicher geöffnet …</translation>
+        <translation>Chip wird sicher geöffnet …</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="94"/>
+        <location filename="../screens/chip.py" line="94" />
         <source>Reading your photo from the chip…</source>
-        <translation type="unfinished">Ihr Foto wird vom Chip gelesen …</translation>
+        <translation>Ihr Foto wird vom Chip gelesen …</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="96"/>
+        <location filename="../screens/chip.py" line="96" />
         <source>Checking that the chip is genuine…</source>
-        <translation type="unfinished">Echtheit des Chips wird geprüft …</translation>
+        <translation>Echtheit des Chips wird geprüft …</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="98"/>
+        <location filename="../screens/chip.py" line="98" />
         <source>Done.</source>
-        <translation type="unfinished">Fertig.</translation>
+        <translation>Fertig.</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="99"/>
+        <location filename="../screens/chip.py" line="99" />
         <source>Reading your document…</source>
-        <translation type="unfinished">Ihr Dokument wird gelesen …</translation>
+        <translation>Ihr Dokument wird gelesen …</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="111"/>
+        <location filename="../screens/chip.py" line="111" />
         <source>The document was moved. Keep it still on the reader: we try again.</source>
         <translation>Das Dokument wurde bewegt. Lassen Sie es ruhig auf dem Lesegerät liegen: Wir versuchen es erneut.</translation>
     </message>
     <message>
-        <location filename="../screens/chip.py" line="113"/>
+        <location filename="../screens/chip.py" line="113" />
         <source>We could not read the chip. Lay the document flat on the reader again.</source>
         <translation>Der Chip konnte nicht gelesen werden. Legen Sie das Dokument erneut flach auf das Lesegerät.</translation>
     </message>
@@ -95,97 +94,97 @@
 <context>
     <name>DocumentScreen</name>
     <message>
-        <location filename="../screens/document.py" line="79"/>
+        <location filename="../screens/document.py" line="79" />
         <source>Your document details</source>
         <translation>Ihre Dokumentdaten</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="80"/>
+        <location filename="../screens/document.py" line="80" />
         <source>Passport</source>
         <translation>Reisepass</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="81"/>
+        <location filename="../screens/document.py" line="81" />
         <source>ID card</source>
         <translation>Ausweis</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="82"/>
+        <location filename="../screens/document.py" line="82" />
         <source>Document number</source>
         <translation>Dokumentnummer</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="83"/>
+        <location filename="../screens/document.py" line="83" />
         <source>Date of birth</source>
         <translation>Geburtsdatum</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="84"/>
+        <location filename="../screens/document.py" line="84" />
         <source>Expiry date</source>
         <translation>Ablaufdatum</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="85"/>
+        <location filename="../screens/document.py" line="85" />
         <source>Card access number</source>
         <translation>Zugangsnummer (CAN)</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="86"/>
+        <location filename="../screens/document.py" line="86" />
         <source>YYMMDD, e.g. 900131</source>
         <translation>JJMMTT, z. B. 900131</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="87"/>
+        <location filename="../screens/document.py" line="87" />
         <source>YYMMDD, e.g. 341231</source>
         <translation>JJMMTT, z. B. 341231</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="88"/>
+        <location filename="../screens/document.py" line="88" />
         <source>as printed, e.g. C01X00T47</source>
         <translation>wie aufgedruckt, z. B. C01X00T47</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="89"/>
+        <location filename="../screens/document.py" line="89" />
         <source>6 digits, front of the card</source>
         <translation>6 Ziffern, Vorderseite der Karte</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="90"/>
+        <location filename="../screens/document.py" line="90" />
         <source>Continue</source>
         <translation>Weiter</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="113"/>
+        <location filename="../screens/document.py" line="113" />
         <source>The card access number has 6 digits.</source>
         <translation>Die Zugangsnummer hat 6 Ziffern.</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="115"/>
+        <location filename="../screens/document.py" line="115" />
         <source>Enter the document number.</source>
         <translation>Geben Sie die Dokumentnummer ein.</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="116"/>
+        <location filename="../screens/document.py" line="116" />
         <source>date of birth</source>
         <translation>Geburtsdatum</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="116"/>
+        <location filename="../screens/document.py" line="116" />
         <source>expiry date</source>
         <translation>Ablaufdatum</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="118"/>
+        <location filename="../screens/document.py" line="118" />
         <source>The %1 needs 6 digits: year, month, day.</source>
         <translation>Das %1 braucht 6 Ziffern: Jahr, Monat, Tag.</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="124"/>
+        <location filename="../screens/document.py" line="124" />
         <source>Ready: tap Continue.</source>
         <translation>Fertig: Tippen Sie auf Weiter.</translation>
     </message>
     <message>
-        <location filename="../screens/document.py" line="146"/>
+        <location filename="../screens/document.py" line="146" />
         <source>The chip did not accept these details. Please check them and try again.</source>
         <translation>Der Chip hat diese Daten nicht angenommen. Bitte prüfen Sie sie und versuchen Sie es erneut.</translation>
     </message>
@@ -193,67 +192,67 @@
 <context>
     <name>FaceScreen</name>
     <message>
-        <location filename="../screens/face.py" line="96"/>
+        <location filename="../screens/face.py" line="96" />
         <source>Turn your head to your left</source>
         <translation>Drehen Sie den Kopf nach links</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="97"/>
+        <location filename="../screens/face.py" line="97" />
         <source>Turn your head to your right</source>
         <translation>Drehen Sie den Kopf nach rechts</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="98"/>
+        <location filename="../screens/face.py" line="98" />
         <source>Look up</source>
         <translation>Schauen Sie nach oben</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="99"/>
+        <location filename="../screens/face.py" line="99" />
         <source>Look down</source>
         <translation>Schauen Sie nach unten</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="100"/>
+        <location filename="../screens/face.py" line="100" />
         <source>Blink</source>
         <translation>Blinzeln Sie</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="101"/>
+        <location filename="../screens/face.py" line="101" />
         <source>Move your nose to the yellow dot</source>
         <translation>Bewegen Sie die Nase zum gelben Punkt</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="102"/>
+        <location filename="../screens/face.py" line="102" />
         <source>Move closer to the camera</source>
         <translation>Kommen Sie näher an die Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="113"/>
+        <location filename="../screens/face.py" line="113" />
         <source>Well done</source>
         <translation>Gut gemacht</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="113"/>
+        <location filename="../screens/face.py" line="113" />
         <source>Look at the camera</source>
         <translation>Schauen Sie in die Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="114"/>
+        <location filename="../screens/face.py" line="114" />
         <source>Put your face inside the oval and hold still.</source>
         <translation>Bringen Sie Ihr Gesicht in das Oval und halten Sie still.</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="120"/>
+        <location filename="../screens/face.py" line="120" />
         <source>Follow the prompt</source>
         <translation>Folgen Sie der Anweisung</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="121"/>
+        <location filename="../screens/face.py" line="121" />
         <source>Step %1 of %2</source>
         <translation>Schritt %1 von %2</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="128"/>
+        <location filename="../screens/face.py" line="128" />
         <source>%1 s left</source>
         <translation>noch %1 s</translation>
     </message>
@@ -261,17 +260,17 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../main_window.py" line="167"/>
+        <location filename="../main_window.py" line="167" />
         <source>Change language</source>
         <translation>Sprache wechseln</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="168"/>
+        <location filename="../main_window.py" line="168" />
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="169" />
         <source>Assisted mode: a clerk is with you</source>
         <translation>Begleiteter Modus: Ein Mitarbeiter ist bei Ihnen</translation>
     </message>
@@ -279,23 +278,23 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../widgets/pin_dialog.py" line="22"/>
+        <location filename="../widgets/pin_dialog.py" line="22" />
         <source>Operator</source>
         <translation>Bedienpersonal</translation>
     </message>
     <message>
-        <location filename="../widgets/pin_dialog.py" line="25"/>
+        <location filename="../widgets/pin_dialog.py" line="25" />
         <source>Operator PIN</source>
         <translation>PIN des Bedienpersonals</translation>
     </message>
     <message>
-        <location filename="../widgets/pin_dialog.py" line="53"/>
-        <location filename="../widgets/pin_dialog.py" line="64"/>
+        <location filename="../widgets/pin_dialog.py" line="53" />
+        <location filename="../widgets/pin_dialog.py" line="64" />
         <source>Locked. Try again later.</source>
         <translation>Gesperrt. Versuchen Sie es später erneut.</translation>
     </message>
     <message>
-        <location filename="../widgets/pin_dialog.py" line="66"/>
+        <location filename="../widgets/pin_dialog.py" line="66" />
         <source>Wrong PIN.</source>
         <translation>Falsche PIN.</translation>
     </message>
@@ -303,12 +302,12 @@
 <context>
     <name>ProcessingScreen</name>
     <message>
-        <location filename="../screens/processing.py" line="29"/>
+        <location filename="../screens/processing.py" line="29" />
         <source>Thank you</source>
         <translation>Vielen Dank</translation>
     </message>
     <message>
-        <location filename="../screens/processing.py" line="30"/>
+        <location filename="../screens/processing.py" line="30" />
         <source>We are checking your document and your photo. This takes a moment.</source>
         <translation>Wir prüfen Ihr Dokument und Ihr Foto. Das dauert einen Moment.</translation>
     </message>
@@ -316,117 +315,117 @@
 <context>
     <name>ResultScreen</name>
     <message>
-        <location filename="../screens/result.py" line="53"/>
+        <location filename="../screens/result.py" line="53" />
         <source>Finish</source>
         <translation>Fertig</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="54"/>
+        <location filename="../screens/result.py" line="54" />
         <source>For staff</source>
         <translation>Für Mitarbeiter</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="63"/>
+        <location filename="../screens/result.py" line="63" />
         <source>You are verified</source>
         <translation>Ihre Identität ist bestätigt</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="63"/>
+        <location filename="../screens/result.py" line="63" />
         <source>Thank you. Please take your document with you.</source>
         <translation>Vielen Dank. Bitte nehmen Sie Ihr Dokument mit.</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="64"/>
+        <location filename="../screens/result.py" line="64" />
         <source>Almost done</source>
         <translation>Fast geschafft</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="64"/>
+        <location filename="../screens/result.py" line="64" />
         <source>A member of staff will check your details shortly. Please take your document with you.</source>
         <translation>Ein Mitarbeiter prüft Ihre Angaben in Kürze. Bitte nehmen Sie Ihr Dokument mit.</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="66"/>
+        <location filename="../screens/result.py" line="66" />
         <source>We could not verify you</source>
         <translation>Ihre Identität konnte nicht bestätigt werden</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="66"/>
+        <location filename="../screens/result.py" line="66" />
         <source>Please ask a member of staff for help, and take your document with you.</source>
         <translation>Bitte wenden Sie sich an einen Mitarbeiter und nehmen Sie Ihr Dokument mit.</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="84"/>
+        <location filename="../screens/result.py" line="84" />
         <source>no match score</source>
         <translation>kein Vergleichswert</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="86"/>
+        <location filename="../screens/result.py" line="86" />
         <source>above the accept threshold</source>
         <translation>über der Annahmeschwelle</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="88"/>
+        <location filename="../screens/result.py" line="88" />
         <source>borderline (between review and accept)</source>
         <translation>Grenzfall (zwischen Prüfung und Annahme)</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="90"/>
+        <location filename="../screens/result.py" line="90" />
         <source>below the review threshold</source>
         <translation>unter der Prüfschwelle</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="91"/>
+        <location filename="../screens/result.py" line="91" />
         <source>Decision: %1</source>
         <translation>Entscheidung: %1</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="92"/>
+        <location filename="../screens/result.py" line="92" />
         <source>Reasons: %1</source>
         <translation>Gründe: %1</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="92"/>
+        <location filename="../screens/result.py" line="92" />
         <source>none</source>
         <translation>keine</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="93"/>
+        <location filename="../screens/result.py" line="93" />
         <source>Face match: %1</source>
         <translation>Gesichtsvergleich: %1</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="94"/>
+        <location filename="../screens/result.py" line="94" />
         <source>Chip genuine (passive authentication): %1</source>
         <translation>Chip echt (passive Authentisierung): %1</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="95"/>
+        <location filename="../screens/result.py" line="95" />
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="95"/>
+        <location filename="../screens/result.py" line="95" />
         <source>no</source>
         <translation>nein</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="96"/>
+        <location filename="../screens/result.py" line="96" />
         <source>Live challenge: %1</source>
         <translation>Lebenderkennung: %1</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="97"/>
+        <location filename="../screens/result.py" line="97" />
         <source>passed</source>
         <translation>bestanden</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="97"/>
+        <location filename="../screens/result.py" line="97" />
         <source>failed</source>
         <translation>nicht bestanden</translation>
     </message>
     <message>
-        <location filename="../screens/result.py" line="98"/>
+        <location filename="../screens/result.py" line="98" />
         <source>Session: %1</source>
         <translation>Sitzung: %1</translation>
     </message>
@@ -434,27 +433,27 @@
 <context>
     <name>StaffScreen</name>
     <message>
-        <location filename="../screens/staff.py" line="36"/>
+        <location filename="../screens/staff.py" line="36" />
         <source>Please ask a member of staff</source>
         <translation>Bitte wenden Sie sich an einen Mitarbeiter</translation>
     </message>
     <message>
-        <location filename="../screens/staff.py" line="38"/>
+        <location filename="../screens/staff.py" line="38" />
         <source>The camera stopped working. Your data has not been kept.</source>
         <translation>Die Kamera funktioniert nicht mehr. Ihre Daten wurden nicht gespeichert.</translation>
     </message>
     <message>
-        <location filename="../screens/staff.py" line="40"/>
+        <location filename="../screens/staff.py" line="40" />
         <source>This document could not be read here.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Dokument kann hier nicht gelesen werden.</translation>
     </message>
     <message>
-        <location filename="../screens/staff.py" line="42"/>
+        <location filename="../screens/staff.py" line="42" />
         <source>Something went wrong on our side. It is not your fault.</source>
         <translation>Bei uns ist etwas schiefgegangen. Es liegt nicht an Ihnen.</translation>
     </message>
     <message>
-        <location filename="../screens/staff.py" line="44"/>
+        <location filename="../screens/staff.py" line="44" />
         <source>This screen resets by itself in a moment.</source>
         <translation>Dieser Bildschirm setzt sich gleich von selbst zurück.</translation>
     </message>
@@ -462,92 +461,92 @@
 <context>
     <name>hints</name>
     <message>
-        <location filename="../screens/face.py" line="17"/>
+        <location filename="../screens/face.py" line="17" />
         <source>Look at the camera</source>
         <translation>Schauen Sie in die Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="18"/>
+        <location filename="../screens/face.py" line="18" />
         <source>Only one person in front of the camera, please</source>
         <translation>Bitte nur eine Person vor der Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="19"/>
+        <location filename="../screens/face.py" line="19" />
         <source>Camera image too small: please ask staff for help</source>
         <translation>Kamerabild zu klein: Bitte wenden Sie sich an einen Mitarbeiter</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="20"/>
+        <location filename="../screens/face.py" line="20" />
         <source>Move closer</source>
         <translation>Kommen Sie näher</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="21"/>
+        <location filename="../screens/face.py" line="21" />
         <source>Move back a little</source>
         <translation>Gehen Sie etwas zurück</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="22"/>
+        <location filename="../screens/face.py" line="22" />
         <source>Centre your face in the oval</source>
         <translation>Bringen Sie Ihr Gesicht in die Mitte des Ovals</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="23"/>
+        <location filename="../screens/face.py" line="23" />
         <source>More light, please</source>
         <translation>Bitte mehr Licht</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="24"/>
+        <location filename="../screens/face.py" line="24" />
         <source>Too bright: avoid strong light on your face</source>
         <translation>Zu hell: Vermeiden Sie starkes Licht im Gesicht</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="25"/>
+        <location filename="../screens/face.py" line="25" />
         <source>Light your face evenly: avoid light from one side</source>
         <translation>Gleichmäßiges Licht: Vermeiden Sie Licht von einer Seite</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="26"/>
+        <location filename="../screens/face.py" line="26" />
         <source>Find better lighting</source>
         <translation>Suchen Sie besseres Licht</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="27"/>
+        <location filename="../screens/face.py" line="27" />
         <source>Look straight at the camera</source>
         <translation>Schauen Sie gerade in die Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="28"/>
+        <location filename="../screens/face.py" line="28" />
         <source>Open your eyes</source>
         <translation>Öffnen Sie die Augen</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="29"/>
+        <location filename="../screens/face.py" line="29" />
         <source>Close your mouth</source>
         <translation>Schließen Sie den Mund</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="30"/>
+        <location filename="../screens/face.py" line="30" />
         <source>Hold still</source>
         <translation>Halten Sie still</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="31"/>
+        <location filename="../screens/face.py" line="31" />
         <source>Take off sunglasses or anything covering your eyes</source>
         <translation>Nehmen Sie die Sonnenbrille ab oder was Ihre Augen verdeckt</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="32"/>
+        <location filename="../screens/face.py" line="32" />
         <source>Take off your mask or anything covering your face</source>
         <translation>Nehmen Sie die Maske ab oder was Ihr Gesicht verdeckt</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="33"/>
+        <location filename="../screens/face.py" line="33" />
         <source>Keep your head level and look straight at the camera</source>
         <translation>Halten Sie den Kopf gerade und schauen Sie in die Kamera</translation>
     </message>
     <message>
-        <location filename="../screens/face.py" line="34"/>
+        <location filename="../screens/face.py" line="34" />
         <source>Keep your head straight</source>
         <translation>Halten Sie den Kopf gerade</translation>
     </message>
