@@ -213,8 +213,9 @@ def _auth_dict(value: Any) -> Any:
 
 def run_read(args: argparse.Namespace) -> int:
     """Handler of ``kiosk passport read``; exit 0 when read and verified, 1 when not, 2 on bad input."""
-    from hardware.emrtd import passive_auth
-    from hardware.emrtd.reader import AccessMethod, EmrtdReader, phase_table
+    from hardware.emrtd.reader import AccessMethod, phase_table
+
+    from kiosk.workflow.chip_step import read_chip
 
     key = _access_key(args)
     method = AccessMethod.BAC if args.bac else AccessMethod.PACE if args.pace else AccessMethod.AUTO
@@ -228,13 +229,9 @@ def run_read(args: argparse.Namespace) -> int:
         connection, source = _reader_source(args.reader, args.timeout)
     store = _trust_store(args, document)
 
-    def verify(result: Any) -> Any:
-        return passive_auth.verify(result.files.get(0x011D), result.data_groups(), store)
-
     started_at = datetime.datetime.now(datetime.timezone.utc)
     try:
-        result = EmrtdReader(connection, key, method=method, aa_challenge=os.urandom(8),
-                             passive_auth=verify).read()
+        result = read_chip(connection, key, store, method=method)
     finally:
         connection.close()
     sizes, portrait = _save(result, out)

@@ -107,20 +107,29 @@ def decode_portrait(result: ChipReadResult) -> tuple[np.ndarray | None, bytes | 
     return np.ascontiguousarray(rgb[:, :, ::-1]), face.image_data, media
 
 
-def read_document(connection: Any, key: AccessKey, trust: Any, *,
-                  progress: Callable[[ReadProgress], None] | None = None,
-                  method: AccessMethod = AccessMethod.AUTO) -> ChipOutcome:
-    """Read and check the document on ``connection``; raises ``ChipStepError`` when the read did not finish.
+def read_chip(connection: Any, key: AccessKey, trust: Any, *,
+              progress: Callable[[ReadProgress], None] | None = None,
+              method: AccessMethod = AccessMethod.AUTO) -> ChipReadResult:
+    """Read ``connection``'s chip and passively authenticate it against ``trust`` (a ``TrustStore``).
 
-    The active-authentication challenge is drawn here, fresh for every read (a relayed or replayed
-    answer cannot match it). Passive authentication runs against ``trust`` (a ``TrustStore``).
+    Returns the reader's result, finished or not (a failed read keeps its partial files and redacted
+    APDU log). The active-authentication challenge is drawn here, fresh for every read: a relayed or
+    replayed answer cannot match it.
     """
     def verify(result: ChipReadResult) -> Any:
         return passive_auth.verify(result.files.get(0x011D), result.data_groups(), trust)
 
+    return EmrtdReader(connection, key, method=method, progress=progress, aa_challenge=os.urandom(8),
+                       passive_auth=verify).read()
+
+
+def read_document(connection: Any, key: AccessKey, trust: Any, *,
+                  progress: Callable[[ReadProgress], None] | None = None,
+                  method: AccessMethod = AccessMethod.AUTO) -> ChipOutcome:
+    """Read and check the document on ``connection`` (``read_chip``), then close it; raises
+    ``ChipStepError`` when the read did not finish."""
     try:
-        result = EmrtdReader(connection, key, method=method, progress=progress, aa_challenge=os.urandom(8),
-                             passive_auth=verify).read()
+        result = read_chip(connection, key, trust, progress=progress, method=method)
     except (EmrtdError, HardwareError) as exc:
         raise ChipStepError(classify(exc), f"{type(exc).__name__}: {exc}") from exc
     finally:
