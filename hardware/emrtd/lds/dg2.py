@@ -28,6 +28,9 @@ _19794_DATA_TYPES = {0: JPEG, 1: JPEG2000}
 _39794_DATA_TYPES = {2: JPEG, 3: JPEG2000, 4: JPEG2000, 5: PNG}
 _FACIAL_INFO_LEN = 20
 _IMAGE_INFO_LEN = 12
+# Largest image decode() accepts: far above any ICAO portrait (under 2 megapixels), and it bounds what
+# one decode may allocate (a few bytes of JPEG header can declare 9000 x 9000 pixels: 240 MB in RGB).
+MAX_IMAGE_PIXELS = 4096 * 4096
 
 
 def sniff_image_format(data: bytes) -> str:
@@ -62,6 +65,13 @@ class FaceImage:
 
         try:
             img: Image.Image = Image.open(io.BytesIO(self.image_data))
+            width, height = img.size  # from the header: nothing is decoded yet
+        except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
+            raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
+        if width * height > MAX_IMAGE_PIXELS:
+            raise LdsError(f"DG2 {self.image_format} image declares {width} x {height} pixels, more than a "
+                           f"portrait can have ({MAX_IMAGE_PIXELS} at most); it is not decoded")
+        try:
             img.load()
         except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
             raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
