@@ -44,6 +44,9 @@ EF_SOD = 0x011D
 MAX_CHUNK = 224
 EXTENDED_CHUNK = 1024
 MIN_CHUNK = 16
+# Largest file the reader accepts. The biggest LDS files (DG2 in JPEG 2000, DG3 fingerprints) stay far
+# below it; without a bound a cloned chip could declare up to 4 GB and keep the kiosk reading.
+MAX_FILE_SIZE = 4 << 20
 _SHORT_LIMIT = 256
 
 ProgressCallback = Callable[[int, int], None]
@@ -308,6 +311,9 @@ class EmrtdSession:
             total = self._expected_length(bytes(buf))
             if total is None:
                 raise LdsError(f"file {fid:04X} does not start with a valid TLV header")
+        if total > MAX_FILE_SIZE:
+            raise LdsError(f"file {fid:04X} declares {total} bytes, more than any LDS file "
+                           f"({MAX_FILE_SIZE} at most); it is not read")
         if progress:
             progress(min(len(buf), total), total)
         while len(buf) < total:

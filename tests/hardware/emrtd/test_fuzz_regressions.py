@@ -21,3 +21,42 @@ def test_dg2_image_declaring_huge_size_is_refused_before_decoding() -> None:
         face.decode()
     # The same portrait with its true size still decodes.
     assert lds.parse_dg2(lds.encode_dg2(jpeg, w, h)).face.decode().size == (16, 16)
+
+
+class _HostileChip:
+    """Declares a 16 MB file and answers every READ BINARY in full (in DO53 for the odd INS)."""
+
+    def __init__(self) -> None:
+        self.commands = 0
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        from hardware.emrtd.apdu import CommandApdu
+        from hardware.emrtd.errors import CardRemovedError
+
+        self.commands += 1
+        if self.commands > 2000:  # stands for the hours a real link would take
+            raise CardRemovedError("test chip gave up")
+        cmd = CommandApdu.parse(apdu)
+        if cmd.ins == 0xA4:
+            return b"", 0x9000
+        offset = (cmd.p1 << 8 | cmd.p2) if cmd.ins == 0xB0 else None
+        header = b"\x77\x83\xff\xff\xf0"
+        if cmd.ins == 0xB0:
+            body = (header + bytes(cmd.ne or 0))[offset : offset + (cmd.ne or 0)] if offset == 0 else bytes(cmd.ne or 0)
+            return body, 0x9000
+        return b"\x53\x81\xe0" + bytes(224), 0x9000
+
+    def close(self) -> None:
+        pass
+
+
+def test_file_declaring_more_than_any_lds_file_is_not_read() -> None:
+    # A cloned or hostile chip could declare up to 4 GB and keep answering: the reader kept reading
+    # (memory and time without bound). Now the declared length is checked before the first chunk.
+    from hardware.emrtd.session import EF_SOD, MAX_FILE_SIZE, EmrtdSession
+
+    chip = _HostileChip()
+    with pytest.raises(LdsError, match="declares 16777205 bytes"):
+        EmrtdSession(chip).read_file(EF_SOD)
+    assert chip.commands <= 3  # SELECT and the 8-byte header read, nothing more
+    assert MAX_FILE_SIZE >= 1 << 20  # real DG2/DG3 files (JPEG 2000, fingerprints) still fit
