@@ -199,6 +199,24 @@ def apdus() -> list[bytes]:
     return out
 
 
+def chip_answers() -> list[bytes]:
+    """Chip answers for reading one file (the SOD): SELECT, then READ BINARY chunks, each answer as
+    ``[2-byte length][data][SW1 SW2]``; plain, with a 6700 that makes the reader shrink its chunks, and
+    with a 6CXX that makes it ask again."""
+    sod = documents().main.files[FID_SOD]
+
+    def answer(data: bytes, sw: int) -> bytes:
+        return len(data).to_bytes(2, "big") + data + sw.to_bytes(2, "big")
+
+    def chunks(data: bytes, size: int) -> bytes:
+        return b"".join(answer(data[i : i + size], 0x9000) for i in range(0, len(data), size))
+
+    plain = answer(b"", 0x9000) + answer(sod[:8], 0x9000) + chunks(sod[8:], 224)
+    shrink = answer(b"", 0x9000) + answer(sod[:8], 0x9000) + answer(b"", 0x6700) + chunks(sod[8:], 168)
+    retry = answer(b"", 0x9000) + answer(b"", 0x6C04) + answer(sod[:4], 0x9000) + chunks(sod[4:], 224)
+    return [plain, shrink, retry]
+
+
 def bundle_files() -> dict[str, bytes]:
     """The asset files of the small manifest the bundle target imports into (name -> content)."""
     return {"a.bin": b"fuzz asset A\n" * 8, "b.bin": bytes(range(256))}
@@ -259,6 +277,7 @@ def seeds(target: str) -> list[bytes]:
         "master_list": lambda: [d.master_list],
         "apdu": apdus,
         "sm": sm_responses,
+        "read": chip_answers,
         "bundle": lambda: [bundle_tar(), _gz(bundle_tar()), _small_tar()],
     }
     return table[target]()

@@ -223,6 +223,35 @@ def fuzz_apdu(data: bytes) -> None:
     assert CommandApdu.parse(cmd.encode()) == cmd
 
 
+class _EndlessCard(_ScriptedCard):
+    """A hostile chip: it answers from the script and, at its end, starts again from the beginning."""
+
+    def __init__(self, script: bytes, limit: int) -> None:
+        super().__init__(script)
+        self.limit, self.count = limit, 0
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        self.count += 1
+        if self.count > self.limit:  # a bound for the harness only: past it the read counts as a hang
+            raise RuntimeError(f"reader still sending after {self.limit} commands")
+        try:
+            return super().transmit(apdu)
+        except CardRemovedError:
+            if self.pos == 0 or len(self.script) < 4:
+                raise
+            self.pos = 0
+            return super().transmit(apdu)
+
+
+def fuzz_read(data: bytes) -> None:
+    """Reading a file through ``EmrtdSession`` from a chip whose answers are fuzzed (SELECT, READ BINARY
+    chunks, 6282/6CXX/6700 shrinking, odd-INS DO53), as a cloned or hostile chip would answer."""
+    from hardware.emrtd.session import EF_COM, EmrtdSession
+
+    session = EmrtdSession(_EndlessCard(data, limit=20000))
+    session.read_file(EF_COM)
+
+
 def _fix_mac(sm_keys: tuple[bytes, bytes], alg: CipherAlg, ssc: int, body: bytes, header: bytes | None) -> bytes:
     """Recompute DO8E so the fuzzed objects pass the MAC check and reach the code behind it."""
     try:
@@ -316,6 +345,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("crl", fuzz_crl, _CHIP, "CRLs (DER, PEM) and their signature"),
     Target("master_list", fuzz_master_list, _CHIP, "CSCA master lists"),
     Target("apdu", fuzz_apdu, _CHIP, "command/response APDUs, 61XX/6CXX chaining"),
+    Target("read", fuzz_read, _CHIP, "file reading from a fuzzed chip (chunking, shrinking, DO53)"),
     Target("sm", fuzz_sm, _CHIP, "secure-messaging responses and commands (3DES, AES)"),
     Target("bundle", fuzz_bundle, (ModelError,), "offline model bundles (tar)"),
 )}

@@ -31,7 +31,7 @@ DEFAULT_RUNS = 2000
 def test_short_fuzz_run(name: str, tmp_path: Path) -> None:
     runs = RUNS.get(name, DEFAULT_RUNS)
     cmd = [sys.executable, str(HERE / "run_campaign.py"), "--target", name, "--runs", str(runs), "--seed", "1",
-           "--out", str(tmp_path), "--timeout", "60", "--max-len", "16384"]
+           "--out", str(tmp_path), "--timeout", "60", "--max-len", "16384", "--instrument", "ours"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     output = proc.stdout + proc.stderr
@@ -51,7 +51,7 @@ def test_seeds_are_valid_files() -> None:
     for name, parse in parsers.items():
         for data in seeds(name):
             parse(data)
-    for name in ("tlv", "mrz", "dg14", "certificate", "crl", "master_list", "apdu", "sm"):
+    for name in ("tlv", "mrz", "dg14", "certificate", "crl", "master_list", "apdu", "sm", "read"):
         for data in seeds(name):
             try:
                 TARGETS[name].run(data)
