@@ -60,3 +60,14 @@ def test_file_declaring_more_than_any_lds_file_is_not_read() -> None:
         EmrtdSession(chip).read_file(EF_SOD)
     assert chip.commands <= 3  # SELECT and the 8-byte header read, nothing more
     assert MAX_FILE_SIZE >= 1 << 20  # real DG2/DG3 files (JPEG 2000, fingerprints) still fit
+
+
+def test_transceive_refuses_a_command_shorter_than_its_header() -> None:
+    # Was IndexError while formatting the ApduError for a 1-byte "command" the chip answered 6282 to.
+    from hardware.emrtd.apdu import MalformedApduError, transceive
+    from hardware.emrtd.testing import ScriptedConnection
+
+    conn = ScriptedConnection([("00", "6282")])
+    with pytest.raises(MalformedApduError, match="4-byte header"):
+        transceive(conn, b"\x00")
+    assert conn.remaining == 1  # nothing was sent
