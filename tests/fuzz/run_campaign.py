@@ -153,6 +153,34 @@ def run_campaign(args: argparse.Namespace) -> int:
     return 0
 
 
+def summarize(dirs: list[str]) -> int:
+    """Print the executions and distinct crashes per target, summed over campaign folders, as Markdown."""
+    sys.path.insert(0, str(HERE))
+    from fuzz_targets import TARGETS
+
+    total: dict[str, dict] = {}
+    for d in dirs:
+        report = json.loads((Path(d) / "report.json").read_text())
+        for name, row in report.items():
+            acc = total.setdefault(name, {"executions": 0, "seconds": 0.0, "crashes": {}, "fatal": []})
+            acc["executions"] += row["executions"]
+            acc["seconds"] += row["seconds"]
+            for place, n in row["crashes"].items():
+                acc["crashes"][place] = acc["crashes"].get(place, 0) + n
+            acc["fatal"] += row["fatal"]
+    print("| target | what | executions | distinct crashes (inputs) |")
+    print("|---|---|---:|---|")
+    for name in [n for n in TARGETS if n in total] + [n for n in total if n not in TARGETS]:
+        row = total[name]
+        crashes = "; ".join(f"{place} ({n})" for place, n in sorted(row["crashes"].items())) or "0"
+        if row["fatal"]:
+            crashes += "; fatal: " + ", ".join(row["fatal"])
+        summary = TARGETS[name].summary if name in TARGETS else ""
+        print(f"| {name} | {summary} | {row['executions']:,} | {crashes} |")
+    print(f"| **total** | | **{sum(r['executions'] for r in total.values()):,}** | |")
+    return 0
+
+
 def _fatal(text: str) -> str:
     for pattern in ("ERROR: libFuzzer: timeout", "out-of-memory", "Uncaught Python exception", "deadly signal"):
         if pattern in text:
@@ -167,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--target", help="fuzz this one target in this process")
     mode.add_argument("--campaign", action="store_true", help="fuzz every target, each in its own process")
     mode.add_argument("--list", action="store_true", help="list the targets")
+    mode.add_argument("--summary", nargs="+", metavar="DIR", help="sum the report.json of campaign folders")
     p.add_argument("--targets", help="campaign: comma-separated subset of targets")
     p.add_argument("--runs", type=int, default=10000, help="executions per target (libFuzzer -runs)")
     p.add_argument("--seed", type=int, default=1, help="libFuzzer random seed (deterministic runs)")
@@ -189,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         for t in TARGETS.values():
             print(f"{t.name:12s} {t.summary}")
         return 0
+    if args.summary:
+        return summarize(args.summary)
     if args.target:
         return run_one(args)
     return run_campaign(args)
