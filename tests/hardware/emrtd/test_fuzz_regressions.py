@@ -1,6 +1,7 @@
 """Regressions from the fuzz campaign (tests/fuzz): each input once escaped the typed error family
-(``EmrtdError``), or cost more memory or time than a chip file may. Inputs are built from valid files
-of the virtual passport with the one change that mattered, so each test says what is wrong."""
+(``EmrtdError``), or cost more memory or time than a chip file may. Some were found by the fuzzer,
+some while triaging its findings (the README's Fuzzing section says which). Inputs are built from
+valid files of the virtual passport with the one change that mattered, so each test says what is wrong."""
 from __future__ import annotations
 
 import pytest
@@ -71,3 +72,72 @@ def test_transceive_refuses_a_command_shorter_than_its_header() -> None:
     with pytest.raises(MalformedApduError, match="4-byte header"):
         transceive(conn, b"\x00")
     assert conn.remaining == 1  # nothing was sent
+
+
+_NAIVE_TIME = b"\x18\x0e20250115000000"  # GeneralizedTime without 'Z': asn1crypto gives a naive datetime
+
+
+@pytest.fixture(scope="module")
+def document():
+    import datetime as dt
+
+    from hardware.emrtd.virtual.document import make_document
+
+    return make_document(issued=dt.date(2026, 1, 15))
+
+
+def _naive_dsc(document) -> bytes:
+    from asn1crypto import x509
+
+    cert = x509.Certificate.load(document.pki.dsc_certificate)
+    cert["tbs_certificate"]["validity"]["not_before"] = x509.Time.load(_NAIVE_TIME)
+    return cert.dump()
+
+
+def _sod_with(document, *, dsc: bytes | None = None, naive_signing_time: bool = False) -> bytes:
+    from asn1crypto import cms, x509
+
+    from hardware.emrtd import tlv
+
+    info = cms.ContentInfo.load(tlv.decode_single(document.sod).value)
+    sd = info["content"]
+    if dsc is not None:
+        sd["certificates"] = [cms.CertificateChoices(name="certificate", value=x509.Certificate.load(dsc))]
+    if naive_signing_time:
+        for attr in sd["signer_infos"][0]["signed_attrs"]:
+            if attr["type"].native == "signing_time":
+                attr["values"] = cms.SetOfTime([cms.Time.load(_NAIVE_TIME)])
+    return tlv.encode(0x77, info.dump())
+
+
+def _passive_auth(document, sod: bytes):
+    import datetime as dt
+
+    from hardware.emrtd import certs, passive_auth
+    from hardware.emrtd.trust import TrustStore
+
+    store = TrustStore()
+    store.add_certificate(certs.parse_certificate_der(document.csca_certificate))
+    return passive_auth.verify(sod, document.data_groups, store, dt.date(2026, 6, 1))
+
+
+def test_certificate_validity_without_time_zone_is_refused(document) -> None:
+    # Was accepted with a naive not_before; Certificate.valid_at then raised TypeError.
+    from hardware.emrtd import certs
+    from hardware.emrtd.errors import CertificateError
+
+    with pytest.raises(CertificateError, match="no time zone"):
+        certs.parse_certificate_der(_naive_dsc(document))
+
+
+def test_passive_auth_with_naive_dsc_validity_fails_with_a_reason(document) -> None:
+    # Was TypeError out of passive_auth.verify (chain check compared naive and aware datetimes).
+    report = _passive_auth(document, _sod_with(document, dsc=_naive_dsc(document)))
+    assert not report.passed and any("no time zone" in r for r in report.reasons)
+
+
+def test_passive_auth_with_naive_signing_time_fails_with_a_reason(document) -> None:
+    # Was TypeError out of passive_auth.verify: the signing time is the chain-check time.
+    report = _passive_auth(document, _sod_with(document, naive_signing_time=True))
+    assert not report.passed and any("no time zone" in r for r in report.reasons)
+    assert _passive_auth(document, document.sod).passed  # the untouched SOD still passes
