@@ -34,6 +34,7 @@ from models.manifest import Entry, Manifest, Source
 from models.store import ModelStore
 
 TODAY = _dt.date(2026, 6, 1)
+NOW = _dt.datetime(2026, 6, 1, tzinfo=_dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def fuzz_certificate(data: bytes) -> None:
     """Certificates (DER or PEM), their public key, signature algorithm and a signature check."""
     _, _, csca_key = _trust()
     for cert in certs.load_certificates(data)[:4]:
-        _ = cert.subject_key, cert.issuer_key, cert.self_issued, cert.valid_at(_dt.datetime(2026, 6, 1, tzinfo=_dt.timezone.utc))
+        _ = cert.subject_key, cert.issuer_key, cert.self_issued, cert.valid_at(NOW)
         try:
             cert.public_key()
         except EmrtdError:
