@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import os
 import tarfile
+import zlib
 from pathlib import Path
+from typing import IO
 
 from models.errors import BundleError, IntegrityError
 from models.fetch import verify_file
@@ -19,6 +22,22 @@ from models.pull import convert_entry
 from models.store import ModelStore
 
 _INDEX = "BUNDLE.json"
+_MAX_INDEX = 1 << 20
+# What reading a damaged archive raises: tarfile's own errors, and those of the decompressors under it
+# (gzip: BadGzipFile/OSError, EOFError, zlib.error; bz2: OSError, EOFError; xz: LZMAError).
+_DAMAGED = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
+def _damaged(bundle: Path, exc: BaseException) -> BundleError:
+    return BundleError(f"bundle {bundle.name} is damaged and cannot be read ({exc}); nothing was installed; "
+                       "copy or export it again")
+
+
+def _read(src: IO[bytes], bundle: Path, size: int) -> bytes:
+    try:
+        return src.read(size)
+    except _DAMAGED as exc:
+        raise _damaged(bundle, exc) from exc
 
 
 def export_bundle(store: ModelStore, bundle: Path) -> int:
@@ -43,22 +62,27 @@ def import_bundle(store: ModelStore, bundle: Path) -> list[str]:
     """Verify ``bundle`` against the manifest, install its files, convert the models; returns ids."""
     try:
         tar = tarfile.open(bundle)
-    except (OSError, tarfile.TarError) as exc:
+    except _DAMAGED as exc:
         raise BundleError(f"cannot open bundle {bundle}: {exc}") from exc
     with tar:
         try:
             index_member = tar.extractfile(_INDEX)
             if index_member is None:
                 raise KeyError(_INDEX)
-            index = json.loads(index_member.read())
-        except (KeyError, ValueError, tarfile.TarError) as exc:
+            text = index_member.read(_MAX_INDEX + 1)
+            if len(text) > _MAX_INDEX:
+                raise ValueError(f"{_INDEX} is larger than {_MAX_INDEX} bytes")
+            index = json.loads(text)
+        except _DAMAGED as exc:
+            raise _damaged(bundle, exc) from exc
+        except (KeyError, ValueError, RecursionError) as exc:
             raise BundleError(f"{bundle.name} is not a model bundle (no readable {_INDEX})") from exc
         if not isinstance(index, dict) or index.get("schema") != 1:
             raise BundleError(f"{bundle.name}: unsupported bundle format")
         try:
             members = {m.name: m for m in tar.getmembers()}
-        except (OSError, tarfile.TarError) as exc:
-            raise BundleError(f"bundle {bundle.name} is damaged: {exc}") from exc
+        except _DAMAGED as exc:
+            raise _damaged(bundle, exc) from exc
         staged: list[tuple[Path, Path]] = []
         try:
             for entry in store.manifest.entries:
@@ -84,11 +108,10 @@ def import_bundle(store: ModelStore, bundle: Path) -> list[str]:
                     if src is None:
                         raise BundleError(f"bundle member {member.name} is not a regular file")
                     with src, open(tmp, "wb") as dst:
-                        while block := src.read(1 << 20):
+                        while block := _read(src, bundle, 1 << 20):
                             dst.write(block)
-                except (OSError, tarfile.TarError) as exc:
-                    raise BundleError(f"bundle {bundle.name}: cannot read {member.name}: {exc}; "
-                                      "nothing was installed") from exc
+                except (KeyError, *_DAMAGED) as exc:  # KeyError: a link to a member that is not there
+                    raise _damaged(bundle, exc) from exc
                 try:
                     verify_file(entry, tmp)
                 except IntegrityError as exc:

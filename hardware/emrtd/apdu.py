@@ -248,6 +248,8 @@ def transceive(conn: CardConnection, cmd: CommandApdu | bytes,
     :param accept: status words that are not failures (default: 9000 only).
     """
     raw = cmd.encode() if isinstance(cmd, CommandApdu) else bytes(cmd)
+    if len(raw) < 4:
+        raise MalformedApduError("command APDU shorter than its 4-byte header; not sent")
     data, sw = conn.transmit(raw)
     if sw not in accept:
         raise ApduError(sw, f"chip returned status {sw:04X} to INS {raw[1]:02X}")

@@ -380,6 +380,10 @@ def parse_certificate_der(der: bytes) -> Certificate:
         raise CertificateError(f"certificate cannot be parsed: {exc}") from exc
     if not isinstance(result.not_before, _dt.datetime) or not isinstance(result.not_after, _dt.datetime):
         raise CertificateError("certificate validity dates are malformed")
+    if result.not_before.tzinfo is None or result.not_after.tzinfo is None:
+        # A GeneralizedTime without 'Z' (invalid DER, RFC 5280 section 4.1.2.5.2) parses to a naive time,
+        # which cannot be compared with the aware times of the chain check.
+        raise CertificateError("certificate validity time has no time zone (DER requires UTC, ending in 'Z')")
     return result
 
 

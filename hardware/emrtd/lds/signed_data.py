@@ -83,6 +83,10 @@ def _signer_info(si: cms.SignerInfo) -> SignerInfo:
         signing_time = st.native if st is not None else None  # type: ignore[attr-defined]
         if signing_time is not None and not isinstance(signing_time, _dt.datetime):
             raise LdsError("signing-time attribute is not a time")
+        if signing_time is not None and signing_time.tzinfo is None:
+            # GeneralizedTime without 'Z' (invalid DER; RFC 5652 section 11.3 wants UTC): a naive time
+            # cannot be compared with certificate validity.
+            raise LdsError("signing-time attribute has no time zone (DER requires UTC, ending in 'Z')")
     sig_alg = si["signature_algorithm"]
     return SignerInfo(
         issuer=issuer,
