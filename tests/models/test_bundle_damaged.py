@@ -19,7 +19,7 @@ FILES = {"a.bin": b"asset A\n" * 600, "b.bin": bytes(range(256)) * 8}
 
 
 def _store(root: Path) -> ModelStore:
-    assets = tuple(Entry(id=n.split(".")[0], task="test asset", file=n, sha256=hashlib.sha256(d).hexdigest(),
+    assets = tuple(Entry(id=n.split(".")[0], task="test asset", file=n, sha256=hashlib.sha256(d).hexdigest(), size=len(d),
                          licence="CC0-1.0", source=Source("pypi", "none", "0", n), is_model=False)
                    for n, d in FILES.items())
     return ModelStore(root, Manifest((), assets))
