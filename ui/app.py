@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
 
-    # OpenVINO keeps compiled models here, so every start after the first is fast.
-    engine = FaceEngine.load(RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models"))
+    # The face models load in the background (about 2 s with OpenVINO): the attract, document and chip
+    # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
+    # in the data folder.
+    runtime = RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models")
+    engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face-models").submit(FaceEngine.load, runtime)
+    engine.add_done_callback(_report_models)
     if not config.devices.simulated:
         from kiosk.workflow.devices import open_devices
 
@@ -39,6 +44,14 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
     autoplay = Autoplay(workflow, type_mrz=False, result_pause_s=4.0, attract_pause_s=3.0)
     return workflow, autoplay
+
+
+def _report_models(done: Any) -> None:
+    error = done.exception()
+    if error is not None:  # each session will reach the staff screen; say why once, here
+        log.error("the face models could not be loaded: %s", error)
+    else:
+        log.info("face models ready")
 
 
 def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from concurrent.futures import Future
 import logging
 import threading
 import time
@@ -63,10 +64,12 @@ class _Session:
 class KioskWorkflow:
     """The customer's session, from attract to result, on ``devices``; record under ``data_dir``."""
 
-    def __init__(self, engine: FaceEngine, devices: Devices, data_dir: Path, config: KioskConfig | None = None,
+    def __init__(self, engine: FaceEngine | Future[FaceEngine], devices: Devices, data_dir: Path, config: KioskConfig | None = None,
                  policy: PolicyConfig | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_pause_s: float = 1.0, record_mode: str | None = None,
                  challenge: Callable[[], tuple[Any, ...]] | None = None) -> None:
+        # The face models may still be loading (a Future) when the attract screen is shown: nothing needs
+        # them before the face screen, so the kiosk is ready for a customer before they are.
         self.engine = engine
         self.devices = devices
         self.data_dir = Path(data_dir)
@@ -318,9 +321,10 @@ class KioskWorkflow:
         chip = session.chip
         assert chip is not None
         gen = session.generation
-        portrait = (enrol_portrait(self.engine, chip.portrait_bgr) if chip.portrait_bgr is not None
+        engine = self.engine.result() if isinstance(self.engine, Future) else self.engine
+        portrait = (enrol_portrait(engine, chip.portrait_bgr) if chip.portrait_bgr is not None
                     else PortraitEnrolment(None, None, "no portrait on the chip"))
-        capture = capture_face(self.engine, self.devices.camera, emit=lambda e: self._emit(e, gen),
+        capture = capture_face(engine, self.devices.camera, emit=lambda e: self._emit(e, gen),
                                on_ready=lambda: self._fire(Trigger.FACE_READY, gen), stop=session.stop,
                                stall_s=self.config.devices.camera_stall_s,
                                steps=self.challenge() if self.challenge is not None else None,

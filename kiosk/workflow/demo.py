@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,16 +49,17 @@ def demo_photo(store: Any = None) -> Any:
     return read_image(store.asset_path("astronaut"))[:, :, ::-1]
 
 
-def build_demo(engine: FaceEngine, actor: Actor = "customer", *, realtime: bool = False, clip: Path | None = None,
-               photo_rgb: Any = None, link: Any = DEMO_LINK) -> Devices:
-    """Simulated devices for one demo actor (``clip``: replay that recording instead of a simulated one)."""
+def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer", *, realtime: bool = False,
+               clip: Path | None = None, photo_rgb: Any = None, link: Any = DEMO_LINK) -> Devices:
+    """Simulated devices for one demo actor (``clip``: replay that recording instead of a simulated one).
+
+    ``engine`` may be a Future (the models loading in the background): the actor, which needs the face
+    detector and mesh to be built, is then made on first use, off the GUI thread.
+    """
     from hardware.emrtd import certs
     from hardware.emrtd.trust import TrustStore
-    from inference.print_attack import PrintAttack
-    from inference.synthetic import SyntheticSubject
 
     photo_rgb = demo_photo() if photo_rgb is None else photo_rgb
-    bgr = photo_rgb[:, :, ::-1].copy()
     reader = VirtualReader(photo_rgb, link=link)
     trust = TrustStore()
     trust.add_certificate(certs.load_certificate(reader.csca_certificate))
@@ -65,14 +67,36 @@ def build_demo(engine: FaceEngine, actor: Actor = "customer", *, realtime: bool 
     if clip is not None:
         camera = ClipCamera(clip, realtime=realtime)
     else:
-        subject = SyntheticSubject.from_image(bgr, engine.detector, engine.pipeline.mesh)
-        if actor == "customer":
-            camera = ActorCamera(subject, subject, realtime=realtime)
-        elif actor == "print":
-            camera = ActorCamera(PrintAttack(bgr), subject, realtime=realtime)
+        cast: Future[tuple[Any, Any]] = Future()
+        bgr = photo_rgb[:, :, ::-1].copy()
+
+        def make_cast(ready: Future[FaceEngine]) -> None:
+            try:
+                cast.set_result(_cast(ready.result(), actor, bgr))
+            except BaseException as exc:  # the camera re-raises it on the worker that needs the actor
+                cast.set_exception(exc)
+
+        if isinstance(engine, Future):
+            engine.add_done_callback(make_cast)
         else:
-            camera = ActorCamera(subject, _Recording(subject, engine.challenge), realtime=realtime)
+            done: Future[FaceEngine] = Future()
+            done.set_result(engine)
+            make_cast(done)
+        camera = ActorCamera(cast, realtime=realtime)
     return Devices(camera=camera, reader=reader, trust=trust)
+
+
+def _cast(engine: FaceEngine, actor: Actor, bgr: Any) -> tuple[Any, Any]:
+    """The actor in front of the camera and who decides its moves."""
+    from inference.print_attack import PrintAttack
+    from inference.synthetic import SyntheticSubject
+
+    subject = SyntheticSubject.from_image(bgr, engine.detector, engine.pipeline.mesh)
+    if actor == "customer":
+        return subject, subject
+    if actor == "print":
+        return PrintAttack(bgr), subject
+    return subject, _Recording(subject, engine.challenge)
 
 
 @dataclass

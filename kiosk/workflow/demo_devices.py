@@ -47,8 +47,11 @@ class ActorCamera:
         subject's keyframes too, imitating the moves with the photo.
     """
 
-    def __init__(self, actor: Any, follower: Any, *, fps: float = 30.0, realtime: bool = False) -> None:
-        self.actor = actor
+    def __init__(self, actor: Any, follower: Any = None, *, fps: float = 30.0, realtime: bool = False) -> None:
+        # ``actor`` may be a Future of (actor, follower): built from the face models, which load in the
+        # background; it is resolved on the camera's own thread (or the analysis thread), never the GUI's.
+        self._cast = actor if follower is None else None
+        self.actor = None if follower is None else actor
         self.follower = follower
         self.fps = fps
         self.realtime = realtime
@@ -61,8 +64,13 @@ class ActorCamera:
         self._running = False
         self._t0 = time.monotonic()
 
+    def _resolve(self) -> None:
+        if self.actor is None and self._cast is not None:
+            self.actor, self.follower = self._cast.result()
+
     def act(self, steps: Sequence[Any]) -> None:
         """Start acting out ``steps`` now (a still lead-in first, as a person reads the first prompt)."""
+        self._resolve()
         with self._cond:
             self._script = self.follower.follow(list(steps))
             self._script_t0 = self._now()
@@ -77,6 +85,7 @@ class ActorCamera:
 
     def image_at(self, t: float) -> np.ndarray:
         """The actor's image at camera time ``t`` (rendered now; a subclass may serve it pre-rendered)."""
+        self._resolve()
         with self._cond:
             state = state_at(self._script, t - self._script_t0, NEUTRAL)[0] if self._script else NEUTRAL
         return self.actor.render(state)
