@@ -180,8 +180,14 @@ def fuzz_crl(data: bytes) -> None:
 
 
 def fuzz_master_list(data: bytes) -> None:
-    """CSCA master lists (CMS SignedData with a certificate list), imported into an empty store."""
-    TrustStore().add_master_list(data)
+    """CSCA master lists (CMS SignedData with a certificate list), imported into a store that trusts the
+    seed's CSCA (a master list is imported only when its signer chains to a trusted CSCA), so mutated
+    lists reach the signature and content checks behind the signer check."""
+    from fuzz_seeds import documents
+
+    store = TrustStore()
+    store.add_certificate(certs.parse_certificate_der(documents().main.csca_certificate))
+    store.add_master_list(data)
 
 
 # -- APDUs and secure messaging --------------------------------------------------------------------
@@ -306,7 +312,7 @@ def bundle_store(root: Path) -> ModelStore:
     from fuzz_seeds import bundle_files
 
     assets = tuple(
-        Entry(id=name.split(".")[0], task="fuzz asset", file=name, sha256=hashlib.sha256(content).hexdigest(),
+        Entry(id=name.split(".")[0], task="fuzz asset", file=name, sha256=hashlib.sha256(content).hexdigest(), size=len(content),
               licence="CC0-1.0", source=Source("pypi", "none", "0", name), is_model=False)
         for name, content in bundle_files().items())
     return ModelStore(root, Manifest((), assets))
