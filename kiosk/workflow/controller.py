@@ -356,6 +356,11 @@ class KioskWorkflow:
         checks = {"face_session": face.to_dict(), "challenge_steps": [s.to_dict() for s in capture.steps]}
         if session.assisted_by:
             checks["assisted_by"] = session.assisted_by
+        # The camera allow-list's decision (injection defence) is part of the evidence; a simulated camera
+        # has none, and says so.
+        camera_decision = getattr(self.devices.camera, "decision", None)
+        checks["camera"] = (camera_decision.to_evidence() if camera_decision is not None else
+                            {"allowed": None, "code": "not_checked", "source": type(self.devices.camera).__name__})
         session_id = record(self.data_dir, mode=mode, started_at=session.started_at, evidence=evidence,
                             decision=decision, policy=self.policy, checks=checks, chip_report=chip.report(),
                             images=images, templates=templates, dg1=chip.result.dg1, kiosk_id=self.config.kiosk_id)

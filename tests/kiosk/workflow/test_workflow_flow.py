@@ -36,6 +36,7 @@ def test_customer_is_accepted_recorded_and_audited(engine, demo, run_session, tm
         [summary] = st.decisions.list_sessions()
         assert summary.session_id == result.session_id and summary.outcome == "accept" and summary.mode == "kiosk"
         detail = st.decisions.load_session(result.session_id, actor="test")
+        assert detail.checks["camera"]["code"] == "not_checked"  # a simulated camera has no allow-list verdict
         kinds = sorted(i.kind for i in detail.images)
         assert "dg2" in kinds and "live" in kinds and "audit_frame" in kinds
         assert st.audit.verify().ok
@@ -58,3 +59,20 @@ def test_recorded_live_clip_is_never_accepted(engine, demo, run_session, tmp_pat
     wf, events = run_session(engine, demo("customer", clip=clips[0]), tmp_path)
     result = next(e for e in events if isinstance(e, ResultReady))
     assert result.outcome != "ACCEPT"
+
+
+def test_the_camera_allow_list_verdict_reaches_the_evidence(engine, demo, run_session, tmp_path: Path) -> None:
+    from hardware.camera.allowlist import CameraDecision, DecisionCode
+
+    devices = demo("customer")
+    verdict = CameraDecision(allowed=True, code=list(DecisionCode)[0], message="allowed: 046d:085b",
+                             enforced=True, facts={"driver": "uvcvideo", "usb_id": "046d:085b"})
+    devices.camera.decision = verdict
+    wf, events = run_session(engine, devices, tmp_path)
+    result = next(e for e in events if isinstance(e, ResultReady))
+    st = open_storage(tmp_path)
+    try:
+        checks = st.decisions.load_session(result.session_id, actor="test").checks
+        assert checks["camera"] == verdict.to_evidence()
+    finally:
+        st.close()
