@@ -57,6 +57,9 @@ def setup_logging(verbosity: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiosk`` command; returns the process exit status."""
+    from kiosk.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any worker thread exists
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)

@@ -192,27 +192,27 @@ def start_time(provider: str, data_dir: Path) -> dict[str, float]:
 
 
 def soak(sessions: int, provider: str = "openvino") -> dict[str, Any]:
-    """``sessions`` back-to-back headless sessions in this process: memory, threads and files."""
+    """``sessions`` back-to-back headless sessions on one kiosk (one workflow, one set of simulated devices,
+    as a kiosk runs all day): resident memory, threads and open files before and after."""
     import gc
 
     from inference.config import RuntimeConfig
     from kiosk.face_session import FaceEngine
+    from kiosk.memory import limit_malloc_arenas
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo, demo_photo, run_until_attract
 
+    capped = limit_malloc_arenas()
     engine = FaceEngine.load(RuntimeConfig(provider=provider))
-    photo = demo_photo()
     data = Path(tempfile.mkdtemp(prefix="bench-soak-"))
+    workflow = KioskWorkflow(engine, build_demo(engine, "customer", photo_rgb=demo_photo(), link=None), data,
+                             record_mode="demo", retry_pause_s=0.05)
+    Autoplay(workflow)
     outcomes: dict[str, int] = {}
 
     def one() -> None:
-        devices = build_demo(engine, "customer", photo_rgb=photo, link=None)
-        workflow = KioskWorkflow(engine, devices, data, record_mode="demo", retry_pause_s=0.05)
-        Autoplay(workflow)
-        try:
-            run_until_attract(workflow)
-        finally:
-            workflow.shutdown()
+        workflow.last_report = None
+        run_until_attract(workflow)
         decision = (workflow.last_report or {}).get("decision", "none")
         outcomes[decision] = outcomes.get(decision, 0) + 1
 
@@ -224,8 +224,10 @@ def soak(sessions: int, provider: str = "openvino") -> dict[str, Any]:
         one()
     gc.collect()
     after = {"rss_mb": _rss_mb(), "threads": _threads(), "open_files": _open_files()}
+    workflow.shutdown()
     return {"sessions": sessions, "seconds_per_session": round((time.perf_counter() - started) / max(sessions, 1), 2),
-            "outcomes": outcomes, "before": {k: round(v, 1) for k, v in before.items()},
+            "outcomes": outcomes, "malloc_arenas_capped": capped,
+            "before": {k: round(v, 1) for k, v in before.items()},
             "after": {k: round(v, 1) for k, v in after.items()},
             "rss_growth_mb": round(after["rss_mb"] - before["rss_mb"], 1),
             "python_threads_alive": threading.active_count()}
