@@ -35,7 +35,11 @@ def _run(make_window, qtbot, engine, photo, tmp_path: Path, actor: str = "custom
 
     devices = build_demo(engine, actor, photo_rgb=photo, link=link, clip=clip)
     config = KioskConfig(devices=DevicesConfig(camera_stall_s=2.0), timeouts=TimeoutsConfig(result=600))
-    workflow = KioskWorkflow(engine, devices, tmp_path, config=config, record_mode="demo", retry_pause_s=0.05)
+    from inference.challenge_steps import parse_steps
+
+    steps = tuple(parse_steps("look_up,blink,turn_right,nose_to_target@0.40:0.38", engine.challenge))
+    workflow = KioskWorkflow(engine, devices, tmp_path, config=config, record_mode="demo", retry_pause_s=0.05,
+                             challenge=lambda: steps)  # fixed: the outcome must not depend on a random draw
     autoplay = Autoplay(workflow, type_mrz=False)
     autoplay.result_pause_s = 3600  # the test acknowledges the result itself
     events = []

@@ -24,6 +24,9 @@ def photo_rgb() -> np.ndarray:
     return demo_photo()
 
 
+FIXED_STEPS = "blink,turn_left,nose_to_target@0.62:0.55,move_closer"
+
+
 def fast_config(**timeouts: float) -> KioskConfig:
     """Short time limits where a test waits for one to pass; a short camera watchdog."""
     return KioskConfig(timeouts=TimeoutsConfig(**timeouts), devices=DevicesConfig(camera_stall_s=0.5))
@@ -33,7 +36,13 @@ def _run_session(engine: FaceEngine, devices: Devices, data_dir: Path, config: K
                 prepare: Callable[[KioskWorkflow], Any] | None = None, autoplay: bool = True,
                 timeout_s: float = 180.0) -> tuple[KioskWorkflow, list[Any]]:
     """One session from attract back to attract, with the demo customer answering the screens."""
-    wf = KioskWorkflow(engine, devices, data_dir, config=config or fast_config(), retry_pause_s=0.05)
+    from inference.challenge_steps import parse_steps
+
+    # A fixed challenge (every kind of action across the tests' sessions) keeps the outcome deterministic;
+    # the random draw itself is exercised by `kiosk run` and the window's flow test.
+    steps = tuple(parse_steps(FIXED_STEPS, engine.challenge))
+    wf = KioskWorkflow(engine, devices, data_dir, config=config or fast_config(), retry_pause_s=0.05,
+                       challenge=lambda: steps)
     if autoplay:
         Autoplay(wf)
     if prepare is not None:
