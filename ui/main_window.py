@@ -143,11 +143,14 @@ class KioskWindow(QMainWindow):
         super().resizeEvent(event)
         self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height())))
 
-    def _next_language(self) -> None:
+    def _following_language(self) -> str:
+        """The language the language button switches to."""
         offered = list(self.config.ui.languages)
         current = self.languages.current
-        nxt = offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
-        self.set_language(nxt)
+        return offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
+
+    def _next_language(self) -> None:
+        self.set_language(self._following_language())
         self.workflow.activity()
 
     def set_language(self, language: str) -> None:
@@ -159,11 +162,8 @@ class KioskWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Header texts (the screens follow the LanguageChange event themselves)."""
-        offered = list(self.config.ui.languages)
-        current = self.languages.current
-        nxt = offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
-        self.language.setText(LANGUAGE_NAMES[nxt])
-        self.language.setVisible(len(offered) > 1)
+        self.language.setText(LANGUAGE_NAMES[self._following_language()])
+        self.language.setVisible(len(self.config.ui.languages) > 1)
         self.language.setAccessibleName(self.tr("Change language"))
         self.cancel.setText(self.tr("Cancel"))
         self.mode_label.setText(self.tr("Assisted mode: a clerk is with you") if self.config.ui.assisted else "")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,14 +198,3 @@ class VirtualReader:
         self.passport.chip.reset()
         return self.passport.chip
 
-
-def frames_of(camera: Any, limit: int) -> Iterator[CameraFrame]:
-    """Up to ``limit`` frames from a pull-mode camera (for tests and the headless demo)."""
-    camera.start()
-    index = -1
-    for _ in range(limit):
-        frame = camera.wait_next(index, 1.0)
-        if frame is None:
-            return
-        index = frame.index
-        yield frame
