@@ -102,21 +102,41 @@ class FaceMesh:
         eyes = self._eyes(image, points) if (with_iris and self.iris is not None) else None
         return FaceLandmarks(points, score, eyes)
 
-    def _eyes(self, image: np.ndarray, points: np.ndarray) -> tuple[EyeLandmarks, EyeLandmarks]:
+    def eye(self, image: np.ndarray, points: np.ndarray, side: int) -> EyeLandmarks:
+        """Iris and eye contour of one eye (``side`` 0: the image-left eye, 1: the image-right eye)."""
         import cv2
 
         assert self.iris is not None
-        result = []
-        for mirrored, (a, b) in zip((False, True), EYE_CORNERS):
-            p, q = points[a, :2], points[b, :2]
-            angle = float(np.arctan2(q[1] - p[1], q[0] - p[0]))
-            side = max(float(np.linalg.norm(q - p)) * 2.3, 4.0)
-            m = _crop_transform((p + q) / 2, side, angle, 64)
-            if mirrored:
-                m = np.array([[-1, 0, 64], [0, 1, 0]], np.float32) @ np.vstack([m, [0, 0, 1]])
-            crop = cv2.warpAffine(image, m, (64, 64), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            contour, iris = self.iris.run1((crop[:, :, ::-1].astype(np.float32) / 255.0)[None])
-            inv = _invert(m)
-            result.append(EyeLandmarks(_apply(inv, iris.reshape(5, 3)[:, :2]).astype(np.float32),
-                                       _apply(inv, contour.reshape(71, 3)[:, :2]).astype(np.float32)))
-        return result[0], result[1]
+        a, b = EYE_CORNERS[side]
+        p, q = points[a, :2], points[b, :2]
+        angle = float(np.arctan2(q[1] - p[1], q[0] - p[0]))
+        side_px = max(float(np.linalg.norm(q - p)) * 2.3, 4.0)
+        m = _crop_transform((p + q) / 2, side_px, angle, 64)
+        if side == 1:
+            m = np.array([[-1, 0, 64], [0, 1, 0]], np.float32) @ np.vstack([m, [0, 0, 1]])
+        crop = cv2.warpAffine(image, m, (64, 64), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        contour, iris = self.iris.run1((crop[:, :, ::-1].astype(np.float32) / 255.0)[None])
+        inv = _invert(m)
+        return EyeLandmarks(_apply(inv, iris.reshape(5, 3)[:, :2]).astype(np.float32),
+                            _apply(inv, contour.reshape(71, 3)[:, :2]).astype(np.float32))
+
+    def _eyes(self, image: np.ndarray, points: np.ndarray) -> tuple[EyeLandmarks, EyeLandmarks]:
+        return self.eye(image, points, 0), self.eye(image, points, 1)
+
+
+def carry_eye(eye: EyeLandmarks, before: np.ndarray, after: np.ndarray, side: int) -> EyeLandmarks:
+    """``eye`` (found on the mesh points ``before``) moved with its eye corners to the mesh points ``after``.
+
+    The similarity that takes the two eye corners from ``before`` to ``after`` moves every point, so a
+    carried eye follows the head; its shape (and so its openness ratio) is the one last measured.
+    """
+    a, b = EYE_CORNERS[side]
+    p0, q0 = complex(*before[a, :2]), complex(*before[b, :2])
+    p1, q1 = complex(*after[a, :2]), complex(*after[b, :2])
+    k = (q1 - p1) / (q0 - p0) if q0 != p0 else 1 + 0j
+
+    def move(pts: np.ndarray) -> np.ndarray:
+        z = (pts[:, 0] + 1j * pts[:, 1] - p0) * k + p1
+        return np.stack([z.real, z.imag], axis=1).astype(np.float32)
+
+    return EyeLandmarks(move(eye.iris), move(eye.contour))

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from inference.config import RuntimeConfig
 from inference.detect import Face, FaceDetector
 from inference.image import check_bgr
-from inference.landmarks import EYE_CORNERS, FaceLandmarks, FaceMesh
+from inference.landmarks import EYE_CORNERS, EyeLandmarks, FaceLandmarks, FaceMesh, carry_eye
 from inference.pose import HeadPose, head_pose
 from inference.quality import HINTS, QualityConfig, QualityReport, assess, no_face_report
 from inference.tracking import FaceTracker, TrackerConfig, TrackUpdate
@@ -50,7 +50,12 @@ class PipelineConfig(BaseModel):
         default=0.5, ge=0, le=1, title="Mesh tracking score",
         description="Mesh face-presence score below which a mesh-tracked frame is re-detected at once.")
     with_iris: bool = Field(default=True, title="Iris landmarks",
-                            description="Run the iris model on both eyes (blink, gaze).")
+                            description="Run the iris model (eye contours for blinks, iris centres).")
+    iris_both_eyes: bool = Field(
+        default=False, title="Iris on both eyes every frame",
+        description="Run the iris model on both eyes on every frame (twice its cost). Off: while a face is "
+                    "tracked, one eye per frame, alternating; the other eye is carried from the frame before "
+                    "with the mesh's eye corners (a blink's end is seen at most one frame later).")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker", description="Face association.")
 
 
@@ -126,6 +131,8 @@ class FacePipeline:
         self.tracker = FaceTracker(self.config.tracker)
         self._since_detect = 0
         self._last: FaceLandmarks | None = None
+        self._last_track: int | None = None
+        self._eye_turn = 0
 
     @classmethod
     def from_config(cls, runtime: RuntimeConfig, quality: QualityConfig | None = None,
@@ -155,12 +162,24 @@ class FacePipeline:
         self.tracker.reset()
         self._since_detect = 0
         self._last = None
+        self._last_track = None
 
     def _landmarks(self, frame: np.ndarray, face: Face, stages: dict[str, float]) -> FaceLandmarks:
         t = time.perf_counter()
         lm = self.mesh.landmarks(frame, face, with_iris=False)
         stages["mesh"] = stages.get("mesh", 0.0) + (time.perf_counter() - t) * 1000
         return lm
+
+    def _eyes(self, frame: np.ndarray, points: np.ndarray, track_id: int | None) -> tuple[EyeLandmarks, EyeLandmarks]:
+        """Both eyes: fresh on a new track (or when configured), else one fresh and one carried."""
+        last = self._last
+        if (self.config.iris_both_eyes or last is None or last.eyes is None or track_id is None
+                or track_id != self._last_track):
+            return self.mesh.eye(frame, points, 0), self.mesh.eye(frame, points, 1)
+        side = self._eye_turn = 1 - self._eye_turn
+        fresh = self.mesh.eye(frame, points, side)
+        carried = carry_eye(last.eyes[1 - side], last.points, points, 1 - side)
+        return (fresh, carried) if side == 0 else (carried, fresh)
 
     def process(self, frame: np.ndarray, timestamp: float) -> FrameAnalysis:
         """Analyse one BGR frame taken at ``timestamp`` (seconds, monotonic)."""
@@ -195,7 +214,7 @@ class FacePipeline:
         if face is not None and landmarks is not None:
             if self.config.with_iris and self.mesh.iris is not None:
                 t = time.perf_counter()
-                eyes = self.mesh._eyes(frame, landmarks.points)
+                eyes = self._eyes(frame, landmarks.points, track.track_id)
                 landmarks = FaceLandmarks(landmarks.points, landmarks.face_score, eyes)
                 stages["iris"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
@@ -204,10 +223,10 @@ class FacePipeline:
             t = time.perf_counter()
             report = assess(frame, face, landmarks, self.quality_config, faces_count=track.faces_count, pose=pose)
             stages["quality"] = (time.perf_counter() - t) * 1000
-            self._last = landmarks
+            self._last, self._last_track = landmarks, track.track_id
         else:
             report = no_face_report(track.faces_count)
-            self._last = None
+            self._last, self._last_track = None, None
         stages["total"] = (time.perf_counter() - t_all) * 1000
         return FrameAnalysis(float(timestamp), (w, h), face, track.faces_count, track, detected, landmarks, pose,
                              report, stages)

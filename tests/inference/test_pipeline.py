@@ -97,7 +97,7 @@ def test_live_clip_keeps_one_track(pipeline, shared_data) -> None:  # type: igno
 
 
 def test_bench_pipeline_reports_every_stage(store) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.commands.bench_pipeline_cmd import bench_pipeline
+    from inference.bench_pipeline import bench_pipeline
 
     r = bench_pipeline(frame_count=12, data_dir=None, providers=["openvino"], liveness_frames=2, repeats=1)
     entry = r["providers"]["openvino"]
@@ -126,3 +126,57 @@ def test_mesh_tracking_follows_head_turns_of_the_synthetic_subject(pipeline, sto
     turned = [r for f, r in results if abs(f.state.yaw) >= 24]
     assert turned and all(not r.quality.get("yaw").passed for r in turned)  # type: ignore[union-attr]
     assert all(r.hints[0] == "Look straight at the camera" for r in turned)
+
+
+class _CountingIris:
+    """Wraps the iris runner to count its runs."""
+
+    def __init__(self, runner) -> None:  # type: ignore[no-untyped-def]
+        self.runner, self.calls = runner, 0
+
+    def run1(self, x):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return self.runner.run1(x)
+
+
+@pytest.mark.parametrize("both", [False, True])
+def test_iris_refreshes_one_eye_per_tracked_frame_unless_configured(pipeline, frame, both) -> None:  # type: ignore[no-untyped-def]
+    from inference.landmarks import FaceMesh
+
+    counting = _CountingIris(pipeline.mesh.iris)
+    p = FacePipeline(pipeline.detector, FaceMesh(pipeline.mesh.mesh, counting), None,  # type: ignore[arg-type]
+                     PipelineConfig(detect_interval=3, iris_both_eyes=both))
+    calls, eyes = [], []
+    for k in range(6):
+        before = counting.calls
+        r = p.process(_shift(frame, 2 * k, k), k / 30)
+        calls.append(counting.calls - before)
+        eyes.append(r.landmarks.eyes)  # type: ignore[union-attr]
+    # A new track measures both eyes; after that one eye per frame, alternating (or both when configured).
+    assert calls == ([2] * 6 if both else [2, 1, 1, 1, 1, 1])
+    # A carried eye follows the head: its iris centre stays near a fresh measurement on the same frame.
+    fresh = p.mesh._eyes(_shift(frame, 10, 5), p._last.points)  # type: ignore[union-attr]
+    for got, want in zip(eyes[-1], fresh):
+        assert np.linalg.norm(got.iris[0] - want.iris[0]) < 2.0
+    # A new customer (reset) measures both eyes again.
+    before = counting.calls
+    p.reset()
+    p.process(frame, 1.0)
+    assert counting.calls - before == 2
+
+
+def test_carry_eye_moves_the_eye_with_its_corners() -> None:
+    from inference.landmarks import EyeLandmarks, carry_eye
+
+    rng = np.random.default_rng(3)
+    before = rng.uniform(100, 300, (468, 3)).astype(np.float32)
+    eye = EyeLandmarks(rng.uniform(100, 300, (5, 2)).astype(np.float32),
+                       rng.uniform(100, 300, (71, 2)).astype(np.float32))
+    angle, scale, shift = 0.2, 1.3, np.array([15.0, -7.0])
+    rot = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    after = before.copy()
+    after[:, :2] = before[:, :2] @ rot.T + shift
+    for side in (0, 1):
+        moved = carry_eye(eye, before, after, side)
+        np.testing.assert_allclose(moved.iris, eye.iris @ rot.T + shift, atol=1e-3)
+        np.testing.assert_allclose(moved.contour, eye.contour @ rot.T + shift, atol=1e-3)
