@@ -17,6 +17,7 @@ from inference.config import RuntimeConfig
 from inference.detect import Face, FaceDetector, primary_face
 from inference.embed import Embedding, SFaceEmbedder
 from inference.errors import NoFaceError
+from inference.flash import FlashResult
 from inference.liveness import LivenessConfig, PassiveLiveness, PassiveResult
 from inference.loader import load_runner
 from inference.pipeline import FacePipeline, FrameAnalysis
@@ -90,6 +91,7 @@ class FaceSessionResult:
     best_frame_index: int | None
     audit_frames: tuple[int, ...]
     live_embedding: Embedding | None = None
+    flash: FlashResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready evidence (no pixels)."""
@@ -97,7 +99,7 @@ class FaceSessionResult:
             "quality": self.best_quality, "challenge": self.challenge.to_dict(),
             "planarity": self.planarity.to_dict(), "passive": self.passive.to_dict() if self.passive else None,
             "match": {"score": self.match_score, "model": "sface"}, "frames": self.frames,
-            "best_frame_index": self.best_frame_index,
+            "best_frame_index": self.best_frame_index, "flash": self.flash.to_dict() if self.flash else None,
         }
 
 
@@ -120,6 +122,8 @@ class FaceSession:
         self._good_seen = 0
         self._frames = 0
         self._max_faces = 0
+        # Set by the kiosk after the screen-flash challenge (``kiosk.workflow.face_step.watch_flash``).
+        self.flash: FlashResult | None = None
 
     @property
     def frames_seen(self) -> int:
@@ -202,9 +206,10 @@ class FaceSession:
             passive_calibrated=bool(passive and passive.method == "fusion"),
             match_score=match,
             portrait_quality_passed=portrait.quality.passed if portrait.quality else False,
+            flash_passed=self.flash.passed if self.flash is not None else None,
         )
         return FaceSessionResult(evidence, challenge, planarity, passive, match, best_quality, self._frames,
-                                 best_index, challenge.audit_frames, live)
+                                 best_index, challenge.audit_frames, live, self.flash)
 
     def best_frame(self) -> np.ndarray | None:
         """The best frame kept (for the encrypted evidence store)."""

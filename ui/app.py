@@ -42,7 +42,7 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
         return KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config), None
     devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
     workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
-    autoplay = Autoplay(workflow, type_mrz=False, result_pause_s=4.0, attract_pause_s=3.0)
+    autoplay = Autoplay(workflow, type_mrz=False, show_flash=False, result_pause_s=4.0, attract_pause_s=3.0)
     return workflow, autoplay
 
 

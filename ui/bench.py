@@ -117,7 +117,7 @@ def preview_run(provider: str, timeout_s: float = 180.0) -> dict[str, Any]:
     devices = build_demo(engine, "customer")
     devices.camera = prerendered_camera(engine, steps)
     workflow = KioskWorkflow(engine, devices, data, config=config, record_mode="demo", challenge=lambda: steps)
-    autoplay = Autoplay(workflow, type_mrz=False)
+    autoplay = Autoplay(workflow, type_mrz=False, show_flash=False)
     window = KioskWindow(workflow, config, Languages(app))
     window.resize(1280, 800)
     window.show()

@@ -14,7 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from kiosk.workflow.events import ChallengeDrawn, ChipProgress, ChipRetry, FaceUpdate, ResultReady, StateChanged
+from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, FaceUpdate, FlashRequested, ResultReady,
+                                   StateChanged)
 
 
 class WorkflowBridge(QObject):
@@ -26,13 +27,15 @@ class WorkflowBridge(QObject):
     challenge_drawn = Signal(object)
     face_update = Signal(object)
     result_ready = Signal(object)
+    flash_requested = Signal(object)
 
     def __init__(self, workflow: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.workflow = workflow
         self._signals = {StateChanged: self.state_changed, ChipProgress: self.chip_progress,
                          ChipRetry: self.chip_retry, ChallengeDrawn: self.challenge_drawn,
-                         FaceUpdate: self.face_update, ResultReady: self.result_ready}
+                         FaceUpdate: self.face_update, ResultReady: self.result_ready,
+                         FlashRequested: self.flash_requested}
         self._queue: deque[Any] = deque()  # append/popleft are atomic: safe between threads
         self._timer = QTimer(self)
         self._timer.setInterval(10)

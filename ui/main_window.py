@@ -30,6 +30,7 @@ from ui.screens.face import FaceScreen
 from ui.screens.processing import ProcessingScreen
 from ui.screens.result import ResultScreen
 from ui.screens.staff import StaffScreen
+from ui.widgets.flash_overlay import FlashOverlay
 from ui.widgets.pin_dialog import PinDialog
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class KioskWindow(QMainWindow):
         self.screens[State.CHALLENGE] = self.screens[State.FACE]
         for screen in dict.fromkeys(self.screens.values()):
             self.stack.addWidget(screen)
+        self.flash = FlashOverlay(central)
         self._wire()
         self.tick = QTimer(self)
         self.tick.setInterval(200)
@@ -100,6 +102,7 @@ class KioskWindow(QMainWindow):
         self.bridge.chip_retry.connect(s[State.CHIP].show_retry)
         self.bridge.face_update.connect(s[State.FACE].show_update)
         self.bridge.result_ready.connect(s[State.RESULT].show_result)
+        self.bridge.flash_requested.connect(lambda e: self.flash.play(e.sequence, self.workflow.flash_shown))
         s[State.ATTRACT].start_requested.connect(self._start)
         s[State.DOCUMENT].mrz_entered.connect(lambda n, b, e: self._submit(self.workflow.submit_mrz, n, b, e))
         s[State.DOCUMENT].can_entered.connect(lambda c: self._submit(self.workflow.submit_can, c))
@@ -123,6 +126,8 @@ class KioskWindow(QMainWindow):
         screen = self.screens[event.state]
         if previous is not screen and isinstance(previous, FaceScreen):
             previous.left()
+        if event.state not in (State.FACE, State.CHALLENGE):
+            self.flash.stop()
         screen.entered(event)
         self.show_state(event.state)
 
@@ -142,6 +147,8 @@ class KioskWindow(QMainWindow):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height())))
+        if self.flash.isVisible():
+            self.flash.setGeometry(self.flash.parentWidget().rect())
 
     def _following_language(self) -> str:
         """The language the language button switches to."""
@@ -166,6 +173,7 @@ class KioskWindow(QMainWindow):
         self.language.setVisible(len(self.config.ui.languages) > 1)
         self.language.setAccessibleName(self.tr("Change language"))
         self.cancel.setText(self.tr("Cancel"))
+        self.flash.text = self.tr("Keep looking at the screen") + "\n" + self.tr("It changes colour for a few seconds.")
         self.mode_label.setText(self.tr("Assisted mode: a clerk is with you") if self.config.ui.assisted else "")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name

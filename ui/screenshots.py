@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from kiosk.workflow.config import KioskConfig, UiConfig
-from kiosk.workflow.events import ChipProgress, ChipRetry, FaceUpdate, MessageKey, ResultReady, StateChanged
+from inference.flash import FlashSequence
+from kiosk.workflow.events import (ChipProgress, ChipRetry, FaceUpdate, FlashRequested, MessageKey, ResultReady,
+                                   StateChanged)
 from kiosk.workflow.machine import State, Trigger
 from kiosk.workflow.testing import FakeWorkflow
 
@@ -44,6 +46,8 @@ def _scenes(frame: Any) -> dict[str, list[Any]]:
                  FaceUpdate(1, (0.40, 0.30, 0.2, 0.3), 1, "Move closer", False)],
         "challenge": [move(State.FACE, State.CHIP), "frame", move(State.CHALLENGE, State.FACE),
                       FaceUpdate(40, box, 1, None, True, "nose_to_target", 1, 4, 0.4, 3.2, (0.66, 0.38))],
+        "challenge_flash": [move(State.CHALLENGE, State.FACE),
+                            FlashRequested(FlashSequence.of(["cyan", "magenta"], [30.0, 30.0]))],
         "processing": [move(State.PROCESSING, State.CHALLENGE)],
         "result": [move(State.RESULT, State.PROCESSING),
                    ResultReady("ACCEPT", (), "3f2a9c1e", {"match_score": 0.62, "match_accept": 0.337,

@@ -25,6 +25,7 @@ from typing import Any
 from hardware.emrtd.errors import MrzError
 from hardware.emrtd.password import AccessKey
 from hardware.errors import HardwareError
+from inference.flash import FlashConfig, draw_sequence
 
 from kiosk.errors import BadInputError
 from kiosk.evidence import Evidence
@@ -32,12 +33,20 @@ from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
 from kiosk.policy import PolicyConfig, decide
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
-from kiosk.workflow.events import ChallengeDrawn, ChipProgress, ChipRetry, MessageKey, ResultReady, StateChanged
-from kiosk.workflow.face_step import CameraStalled, Cancelled, FaceCapture, capture_face, jpeg
+from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, FlashRequested, MessageKey, ResultReady,
+                                   StateChanged)
+from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown, jpeg,
+                                      watch_flash)
 from kiosk.workflow.machine import State, StateMachine, Transition, Trigger
 from kiosk.workflow.ports import CardReader, FrameSource
 
 log = logging.getLogger(__name__)
+
+# Segments of at least 0.34 s keep the colour changes under three a second (WCAG 2.3.1, photosensitive
+# customers); the engine's defaults allow 0.25 s. Twelve segments (the default) take 4-5.4 s.
+FLASH_CONFIG = FlashConfig(segment_min_s=0.34, segment_max_s=0.45)
+# How long the screen has to report that the flash sequence is showing before the check counts as failed.
+FLASH_SHOWN_WITHIN_S = 2.0
 
 _RETRY_MESSAGES = {ChipProblem.REMOVED: MessageKey.KEEP_ON_READER, ChipProblem.UNREADABLE: MessageKey.READ_AGAIN}
 
@@ -52,6 +61,15 @@ class Devices:
 
 
 @dataclass
+class _Flash:
+    """A flash sequence asked of the screen; ``shown`` is set with ``t0`` when it reports showing it."""
+
+    sequence: Any  # inference.flash.FlashSequence
+    shown: threading.Event
+    t0: float | None = None
+
+
+@dataclass
 class _Session:
     generation: int
     stop: threading.Event
@@ -59,6 +77,7 @@ class _Session:
     assisted_by: str | None = None
     key: AccessKey | None = None
     chip: ChipOutcome | None = None
+    flash: _Flash | None = None
 
 
 class KioskWorkflow:
@@ -75,6 +94,9 @@ class KioskWorkflow:
         self.data_dir = Path(data_dir)
         self.config = config or KioskConfig()
         self.policy = policy or PolicyConfig()
+        if self.config.ui.screen_flash and not self.policy.require_flash:
+            # A kiosk that shows the flash challenge decides on it: a failed flash is a reason, not a footnote.
+            self.policy = self.policy.model_copy(update={"require_flash": True})
         self.clock = clock
         self.retry_pause_s = retry_pause_s
         self.record_mode = record_mode
@@ -163,6 +185,21 @@ class KioskWorkflow:
                 return
             self._session.key = key
             self._fire(Trigger.DOCUMENT_ENTERED)
+
+    def flash_shown(self, t0: float) -> None:
+        """The screen shows the requested flash sequence since ``t0`` (``time.monotonic()``, the clock real
+        cameras stamp frames with). A simulated camera is told too, so that its face reflects the colours."""
+        with self._lock:
+            flash = self._session.flash if self._session is not None else None
+            if flash is None or flash.shown.is_set():
+                return
+            # A simulated camera may run on its own clock (headless tests: frame index / fps): translate.
+            camera_clock = getattr(self.devices.camera, "clock", None)
+            flash.t0 = float(t0) + (camera_clock() - time.monotonic() if camera_clock is not None else 0.0)
+            illuminate = getattr(self.devices.camera, "illuminate", None)
+            if illuminate is not None:
+                illuminate(flash.sequence, flash.t0)
+            flash.shown.set()
 
     def cancel(self) -> None:
         """The customer (or clerk) cancelled: back to attract."""
@@ -329,11 +366,36 @@ class KioskWorkflow:
                                stall_s=self.config.devices.camera_stall_s,
                                steps=self.challenge() if self.challenge is not None else None,
                                on_steps=lambda steps: self._emit(ChallengeDrawn(steps), gen))
+        if self.config.ui.screen_flash and capture.session.challenge.status == "passed":
+            capture.session.flash = self._flash_check(session, capture)
         if self._fire(Trigger.CAPTURE_DONE, gen) is None:
             return
         result = self._decide_and_record(session, chip, portrait, capture)
         self._emit(result, gen)
         self._fire(Trigger.DECIDED, gen)
+
+    def _flash_check(self, session: _Session, capture: FaceCapture) -> Any:
+        """Ask the screen for a random colour sequence and watch the face follow it (``FlashResult``)."""
+        flash = _Flash(draw_sequence(FLASH_CONFIG), threading.Event())
+        with self._lock:
+            if session.generation != self._generation:
+                raise Cancelled()
+            session.flash = flash
+            # A new phase: the challenge screen's time limit counts again from here, so a customer who used
+            # most of it on the active challenge is not timed out in the middle of the colours.
+            self.machine.extend(self.clock())
+        self._emit(FlashRequested(flash.sequence), session.generation)
+        waited = 0.0
+        while not flash.shown.wait(0.1):
+            if session.stop.is_set():
+                raise Cancelled()
+            waited += 0.1
+            if waited >= FLASH_SHOWN_WITHIN_S:
+                log.warning("the screen did not report showing the flash sequence")
+                return flash_not_shown(flash.sequence, FLASH_CONFIG)
+        assert flash.t0 is not None
+        return watch_flash(capture.session, self.devices.camera, flash.sequence, flash.t0, stop=session.stop,
+                           stall_s=self.config.devices.camera_stall_s, config=FLASH_CONFIG)
 
     def _decide_and_record(self, session: _Session, chip: ChipOutcome, portrait: PortraitEnrolment,
                            capture: FaceCapture) -> ResultReady:
@@ -372,12 +434,14 @@ class KioskWorkflow:
             "evidence": {"chip": {**(evidence.to_dict().get("chip") or {}), **chip.report()},
                          "quality": face_dict["quality"], "challenge": face_dict["challenge"],
                          "planarity": face_dict["planarity"], "passive": face_dict["passive"],
+                         "flash": face_dict["flash"],
                          "match": {**face_dict["match"], "accept_threshold": self.policy.match_accept,
                                    "review_threshold": self.policy.match_review}},
         }
         summary = {"reasons": list(d["reasons"]), "match_score": face.match_score,
                    "match_accept": self.policy.match_accept, "match_review": self.policy.match_review,
                    "challenge_passed": face.challenge.passed, "planar_motion": face.planarity.planar,
+                   "flash_passed": face.flash.passed if face.flash is not None else None,
                    "passive_auth": chip.evidence.passive_auth_passed,
                    "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication}
         return ResultReady(d["decision"], tuple(d["reasons"]), session_id, summary)

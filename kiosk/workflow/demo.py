@@ -22,7 +22,7 @@ from inference.challenge_steps import draw_steps
 from kiosk.face_session import FaceEngine
 from kiosk.workflow.controller import Devices, KioskWorkflow
 from kiosk.workflow.demo_devices import DEMO_LINK, DEMO_MRZ, ActorCamera, ClipCamera, VirtualReader
-from kiosk.workflow.events import ChallengeDrawn, StateChanged
+from kiosk.workflow.events import ChallengeDrawn, FlashRequested, StateChanged
 from kiosk.workflow.machine import State
 
 Actor = Literal["customer", "print", "replay"]
@@ -113,6 +113,7 @@ class Autoplay:
     typing_pause_s: float = 0.0
     type_mrz: bool = True                # False: the window types it into its own fields
     attract_pause_s: float | None = None  # set: start the next session after this long (the attract loop)
+    show_flash: bool = True              # False: the window shows the flash sequence on its own screen
 
     def __post_init__(self) -> None:
         self.workflow.subscribe(self._on_event)
@@ -134,9 +135,11 @@ class Autoplay:
             act = getattr(self.workflow.devices.camera, "act", None)
             if act is not None:
                 act(event.steps)
+        elif isinstance(event, FlashRequested) and self.show_flash:
+            # Headless there is no screen: the simulated one shows the sequence from now.
+            self.workflow.flash_shown(time.monotonic())
         elif isinstance(event, StateChanged) and event.state is State.RESULT:
             self._later(self.result_pause_s, self.workflow.finish)
-
 
     def _start_if_idle(self) -> None:
         if self.workflow.state is State.ATTRACT:

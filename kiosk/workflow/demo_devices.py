@@ -5,9 +5,15 @@ warping), a printed copy of a photo moved by hand (``PrintAttack``), or a record
 workflow draws a challenge, the demo tells the actor to act it out (``act``), as a customer would follow
 the prompts; a recording cannot, which is what the replay test relies on.
 
-Two clocks: ``realtime=True`` renders at ``fps`` on its own thread with monotonic timestamps (the
-window); ``realtime=False`` renders the next frame when the consumer asks for it, on a virtual clock of
-``index / fps`` (headless tests: deterministic, no frame is dropped however slow the machine).
+Two clocks: ``realtime=True`` renders at ``fps`` on its own thread with ``time.monotonic()`` timestamps, as
+a real camera does (the window); ``realtime=False`` renders the next frame when the consumer asks for it, on
+a virtual clock of ``index / fps`` (headless tests: deterministic, no frame is dropped however slow the
+machine).
+
+The screen-flash challenge lights the face with the kiosk's screen: the workflow tells the simulated camera
+what the screen shows (``illuminate``) and the synthetic subject's face reflects it (5% of the colour, the
+strength measured to pass on real clips). A recorded clip shows its own light and does not; nor does the
+simulated printed photo, which keeps the simulation on the side of caution.
 """
 from __future__ import annotations
 
@@ -23,10 +29,13 @@ import numpy as np
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.virtual.chip import LinkModel
 from hardware.errors import HardwareError
-from inference.synthetic import NEUTRAL, Keyframe, state_at
+from inference.synthetic import NEUTRAL, Keyframe, screen_light, state_at
 
 # The demo passport's MRZ: a current (unexpired) specimen document. Typed on the document screen.
 DEMO_MRZ = ("D23145890", "900101", "341231")
+# Screen light reflected by the simulated face, and the display + camera delay before the camera sees it.
+SCREEN_LIGHT_STRENGTH = 0.05
+SCREEN_LATENCY_S = 0.05
 # A 424 kbit/s link with 5 ms of chip time per APDU: a modern passport on a good reader.
 DEMO_LINK = LinkModel(latency_s=0.005, bitrate_bps=424_000, sleep=True)
 
@@ -62,7 +71,7 @@ class ActorCamera:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._running = False
-        self._t0 = time.monotonic()
+        self._light: tuple[Any, float] | None = None  # (FlashSequence, start on this camera's clock)
 
     def _resolve(self) -> None:
         if self.actor is None and self._cast is not None:
@@ -76,12 +85,24 @@ class ActorCamera:
             self._script_t0 = self._now()
 
     def rest(self) -> None:
-        """Stand still, facing the camera."""
+        """Stand still, facing the camera (and the screen's colours are gone)."""
         with self._cond:
             self._script = []
+            self._light = None
+
+    def illuminate(self, sequence: Any, t0: float) -> None:
+        """The kiosk screen shows ``sequence`` (an ``inference.flash.FlashSequence``) from ``t0`` (this camera's
+        clock): the actor's face reflects it, if the actor is a face that can (``project``)."""
+        with self._cond:
+            self._light = (sequence, t0)
+
+    def clock(self) -> float:
+        """This camera's clock now: the time stamp its next frame will carry."""
+        with self._cond:
+            return self._now()
 
     def _now(self) -> float:
-        return time.monotonic() - self._t0 if self.realtime else (self._index + 1) / self.fps
+        return time.monotonic() if self.realtime else (self._index + 1) / self.fps
 
     def image_at(self, t: float) -> np.ndarray:
         """The actor's image at camera time ``t`` (rendered now; a subclass may serve it pre-rendered)."""
@@ -90,10 +111,22 @@ class ActorCamera:
             state = state_at(self._script, t - self._script_t0, NEUTRAL)[0] if self._script else NEUTRAL
         return self.actor.render(state)
 
+    def _lit(self, image: np.ndarray, t: float) -> np.ndarray:
+        with self._cond:
+            light, script, t_script = self._light, self._script, self._script_t0
+        project = getattr(self.actor, "project", None)
+        if light is None or project is None:
+            return image
+        rgb = light[0].colour_at(t - light[1] - SCREEN_LATENCY_S)
+        if rgb is None:
+            return image
+        state = state_at(script, t - t_script, NEUTRAL)[0] if script else NEUTRAL
+        return screen_light(image, project(state), rgb, strength=SCREEN_LIGHT_STRENGTH)
+
     def _render(self) -> CameraFrame:
         with self._cond:
             t = self._now()
-        image = self.image_at(t)
+        image = self._lit(self.image_at(t), t)
         with self._cond:
             self._index += 1
             self._latest = CameraFrame(image, t, self._index)

@@ -62,6 +62,14 @@ class ChallengeDrawn:
 
 
 @dataclass(frozen=True)
+class FlashRequested:
+    """Show this colour sequence now, full screen, and report when its first colour is on screen
+    (``KioskWorkflow.flash_shown`` with the camera's clock, ``time.monotonic()`` for a real camera)."""
+
+    sequence: Any  # inference.flash.FlashSequence
+
+
+@dataclass(frozen=True)
 class FaceUpdate:
     """One analysed frame, for the overlay: where the face is, one hint, the challenge's state.
 

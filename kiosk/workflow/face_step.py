@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from inference.challenge_steps import ChallengeStep, draw_steps
+from inference.flash import FlashChecker, FlashConfig, FlashResult, FlashSequence
 
 from kiosk.face_session import FaceEngine, FaceSession
 from kiosk.workflow.events import FaceUpdate
@@ -107,6 +108,47 @@ def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any
             on_ready()
         emit(_update(a, session, n))
     return FaceCapture(session, tuple(steps), jpegs)
+
+
+def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequence, t0: float, *,
+                stop: threading.Event, stall_s: float = 3.0, config: FlashConfig | None = None) -> FlashResult:
+    """Watch the face while the screen shows ``sequence`` from ``t0`` (the camera's clock); the verdict.
+
+    Only frames with exactly one face are sampled; too few of them fail the check (fail closed).
+    :raises Cancelled: ``stop`` was set. :raises CameraStalled: no frame for ``stall_s``.
+    """
+    checker = FlashChecker(sequence, t0, config)
+    end = t0 + sequence.total_s + checker.config.max_lag_s
+    # Frames whose clock never reaches the end (a camera on another clock) must not hold the kiosk: after
+    # four times the sequence in real time, judge what was seen (too few frames fails the check).
+    give_up = time.monotonic() + 4 * (end - t0) + stall_s
+    last = -1
+    silent_since = time.monotonic()
+    while True:
+        if stop.is_set():
+            raise Cancelled()
+        if time.monotonic() > give_up:
+            return checker.result()
+        frame = camera.wait_next(last, 0.25)
+        if frame is None:
+            if time.monotonic() - silent_since >= stall_s:
+                raise CameraStalled(f"no camera frame for {stall_s:.0f} s during the screen-flash challenge")
+            continue
+        silent_since = time.monotonic()
+        last = frame.index
+        if frame.t > end:
+            return checker.result()
+        if frame.t < t0:
+            continue
+        a = session.engine.pipeline.process(frame.image, frame.t)
+        if a.landmarks is not None and a.faces_count == 1:
+            checker.observe(frame.t, frame.image, a.landmarks.points)
+
+
+def flash_not_shown(sequence: FlashSequence, config: FlashConfig | None = None) -> FlashResult:
+    """The verdict when the screen never reported showing the sequence: failed."""
+    cfg = config or FlashConfig()
+    return FlashResult(False, "NOT_SHOWN", None, None, None, 0, cfg.min_correlation, sequence)
 
 
 def jpeg(image: np.ndarray, quality: int = 90) -> bytes:

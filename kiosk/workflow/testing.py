@@ -53,3 +53,4 @@ class FakeWorkflow:
     activity = _record("activity")
     tick = _record("tick")
     shutdown = _record("shutdown")
+    flash_shown = _record("flash_shown")

@@ -166,3 +166,35 @@ def test_high_contrast_theme_is_black_and_white(make_window) -> None:
     window, _ = make_window(KioskConfig(ui=UiConfig(theme="high_contrast")))
     image = window.grab().toImage()
     assert image.pixelColor(3, image.height() - 3).name() == "#000000"
+
+
+def test_screen_flash_fills_the_window_with_each_colour_and_reports_when_shown(make_window, go, qtbot) -> None:
+    import time
+
+    from inference.flash import FlashSequence
+    from kiosk.workflow.events import FlashRequested
+
+    window, wf = make_window()
+    wf.emit(go(State.CHALLENGE, State.FACE))
+    sequence = FlashSequence.of(["red", "blue", "yellow"], [0.3, 0.3, 0.3])
+    before = time.monotonic()
+    wf.emit(FlashRequested(sequence))
+    qtbot.waitUntil(lambda: any(c[0] == "flash_shown" for c in wf.commands), timeout=2000)
+    [(_, (t0,))] = [c for c in wf.commands if c[0] == "flash_shown"]
+    assert before <= t0 <= time.monotonic()  # the paint time, on the cameras' clock
+    overlay = window.flash
+    assert overlay.isVisible() and overlay.geometry() == overlay.parentWidget().rect()
+
+    def centre() -> tuple[int, int, int]:
+        c = overlay.grab().toImage().pixelColor(overlay.width() // 10, overlay.height() // 10)
+        return c.red(), c.green(), c.blue()
+
+    seen: list[tuple[int, int, int]] = []
+    qtbot.waitUntil(lambda: seen.append(centre()) or not overlay.isVisible(), timeout=3000)
+    shown = [c for k, c in enumerate(seen) if k == 0 or c != seen[k - 1]]
+    assert shown[:3] == [(255, 0, 0), (0, 0, 255), (255, 255, 0)]
+    # The session moving on hides it at once, even mid-sequence.
+    wf.emit(FlashRequested(sequence))
+    qtbot.waitUntil(overlay.isVisible, timeout=1000)
+    wf.emit(go(State.ATTRACT, State.CHALLENGE))
+    assert not overlay.isVisible()

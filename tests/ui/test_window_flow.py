@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.face_session import FaceEngine
-from kiosk.workflow.config import DevicesConfig, KioskConfig, TimeoutsConfig
+from kiosk.workflow.config import DevicesConfig, KioskConfig, TimeoutsConfig, UiConfig
 from kiosk.workflow.controller import KioskWorkflow
 from kiosk.workflow.demo import Autoplay, build_demo, demo_photo
-from kiosk.workflow.events import ChipProgress, FaceUpdate, ResultReady
+from kiosk.workflow.events import ChipProgress, FaceUpdate, FlashRequested, ResultReady
 from kiosk.workflow.machine import State
 from storage import open_storage
 
@@ -30,17 +30,19 @@ def photo():
     return demo_photo()
 
 
-def _run(make_window, qtbot, engine, photo, tmp_path: Path, actor: str = "customer", clip=None, link=None):
+def _run(make_window, qtbot, engine, photo, tmp_path: Path, actor: str = "customer", clip=None, link=None,
+         flash: bool = False):
     from ui.app import autotype
 
     devices = build_demo(engine, actor, photo_rgb=photo, link=link, clip=clip)
-    config = KioskConfig(devices=DevicesConfig(camera_stall_s=2.0), timeouts=TimeoutsConfig(result=600))
+    config = KioskConfig(devices=DevicesConfig(camera_stall_s=2.0), timeouts=TimeoutsConfig(result=600),
+                         ui=UiConfig(screen_flash=flash))
     from inference.challenge_steps import parse_steps
 
     steps = tuple(parse_steps("look_up,blink,turn_right,nose_to_target@0.40:0.38", engine.challenge))
     workflow = KioskWorkflow(engine, devices, tmp_path, config=config, record_mode="demo", retry_pause_s=0.05,
                              challenge=lambda: steps)  # fixed: the outcome must not depend on a random draw
-    autoplay = Autoplay(workflow, type_mrz=False)
+    autoplay = Autoplay(workflow, type_mrz=False, show_flash=False)
     autoplay.result_pause_s = 3600  # the test acknowledges the result itself
     events = []
     workflow.subscribe(events.append)
@@ -84,6 +86,15 @@ def test_customer_accepted_through_the_window(make_window, qtbot, engine, photo,
     print(f"attract to result as lived: {total:.1f} s (typing {TYPING_S:.0f} s, chip {chip_s:.2f} s, "
           f"face and challenge {face_s:.1f} s)")
     assert total < 90
+
+
+def test_screen_flash_shown_by_the_window_lights_the_face(make_window, qtbot, engine, photo, tmp_path: Path) -> None:
+    # The window paints the sequence and reports when; the simulated camera's face reflects what is painted.
+    window, workflow, events, result = _run(make_window, qtbot, engine, photo, tmp_path, flash=True)
+    assert any(isinstance(e, FlashRequested) for e in events)
+    flash = workflow.last_report["evidence"]["flash"]
+    assert result.outcome == "ACCEPT" and flash["passed"], (result.reasons, flash)
+    assert not window.flash.isVisible()
 
 
 def test_print_attack_through_the_window_is_not_accepted(make_window, qtbot, engine, photo, tmp_path: Path) -> None:

@@ -270,6 +270,16 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
+        <location filename="../main_window.py" line="171" />
+        <source>Keep looking at the screen</source>
+        <translation>Schauen Sie weiter auf den Bildschirm</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="171" />
+        <source>It changes colour for a few seconds.</source>
+        <translation>Er wechselt einige Sekunden lang die Farbe.</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="169" />
         <source>Assisted mode: a clerk is with you</source>
         <translation>Begleiteter Modus: Ein Mitarbeiter ist bei Ihnen</translation>

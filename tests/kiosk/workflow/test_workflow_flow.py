@@ -30,7 +30,8 @@ def test_customer_is_accepted_recorded_and_audited(engine, demo, run_session, tm
     assert prompted == {s.action for s in steps}
     report = wf.last_report
     assert report is not None and report["decision"] == "ACCEPT"
-    assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "match"}
+    assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "flash", "match"}
+    assert report["evidence"]["flash"] is None  # not configured: not shown
     st = open_storage(tmp_path)
     try:
         [summary] = st.decisions.list_sessions()
