@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,12 @@ from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
 from kiosk.policy import PolicyConfig, decide
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
-from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, FlashRequested, MessageKey, ResultReady,
-                                   StateChanged)
+from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned, FlashRequested,
+                                   MessageKey, ResultReady, StateChanged)
 from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown, jpeg,
                                       watch_flash)
 from kiosk.workflow.machine import State, StateMachine, Transition, Trigger
-from kiosk.workflow.ports import CardReader, FrameSource
+from kiosk.workflow.ports import CardReader, DocumentScanner, FrameSource
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,9 @@ class _Session:
     key: AccessKey | None = None
     chip: ChipOutcome | None = None
     flash: _Flash | None = None
+    # MRZ reads the chip refused: the scanner must not hand the same misread over again.
+    refused_reads: set[tuple[str, str, str]] = field(default_factory=set)
+    scanned: tuple[str, str, str] | None = None
 
 
 class KioskWorkflow:
@@ -86,7 +89,8 @@ class KioskWorkflow:
     def __init__(self, engine: FaceEngine | Future[FaceEngine], devices: Devices, data_dir: Path, config: KioskConfig | None = None,
                  policy: PolicyConfig | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_pause_s: float = 1.0, record_mode: str | None = None,
-                 challenge: Callable[[], tuple[Any, ...]] | None = None) -> None:
+                 challenge: Callable[[], tuple[Any, ...]] | None = None,
+                 scanner: DocumentScanner | Future[DocumentScanner] | None = None) -> None:
         # The face models may still be loading (a Future) when the attract screen is shown: nothing needs
         # them before the face screen, so the kiosk is ready for a customer before they are.
         self.engine = engine
@@ -103,6 +107,9 @@ class KioskWorkflow:
         # Draws each session's challenge; None is the engine's random draw (``secrets``). Only benchmarks
         # that must pre-render their actor pass a fixed one.
         self.challenge = challenge
+        # Reads the MRZ from the camera on the document screen (may be a Future: its model loads in the
+        # background); None: the customer types it.
+        self.scanner = scanner
         t = self.config.timeouts
         self.machine = StateMachine({State.DOCUMENT: t.document, State.CHIP: t.chip, State.FACE: t.face,
                                      State.CHALLENGE: t.challenge, State.PROCESSING: t.processing,
@@ -179,11 +186,12 @@ class KioskWorkflow:
             raise BadInputError(str(exc)) from exc
         self._enter_document(key)
 
-    def _enter_document(self, key: AccessKey) -> None:
+    def _enter_document(self, key: AccessKey, scanned: tuple[str, str, str] | None = None) -> None:
         with self._lock:
             if self.state is not State.DOCUMENT or self._session is None:
                 return
             self._session.key = key
+            self._session.scanned = scanned
             self._fire(Trigger.DOCUMENT_ENTERED)
 
     def flash_shown(self, t0: float) -> None:
@@ -257,6 +265,11 @@ class KioskWorkflow:
             self._session = _Session(self._generation, threading.Event(), dt.datetime.now(dt.timezone.utc),
                                      assisted_by=extra)
             self.devices.camera.start()
+        if target is State.DOCUMENT and self._session is not None:
+            if move.trigger is Trigger.MRZ_REJECTED and self._session.scanned is not None:
+                self._session.refused_reads.add(self._session.scanned)
+            if self.scanner is not None:
+                self._spawn("document-scanner", self._scan_worker)
         elif target is State.CHIP and move.source is not State.CHIP:
             self._spawn("chip-reader", self._chip_worker)
         elif target is State.FACE:
@@ -352,6 +365,36 @@ class KioskWorkflow:
                 continue
             session.chip = outcome
             self._fire(Trigger.CHIP_READ, gen)
+            return
+
+    def _scan_worker(self, session: _Session) -> None:
+        """Feed camera frames to the MRZ scanner while the document screen is up; a certain read enters the
+        document as if typed. A read the chip refused once is not handed over again."""
+        scanner = self.scanner.result() if isinstance(self.scanner, Future) else self.scanner
+        assert scanner is not None
+        scanner.reset()
+        gen = session.generation
+        last = -1
+        while not session.stop.is_set() and self.state is State.DOCUMENT and gen == self._generation:
+            frame = self.devices.camera.wait_next(last, 0.25)
+            if frame is None:
+                continue  # the face step's watchdog deals with a dead camera; typing still works
+            last = frame.index
+            read = scanner.feed(frame.image, frame.t)
+            if read is None:
+                continue
+            fields = (read.document_number, read.birth_date, read.expiry_date)
+            if fields in session.refused_reads:
+                continue
+            try:
+                key = AccessKey.from_mrz(*fields)
+            except MrzError:
+                continue
+            with self._lock:
+                if gen != self._generation or self.state is not State.DOCUMENT:
+                    return
+                self._emit(DocumentScanned(read.document_type), gen)
+                self._enter_document(key, scanned=fields)
             return
 
     def _face_worker(self, session: _Session) -> None:

@@ -36,6 +36,13 @@ class StateChanged:
 
 
 @dataclass(frozen=True)
+class DocumentScanned:
+    """The MRZ was read by the camera (the fields are not in the event: they are personal data)."""
+
+    document_type: str  # TD1, TD2 or TD3
+
+
+@dataclass(frozen=True)
 class ChipProgress:
     """Reader progress: the phase name (stable, lower case), overall fraction 0..1 and bytes of the file."""
 

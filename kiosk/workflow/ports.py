@@ -35,6 +35,18 @@ class FrameSource(Protocol):
         """The newest frame with an index above ``after_index``, waiting up to ``timeout`` s (None if none)."""
 
 
+class DocumentScanner(Protocol):
+    """Reads the MRZ of a document held up to the camera. ``feed`` returns the document's access fields once a
+    read is certain (the same read repeated across frames), else None; ``reset`` forgets earlier frames."""
+
+    def feed(self, image: np.ndarray, t: float) -> Any:
+        """One frame; a result with ``document_number``, ``birth_date``, ``expiry_date`` (YYMMDD) and
+        ``document_type`` ("TD1", "TD2", "TD3"), or None."""
+
+    def reset(self) -> None:
+        """A new customer (or a read the chip refused): start over."""
+
+
 class CardReader(Protocol):
     """A reader that hands out a connection once a document lies on it."""
 
