@@ -23,7 +23,7 @@ from ui import theme
 from ui.bridge import WorkflowBridge
 from ui.i18n import LANGUAGE_NAMES, Languages
 from ui.screens.attract import AttractScreen
-from ui.screens.base import label
+from ui.screens.base import Screen, label
 from ui.screens.chip import ChipScreen
 from ui.screens.document import DocumentScreen
 from ui.screens.face import FaceScreen
@@ -73,7 +73,9 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(central)
         ui = config.ui
         self.screens = {
-            State.ATTRACT: AttractScreen(), State.DOCUMENT: DocumentScreen(), State.CHIP: ChipScreen(),
+            State.ATTRACT: AttractScreen(),
+            State.DOCUMENT: DocumentScreen(workflow.devices.camera, getattr(workflow, "scanner", None) is not None),
+            State.CHIP: ChipScreen(),
             State.FACE: FaceScreen(workflow.devices.camera, mirror=config.devices.mirror_preview),
             State.PROCESSING: ProcessingScreen(), State.RESULT: ResultScreen(assisted=ui.assisted),
             State.STAFF: StaffScreen(),
@@ -124,7 +126,7 @@ class KioskWindow(QMainWindow):
         """Show the screen of the new state."""
         previous = self.stack.currentWidget()
         screen = self.screens[event.state]
-        if previous is not screen and isinstance(previous, FaceScreen):
+        if previous is not screen and isinstance(previous, Screen):
             previous.left()
         if event.state not in (State.FACE, State.CHALLENGE):
             self.flash.stop()

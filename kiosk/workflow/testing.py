@@ -17,8 +17,9 @@ from kiosk.workflow.machine import State
 class FakeWorkflow:
     """Records commands in ``commands``; ``emit`` delivers events to subscribers like the real one."""
 
-    def __init__(self, camera: Any = None) -> None:
+    def __init__(self, camera: Any = None, scanner: Any = None) -> None:
         self.devices = SimpleNamespace(camera=camera)
+        self.scanner = scanner  # anything but None: the document screen offers the camera
         self.commands: list[tuple[str, tuple[Any, ...]]] = []
         self._listeners: list[Callable[[Any], None]] = []
         self.state = State.ATTRACT

@@ -198,3 +198,29 @@ def test_screen_flash_fills_the_window_with_each_colour_and_reports_when_shown(m
     qtbot.waitUntil(overlay.isVisible, timeout=1000)
     wf.emit(go(State.ATTRACT, State.CHALLENGE))
     assert not overlay.isVisible()
+
+
+def test_document_screen_offers_the_camera_first_where_a_scanner_reads_the_mrz(make_window, go, qtbot) -> None:
+    from kiosk.workflow.testing import FakeWorkflow
+
+    window, wf = make_window(workflow=FakeWorkflow(scanner=object()))
+    wf.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    assert doc.modes.currentIndex() == 0 and doc.view.timer.isActive()
+    assert "camera" in doc.title.text() and not doc.keyboard.isVisible()
+    qtbot.mouseClick(doc.type_instead, Qt.MouseButton.LeftButton)
+    assert doc.modes.currentIndex() == 1 and doc.keyboard.isVisible() and not doc.view.timer.isActive()
+    qtbot.mouseClick(doc.scan_instead, Qt.MouseButton.LeftButton)
+    assert doc.modes.currentIndex() == 0
+    # A read the chip refused: the fields to check, and why.
+    wf.emit(go(State.DOCUMENT, State.CHIP, MessageKey.MRZ_REJECTED))
+    assert doc.modes.currentIndex() == 1 and doc.error.isVisible() and "scan" in doc.error.text()
+    wf.emit(go(State.CHIP, State.DOCUMENT))
+    assert not doc.view.timer.isActive()  # leaving the screen stops the preview
+
+
+def test_document_screen_without_a_scanner_is_typing_only(make_window, go) -> None:
+    window, wf = make_window()
+    wf.emit(go(State.DOCUMENT))
+    doc = window.screens[State.DOCUMENT]
+    assert doc.modes.currentIndex() == 1 and not doc.scan_instead.isVisible() and not doc.view.timer.isActive()

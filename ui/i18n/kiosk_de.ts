@@ -94,6 +94,31 @@
 <context>
     <name>DocumentScreen</name>
     <message>
+        <location filename="../screens/document.py" line="90" />
+        <source>Show your passport to the camera</source>
+        <translation>Halten Sie Ihren Pass vor die Kamera</translation>
+    </message>
+    <message>
+        <location filename="../screens/document.py" line="90" />
+        <source>Hold the photo page open inside the frame, the two lines of letters at the bottom. It is read by itself.</source>
+        <translation>Halten Sie die Seite mit dem Foto aufgeschlagen in den Rahmen, die zwei Zeilen mit Buchstaben unten. Sie wird von selbst gelesen.</translation>
+    </message>
+    <message>
+        <location filename="../screens/document.py" line="90" />
+        <source>Type the details instead</source>
+        <translation>Daten stattdessen eintippen</translation>
+    </message>
+    <message>
+        <location filename="../screens/document.py" line="90" />
+        <source>Scan instead</source>
+        <translation>Stattdessen scannen</translation>
+    </message>
+    <message>
+        <location filename="../screens/document.py" line="90" />
+        <source>The chip did not accept these details. Please check them (or scan the page again) and try again.</source>
+        <translation>Der Chip hat diese Daten nicht angenommen. Bitte prüfen Sie sie (oder scannen Sie die Seite erneut) und versuchen Sie es noch einmal.</translation>
+    </message>
+    <message>
         <location filename="../screens/document.py" line="79" />
         <source>Your document details</source>
         <translation>Ihre Dokumentdaten</translation>

@@ -39,3 +39,6 @@ class Screen(QWidget):
 
     def entered(self, event: object) -> None:
         """The workflow moved to this screen's state (``StateChanged``)."""
+
+    def left(self) -> None:
+        """Another screen is shown (stop what only this screen needs, e.g. a camera preview)."""

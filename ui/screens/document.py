@@ -1,15 +1,19 @@
-"""Document screen: the MRZ fields of a passport, or the CAN of an ID card, typed on a touch keyboard and
-checked as they are typed (dates must be real dates; the chip itself is the final check)."""
+"""Document screen: the photo page held up to the camera (where a scanner is configured), or the MRZ fields of
+a passport, or the CAN of an ID card, typed on a touch keyboard and checked as they are typed (dates must be
+real dates; the chip itself is the final check). The scanner reads on the workflow's worker whichever way the
+customer chooses; the screen only shows the camera."""
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from kiosk.workflow.events import MessageKey
 from ui.screens.base import Screen, label
+from ui.widgets.camera_view import CameraView
 from ui.widgets.touch_keyboard import TouchKeyboard
 
 
@@ -24,14 +28,36 @@ class DocumentScreen(Screen):
     mrz_entered = Signal(str, str, str)
     can_entered = Signal(str)
 
-    def __init__(self) -> None:
+    def __init__(self, camera: Any = None, scanning: bool = False) -> None:
         super().__init__()
-        root = QVBoxLayout(self)
-        root.setContentsMargins(50, 0, 50, 16)
-        root.setSpacing(8)
+        self.scanning = scanning
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(50, 0, 50, 16)
+        outer.setSpacing(8)
         self.title = label(role="title")
         self.error = label(role="error")
         self.error.hide()
+        self.modes = QStackedWidget()
+        outer.addWidget(self.title)
+        outer.addWidget(self.error)
+        outer.addWidget(self.modes, 1)
+        # Scan page: the camera with a passport-page guide (not mirrored: the customer reads the page).
+        scan_page = QWidget()
+        scan = QVBoxLayout(scan_page)
+        scan.setContentsMargins(0, 0, 0, 0)
+        self.view = CameraView(camera, mirror=False, guide="document")
+        self.scan_hint = label(role="subtitle")
+        self.type_instead = QPushButton()
+        self.type_instead.clicked.connect(lambda: self.show_mode("type"))
+        scan.addWidget(self.view, 1)
+        scan.addWidget(self.scan_hint)
+        scan.addWidget(self.type_instead, alignment=Qt.AlignmentFlag.AlignCenter)
+        type_page = QWidget()
+        root = QVBoxLayout(type_page)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(8)
+        self.modes.addWidget(scan_page)
+        self.modes.addWidget(type_page)
         self.tabs = QTabWidget()
         self.number, self.birth, self.expiry, self.can = (QLineEdit() for _ in range(4))
         alnum = QRegularExpressionValidator(QRegularExpression("[A-Za-z0-9]{1,22}"))
@@ -56,11 +82,13 @@ class DocumentScreen(Screen):
         self.next = QPushButton()
         self.next.setProperty("role", "primary")
         self.next.clicked.connect(self._continue)
+        self.scan_instead = QPushButton()
+        self.scan_instead.clicked.connect(lambda: self.show_mode("scan"))
+        self.scan_instead.setVisible(scanning)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.scan_instead)
         bottom.addWidget(self.check, 1)
         bottom.addWidget(self.next)
-        root.addWidget(self.title)
-        root.addWidget(self.error)
         root.addWidget(self.tabs)
         root.addLayout(bottom)
         root.addWidget(self.keyboard)
@@ -76,7 +104,12 @@ class DocumentScreen(Screen):
         self._focus(self.number)
 
     def retranslate(self) -> None:
-        self.title.setText(self.tr("Your document details"))
+        scan = self.modes.currentIndex() == 0
+        self.title.setText(self.tr("Show your passport to the camera") if scan else self.tr("Your document details"))
+        self.scan_hint.setText(self.tr("Hold the photo page open inside the frame, the two lines of letters at the "
+                                       "bottom. It is read by itself."))
+        self.type_instead.setText(self.tr("Type the details instead"))
+        self.scan_instead.setText(self.tr("Scan instead"))
         self.tabs.setTabText(0, self.tr("Passport"))
         self.tabs.setTabText(1, self.tr("ID card"))
         self.number_label.setText(self.tr("Document number"))
@@ -139,20 +172,42 @@ class DocumentScreen(Screen):
         else:
             self.mrz_entered.emit(self.number.text().upper(), self.birth.text(), self.expiry.text())
 
+    def show_mode(self, mode: str) -> None:
+        """'scan' (the camera) or 'type' (the fields and the keyboard)."""
+        scan = mode == "scan" and self.scanning
+        self.modes.setCurrentIndex(0 if scan else 1)
+        if scan and self.isVisible():
+            self.view.start()
+        else:
+            self.view.stop()
+        if not scan:
+            self._focus(self.number)
+        self.retranslate()
+
     def entered(self, event: Any) -> None:
         """A new session clears the fields; coming back from the chip shows why."""
         rejected = getattr(event, "message", None) is MessageKey.MRZ_REJECTED
         if rejected:
-            self.error.setText(self.tr("The chip did not accept these details. Please check them and try again."))
+            self.error.setText(self.tr("The chip did not accept these details. Please check them (or scan the "
+                                       "page again) and try again.") if self.scanning else
+                               self.tr("The chip did not accept these details. Please check them and try again."))
         else:
             for field in (self.number, self.birth, self.expiry, self.can):
                 field.clear()
             self.tabs.setCurrentIndex(0)
         self.error.setVisible(rejected)
-        self._focus(self.number)
+        # A refused read shows the fields to check; a new session starts with the camera where there is one.
+        self.show_mode("type" if rejected else "scan")
+        if self.modes.currentIndex() == 0:
+            self.view.start()
+
+    def left(self) -> None:
+        """Stop the preview."""
+        self.view.stop()
 
     def fill(self, number: str, birth: str, expiry: str) -> None:
         """Type the fields as a customer would (the autoplay demo and the screenshots)."""
+        self.show_mode("type")
         self.tabs.setCurrentIndex(0)
         self.number.setText(number)
         self.birth.setText(birth)

@@ -20,10 +20,11 @@ class CameraView(QWidget):
     """Paints ``camera.latest()``; ``update_face`` sets the overlay. ``frames_shown`` counts painted frames."""
 
     def __init__(self, camera: Any = None, fps: float = 30.0, mirror: bool = True,
-                 oval_centre: tuple[float, float] = (0.5, 0.46)) -> None:
+                 oval_centre: tuple[float, float] = (0.5, 0.46), guide: str = "oval") -> None:
         super().__init__()
         self.camera = camera
         self.mirror = mirror
+        self.guide = guide  # "oval" (a face) or "document" (a passport page, its MRZ lines at the bottom)
         self.oval_centre = oval_centre
         self.face: FaceUpdate | None = None
         self.accent = QColor("#ffd23f")
@@ -95,6 +96,10 @@ class CameraView(QWidget):
         r = self._frame_rect()
         if self._image is not None:
             p.drawImage(r, self._image)
+        if self.guide == "document":
+            self._paint_document_guide(p, r)
+            p.end()
+            return
         # Dim everything outside the oval so the customer sees where the face goes.
         oh = r.height() * 0.62
         ow = oh * 0.74
@@ -122,3 +127,20 @@ class CameraView(QWidget):
             p.setBrush(QColor("#000000"))
             p.drawEllipse(c, radius / 3, radius / 3)
         p.end()
+
+    def _paint_document_guide(self, p: QPainter, r: QRectF) -> None:
+        """A passport-page frame (ID-3, 125 x 88 mm) with the MRZ band marked along its bottom edge."""
+        h = min(r.height() * 0.8, self.height() * 0.8)
+        w = min(h * 125 / 88, self.width() * 0.9)
+        h = w * 88 / 125
+        page = QRectF(self.width() / 2 - w / 2, self.height() / 2 - h / 2, w, h)
+        outside = QPainterPath()
+        outside.addRect(QRectF(self.rect()))
+        outside.addRect(page)
+        p.fillPath(outside, QColor(0, 0, 0, 130))
+        p.setPen(QPen(self.accent, max(4.0, self.height() / 110)))
+        p.drawRoundedRect(page, 12, 12)
+        band = QRectF(page.x() + w * 0.04, page.bottom() - h * 0.2, w * 0.92, h * 0.15)
+        p.setPen(QPen(self.accent, 2, Qt.PenStyle.DashLine))
+        p.drawRect(band)
+
