@@ -196,26 +196,11 @@ def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
     return sizes, portrait
 
 
-def _auth_dict(value: Any) -> Any:
-    if value is None:
-        return None
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if hasattr(value, "__dataclass_fields__"):
-        out = {}
-        for name in value.__dataclass_fields__:
-            item = getattr(value, name)
-            if isinstance(item, (bool, int, float, str)) or item is None:
-                out[name] = item
-        return out
-    return str(value)
-
-
 def run_read(args: argparse.Namespace) -> int:
     """Handler of ``kiosk passport read``; exit 0 when read and verified, 1 when not, 2 on bad input."""
-    from hardware.emrtd.reader import AccessMethod, phase_table
+    from hardware.emrtd.reader import AccessMethod
 
-    from kiosk.workflow.chip_step import read_chip
+    from kiosk.workflow.chip_step import read_chip, read_report, record_document_check
 
     key = _access_key(args)
     method = AccessMethod.BAC if args.bac else AccessMethod.PACE if args.pace else AccessMethod.AUTO
@@ -235,56 +220,14 @@ def run_read(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     sizes, portrait = _save(result, out)
-    pa = result.passive_authentication
-    report: dict[str, Any] = {
-        "source": source,
-        "read_complete": result.ok,
-        "error": None if result.ok else {"phase": result.failed_phase.name.lower() if result.failed_phase else None,
-                                         "type": type(result.error).__name__, "message": str(result.error)},
-        "access_method": result.access_method,
-        "files": sizes,
-        "portrait": portrait,
-        "passive_authentication": pa.to_dict() if pa is not None else None,
-        "chip_authentication": _auth_dict(result.chip_authentication),
-        "active_authentication": _auth_dict(result.active_authentication),
-        "phases_s": phase_table(result),
-        "total_s": round(result.total_seconds + result.link_seconds, 6),
-        "apdu_count": result.apdu_count,
-        "chunk_sizes": sorted(set(result.chunk_sizes)),
-        "notes": list(result.notes),
-    }
+    report = read_report(result, source, sizes, portrait)
     if args.data_dir:
-        report.update(_record(args, result, key, started_at))
+        report.update(record_document_check(Path(args.data_dir), result, key, started_at))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     _print_report(report)
-    passed = result.ok and pa is not None and pa.passed
-    return 0 if passed else 1
-
-
-_MEDIA_TYPES = {"jpeg": "image/jpeg", "jpeg2000": "image/jp2", "png": "image/png"}
-
-
-def _record(args: argparse.Namespace, result: Any, key: Any, started_at: datetime.datetime) -> dict[str, Any]:
-    """Decide on the chip evidence alone and record the session in the decision log under --data-dir."""
-    from storage import ImageEvidence
-
-    from kiosk.chip_evidence import chip_evidence
-    from kiosk.evidence import Evidence
-    from kiosk.policy import PolicyConfig, decide
-    from kiosk.recording import record
-
-    policy = PolicyConfig()
-    evidence = Evidence(chip=chip_evidence(result, key))
-    decision = decide(evidence, policy)
-    images = []
-    if result.dg2 is not None and result.dg2.faces:
-        face = result.dg2.face
-        images.append(ImageEvidence("dg2", face.image_data, _MEDIA_TYPES.get(face.image_format, "application/octet-stream")))
-    chip_report = {"access_method": result.access_method, "apdu_count": result.apdu_count}
-    session_id = record(Path(args.data_dir), mode="document_check", started_at=started_at, evidence=evidence,
-                        decision=decision, policy=policy, chip_report=chip_report, images=images, dg1=result.dg1)
-    return {"session_id": session_id, **decision.to_dict()}
+    pa = result.passive_authentication
+    return 0 if result.ok and pa is not None and pa.passed else 1
 
 
 def _print_report(report: dict[str, Any]) -> None:

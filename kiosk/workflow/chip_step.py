@@ -143,3 +143,59 @@ def read_document(connection: Any, key: AccessKey, trust: Any, *,
         raise ChipStepError(classify(error), f"{type(error).__name__} in phase {phase}: {error}")
     portrait, raw, media = decode_portrait(result)
     return ChipOutcome(result, chip_evidence(result, key), portrait, raw, media)
+
+
+def _auth_dict(value: Any) -> Any:
+    """A chip- or active-authentication verdict as JSON (its scalar fields)."""
+    if value is None:
+        return None
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: getattr(value, name) for name in value.__dataclass_fields__
+                if isinstance(getattr(value, name), (bool, int, float, str)) or getattr(value, name) is None}
+    return str(value)
+
+
+def read_report(result: ChipReadResult, source: str, files: dict[str, int] | None = None,
+                portrait: str | None = None) -> dict[str, Any]:
+    """The read as a report: verdicts, sizes, timings; never MRZ text or chip bytes (``kiosk passport read``,
+    and anything else that shows a read to an operator)."""
+    from hardware.emrtd.reader import phase_table
+
+    pa = result.passive_authentication
+    error = None
+    if not result.ok:
+        error = {"phase": result.failed_phase.name.lower() if result.failed_phase else None,
+                 "type": type(result.error).__name__, "message": str(result.error)}
+    return {
+        "source": source, "read_complete": result.ok, "error": error, "access_method": result.access_method,
+        "files": files or {}, "portrait": portrait,
+        "passive_authentication": pa.to_dict() if pa is not None else None,
+        "chip_authentication": _auth_dict(result.chip_authentication),
+        "active_authentication": _auth_dict(result.active_authentication),
+        "phases_s": phase_table(result), "total_s": round(result.total_seconds + result.link_seconds, 6),
+        "apdu_count": result.apdu_count, "chunk_sizes": sorted(set(result.chunk_sizes)), "notes": list(result.notes),
+    }
+
+
+def record_document_check(data_dir: Any, result: ChipReadResult, key: AccessKey, started_at: Any) -> dict[str, Any]:
+    """Decide on the chip evidence alone and record a ``document_check`` session (a document checked without
+    a face, e.g. at a counter); returns the session id and the decision."""
+    from storage import ImageEvidence
+
+    from kiosk.evidence import Evidence
+    from kiosk.policy import PolicyConfig, decide
+    from kiosk.recording import record
+
+    policy = PolicyConfig()
+    evidence = Evidence(chip=chip_evidence(result, key))
+    decision = decide(evidence, policy)
+    images = []
+    if result.dg2 is not None and result.dg2.faces:
+        face = result.dg2.face
+        images.append(ImageEvidence("dg2", face.image_data, MEDIA_TYPES.get(face.image_format, "application/octet-stream")))
+    chip_report = {"access_method": result.access_method, "apdu_count": result.apdu_count}
+    session_id = record(data_dir, mode="document_check", started_at=started_at, evidence=evidence,
+                        decision=decision, policy=policy, chip_report=chip_report, images=images, dg1=result.dg1)
+    return {"session_id": session_id, **decision.to_dict()}
