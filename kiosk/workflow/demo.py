@@ -114,6 +114,7 @@ class Autoplay:
     type_mrz: bool = True                # False: the window types it into its own fields
     attract_pause_s: float | None = None  # set: start the next session after this long (the attract loop)
     show_flash: bool = True              # False: the window shows the flash sequence on its own screen
+    document_page: Any = None            # the photo page (BGR) held up to the camera where the kiosk scans
 
     def __post_init__(self) -> None:
         self.workflow.subscribe(self._on_event)
@@ -127,7 +128,12 @@ class Autoplay:
         timer.start()
 
     def _on_event(self, event: Any) -> None:
-        if isinstance(event, StateChanged) and event.state is State.DOCUMENT and self.type_mrz:
+        camera = self.workflow.devices.camera
+        if isinstance(event, StateChanged) and event.previous is State.DOCUMENT and self._scans():
+            camera.hold_document(None)  # read: the passport goes on the reader
+        if isinstance(event, StateChanged) and event.state is State.DOCUMENT and self._scans():
+            camera.hold_document(self.document_page)  # the kiosk reads it: nothing to type
+        elif isinstance(event, StateChanged) and event.state is State.DOCUMENT and self.type_mrz:
             self._later(self.typing_pause_s, lambda: self.workflow.submit_mrz(*self.mrz))
         elif isinstance(event, StateChanged) and event.state is State.ATTRACT and self.attract_pause_s is not None:
             self._later(self.attract_pause_s, self._start_if_idle)
@@ -140,6 +146,10 @@ class Autoplay:
             self.workflow.flash_shown(time.monotonic())
         elif isinstance(event, StateChanged) and event.state is State.RESULT:
             self._later(self.result_pause_s, self.workflow.finish)
+
+    def _scans(self) -> bool:
+        return (self.document_page is not None and getattr(self.workflow, "scanner", None) is not None
+                and hasattr(self.workflow.devices.camera, "hold_document"))
 
     def _start_if_idle(self) -> None:
         if self.workflow.state is State.ATTRACT:

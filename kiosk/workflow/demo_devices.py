@@ -72,6 +72,7 @@ class ActorCamera:
         self._thread: threading.Thread | None = None
         self._running = False
         self._light: tuple[Any, float] | None = None  # (FlashSequence, start on this camera's clock)
+        self._document: np.ndarray | None = None  # a document page held up in front of the actor
 
     def _resolve(self) -> None:
         if self.actor is None and self._cast is not None:
@@ -85,10 +86,16 @@ class ActorCamera:
             self._script_t0 = self._now()
 
     def rest(self) -> None:
-        """Stand still, facing the camera (and the screen's colours are gone)."""
+        """Stand still, facing the camera (and the screen's colours are gone, the document put away)."""
         with self._cond:
             self._script = []
             self._light = None
+            self._document = None
+
+    def hold_document(self, page: np.ndarray | None) -> None:
+        """Hold ``page`` (a BGR document page) up to the camera, filling most of the frame; None puts it away."""
+        with self._cond:
+            self._document = page
 
     def illuminate(self, sequence: Any, t0: float) -> None:
         """The kiosk screen shows ``sequence`` (an ``inference.flash.FlashSequence``) from ``t0`` (this camera's
@@ -123,10 +130,31 @@ class ActorCamera:
         state = state_at(script, t - t_script, NEUTRAL)[0] if script else NEUTRAL
         return screen_light(image, project(state), rgb, strength=SCREEN_LIGHT_STRENGTH)
 
+    def _held(self, image: np.ndarray, t: float) -> np.ndarray:
+        """The held page over the actor: 88% of the frame's width, tilted a little and swaying as a hand does."""
+        import cv2
+
+        with self._cond:
+            page = self._document
+        if page is None:
+            return image
+        h, w = image.shape[:2]
+        ph, pw = page.shape[:2]
+        scale = 0.88 * w / pw
+        angle = 2.0 * np.sin(t * 1.3)
+        centre = (w / 2 + 6 * np.sin(t * 0.9), h / 2 + 4 * np.cos(t * 1.1))
+        m = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, scale)
+        m[:, 2] += np.array(centre) - np.array([pw / 2, ph / 2])
+        warped = cv2.warpAffine(page, m, (w, h), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
+        mask = cv2.warpAffine(np.full((ph, pw), 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
+        out = image.copy()
+        out[mask > 0] = warped[mask > 0]
+        return out
+
     def _render(self) -> CameraFrame:
         with self._cond:
             t = self._now()
-        image = self._lit(self.image_at(t), t)
+        image = self._held(self._lit(self.image_at(t), t), t)
         with self._cond:
             self._index += 1
             self._latest = CameraFrame(image, t, self._index)
