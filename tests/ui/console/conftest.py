@@ -1,0 +1,66 @@
+"""Console window fixtures: a store with accounts of every role and two REVIEW cases, and the window
+over it (offscreen, pytest-qt)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from storage import FixedClock, ImageEvidence, Storage, StorageConfig, open_storage
+
+from kiosk.console import Console
+from kiosk.console.sample import sample_record
+
+PASSWORD = "correct horse battery"
+CONFIG = {"operators": {"scrypt_log2_n": 14}}
+
+
+def jpeg(seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray((rng.random((20, 15, 3)) * 255).astype(np.uint8)).resize((150, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Storage]:
+    clock = FixedClock(dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3))
+    st = open_storage(tmp_path / "data", StorageConfig.model_validate(CONFIG), clock=clock)
+    for name, role in (("olga", "operator"), ("sam", "supervisor"), ("ada", "admin")):
+        st.operators.add(name, role, PASSWORD, "cli:test")
+    for seed in (1, 2):
+        clock.advance(minutes=10)
+        images = [ImageEvidence("dg2", jpeg(seed), "image/jpeg"), ImageEvidence("live", jpeg(seed + 10), "image/jpeg"),
+                  ImageEvidence("audit_frame", jpeg(seed + 20), "image/jpeg")]
+        st.decisions.record_session(sample_record("review", clock.now(), images=images, document=f"D{seed}"))
+    clock.advance(minutes=10)
+    st.decisions.record_session(sample_record("accept", clock.now()))
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def window(qtbot: Any, store: Storage) -> Any:
+    from ui.console.window import ConsoleWindow
+
+    w = ConsoleWindow(Console(store, idle_lock_s=300))
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    yield w
+    w.close()
+
+
+def login(qtbot: Any, window: Any, user: str, password: str = PASSWORD) -> None:
+    """Type a login and wait for the worker's answer."""
+    window.login.user.setText(user)
+    window.login.password.setText(password)
+    window.login.submit.click()
+    qtbot.waitUntil(lambda: window.worker.pending == 0 and window.login.submit.isEnabled()
+                    or window.stack.currentWidget() is not window.login, timeout=10000)
