@@ -55,6 +55,9 @@ def chip_verdicts(chip: dict[str, Any]) -> list[tuple[str, bool | None, str, dic
     pa_words = {True: "Genuine: signed by the issuing country, data unchanged",
                 False: "Failed: the chip's data or its signature is not valid",
                 None: "Not checked"}[pa_ok]
+    if pa_ok is False and chip.get("signature") == "valid" and chip.get("hashes_ok") and chip.get("chain") != "valid":
+        # Signed and unchanged, but the signer does not chain to a trusted country certificate.
+        pa_ok, pa_words = None, "Incomplete: data signed and unchanged, but the issuing country's certificate is unknown"
     ca, aa = _verdict(chip.get("chip_authentication")), _verdict(chip.get("active_authentication"))
     if ca is False or aa is False:
         auth, auth_words = False, "Failed: the chip could not prove it is the original"

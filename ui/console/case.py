@@ -51,6 +51,17 @@ def _text(role: str | None = None) -> QLabel:
     return w
 
 
+def mrz_date(value: str | None, now: dt.datetime, past: bool) -> str:
+    """An MRZ date (YYMMDD) as YYYY-MM-DD; a birth date is in the past, an expiry date may be ahead."""
+    if not value or len(value) != 6 or not value.isdigit():
+        return value or "-"
+    yy = int(value[:2])
+    century = 2000 if (yy <= now.year % 100 or not past) else 1900
+    if not past and yy > (now.year % 100) + 50:
+        century = 1900
+    return f"{century + yy}-{value[2:4]}-{value[4:6]}"
+
+
 class CaseScreen(QWidget):
     """Shows one ``CaseFile``; ``review_requested(session id, 'accept'|'reject', note)``,
     ``reopen_requested(session id, note)``, ``export_requested(session id, with images)``, ``back_requested``."""
@@ -141,7 +152,7 @@ class CaseScreen(QWidget):
         root.addWidget(self.identity)
         root.addWidget(self.integrity)
         root.addLayout(images, 5)
-        root.addLayout(facts, 4)
+        root.addLayout(facts, 3)
         root.addWidget(self.message)
         root.addLayout(confirm)
         root.addLayout(actions)
@@ -198,7 +209,8 @@ class CaseScreen(QWidget):
         ident = d.identity
         self.identity.setText(self.tr("{0}, {1}  \u00b7  nationality {2}  \u00b7  born {3}  \u00b7  document "
                                       "expires {4}").format(ident.surname, ident.given_names, ident.nationality or "-",
-                                                            ident.birth_date or "-", ident.expiry_date or "-")
+                                                            mrz_date(ident.birth_date, now, past=True),
+                                                            mrz_date(ident.expiry_date, now, past=False))
                               if ident else self.tr("No identity data (no chip read)."))
         problem = s.integrity_problem
         self.integrity.setVisible(bool(problem))
@@ -208,7 +220,9 @@ class CaseScreen(QWidget):
         self.dg2.set_image(dg2.rgb if dg2 else None, self.tr("no portrait (purged or not read)"))
         self.live.set_image(live.rgb if live else None, self.tr("no live frame (purged or none)"))
         frames = case.audit_frames
+        steps = [st.action.replace("_", " ") for st in case.challenge] if len(case.challenge) == len(frames) else []
         for i, panel in enumerate(self.frames):
+            panel.caption.setText(self.tr("Audit frame {0}").format(i + 1) + (f": {self.tr(steps[i])}" if i < len(steps) else ""))
             panel.setVisible(i < max(1, len(frames)))
             panel.set_image(frames[i].rgb if i < len(frames) else None, self.tr("no audit frames"))
         m = case.match

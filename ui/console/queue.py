@@ -64,14 +64,14 @@ class QueueScreen(QWidget):
             w.returnPressed.connect(lambda: self.request(0))
         self.message = label(role="error", align=Qt.AlignmentFlag.AlignLeft)
         self.count = label(role="subtitle", align=Qt.AlignmentFlag.AlignLeft)
-        self.table = QTableWidget(0, 7)
+        self.table = QTableWidget(0, 8)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(lambda row, _c: self._open(row))
         self.open_button = QPushButton()
         self.open_button.clicked.connect(lambda: self._open(self.table.currentRow()))
@@ -122,7 +122,7 @@ class QueueScreen(QWidget):
         self.prev.setText(self.tr("Previous page"))
         self.next.setText(self.tr("Next page"))
         self.session_id.setPlaceholderText(self.tr("first digits"))
-        self.table.setHorizontalHeaderLabels([self.tr("Decided (UTC)"), self.tr("Waiting"), self.tr("Kiosk"),
+        self.table.setHorizontalHeaderLabels([self.tr("Session"), self.tr("Decided (UTC)"), self.tr("Waiting"), self.tr("Kiosk"),
                                               self.tr("Mode"), self.tr("Decision"), self.tr("Reasons"),
                                               self.tr("Review")])
         for box, anything in ((self.reason, self.tr("any reason")), (self.kiosk, self.tr("any kiosk")),
@@ -195,7 +195,7 @@ class QueueScreen(QWidget):
             hours = waited.total_seconds() / 3600
             wait_text = f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
             review = s.review_state if s.final_outcome is None else f"{s.review_state}: {s.final_outcome}"
-            cells = [f"{s.decided_at:%Y-%m-%d %H:%M}", wait_text if s.review_state == "pending" else "",
+            cells = [s.session_id[:12], f"{s.decided_at:%Y-%m-%d %H:%M}", wait_text if s.review_state == "pending" else "",
                      s.kiosk_id, s.mode, s.outcome.upper(), "; ".join(tr_reason(c) for c in s.reasons) or "-",
                      review if not s.integrity_problem else self.tr("INTEGRITY PROBLEM")]
             for col, text in enumerate(cells):

@@ -59,7 +59,7 @@ class MatchBand(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(64)
+        self.setMinimumHeight(84)
         self.score: float | None = None
         self.review, self.accept = 0.293, 0.337
         self.labels = ("no match", "borderline", "match")
@@ -70,26 +70,33 @@ class MatchBand(QWidget):
         self.update()
 
     def _x(self, v: float, r: QRectF) -> float:
-        lo, hi = -0.1, 1.0  # cosine similarity: below 0 means nothing more for a reviewer
-        return r.left() + (min(hi, max(lo, v)) - lo) / (hi - lo) * r.width()
+        # Three equal-width zones, the score placed piecewise-linearly inside its zone: the borderline
+        # zone is narrow in cosine terms (0.293-0.337) but it is the one a reviewer must see.
+        stops = (-0.1, self.review, self.accept, 1.0)
+        v = min(stops[-1], max(stops[0], v))
+        for k in range(3):
+            lo, hi = stops[k], stops[k + 1]
+            if v <= hi or k == 2:
+                a = (v - lo) / (hi - lo) if hi > lo else 0.0
+                return r.left() + (k + a) / 3 * r.width()
+        return r.right()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         bar = QRectF(8, 26, self.width() - 16, 18)
-        for lo, hi, colour in ((-0.1, self.review, BAD), (self.review, self.accept, WARN), (self.accept, 1.0, GOOD)):
-            p.fillRect(QRectF(self._x(lo, bar), bar.top(), self._x(hi, bar) - self._x(lo, bar), bar.height()),
-                       QColor(colour))
+        third = bar.width() / 3
         font = QFont(p.font())
         font.setPixelSize(14)
         p.setFont(font)
-        p.setPen(QColor("#ffffff"))
-        mids = ((-0.1 + self.review) / 2, None, (self.accept + 1.0) / 2)
-        for mid, text in zip(mids, self.labels):
-            if mid is not None:
-                p.drawText(QRectF(self._x(mid, bar) - 80, bar.bottom() + 2, 160, 18), Qt.AlignmentFlag.AlignCenter, text)
-        p.drawText(QRectF(self._x(self.review, bar) - 60, bar.bottom() + 2, 120 + self._x(self.accept, bar)
-                          - self._x(self.review, bar), 18), Qt.AlignmentFlag.AlignLeft, f"\u2190 {self.labels[1]}")
+        for k, colour in enumerate((BAD, WARN, GOOD)):
+            zone = QRectF(bar.left() + k * third, bar.top(), third, bar.height())
+            p.fillRect(zone, QColor(colour))
+            p.setPen(QColor("#ffffff"))
+            p.drawText(QRectF(zone.left(), bar.bottom() + 2, third, 18), Qt.AlignmentFlag.AlignCenter, self.labels[k])
+        for k, t in ((1, self.review), (2, self.accept)):  # the thresholds at the zone borders
+            p.drawText(QRectF(bar.left() + k * third - 40, bar.bottom() + 20, 80, 16), Qt.AlignmentFlag.AlignCenter,
+                       f"{t:.3f}")
         if self.score is not None:
             x = self._x(self.score, bar)
             p.setPen(QPen(QColor("#ffffff"), 4))

@@ -14,7 +14,7 @@ from kiosk.console.reasons import REASON_TEXT
 from kiosk.console.sample import sample_record
 from kiosk.policy import Reason
 
-from conftest import PASSWORD, evidence_images
+from console_helpers import PASSWORD, evidence_images
 
 
 def test_case_holds_everything_decrypted_in_memory_and_the_opening_is_audited(console, store, clock) -> None:

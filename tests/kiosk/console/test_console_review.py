@@ -13,7 +13,7 @@ from kiosk.console import ConsoleLockedError, NotAllowedError, NotLoggedInError,
 from kiosk.console.errors import NoteRequiredError
 from kiosk.console.sample import sample_record
 
-from conftest import PASSWORD, evidence_images
+from console_helpers import PASSWORD, evidence_images
 
 
 def _record(store, clock, outcome="review", **kw):

@@ -3,29 +3,18 @@ over it (offscreen, pytest-qt)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from storage import FixedClock, ImageEvidence, Storage, StorageConfig, open_storage
 
 from kiosk.console import Console
 from kiosk.console.sample import sample_record
 
-PASSWORD = "correct horse battery"
-CONFIG = {"operators": {"scrypt_log2_n": 14}}
-
-
-def jpeg(seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    buf = io.BytesIO()
-    Image.fromarray((rng.random((20, 15, 3)) * 255).astype(np.uint8)).resize((150, 200)).save(buf, "JPEG")
-    return buf.getvalue()
+from console_ui_helpers import CONFIG, PASSWORD, jpeg
 
 
 @pytest.fixture
@@ -55,12 +44,3 @@ def window(qtbot: Any, store: Storage) -> Any:
     w.show()
     yield w
     w.close()
-
-
-def login(qtbot: Any, window: Any, user: str, password: str = PASSWORD) -> None:
-    """Type a login and wait for the worker's answer."""
-    window.login.user.setText(user)
-    window.login.password.setText(password)
-    window.login.submit.click()
-    qtbot.waitUntil(lambda: window.worker.pending == 0 and window.login.submit.isEnabled()
-                    or window.stack.currentWidget() is not window.login, timeout=10000)

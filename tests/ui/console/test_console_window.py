@@ -9,7 +9,7 @@ from kiosk.cli import main
 from kiosk.workflow.config import KioskConfig, KioskModeConfig, hash_pin
 from ui.widgets.pin_dialog import PinDialog
 
-from conftest import PASSWORD, login
+from console_ui_helpers import PASSWORD, login
 
 
 def _idle(qtbot, window) -> None:
