@@ -26,7 +26,7 @@ def build_console_window(data_dir: Path, config_file: Path | None = None, idle_l
     languages.set(language)
     window = ConsoleWindow(Console(st, idle_lock_s=idle_lock_s), languages)
     app.installEventFilter(ConsoleActivity(window))
-    window.destroyed.connect(lambda *_: st.close())
+    window.closed.connect(st.close)  # the storage closes with the window (after its worker stopped)
     window.storage = st
     return window
 
@@ -47,7 +47,6 @@ def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: fl
 def open_console_login(parent: Any, data_dir: Path, language: str = "en") -> Any:
     """The console's login over the kiosk (after the operator PIN); returns the window, already shown."""
     window = build_console_window(data_dir, language=language)
-    window.setParent(None)
     window.showFullScreen() if parent is not None and parent.isFullScreen() else window.resize(1600, 1000)
     window.show()
     window.raise_()

@@ -32,6 +32,7 @@ class ConsoleWindow(QMainWindow):
     """The review console over ``console``; ``logged_in(username)`` after each successful login."""
 
     logged_in = Signal(str)
+    closed = Signal()
 
     def __init__(self, console: Console, languages: Any = None) -> None:
         super().__init__()
@@ -239,6 +240,7 @@ class ConsoleWindow(QMainWindow):
         self.worker.shutdown()
         self.worker.drain()
         event.accept()
+        self.closed.emit()
 
 
 class ConsoleActivity(QObject):

@@ -113,3 +113,15 @@ def test_ten_thousand_sessions_queue_and_search_page_without_images(tmp_path) ->
         assert st.blobs is not None and not any(True for _ in st.blobs.scan())  # no image was ever written
     finally:
         st.close()
+
+
+def test_kiosk_bench_review_reports_figures(tmp_path) -> None:
+    import json
+
+    from kiosk.cli import main
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "review", "--sessions", "160", "--runs", "1", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["sessions"] == 160 and r["queue_first_page_ms"]["total"] == 20  # i % 8 == 3
+    assert r["search_ms"]["median"] > 0 and r["queue_first_page_ms"]["rows"] == 20
