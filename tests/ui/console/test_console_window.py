@@ -125,3 +125,26 @@ def test_the_kiosk_pin_leads_to_the_console_login_only(make_window, qtbot, store
     assert kiosk.unlocked and console.stack.currentWidget() is console.queue
     console.close()
     console.storage.close()
+
+
+def test_supervisor_reopens_from_the_reviews_and_exports_the_case(qtbot, window, store, tmp_path) -> None:
+    sid = store.decisions.pending_reviews()[0].session_id
+    store.decisions.record_review(sid, "olga", "accept", "looked fine to me")
+    login(qtbot, window, "sam")
+    window.show_report()
+    qtbot.waitUntil(lambda: window.report.reviews.rowCount() == 1 and window.worker.pending == 0, timeout=10000)
+    assert "Intact" in window.report.audit_status.text()
+    window.report.open_requested.emit(window.report.reviews.item(0, 0).data(Qt.ItemDataRole.UserRole))
+    case = window.case
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is case and case.case is not None, timeout=10000)
+    assert case.reopen.isEnabled() and not case.approve.isEnabled() and case.export.isVisible()
+    window.choose_export_path = lambda _sid: tmp_path / "case.html"
+    case.export.click()
+    qtbot.waitUntil(lambda: "Exported to" in case.message.text(), timeout=10000)
+    assert sid in (tmp_path / "case.html").read_text() and "<img" not in (tmp_path / "case.html").read_text()
+    case.note.setText("the note does not say what was compared")
+    case.reopen.click()
+    qtbot.waitUntil(lambda: window.worker.pending == 0 and case.case.summary.review_state == "pending", timeout=10000)
+    assert case.approve.isEnabled() and not case.reopen.isEnabled()
+    assert [r.verdict for r in store.decisions.load_session(sid, "test").reviews] == ["accept", "reopen"]
+    assert [e.details for e in store.audit.events() if e.kind == "case_exported"] == [{"format": "html", "images": False}]
