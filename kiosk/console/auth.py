@@ -75,9 +75,13 @@ class ConsoleSession:
         if not self.locked:
             self._last = self._now()
 
+    def idle_expired(self) -> bool:
+        """Whether the idle time is up (memory only; :meth:`check_idle` then locks and audits)."""
+        return self.operator is not None and not self.locked and self._now() - self._last >= self.idle_lock_s
+
     def check_idle(self) -> bool:
         """Lock the console when it has been idle too long (audited once); ``True`` when locked now."""
-        if self.operator is not None and not self.locked and self._now() - self._last >= self.idle_lock_s:
+        if self.idle_expired():
             self.locked = True
             self._st.audit.record(AuditKind.CONSOLE_LOCKED, self.actor,
                                   {"where": WHERE, "idle_s": round(self.idle_lock_s)})

@@ -146,7 +146,7 @@ class ConsoleWindow(QMainWindow):
 
     def _check_idle(self) -> None:
         s = self.console.session
-        if s.operator is not None and not s.locked and self.worker.pending == 0:
+        if s.idle_expired() and self.worker.pending == 0:  # the lock itself writes an audit event: worker
             self.worker.run(s.check_idle, done=lambda locked: locked and self._show_locked())
 
     def now(self) -> Any:
