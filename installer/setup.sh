@@ -54,7 +54,7 @@ fi
 
 kiosk models pull
 # The window's translations: .ts sources in the repository, compiled .qm files made here.
-for ts in ui/i18n/kiosk_*.ts; do pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"; done
+for ts in ui/i18n/kiosk_*.ts ui/i18n/console_*.ts; do pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"; done
 
 case "$mode" in
     run)

@@ -134,6 +134,19 @@ class OperatorAccounts:
             row.locked_until = None
             self._audit.append(s, AuditKind.PASSWORD_CHANGED, actor, {"username": username})
 
+    def unlock(self, username: str, actor: str) -> None:
+        """End a lockout and reset the failure counter (the password stays); audited."""
+        with self._db.write() as s:
+            row = self._get(s, username)
+            row.failed_logins = 0
+            row.locked_until = None
+            self._audit.append(s, AuditKind.OPERATOR_UNLOCKED, actor, {"username": username})
+
+    def list_accounts(self) -> list[OperatorInfo]:
+        """Every account, by user name (for the admin screen; no secrets)."""
+        with self._db.read() as s:
+            return [_info(r) for r in s.execute(select(OperatorRow).order_by(OperatorRow.username)).scalars()]
+
     def get(self, username: str) -> OperatorInfo:
         """An account's public facts."""
         with self._db.read() as s:

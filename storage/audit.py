@@ -63,6 +63,10 @@ class AuditKind:
     IMAGE_VIEWED = "image_viewed"
     ROWS_BOUND = "rows_bound"
     ANCHOR_RESET = "anchor_reset"
+    LOGOUT = "logout"                      # the operator console (kiosk/console)
+    CONSOLE_LOCKED = "console_locked"      # idle auto-lock of the console
+    OPERATOR_UNLOCKED = "operator_unlocked"
+    CASE_EXPORTED = "case_exported"
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:

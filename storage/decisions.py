@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -101,14 +102,21 @@ class DecisionLog:
         written; call again), and ``StorageError`` when the database or blob store fails (nothing is
         committed; blob files written are removed).
         """
-        rec = normalise_record(rec)
-        validate_record(rec)
+        return self.record_sessions([rec])[0]
+
+    def record_sessions(self, recs: list[SessionRecord]) -> list[RecordedSession]:
+        """Store several finished sessions in one transaction (all or none), each exactly as
+        :meth:`record_session` would, with its own seals and ``decision`` event: an import or a
+        benchmark store pays one commit for many sessions. Same errors as :meth:`record_session`."""
+        recs = [normalise_record(r) for r in recs]
+        for rec in recs:
+            validate_record(rec)
         self._keys.refresh()
         busy = 0
         key_races = 0
         while key_races < _MAX_KEY_RACE_RETRIES:
             try:
-                result = self._try_record(rec)
+                result = self._try_record(recs)
             except StoreBusyError:
                 # Another process held the write lock for the whole busy timeout (a long export, a
                 # backup tool): nothing of this attempt was committed and its blobs are gone; wait again.
@@ -123,78 +131,88 @@ class DecisionLog:
             key_races += 1
         raise StorageError("the data key changed repeatedly while recording (key rotation running?); try again")
 
-    def _try_record(self, rec: SessionRecord) -> RecordedSession | None:
-        session_id, decision_id = new_id(), new_id()
+    def _prepare(self, rec: SessionRecord, now: datetime, written: list[str]) -> _Prepared:
+        """Encrypt and write one record's blobs, encrypt its fields; the rows are built in the transaction."""
+        session_id = new_id()
         cipher = self._keys.cipher
-        kid = cipher.active_key_id
         doc_key = (self._keys.document_key(rec.issuing_state, rec.document_number)
                    if rec.document_number is not None and rec.issuing_state is not None else None)
-        written: list[str] = []
         image_rows: list[ImageRow] = []
+        for img in rec.images:
+            image_id = new_id()
+            used = self._blobs.put(image_id, bytes(img.data), image_aad(image_id, session_id, img.kind), cipher)
+            written.append(image_id)
+            image_rows.append(ImageRow(id=image_id, session_id=session_id, kind=img.kind,
+                                       media_type=img.media_type[:32], key_id=used, size=len(img.data),
+                                       created_at=now))
+        identity_kid = identity_ct = None
+        if rec.identity is not None:
+            identity_kid, identity_ct = cipher.encrypt(
+                json.dumps(asdict(rec.identity), ensure_ascii=False).encode("utf-8"), identity_aad(session_id))
+        template_rows = []
+        for t in rec.templates:
+            raw, dim = template_bytes(t.vector)
+            tid = new_id()
+            assert doc_key is not None
+            tkid, tct = cipher.encrypt(raw, template_aad(tid, session_id, doc_key))
+            template_rows.append(TemplateRow(id=tid, session_id=session_id, identity_key=doc_key, kind=t.kind[:16],
+                                             dim=dim, key_id=tkid, ciphertext=tct, created_at=now))
+        srow = SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
+                          started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
+                          document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
+                          chip=dict(rec.chip), checks=dict(rec.checks),
+                          model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128])
+        drow = DecisionRow(id=new_id(), session_id=session_id, outcome=rec.decision.outcome,
+                           reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
+                           decided_at=now,
+                           review_state="pending" if rec.decision.outcome == "review" else "none",
+                           final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome)
+        return _Prepared(rec, srow, drow, image_rows, template_rows, doc_key)
+
+    def _try_record(self, recs: list[SessionRecord]) -> list[RecordedSession] | None:
+        kid = self._keys.cipher.active_key_id
+        written: list[str] = []
         now = self._clock.now()
+        out: list[RecordedSession] = []
         try:
-            for img in rec.images:
-                image_id = new_id()
-                used = self._blobs.put(image_id, bytes(img.data), image_aad(image_id, session_id, img.kind), cipher)
-                written.append(image_id)
-                image_rows.append(ImageRow(id=image_id, session_id=session_id, kind=img.kind,
-                                           media_type=img.media_type[:32], key_id=used, size=len(img.data),
-                                           created_at=now))
-            identity_kid = identity_ct = None
-            if rec.identity is not None:
-                identity_kid, identity_ct = cipher.encrypt(
-                    json.dumps(asdict(rec.identity), ensure_ascii=False).encode("utf-8"), identity_aad(session_id))
-            template_rows = []
-            for t in rec.templates:
-                raw, dim = template_bytes(t.vector)
-                tid = new_id()
-                assert doc_key is not None
-                tkid, tct = cipher.encrypt(raw, template_aad(tid, session_id, doc_key))
-                template_rows.append(TemplateRow(id=tid, session_id=session_id, identity_key=doc_key, kind=t.kind[:16],
-                                                 dim=dim, key_id=tkid, ciphertext=tct, created_at=now))
-            failed = rec.counts_as_failure if rec.counts_as_failure is not None else rec.decision.outcome == "reject"
+            prepared = [self._prepare(rec, now, written) for rec in recs]
             with self._db.write() as s:
                 # Holding the write lock now: if `kiosk keys rotate` changed the keys meanwhile, start over
                 # so nothing is committed under a key rotation may already have retired.
                 self._audit.lock_chain(s)
                 if self._keys.refresh() and self._keys.cipher.active_key_id != kid:
                     raise _KeyChanged()
-                srow = SessionRow(id=session_id, kiosk_id=rec.kiosk_id[:64], mode=rec.mode[:32],
-                                  started_at=rec.started_at, ended_at=rec.ended_at, created_at=now,
-                                  document_key=doc_key, identity_kid=identity_kid, identity_ct=identity_ct,
-                                  chip=dict(rec.chip), checks=dict(rec.checks),
-                                  model_versions=dict(rec.model_versions), config_hash=rec.config_hash[:128])
-                drow = DecisionRow(id=decision_id, session_id=session_id, outcome=rec.decision.outcome,
-                                   reasons=list(rec.decision.reasons), policy_version=rec.decision.policy_version[:64],
-                                   decided_at=now,
-                                   review_state="pending" if rec.decision.outcome == "review" else "none",
-                                   final_outcome=None if rec.decision.outcome == "review" else rec.decision.outcome)
-                # Sealed under the keyring read after taking the lock (a rotation may have started a new audit key).
-                seal(self._keys.keys, srow, drow, *image_rows, *template_rows)
-                s.add(srow)
-                s.flush()
-                s.add(drow)
-                s.add_all(image_rows)
-                s.add_all(template_rows)
-                if doc_key is not None:
-                    s.add(AttemptRow(subject="document", subject_key=doc_key, at=now, failed=failed,
-                                     session_id=session_id))
-                s.add(AttemptRow(subject="kiosk", subject_key=rec.kiosk_id[:64], at=now, failed=failed,
-                                 session_id=session_id))
-                seq = self._audit.append(
-                    s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
-                    {"decision_id": decision_id, "outcome": rec.decision.outcome,
-                     "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
-                     "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
-                     "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
-                    session_id=session_id)
+                for p in prepared:
+                    out.append(self._insert(s, p, now))
         except _KeyChanged:
             self._remove_blobs(written)
             return None
         except BaseException:
             self._remove_blobs(written)
             raise
-        return RecordedSession(session_id, decision_id, seq, tuple(written), doc_key)
+        return out
+
+    def _insert(self, s: Any, p: _Prepared, now: datetime) -> RecordedSession:
+        rec, srow, drow, image_rows, template_rows = p.rec, p.srow, p.drow, p.image_rows, p.template_rows
+        failed = rec.counts_as_failure if rec.counts_as_failure is not None else rec.decision.outcome == "reject"
+        # Sealed under the keyring read after taking the lock (a rotation may have started a new audit key).
+        seal(self._keys.keys, srow, drow, *image_rows, *template_rows)
+        s.add(srow)
+        s.flush()
+        s.add(drow)
+        s.add_all(image_rows)
+        s.add_all(template_rows)
+        if p.doc_key is not None:
+            s.add(AttemptRow(subject="document", subject_key=p.doc_key, at=now, failed=failed, session_id=srow.id))
+        s.add(AttemptRow(subject="kiosk", subject_key=rec.kiosk_id[:64], at=now, failed=failed, session_id=srow.id))
+        seq = self._audit.append(
+            s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
+            {"decision_id": drow.id, "outcome": rec.decision.outcome,
+             "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
+             "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
+             "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
+            session_id=srow.id)
+        return RecordedSession(srow.id, drow.id, seq, tuple(r.id for r in image_rows), p.doc_key)
 
     def _remove_blobs(self, ids: list[str]) -> None:
         for image_id in ids:
@@ -204,13 +222,27 @@ class DecisionLog:
                 log.warning("could not remove blob %s after a failed write", image_id)
 
     def record_review(self, session_id: str, operator: str, verdict: str, note: str | None = None) -> str:
-        """An operator's verdict (``accept`` or ``reject``) on a session; returns the review id.
+        """An operator's verdict (``accept`` or ``reject``) on a session waiting for review; returns the review id.
 
-        Any active operator may review a pending session; changing an already reviewed one needs
-        the supervisor or admin role. Audited as ``review``.
+        A session is reviewed once: one that is not pending (already reviewed, or never flagged) is
+        refused for every role; a supervisor reopens it first (:meth:`reopen_review`). Four eyes: the
+        clerk who ran an assisted session (``checks["assisted_by"]``) cannot review it. Audited as ``review``.
         """
         if verdict not in ("accept", "reject"):
             raise StorageInputError("a review verdict is 'accept' or 'reject'")
+        return self._write_review(session_id, operator, verdict, note)
+
+    def reopen_review(self, session_id: str, operator: str, note: str) -> str:
+        """A supervisor or admin puts a reviewed session back in the queue, with a mandatory note.
+
+        Stored as a review row with verdict ``reopen`` (note encrypted) and audited as ``review``; the
+        decision's final outcome is cleared until the next review.
+        """
+        if not note or not note.strip():
+            raise StorageInputError("reopening a review needs a note saying why")
+        return self._write_review(session_id, operator, "reopen", note)
+
+    def _write_review(self, session_id: str, operator: str, verdict: str, note: str | None) -> str:
         self._keys.refresh()
         review_id = new_id()
         now = self._clock.now()
@@ -218,29 +250,41 @@ class DecisionLog:
             op = s.execute(select(OperatorRow).where(OperatorRow.username == operator)).scalar_one_or_none()
             if op is None or op.disabled:
                 raise StorageInputError(f"operator {operator!r} does not exist or is disabled")
-            dec = s.execute(select(DecisionRow).where(DecisionRow.session_id == session_id)).scalar_one_or_none()
-            if dec is None:
+            row = s.execute(select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
+                            .where(SessionRow.id == session_id)).one_or_none()
+            if row is None:
                 raise NotFoundError(f"session {session_id} not found (purged?)")
-            if dec.review_state == "reviewed" and op.role == "operator":
-                raise StorageInputError("this session was already reviewed; a supervisor or admin may change it")
+            srow, dec = row
+            if verdict == "reopen":
+                if op.role not in ("supervisor", "admin"):
+                    raise StorageInputError("only a supervisor or admin may reopen a review")
+                if dec.review_state != "reviewed":
+                    raise StorageInputError("only a reviewed session can be reopened")
+            elif dec.review_state == "reviewed":
+                raise StorageInputError("this session was already reviewed; a supervisor may reopen it first")
+            elif dec.review_state != "pending":
+                raise StorageInputError("this session was not flagged for review")
+            clerk = (srow.checks or {}).get("assisted_by")
+            if verdict != "reopen" and isinstance(clerk, str) and clerk.casefold() == operator.casefold():
+                raise StorageInputError("four eyes: the clerk who ran this assisted session cannot review it")
             note_kid = note_ct = None
             if note:
                 note_kid, note_ct = self._keys.cipher.encrypt(note.encode("utf-8"), note_aad(review_id, session_id))
             self._audit.lock_chain(s)
             self._keys.refresh()
-            problem = self._integrity.row_problem(dec)
+            problem = self._integrity.row_problem(srow, dec)
             if problem is not None:  # never build a review on a forged decision (and re-seal it as genuine)
                 raise IntegrityError("decisions", dec.id, None, f"cannot review: {problem}; run 'kiosk audit verify'")
             review = ReviewRow(id=review_id, session_id=session_id, operator_id=op.id, reviewed_at=now,
                                verdict=verdict, note_kid=note_kid, note_ct=note_ct)
             previous = dec.final_outcome
-            dec.review_state = "reviewed"
-            dec.final_outcome = verdict
+            dec.review_state = "pending" if verdict == "reopen" else "reviewed"
+            dec.final_outcome = None if verdict == "reopen" else verdict
             seal(self._keys.keys, review, dec)
             s.add(review)
             self._audit.append(s, AuditKind.REVIEW, f"operator:{operator}",
                                {"review_id": review_id, "verdict": verdict, "previous": previous,
-                                "decision_id": dec.id}, session_id=session_id)
+                                "decision_id": dec.id, "note": note is not None}, session_id=session_id)
         return review_id
 
     # ---------------------------------------------------------------- reading
@@ -332,6 +376,18 @@ class DecisionLog:
         """Whether a decision id is in the log (crash-safety checks, idempotent retries)."""
         with self._db.read() as s:
             return s.get(DecisionRow, decision_id) is not None
+
+
+@dataclass
+class _Prepared:
+    """One record's encrypted parts and rows, ready to insert."""
+
+    rec: SessionRecord
+    srow: SessionRow
+    drow: DecisionRow
+    image_rows: list[ImageRow]
+    template_rows: list[TemplateRow]
+    doc_key: str | None
 
 
 class _KeyChanged(Exception):

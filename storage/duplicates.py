@@ -118,6 +118,22 @@ class TemplateIndex:
         """Search for ``vector`` among identities other than this document's."""
         return self.search(vector, self._keys.document_key(issuing_state, document_number))
 
+    def session_hits(self, session_id: str, limit: int = 5) -> list[DuplicateMatch]:
+        """The best templates of *other* identities against this session's own templates, best first
+        (the review screen's 1:N hits; ``is_duplicate`` says which pass the threshold)."""
+        with self._lock:
+            self._refresh()
+            own = [i for i, sid in enumerate(self._sessions) if sid == session_id]
+            if not own:
+                return []
+            mine = {self._identities[i] for i in own}
+            scores = np.max(self._matrix @ self._matrix[own].T, axis=1)
+            mask = np.fromiter((ik in mine for ik in self._identities), dtype=bool, count=len(self._identities))
+            scores = np.where(mask, -np.inf, scores)
+            order = [int(i) for i in np.argsort(-scores)[:limit] if np.isfinite(scores[i])]
+            return [DuplicateMatch(self._ids[i], self._sessions[i], self._identities[i], float(scores[i]),
+                                   float(scores[i]) >= self._threshold) for i in order]
+
     def clear_cache(self) -> None:
         """Drop the decrypted matrix from memory (e.g. when the kiosk locks)."""
         with self._lock:

@@ -35,6 +35,7 @@ from storage.keys import FileKeyring, Keyring, describe_keyring
 from storage.legacy_binding import bind_legacy_rows
 from storage.os_keyring import OsKeyring
 from storage.retention import PurgeReport, Retention
+from storage.review_queries import ReviewQueries
 from storage.rotation import KeyRotation
 from storage.tables import (
     AuditEventRow,
@@ -73,6 +74,7 @@ class Storage:
     rotation: KeyRotation
     integrity: Integrity
     clock: Clock
+    queries: ReviewQueries  # the operator console's list queries (storage.review_queries)
 
     def verify(self) -> AuditVerification:
         """Full verification: audit chain, chain-head anchors, every sealed row against the chain."""
@@ -185,6 +187,7 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
         rotation=KeyRotation(db, keys, blobs, audit),
         integrity=integrity,
         clock=clock,
+        queries=ReviewQueries(db, integrity),
     )
 
 

@@ -92,6 +92,10 @@ class SessionRow(Base):
 
     decision: Mapped["DecisionRow"] = relationship(back_populates="session", uselist=False, passive_deletes=True)
 
+    # Console filters (migration 0004): a kiosk's or a mode's sessions without scanning the log.
+    __table_args__ = (Index("ix_sessions_kiosk_id_created_at", "kiosk_id", "created_at"),
+                      Index("ix_sessions_mode_created_at", "mode", "created_at"))
+
 
 class DecisionRow(Base):
     """The policy's decision for a session with reason codes, and its review state."""
@@ -111,7 +115,8 @@ class DecisionRow(Base):
 
     session: Mapped[SessionRow] = relationship(back_populates="decision")
 
-    __table_args__ = (Index("ix_decisions_review_state_decided_at", "review_state", "decided_at"),)
+    __table_args__ = (Index("ix_decisions_review_state_decided_at", "review_state", "decided_at"),
+                      Index("ix_decisions_outcome_decided_at", "outcome", "decided_at"))  # console search (0004)
 
 
 class OperatorRow(Base):

@@ -214,16 +214,30 @@ class KioskWindow(QMainWindow):
             self.operator()
 
     def operator(self) -> None:
-        """The operator PIN pad; the right PIN unlocks the window so it can be closed."""
+        """The operator PIN pad; the right PIN leads to the review console's login, nothing more."""
         if self.unlocked:
             self.close()
             return
         km = self.config.kiosk_mode
         dialog = PinDialog(lambda pin: check_pin(pin, km.pin_hash), km.pin_attempts, km.pin_lock_s, self)
         if dialog.exec():
-            self.unlocked = True
-            log.info("kiosk mode left with the operator PIN")
-            self.close()
+            log.info("operator PIN accepted: the review console's login is shown")
+            self.open_console_login()
+
+    def open_console_login(self) -> None:
+        """The console's login screen over the kiosk. Only a successful login leaves kiosk mode (the kiosk
+        closes, the console stays); closing the login returns to the locked kiosk."""
+        from kiosk.paths import default_data_dir
+        from ui.console.app import open_console_login
+
+        data_dir = getattr(self.workflow, "data_dir", None) or default_data_dir()
+        self.console = open_console_login(self, data_dir, self.languages.current)
+        self.console.logged_in.connect(self._leave_for_console)
+
+    def _leave_for_console(self, _username: str) -> None:
+        self.unlocked = True
+        log.info("kiosk mode left for the review console")
+        self.close()
 
 
 class ActivityFilter(QObject):

@@ -50,11 +50,17 @@ def test_review_flow_and_roles(store, make_record) -> None:  # type: ignore[no-u
     s = store.decisions.list_sessions()[0]
     assert s.review_state == "reviewed" and s.final_outcome == "accept"
     assert store.decisions.pending_reviews() == []
+    for who in ("olga", "sam"):  # reviewed once: nobody reviews it again without a reopen
+        with pytest.raises(StorageInputError, match="already reviewed"):
+            store.decisions.record_review(r.session_id, who, "reject")
     with pytest.raises(StorageInputError, match="supervisor"):
-        store.decisions.record_review(r.session_id, "olga", "reject")
+        store.decisions.reopen_review(r.session_id, "olga", "second look")
+    store.decisions.reopen_review(r.session_id, "sam", "the note does not say how the phone call went")
+    assert store.decisions.pending_reviews()[0].session_id == r.session_id
     store.decisions.record_review(r.session_id, "sam", "reject")
     detail = store.decisions.load_session(r.session_id, "operator:sam")
-    assert [(v.operator, v.verdict) for v in detail.reviews] == [("olga", "accept"), ("sam", "reject")]
+    assert [(v.operator, v.verdict) for v in detail.reviews] == [("olga", "accept"), ("sam", "reopen"),
+                                                                ("sam", "reject")]
     assert detail.reviews[0].note == f"checked {SURNAME} by phone"
     with pytest.raises(StorageInputError):
         store.decisions.record_review(r.session_id, "nobody", "reject")

@@ -214,3 +214,39 @@ def test_locked_postgresql_store_fails_typed_and_nothing_is_written(pg_db, tmp_p
     finally:
         st.close()
 
+
+
+def test_console_queries_reviews_and_reopen_on_postgresql(pg_db, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    """The review console's list queries (filters, count, pages, reason match inside the JSON list, id
+    prefix), one review per case, reopen and the batch write, on PostgreSQL."""
+    from storage import DecisionInput
+    from storage.errors import StorageInputError
+    from storage.review_queries import SessionQuery
+
+    cfg = StorageConfig.model_validate({"database_url": pg_db, "operators": {"scrypt_log2_n": 14}})
+    st = open_storage(tmp_path, cfg, clock=clock)
+    try:
+        st.operators.add("olga", "operator", "correct horse battery", "test")
+        st.operators.add("sam", "supervisor", "correct horse battery", "test")
+        recs = [make_record(o, doc=f"D{i}", with_images=False, kiosk_id=k, decision=DecisionInput(o, r, "p"))
+                for i, (o, k, r) in enumerate((("review", "k1", ("FACE_MATCH_BORDERLINE",)),
+                                               ("review", "k2", ("QUALITY_TOO_LOW",)),
+                                               ("reject", "k1", ("FACE_MISMATCH",)), ("accept", "k2", ())))]
+        ids = [r.session_id for r in st.decisions.record_sessions(recs)]
+        q = st.queries
+        assert q.count(SessionQuery(review_state="pending")) == 2
+        assert [s.session_id for s in q.page(SessionQuery(reason="QUALITY_TOO_LOW"))] == [ids[1]]
+        assert q.count(SessionQuery(reason="QUALITY")) == 0
+        assert q.count(SessionQuery(kiosk_id="k1")) == 2 and q.count(SessionQuery(outcome="reject")) == 1
+        assert [s.session_id for s in q.page(SessionQuery(session_id=ids[3][:6]))] == [ids[3]]
+        assert len(q.page(SessionQuery(), limit=3)) == 3 and len(q.page(SessionQuery(), limit=3, offset=3)) == 1
+        st.decisions.record_review(ids[0], "olga", "accept", "same person")
+        clock.advance(minutes=5)
+        with pytest.raises(StorageInputError, match="already reviewed"):
+            st.decisions.record_review(ids[0], "sam", "reject", "no")
+        st.decisions.reopen_review(ids[0], "sam", "look again at the ears")
+        assert q.count(SessionQuery(review_state="pending")) == 2
+        assert [r.verdict for r in q.reviews()] == ["reopen", "accept"]
+        assert st.verify().ok
+    finally:
+        st.close()

@@ -20,8 +20,10 @@ def test_close_and_escape_are_refused(make_window, qtbot) -> None:
     assert ("shutdown", ()) not in fake.commands
 
 
-def test_the_right_pin_unlocks_and_closes(make_window, qtbot) -> None:
+def test_the_right_pin_opens_the_console_login_only(make_window, qtbot, tmp_path) -> None:
     window, fake = make_window(_kiosk("2468"))
+    fake.data_dir = tmp_path / "data"  # the console opens this store (never the per-user one in a test)
+    PinDialog.failures, PinDialog.locked_until = 0, 0.0
 
     def answer() -> None:
         dialog = window.findChild(PinDialog)
@@ -29,8 +31,14 @@ def test_the_right_pin_unlocks_and_closes(make_window, qtbot) -> None:
         dialog._submit()
     QTimer.singleShot(50, answer)
     window.operator()
-    assert window.unlocked and not window.isVisible()
-    assert ("shutdown", ()) in fake.commands
+    console = window.console
+    qtbot.addWidget(console)
+    # The PIN leads to the console's login, nothing more: the kiosk stays locked and open until a login.
+    assert console.stack.currentWidget() is console.login and console.console.session.operator is None
+    assert not window.unlocked and window.isVisible()
+    assert ("shutdown", ()) not in fake.commands
+    console.close()
+    console.storage.close()
 
 
 def test_wrong_pins_lock_the_pad(make_window, qtbot) -> None:

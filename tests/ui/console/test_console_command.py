@@ -1,0 +1,29 @@
+"""``kiosk review`` is declared for the kiosk command (kiosk/ never imports ui/) and opens the console
+on the data folder it is given."""
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+
+import ui.console.app
+from ui.console.commands import register_review
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_review_is_an_entry_point_of_the_kiosk_command() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["entry-points"]["idkiosk.commands"]["review"] == "ui.console.commands:register_review"
+
+
+def test_review_opens_the_console_on_the_given_folder(monkeypatch, tmp_path) -> None:
+    seen = {}
+    monkeypatch.setattr(ui.console.app, "run_console",
+                        lambda data_dir, config, idle_lock_s, language: seen.update(
+                            data_dir=data_dir, idle=idle_lock_s, language=language) or 0)
+    parser = argparse.ArgumentParser()
+    register_review(parser.add_subparsers())
+    args = parser.parse_args(["review", "--data-dir", str(tmp_path), "--idle-lock", "60", "--language", "de"])
+    assert args.func(args) == 0
+    assert seen == {"data_dir": tmp_path, "idle": 60.0, "language": "de"}

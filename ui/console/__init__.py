@@ -1,0 +1,1 @@
+"""The operator review console's Qt screens (rendering only; the logic is in ``kiosk.console``)."""

@@ -1,0 +1,53 @@
+"""``kiosk review``: the console on its own (storage opened here, closed when the window closes), and
+``open_console_login`` for the kiosk window, whose operator PIN leads to the console's login only."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+
+def build_console_window(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
+                         language: str = "en") -> Any:
+    """Open the storage and a ``ConsoleWindow`` at its login screen (the storage closes with the window)."""
+    from storage import load_storage_config, open_storage
+
+    from kiosk.console import Console
+    from ui.console.i18n import ConsoleLanguages
+    from ui.console.window import ConsoleActivity, ConsoleWindow
+
+    app = QApplication.instance() or QApplication([])
+    st = open_storage(Path(data_dir), load_storage_config(config_file))
+    languages = ConsoleLanguages(app)
+    languages.set(language)
+    window = ConsoleWindow(Console(st, idle_lock_s=idle_lock_s), languages)
+    app.installEventFilter(ConsoleActivity(window))
+    window.closed.connect(st.close)  # the storage closes with the window (after its worker stopped)
+    window.storage = st
+    return window
+
+
+def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
+                size: tuple[int, int] = (1600, 1000), language: str = "en") -> int:
+    """Show the console and run the Qt event loop until it is closed."""
+    app = QApplication.instance() or QApplication([])
+    window = build_console_window(data_dir, config_file, idle_lock_s, language)
+    window.resize(*size)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.storage.close()
+
+
+def open_console_login(parent: Any, data_dir: Path, language: str = "en") -> Any:
+    """The console's login over the kiosk (after the operator PIN); returns the window, already shown."""
+    window = build_console_window(data_dir, language=language)
+    window.showFullScreen() if parent is not None and parent.isFullScreen() else window.resize(1600, 1000)
+    window.show()
+    window.raise_()
+    return window

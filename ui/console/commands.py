@@ -1,0 +1,25 @@
+"""``kiosk review``: opens the operator review console (declared as an entry point in pyproject.toml,
+since kiosk/ never imports ui/)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _review(args: argparse.Namespace) -> int:
+    from kiosk.paths import default_data_dir
+    from ui.console.app import run_console
+
+    return run_console(args.data_dir or default_data_dir(), args.config, idle_lock_s=args.idle_lock,
+                       language=args.language)
+
+
+def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk review``."""
+    p = sub.add_parser("review", help="the operator review console (login, queue, cases, report, accounts)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder holding the database, blobs and keys (default: the per-user data folder or $KIOSK_HOME)")
+    p.add_argument("--config", type=Path, default=None, help="TOML file whose [storage] table configures storage")
+    p.add_argument("--idle-lock", type=float, default=300.0, help="lock the console after this many idle seconds")
+    p.add_argument("--language", choices=("en", "de"), default="en")
+    p.set_defaults(func=_review)
