@@ -63,6 +63,9 @@ class AuditKind:
     IMAGE_VIEWED = "image_viewed"
     ROWS_BOUND = "rows_bound"
     ANCHOR_RESET = "anchor_reset"
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
+    API_CALL = "api_call"  # an integration-API call that read or wrote personal data (key id, endpoint)
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.accounts import OperatorAccounts
+from storage.api_keys import ApiKeys
 from storage.attempts import AttemptLimiter
 from storage.anchor import AnchoredHead, FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
@@ -73,6 +74,7 @@ class Storage:
     rotation: KeyRotation
     integrity: Integrity
     clock: Clock
+    api_keys: ApiKeys
 
     def verify(self) -> AuditVerification:
         """Full verification: audit chain, chain-head anchors, every sealed row against the chain."""
@@ -185,6 +187,7 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
         rotation=KeyRotation(db, keys, blobs, audit),
         integrity=integrity,
         clock=clock,
+        api_keys=ApiKeys(db, keys, audit, clock),
     )
 
 
