@@ -5,7 +5,8 @@
    client address for requests without a valid key, so bad requests count too;
 3. the scope the path needs;
 4. the body limit, enforced while the body streams in: a declared ``Content-Length`` over the limit is
-   refused before a byte is read, and a body that grows past it is cut off at the limit.
+   refused before a byte is kept, and a body that grows past it stops being kept at the limit (the rest
+   is read and dropped, up to a cap, so the client can read the 413).
 
 Rate limiting uses ``limits`` (the engine behind slowapi) with its moving-window strategy in memory: one
 server process owns its counters.
@@ -68,6 +69,9 @@ class Gate:
         self._limit = RateLimitItemPerMinute(rate_per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._max_body = max_body_bytes
+        # An over-limit body is read and dropped (never kept) up to this much, so the client, still sending,
+        # can read the 413; beyond it the connection is simply closed.
+        self._drain_cap = 4 * max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,10 +135,12 @@ class Gate:
         too_big = ApiError(413, "body_too_large", f"the request body is over the limit of {self._max_body:,} bytes")
         if declared is not None:
             try:
-                if int(declared) > self._max_body:
-                    raise too_big
+                declared_size = int(declared)
             except ValueError:
                 raise ApiError(400, "bad_content_length", "the Content-Length header is not a number") from None
+            if declared_size > self._max_body:
+                await _discard(receive, self._drain_cap)
+                raise too_big
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -143,7 +149,10 @@ class Gate:
                 return receive
             body = message.get("body", b"")
             total += len(body)
-            if total > self._max_body:  # stop reading here: the rest of the body is never buffered
+            if total > self._max_body:  # nothing more is kept: the rest is read and dropped, then 413
+                chunks.clear()
+                if message.get("more_body", False):
+                    await _discard(receive, self._drain_cap)
                 raise too_big
             chunks.append(body)
             if not message.get("more_body", False):
@@ -161,6 +170,16 @@ class Gate:
         return replay
 
 
+async def _discard(receive: Receive, cap: int) -> None:
+    """Read and drop the rest of a request body, at most ``cap`` bytes."""
+    seen = 0
+    while seen <= cap:
+        message = await receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            return
+        seen += len(message.get("body", b""))
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
@@ -176,6 +195,6 @@ def _request_id(scope: Scope) -> str:
 async def _reply(err: ApiError, rid: str, scope: Scope, receive: Receive, send: Send) -> None:
     headers = dict(err.headers or {})
     if err.status_code == 413:
-        headers["Connection"] = "close"  # the unread rest of the body must not be parsed as a next request
+        headers["Connection"] = "close"  # do not keep a connection whose body may not have been read whole
     response = JSONResponse(error_body(err.code, err.message, rid, err.extra), err.status_code, headers=headers)
     await response(scope, receive, send)
