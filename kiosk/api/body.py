@@ -16,10 +16,10 @@ M = TypeVar("M", bound=BaseModel)
 _LIST_FIELDS = ("frames",)
 
 
-def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+def openapi_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """``openapi_extra`` documenting ``model`` as the JSON body (and the same fields as multipart)."""
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": True, "content": {
+    return {"requestBody": {"required": required, "content": {
         "application/json": {"schema": ref},
         "multipart/form-data": {"schema": {"type": "object", "description": f"the fields of {model.__name__} as "
                                            "form fields, images as file parts; frames as repeated 'frames' file "

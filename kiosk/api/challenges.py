@@ -39,10 +39,11 @@ class ChallengeRegistry:
         self._used: dict[str, float] = {}  # id -> when it was consumed or expired (to say "reused", not "unknown")
         self._lock = threading.Lock()
 
-    def issue(self, key_id: str) -> Challenge:
-        """A fresh random challenge bound to the API key that asked for it."""
+    def issue(self, key_id: str, ttl_s: float | None = None) -> Challenge:
+        """A fresh random challenge bound to the API key that asked for it (``ttl_s`` at most the limit)."""
         now = time.time()
-        ch = Challenge(secrets.token_hex(16), secrets.token_urlsafe(16), draw_steps(self.config), now, now + self.ttl_s,
+        ttl = min(ttl_s, self.ttl_s) if ttl_s is not None else self.ttl_s
+        ch = Challenge(secrets.token_hex(16), secrets.token_urlsafe(16), draw_steps(self.config), now, now + ttl,
                        key_id)
         with self._lock:
             self._sweep(now)

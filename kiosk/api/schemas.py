@@ -30,6 +30,12 @@ class CompareRequest(_Body):
     image2: Blob = Field(description="probe image, e.g. a selfie")
 
 
+class ChallengeRequest(_Body):
+    """Optional settings of a new challenge (the body may be empty)."""
+
+    ttl_s: float | None = Field(None, gt=0, description="seconds it stays usable (at most the server's limit)")
+
+
 class FrameIn(_Body):
     """One frame of a challenge recording."""
 
@@ -71,5 +77,5 @@ class IdentifyRequest(_Body):
     top_k: int = Field(5, ge=1, description="how many identities to return, best first")
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (QualityRequest, CompareRequest, FramesRequest, VerifyRequest,
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (ChallengeRequest, QualityRequest, CompareRequest, FramesRequest, VerifyRequest,
                                                IdentityRequest, IdentifyRequest)

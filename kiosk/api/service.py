@@ -88,9 +88,9 @@ class ApiService:
                 "reference_quality_passed": ref.quality.passed if ref.quality else None, "model": "sface"}
 
     # ------------------------------------------------------------------ challenges
-    def new_challenge(self, key: Any) -> Challenge:
+    def new_challenge(self, key: Any, ttl_s: float | None = None) -> Challenge:
         """Issue a challenge to this key."""
-        return self.challenges.issue(key.key_id)
+        return self.challenges.issue(key.key_id, ttl_s)
 
     async def _run_challenge(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
                              portrait: DecodedImage | None) -> tuple[Challenge, LiveRun]:

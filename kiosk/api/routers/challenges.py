@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from kiosk.api.body import openapi_body, parse_body
 from kiosk.api.routers._common import api_key, service, upload
-from kiosk.api.schemas import FramesRequest
+from kiosk.api.schemas import ChallengeRequest, FramesRequest
 
 router = APIRouter(prefix="/v1/challenges", tags=["liveness"])
 
@@ -18,14 +18,16 @@ def _iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat()
 
 
-@router.post("", summary="Issue a random active challenge")
+@router.post("", summary="Issue a random active challenge", openapi_extra=openapi_body(ChallengeRequest, required=False))
 async def new_challenge(request: Request) -> dict[str, Any]:
     """Random steps (nose targets in normalised camera-image coordinates, x right, y down), a nonce, an expiry.
 
     Mirror ``target`` horizontally (1 - x) when you draw it over a mirrored preview.
     """
     svc = service(request)
-    ch = svc.new_challenge(api_key(request))
+    body = await request.body()
+    ttl = (await parse_body(request, ChallengeRequest)).ttl_s if body.strip() else None
+    ch = svc.new_challenge(api_key(request), ttl)
     return {"challenge_id": ch.challenge_id, "nonce": ch.nonce, "steps": [s.to_dict() for s in ch.steps],
             "issued_at": _iso(ch.issued_at), "expires_at": _iso(ch.expires_at), "ttl_s": svc.challenges.ttl_s,
             "frame_size_hint": [640, 480], "max_frames": svc.config.max_frames}
