@@ -71,6 +71,9 @@ def serve(data_dir: Path, config: ApiConfig, provider: str = "openvino", ready: 
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Answers go out as two writes (head, body): without TCP_NODELAY (inherited by accepted sockets on
+    # Linux) Nagle holds the body until the client's delayed ACK, 40 ms on every keep-alive request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((config.host, config.port))
     port = sock.getsockname()[1]
     try:

@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from storage import AuditKind, ImageEvidence, Storage
 from storage.errors import NotFoundError, StorageError
 
@@ -20,7 +22,7 @@ from kiosk.api.errors import ApiError, unprocessable
 from kiosk.api.images import DecodedImage, encode_jpeg
 from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames
 from kiosk.api.pool import EnginePool
-from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
+from kiosk.face_session import FaceEngine, enrol_portrait
 from kiosk.policy import PolicyConfig
 from kiosk.recording import POLICY_VERSION, record_to
 
@@ -41,12 +43,14 @@ class ApiService:
     info: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ audit
-    def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,
-              session_id: str | None = None) -> None:
-        """Append an ``api_call`` event (key id, endpoint, outcome; no personal data)."""
-        self.storage.audit.record(AuditKind.API_CALL, f"api:{key.key_id}",
-                                  {"key_id": key.key_id, "endpoint": endpoint, **(details or {})},
-                                  session_id=session_id)
+    async def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,
+                    session_id: str | None = None) -> None:
+        """Append an ``api_call`` event (key id, endpoint, outcome; no personal data), off the event loop
+        (the commit is fsynced)."""
+        from starlette.concurrency import run_in_threadpool
+
+        await run_in_threadpool(self.storage.audit.record, AuditKind.API_CALL, f"api:{key.key_id}",
+                                {"key_id": key.key_id, "endpoint": endpoint, **(details or {})}, session_id)
 
     def _limits(self) -> tuple[int, int]:
         return self.config.max_image_bytes, self.config.max_image_pixels
@@ -64,28 +68,28 @@ class ApiService:
                     "score": report["score"], "hints": report["hints"], "report": report}
 
         out = await self.pool.run(work)
-        self.audit(key, "quality", {"passed": out["passed"]})
+        await self.audit(key, "quality", {"passed": out["passed"]})
         return out
 
     async def compare(self, key: Any, reference: DecodedImage, probe: DecodedImage, reference_kind: str
                       ) -> dict[str, Any]:
         """Cosine of two faces (the reference may be a DG2 portrait), the policy's thresholds and the band."""
-        def work(engine: FaceEngine) -> tuple[PortraitEnrolment, PortraitEnrolment]:
-            return enrol_portrait(engine, reference.bgr), enrol_portrait(engine, probe.bgr)
+        from kiosk.facebank import face_vector
+
+        def work(engine: FaceEngine) -> tuple[Any, Any]:
+            return face_vector(engine, reference.bgr), face_vector(engine, probe.bgr)
 
         ref, prb = await self.pool.run(work)
-        for name, e in (("reference", ref), ("probe", prb)):
-            if e.embedding is None:
-                self.audit(key, "compare", {"result": "no_face"})
+        for name, v in (("reference", ref), ("probe", prb)):
+            if v is None:
+                await self.audit(key, "compare", {"result": "no_face"})
                 raise unprocessable("no_face", f"no face found in the {name} image")
-        assert ref.embedding is not None and prb.embedding is not None
-        score = ref.embedding.cosine(prb.embedding)
+        score = float(np.dot(ref, prb))  # both L2-normalised (SFace embeddings)
         p = self.policy
         band = "match" if score >= p.match_accept else "borderline" if score >= p.match_review else "mismatch"
-        self.audit(key, "compare", {"band": band})
+        await self.audit(key, "compare", {"band": band})
         return {"score": round(score, 6), "band": band, "reference_kind": reference_kind,
-                "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review},
-                "reference_quality_passed": ref.quality.passed if ref.quality else None, "model": "sface"}
+                "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review}, "model": "sface"}
 
     # ------------------------------------------------------------------ challenges
     def new_challenge(self, key: Any, ttl_s: float | None = None) -> Challenge:
@@ -107,7 +111,7 @@ class ApiService:
         """The liveness result of a challenge's frames (nothing recorded but the audit event)."""
         ch, run = await self._run_challenge(key, challenge_id, nonce, upload, None)
         out = {"challenge_id": ch.challenge_id, **liveness_summary(run)}
-        self.audit(key, "challenge_frames", {"challenge_id": ch.challenge_id, "live": out["live"]})
+        await self.audit(key, "challenge_frames", {"challenge_id": ch.challenge_id, "live": out["live"]})
         return out
 
     async def verify(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
@@ -129,7 +133,7 @@ class ApiService:
                                policy=self.policy, checks=evidence_checks, images=images,
                                kiosk_id=API_KIOSK_ID)
         d = run.decision.to_dict()
-        self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
+        await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
         ev = run.session.evidence
         return {"session_id": session_id, "decision": d["decision"], "reasons": d["reasons"],
                 "findings": d["findings"], "policy_version": POLICY_VERSION,
@@ -149,7 +153,7 @@ class ApiService:
 
         vector = await self.pool.run(face_vector, image.bgr)
         if vector is None:
-            self.audit(key, endpoint, {"result": "no_face"})
+            await self.audit(key, endpoint, {"result": "no_face"})
             raise unprocessable("no_face", "no face found in the image")
         return vector
 
@@ -171,10 +175,11 @@ class ApiService:
             identity_id = await run_in_threadpool(self._bank().enrol, list_name, [vector], f"api:{key.key_id}",
                                                   label, images)
         except DuplicateIdentityError as exc:
-            self.audit(key, "identities", {"list": list_name, "result": "duplicate"}, session_id=exc.identity_id)
+            await self.audit(key, "identities", {"list": list_name, "result": "duplicate"},
+                             session_id=exc.identity_id)
             raise ApiError(409, "duplicate_identity", str(exc),
                            extra={"identity_id": exc.identity_id, "score": round(exc.score, 6)}) from exc
-        self.audit(key, "identities", {"list": list_name, "result": "enrolled"}, session_id=identity_id)
+        await self.audit(key, "identities", {"list": list_name, "result": "enrolled"}, session_id=identity_id)
         return {"identity_id": identity_id, "list": list_name}
 
     async def identify(self, key: Any, list_name: str, image: DecodedImage, top_k: int) -> dict[str, Any]:
@@ -193,7 +198,7 @@ class ApiService:
         vector = await self._vector(key, "identify", image)
         bank = self._bank()
         hits = await run_in_threadpool(bank.search, list_name, vector, top_k)
-        self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
+        await self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
                                      "match": bool(hits and hits[0].is_match)})
         return {"list": list_name, "threshold": bank.threshold,
                 "candidates": [{"identity_id": h.identity_id, "score": h.score, "is_match": h.is_match} for h in hits]}
@@ -206,7 +211,7 @@ class ApiService:
             await run_in_threadpool(self._bank().remove, identity_id, f"api:{key.key_id}")
         except KeyError:
             raise ApiError(404, "identity_not_found", f"no face-bank identity {identity_id}") from None
-        self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
+        await self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
         return {"identity_id": identity_id, "deleted": True}
 
     # ------------------------------------------------------------------ sessions
@@ -240,5 +245,5 @@ class ApiService:
             return out
 
         out = await run_in_threadpool(load)
-        self.audit(key, "session", {"images": with_images}, session_id=session_id)
+        await self.audit(key, "session", {"images": with_images}, session_id=session_id)
         return out

@@ -172,7 +172,8 @@ def actors(photo: np.ndarray, engine) -> Callable[..., list[tuple[bytes, float]]
 
     def render(steps: list[object], attack: bool = False) -> list[tuple[bytes, float]]:
         actor = card if attack else subject
-        return [(jpeg(f.image), f.t) for f in actor.play(subject.follow(steps))]
+        # 20 frames/s: half the upload and the work of 30, still several frames for every held pose and blink.
+        return [(jpeg(f.image), f.t) for f in actor.play(subject.follow(steps), fps=20.0)]
 
     return render
 
