@@ -128,10 +128,13 @@ class ApiService:
                                                                           "portrait": portrait_kind}}
         from kiosk.evidence import Evidence
 
-        session_id = record_to(self.storage, mode="api_verify", started_at=started,
-                               evidence=Evidence(face=run.session.evidence), decision=run.decision,
-                               policy=self.policy, checks=evidence_checks, images=images,
-                               kiosk_id=API_KIOSK_ID)
+        from starlette.concurrency import run_in_threadpool
+
+        # Off the event loop: images are encrypted and fsynced, then one fsynced transaction.
+        session_id = await run_in_threadpool(
+            lambda: record_to(self.storage, mode="api_verify", started_at=started,
+                              evidence=Evidence(face=run.session.evidence), decision=run.decision,
+                              policy=self.policy, checks=evidence_checks, images=images, kiosk_id=API_KIOSK_ID))
         d = run.decision.to_dict()
         await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
         ev = run.session.evidence

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from kiosk.api.errors import bad_input
@@ -23,21 +24,23 @@ def api_key(request: Request) -> Any:
     return request.state.api_key
 
 
-def image(svc: ApiService, value: str | bytes, what: str) -> DecodedImage:
-    """Decode an image field within the limits."""
-    return decode_image(raw_bytes(value, what), what, svc.config.max_image_bytes, svc.config.max_image_pixels)
+async def image(svc: ApiService, value: str | bytes, what: str) -> DecodedImage:
+    """Decode an image field within the limits (off the event loop: a large image takes a while)."""
+    data = raw_bytes(value, what)
+    return await run_in_threadpool(decode_image, data, what, svc.config.max_image_bytes, svc.config.max_image_pixels)
 
 
-def reference(svc: ApiService, img: str | bytes | None, dg2: str | bytes | None, encoding: str,
-              img_field: str) -> tuple[DecodedImage, str]:
+async def reference(svc: ApiService, img: str | bytes | None, dg2: str | bytes | None, encoding: str,
+                    img_field: str) -> tuple[DecodedImage, str]:
     """The reference portrait: an image field or DG2 bytes (exactly one); returns it and its kind."""
     if (img is None) == (dg2 is None):
         raise bad_input("invalid_field", f"give exactly one of '{img_field}' (an image) and 'dg2' (DG2 bytes)")
     if dg2 is not None:
-        return decode_dg2(raw_bytes(dg2, "dg2", encoding), svc.config.max_image_bytes,
-                          svc.config.max_image_pixels), "dg2"
+        data = raw_bytes(dg2, "dg2", encoding)
+        return await run_in_threadpool(decode_dg2, data, svc.config.max_image_bytes,
+                                       svc.config.max_image_pixels), "dg2"
     assert img is not None
-    return image(svc, img, img_field), "image"
+    return await image(svc, img, img_field), "image"
 
 
 def upload(body: FramesRequest) -> FramesUpload:

@@ -19,7 +19,7 @@ async def quality(request: Request) -> dict[str, Any]:
     """The live quality gate's measures, pass/fail, and hints such as "Move closer"."""
     svc = service(request)
     body = await parse_body(request, QualityRequest)
-    return await svc.quality(api_key(request), image(svc, body.image, "image"))
+    return await svc.quality(api_key(request), await image(svc, body.image, "image"))
 
 
 @router.post("/compare", summary="1:1 match of two faces (or DG2 + a face)", openapi_extra=openapi_body(CompareRequest))
@@ -27,5 +27,5 @@ async def compare(request: Request) -> dict[str, Any]:
     """Cosine score, the policy's thresholds, and the band: match, borderline or mismatch."""
     svc = service(request)
     body = await parse_body(request, CompareRequest)
-    ref, kind = reference(svc, body.image1, body.dg2, body.dg2_encoding, "image1")
-    return await svc.compare(api_key(request), ref, image(svc, body.image2, "image2"), kind)
+    ref, kind = await reference(svc, body.image1, body.dg2, body.dg2_encoding, "image1")
+    return await svc.compare(api_key(request), ref, await image(svc, body.image2, "image2"), kind)

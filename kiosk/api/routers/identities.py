@@ -19,7 +19,8 @@ async def enrol(request: Request) -> dict[str, Any]:
     """Refused with 409 ``duplicate_identity`` when the face is already in the list above the 1:N threshold."""
     svc = service(request)
     body = await parse_body(request, IdentityRequest)
-    return await svc.enrol(api_key(request), body.list, image(svc, body.image, "image"), body.label, body.keep_image)
+    face = await image(svc, body.image, "image")
+    return await svc.enrol(api_key(request), body.list, face, body.label, body.keep_image)
 
 
 @router.post("/identify", summary="1:N search of a face in a named list (top-k with scores)",
@@ -28,7 +29,7 @@ async def identify(request: Request) -> dict[str, Any]:
     """The ``top_k`` most similar identities, best first, each with ``is_match`` at the 1:N threshold."""
     svc = service(request)
     body = await parse_body(request, IdentifyRequest)
-    return await svc.identify(api_key(request), body.list, image(svc, body.image, "image"), body.top_k)
+    return await svc.identify(api_key(request), body.list, await image(svc, body.image, "image"), body.top_k)
 
 
 @router.delete("/identities/{identity_id}", summary="Withdraw an enrolled identity (audited erasure)")

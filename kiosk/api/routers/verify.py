@@ -19,5 +19,5 @@ async def verify(request: Request) -> dict[str, Any]:
     """ACCEPT / REVIEW / REJECT with reason codes, recorded like a kiosk session (``session_id``)."""
     svc = service(request)
     body = await parse_body(request, VerifyRequest, svc.config.max_frames + 8)
-    portrait, kind = reference(svc, body.portrait, body.dg2, body.dg2_encoding, "portrait")
+    portrait, kind = await reference(svc, body.portrait, body.dg2, body.dg2_encoding, "portrait")
     return await svc.verify(api_key(request), body.challenge_id, body.nonce, upload(body), portrait, kind)

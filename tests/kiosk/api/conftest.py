@@ -170,10 +170,11 @@ def actors(photo: np.ndarray, engine) -> Callable[..., list[tuple[bytes, float]]
     subject = SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh)
     card = PrintAttack(photo)
 
-    def render(steps: list[object], attack: bool = False) -> list[tuple[bytes, float]]:
+    def render(steps: list[object], attack: bool = False, fps: float = 20.0) -> list[tuple[bytes, float]]:
         actor = card if attack else subject
-        # 20 frames/s: half the upload and the work of 30, still several frames for every held pose and blink.
-        return [(jpeg(f.image), f.t) for f in actor.play(subject.follow(steps), fps=20.0)]
+        # 20 frames/s by default: two thirds of the upload and the work of 30, still several frames for every
+        # held pose and blink.
+        return [(jpeg(f.image), f.t) for f in actor.play(subject.follow(steps), fps=fps)]
 
     return render
 
