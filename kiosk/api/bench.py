@@ -102,11 +102,14 @@ class _Server:
             self.proc.kill()
 
 
-def _drive(url: str, clients: int, seconds: float, call: Callable[[Any, int], Any]) -> dict[str, Any]:
-    """Run ``call(client, i)`` in ``clients`` threads for ``seconds``; latencies of 200s and status counts."""
+def _drive(url: str, clients: int, seconds: float, call: Callable[[Any, int], Any],
+           label: Callable[[int], str] | None = None) -> dict[str, Any]:
+    """Run ``call(client, i)`` in ``clients`` threads for ``seconds``; latencies of 200s and status counts
+    (and per ``label(i)``, the p50 and the slowest latency of each kind of call)."""
     import httpx
 
     lat: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     counts: Counter[str] = Counter()
     retry_missing = 0
     lock = threading.Lock()
@@ -134,6 +137,8 @@ def _drive(url: str, clients: int, seconds: float, call: Callable[[Any, int], An
                     retry_missing += missing
                     if status.startswith("2"):
                         lat.append(dt * 1000)
+                    if label is not None:
+                        by_kind.setdefault(label(i - 1), []).append(dt * 1000)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
     t0 = time.monotonic()
@@ -146,7 +151,13 @@ def _drive(url: str, clients: int, seconds: float, call: Callable[[Any, int], An
     return {"clients": clients, "seconds": round(wall, 1), "ok_per_s": round(len(lat) / wall, 2),
             "p50_ms": round(statistics.median(lat), 1) if lat else None,
             "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1) if lat else None,
-            "statuses": dict(counts), "busy_without_retry_after": retry_missing}
+            "statuses": dict(counts), "busy_without_retry_after": retry_missing,
+            **({"by_kind": {k: {"n": len(v), "p50_ms": round(statistics.median(v), 1), "max_ms": round(max(v), 1)}
+                            for k, v in sorted(by_kind.items())}} if label else {})}
+
+
+SOAK_KINDS = ("health", "quality", "compare", "enrol+delete", "identify", "challenge+frames",
+              "challenge+verify+session", "info")
 
 
 def _soak_call(key: str, a: bytes, b: bytes, frames: list[tuple[bytes, float]]) -> Callable[[Any, int], Any]:
@@ -211,13 +222,16 @@ def bench_api(levels: tuple[int, ...] = (1, 4, 16), level_s: float = 15.0, soak_
                     f"{r['p99_ms']} ms  answers {r['statuses']}")
                 compare.append(r)
             rss_before = _rss_kb(server.proc.pid)
-            soak = _drive(server.url, soak_clients, soak_s, _soak_call(key, a, b, frames))
+            soak = _drive(server.url, soak_clients, soak_s, _soak_call(key, a, b, frames),
+                          label=lambda i: SOAK_KINDS[i % len(SOAK_KINDS)])
             rss_after = _rss_kb(server.proc.pid)
             soak["rss_before_mb"] = round(rss_before / 1024, 1)
             soak["rss_after_mb"] = round(rss_after / 1024, 1)
             soak["5xx"] = sum(v for k, v in soak["statuses"].items() if k.startswith("5") or k == "error")
             log(f"soak, {soak_clients} clients, {soak['seconds']} s: answers {soak['statuses']}  5xx/errors "
                 f"{soak['5xx']}  RSS {soak['rss_before_mb']} -> {soak['rss_after_mb']} MB")
+            for kind, v in soak["by_kind"].items():
+                log(f"  {kind:<26} n {v['n']:>3}  p50 {v['p50_ms']:>8} ms  slowest {v['max_ms']:>8} ms")
         finally:
             server.stop()
     return {"compare": compare, "soak": soak, "load_average": os.getloadavg()}
