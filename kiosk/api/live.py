@@ -83,7 +83,8 @@ def _decoded(upload: FramesUpload, max_bytes: int, max_pixels: int, clip_path: P
 
 
 def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: FramesUpload,
-               portrait: PortraitEnrolment | None, policy: PolicyConfig, max_bytes: int, max_pixels: int) -> LiveRun:
+               portrait: PortraitEnrolment | None, policy: PolicyConfig, max_bytes: int, max_pixels: int,
+               chip: Any = None) -> LiveRun:
     """Play the upload through a face session on the challenge's steps and decide (on a worker)."""
     clip_file = None
     try:
@@ -101,7 +102,7 @@ def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: Frame
         if session is None:
             raise bad_input("frames_missing", "the upload holds no frames")
         result = session.finish(portrait or NO_PORTRAIT)
-        decision = decide(Evidence(face=result.evidence), policy)
+        decision = decide(Evidence(face=result.evidence, chip=chip), policy)
         wanted = sorted(result.audit_frames)[:AUDIT_FRAMES]
         if clip_file is not None:
             audit = tuple(encode_jpeg(f) for i, (f, _) in enumerate(video_frames(Path(clip_file.name),

@@ -58,6 +58,9 @@ class VerifyRequest(FramesRequest):
     portrait: Blob | None = Field(None, description="document portrait image (or give dg2)")
     dg2: Blob | None = None
     dg2_encoding: Encoding = "base64"
+    sod: Blob | None = Field(None, description="EF.SOD, for passive authentication of dg2 (and dg1); same encoding "
+                                               "as dg2")
+    dg1: Blob | None = Field(None, description="DG1, checked against the SOD when given")
 
 
 class IdentityRequest(_Body):

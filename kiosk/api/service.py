@@ -97,13 +97,13 @@ class ApiService:
         return self.challenges.issue(key.key_id, ttl_s)
 
     async def _run_challenge(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
-                             portrait: DecodedImage | None) -> tuple[Challenge, LiveRun]:
+                             portrait: DecodedImage | None, chip: Any = None) -> tuple[Challenge, LiveRun]:
         ch = self.challenges.consume(challenge_id, key.key_id, nonce)
         check_upload(upload, self.config.max_frames)
 
         def work(engine: FaceEngine) -> LiveRun:
             enrolled = enrol_portrait(engine, portrait.bgr) if portrait is not None else None
-            return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits())
+            return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits(), chip=chip)
 
         return ch, await self.pool.run(work)
 
@@ -115,10 +115,20 @@ class ApiService:
         return out
 
     async def verify(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
-                     portrait: DecodedImage, portrait_kind: str) -> dict[str, Any]:
-        """Portrait + a challenge's frames -> decision with reasons, recorded like a kiosk session."""
+                     portrait: DecodedImage, portrait_kind: str,
+                     chip_files: tuple[bytes, bytes, bytes | None] | None = None) -> dict[str, Any]:
+        """Portrait + a challenge's frames (+ optionally EF.SOD, DG2, DG1 for passive authentication) ->
+        decision with reasons, recorded like a kiosk session."""
+        from starlette.concurrency import run_in_threadpool
+
+        from kiosk.api.chip import chip_files_evidence
+
         started = dt.datetime.now(dt.timezone.utc)
-        ch, run = await self._run_challenge(key, challenge_id, nonce, upload, portrait)
+        chip, chip_report = None, None
+        if chip_files is not None:
+            chip, chip_report = await run_in_threadpool(chip_files_evidence, *chip_files,
+                                                        self.storage.data_dir / "trust")
+        ch, run = await self._run_challenge(key, challenge_id, nonce, upload, portrait, chip)
         images = [ImageEvidence("dg2", portrait.data, portrait.media_type)]
         if run.best_frame is not None:
             images.append(ImageEvidence("live", encode_jpeg(run.best_frame), "image/jpeg"))
@@ -128,13 +138,12 @@ class ApiService:
                                                                           "portrait": portrait_kind}}
         from kiosk.evidence import Evidence
 
-        from starlette.concurrency import run_in_threadpool
-
         # Off the event loop: images are encrypted and fsynced, then one fsynced transaction.
         session_id = await run_in_threadpool(
             lambda: record_to(self.storage, mode="api_verify", started_at=started,
-                              evidence=Evidence(face=run.session.evidence), decision=run.decision,
-                              policy=self.policy, checks=evidence_checks, images=images, kiosk_id=API_KIOSK_ID))
+                              evidence=Evidence(face=run.session.evidence, chip=chip), decision=run.decision,
+                              policy=self.policy, checks=evidence_checks, chip_report=chip_report, images=images,
+                              kiosk_id=API_KIOSK_ID))
         d = run.decision.to_dict()
         await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
         ev = run.session.evidence

@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import time
 
+import numpy as np
+
 from inference.challenge import ChallengeStep
 
-from tests.kiosk.api.conftest import dg2_of, multipart_frames
+from tests.kiosk.api.conftest import dg2_of, jpeg, multipart_frames
 from tests.kiosk.api.test_api_gate import _error
 
 
@@ -163,3 +165,32 @@ def test_a_clip_instead_of_frames(server, client, actors, tmp_path) -> None:  # 
     _error(client.post(f"/v1/challenges/{ch2['challenge_id']}/frames", headers={"X-API-Key": key},
                        json={"nonce": ch2["nonce"], "clip": base64.b64encode(b"not a video at all").decode()}),
            400, "bad_clip")
+
+
+def test_verify_with_chip_files_checks_passive_authentication(server, client, actors, photo, other_face) -> None:  # type: ignore[no-untyped-def]
+    from hardware.emrtd.virtual.document import make_document
+
+    doc = make_document(face=np.ascontiguousarray(photo[:, :, ::-1]))
+    key = server.key("liveness", "verify")
+
+    def verify(dg2: bytes) -> dict:  # type: ignore[type-arg]
+        ch = _challenge(client, key)
+        frames = actors(_steps(ch))[:8]  # too short to pass the challenge: this test is about the chip files
+        r = client.post("/v1/verify", headers={"X-API-Key": key},
+                        **multipart_frames(frames, nonce=ch["nonce"], challenge_id=ch["challenge_id"],
+                                           sod=doc.sod.hex(), dg1=doc.data_groups[1].hex(), dg2=dg2.hex(),
+                                           dg2_encoding="hex"))
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    genuine = verify(doc.data_groups[2])
+    # Signed by a test CSCA this kiosk does not trust; the hashes match; files cannot prove a genuine chip.
+    assert {"CHIP_CSCA_UNKNOWN", "CHIP_AUTH_NOT_PERFORMED"} <= set(genuine["reasons"]), genuine
+    assert "CHIP_PA_FAILED" not in genuine["reasons"]
+    swapped = verify(dg2_of(other_face))  # another portrait with the genuine SOD: its hash does not match
+    assert "CHIP_PA_FAILED" in swapped["reasons"] and swapped["decision"] == "REJECT", swapped
+    ch = _challenge(client, key)
+    _error(client.post("/v1/verify", headers={"X-API-Key": key},
+                       **multipart_frames(actors(_steps(ch))[:3], nonce=ch["nonce"], challenge_id=ch["challenge_id"],
+                                          sod=doc.sod.hex(), portrait=base64.b64encode(jpeg(photo)).decode())),
+           400, "invalid_field")
