@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from kiosk.api.body import describe
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
 from kiosk.api.routers import challenges, compare, health, identities, sessions, verify
@@ -55,7 +54,6 @@ def _install_errors(app: FastAPI) -> None:
         return JSONResponse(error_body("internal_error", "internal error; the request id is in the log",
                                        _rid(request)), 500)
 
-    _ = describe  # the body parser formats pydantic errors the same way
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
