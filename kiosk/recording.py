@@ -15,7 +15,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from storage import DecisionInput, IdentityFields, ImageEvidence, SessionRecord, TemplateEvidence, open_storage
+from storage import (DecisionInput, IdentityFields, ImageEvidence, SessionRecord, Storage, TemplateEvidence,
+                     open_storage)
 
 from kiosk.evidence import Evidence
 from kiosk.policy import Decision, PolicyConfig
@@ -61,17 +62,27 @@ def record(data_dir: Path, *, mode: str, started_at: dt.datetime, evidence: Evid
     st = open_storage(Path(data_dir))
     try:
         st.startup(config_hash(policy))
-        m = dg1.mrz if dg1 is not None else None
-        rec = SessionRecord(
-            kiosk_id=kiosk_id, mode=mode, started_at=started_at, ended_at=dt.datetime.now(dt.timezone.utc),
-            decision=DecisionInput(decision.outcome.value.lower(), tuple(decision.reasons), POLICY_VERSION),  # type: ignore[arg-type]
-            issuing_state=m.issuing_state if m else None, document_number=m.document_number if m else None,
-            identity=identity_from_dg1(dg1),
-            chip={**(asdict(evidence.chip) if evidence.chip else {}), **(chip_report or {})},
-            checks={"evidence": evidence.to_dict(), "findings": decision.to_dict()["findings"], **(checks or {})},
-            model_versions=model_versions(), config_hash=config_hash(policy),
-            images=list(images), templates=list(templates),
-        )
-        return st.decisions.record_session(rec).session_id
+        return record_to(st, mode=mode, started_at=started_at, evidence=evidence, decision=decision, policy=policy,
+                         checks=checks, chip_report=chip_report, images=images, templates=templates, dg1=dg1,
+                         kiosk_id=kiosk_id)
     finally:
         st.close()
+
+
+def record_to(st: Storage, *, mode: str, started_at: dt.datetime, evidence: Evidence, decision: Decision,
+              policy: PolicyConfig, checks: dict[str, Any] | None = None, chip_report: dict[str, Any] | None = None,
+              images: Sequence[ImageEvidence] = (), templates: Sequence[TemplateEvidence] = (),
+              dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT) -> str:
+    """:func:`record` into an open storage (a long-running service keeps one open)."""
+    m = dg1.mrz if dg1 is not None else None
+    rec = SessionRecord(
+        kiosk_id=kiosk_id, mode=mode, started_at=started_at, ended_at=dt.datetime.now(dt.timezone.utc),
+        decision=DecisionInput(decision.outcome.value.lower(), tuple(decision.reasons), POLICY_VERSION),  # type: ignore[arg-type]
+        issuing_state=m.issuing_state if m else None, document_number=m.document_number if m else None,
+        identity=identity_from_dg1(dg1),
+        chip={**(asdict(evidence.chip) if evidence.chip else {}), **(chip_report or {})},
+        checks={"evidence": evidence.to_dict(), "findings": decision.to_dict()["findings"], **(checks or {})},
+        model_versions=model_versions(), config_hash=config_hash(policy),
+        images=list(images), templates=list(templates),
+    )
+    return st.decisions.record_session(rec).session_id

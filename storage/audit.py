@@ -67,6 +67,9 @@ class AuditKind:
     CONSOLE_LOCKED = "console_locked"      # idle auto-lock of the console
     OPERATOR_UNLOCKED = "operator_unlocked"
     CASE_EXPORTED = "case_exported"
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
+    API_CALL = "api_call"  # an integration-API call that read or wrote personal data (key id, endpoint)
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from storage.keys import KeyMaterial
-from storage.tables import DecisionRow, ImageRow, ReviewRow, SessionRow, TemplateRow
+from storage.tables import ApiKeyRow, DecisionRow, ImageRow, ReviewRow, SessionRow, TemplateRow
 
 SEAL_FORMAT = "idkiosk-row/1"
 MAC_HEX = 32  # 128-bit truncated HMAC-SHA-256
@@ -33,12 +33,13 @@ BOUND_FIELDS: dict[str, tuple[str, ...]] = {
     "reviews": ("session_id", "operator_id", "reviewed_at", "verdict", "note_kid", "note_ct"),
     "images": ("session_id", "kind", "media_type", "key_id", "size", "created_at"),
     "templates": ("session_id", "identity_key", "kind", "dim", "key_id", "ciphertext", "created_at"),
+    "api_keys": ("name", "key_hash", "scopes", "created_at", "revoked_at"),
 }
 SEALED_TABLES: dict[str, type] = {
     "sessions": SessionRow, "decisions": DecisionRow, "reviews": ReviewRow, "images": ImageRow,
-    "templates": TemplateRow,
+    "templates": TemplateRow, "api_keys": ApiKeyRow,
 }
-TableRow = SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow
+TableRow = SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow | ApiKeyRow
 
 
 def canonical_value(value: Any) -> Any:

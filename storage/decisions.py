@@ -372,6 +372,18 @@ class DecisionLog:
         self._audit.record(AuditKind.IMAGE_VIEWED, actor, {"image_id": image_id, "kind": kind}, session_id=session_id)
         return info, data
 
+    def session_ids_of(self, kiosk_id: str, mode: str) -> set[str]:
+        """Ids of the sessions recorded by ``kiosk_id`` in ``mode`` (e.g. one face bank's entries)."""
+        with self._db.read() as s:
+            return set(s.execute(select(SessionRow.id).where(SessionRow.kiosk_id == kiosk_id,
+                                                             SessionRow.mode == mode)).scalars())
+
+    def session_origin(self, session_id: str) -> tuple[str, str] | None:
+        """``(kiosk_id, mode)`` of a session, ``None`` when there is no such session (not audited: no personal data)."""
+        with self._db.read() as s:
+            row = s.execute(select(SessionRow.kiosk_id, SessionRow.mode).where(SessionRow.id == session_id)).first()
+            return (row[0], row[1]) if row is not None else None
+
     def decision_exists(self, decision_id: str) -> bool:
         """Whether a decision id is in the log (crash-safety checks, idempotent retries)."""
         with self._db.read() as s:

@@ -114,6 +114,24 @@ class TemplateIndex:
             return DuplicateMatch(self._ids[best], self._sessions[best], self._identities[best], score,
                                   score >= self._threshold)
 
+    def search_top(self, vector: object, k: int, sessions: set[str] | None = None) -> list[DuplicateMatch]:
+        """The ``k`` best templates (highest cosine first), only among ``sessions`` when given (a face bank)."""
+        raw, _dim = template_bytes(vector)
+        q = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+        n = float(np.linalg.norm(q))
+        q = q / n if n > 0 else q
+        with self._lock:
+            self._refresh()
+            if not self._ids or self._matrix.shape[1] != q.size:
+                return []
+            scores = self._matrix @ q
+            if sessions is not None:
+                mask = np.fromiter((sid in sessions for sid in self._sessions), dtype=bool, count=len(self._sessions))
+                scores = np.where(mask, scores, -np.inf)
+            order = np.argsort(-scores)[:max(0, k)]
+            return [DuplicateMatch(self._ids[i], self._sessions[i], self._identities[i], float(scores[i]),
+                                   float(scores[i]) >= self._threshold) for i in order if np.isfinite(scores[i])]
+
     def search_document(self, issuing_state: str, document_number: str, vector: object) -> DuplicateMatch | None:
         """Search for ``vector`` among identities other than this document's."""
         return self.search(vector, self._keys.document_key(issuing_state, document_number))

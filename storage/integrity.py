@@ -6,6 +6,7 @@ What the chain announces (the *expected* rows):
 * a ``review`` event names its review id;
 * a ``rows_bound`` event (written once, when a store from before row seals is first opened) names
   the rows it bound, and the sessions that were already gone then;
+* an ``api_key_created`` event names its API key id (a revocation re-seals the row);
 * a ``purge`` event names what retention deleted (a purged session takes its decision, reviews,
   images and templates with it).
 A row that is present must carry a valid seal (``storage.binding``) and be expected ("row without
@@ -31,7 +32,7 @@ from storage.db import Database
 from storage.errors import IntegrityError
 from storage.tables import AuditEventRow, AuditHeadRow, DecisionRow, ImageRow, ReviewRow, SessionRow, TemplateRow
 
-TABLE_ORDER = ("sessions", "decisions", "reviews", "images", "templates")
+TABLE_ORDER = ("sessions", "decisions", "reviews", "images", "templates", "api_keys")
 
 
 @dataclass
@@ -49,11 +50,14 @@ class _Expected:
 
     def visit(self, ev: AuditEventRow) -> None:
         """Fold one (already MAC-checked) event into the expectations."""
-        if ev.kind not in (AuditKind.DECISION, AuditKind.REVIEW, AuditKind.PURGE, AuditKind.ROWS_BOUND):
+        if ev.kind not in (AuditKind.DECISION, AuditKind.REVIEW, AuditKind.PURGE, AuditKind.ROWS_BOUND,
+                           AuditKind.API_KEY_CREATED):
             return
         d = json.loads(ev.details)
         sid = ev.session_id
-        if ev.kind == AuditKind.DECISION:
+        if ev.kind == AuditKind.API_KEY_CREATED:
+            self.add("api_keys", [d.get("key_id")], ev.seq, None)
+        elif ev.kind == AuditKind.DECISION:
             if sid is not None:
                 self.add("sessions", [sid], ev.seq, sid)
             self.add("decisions", [d.get("decision_id")], ev.seq, sid)

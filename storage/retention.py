@@ -29,7 +29,7 @@ from storage.blobs import BlobStore
 from storage.clock import Clock
 from storage.config import RetentionConfig
 from storage.db import Database
-from storage.errors import StorageError
+from storage.errors import NotFoundError, StorageError
 from storage.tables import AttemptRow, ImageRow, SessionRow, TemplateRow
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,30 @@ class Retention:
         self._audit = audit
         self._config = config
         self._clock = clock
+
+    def erase_session(self, session_id: str, actor: str, reason: str) -> int:
+        """Delete one session now (e.g. a face-bank entry withdrawn), with its decision, images and templates.
+
+        Audited as a ``purge`` event naming the deleted ids (so verification tells it from a deletion
+        behind storage's back) and the ``reason``; returns the event's seq. ``NotFoundError`` if absent.
+        """
+        with self._db.write() as s:
+            if s.get(SessionRow, session_id) is None:
+                raise NotFoundError(f"session {session_id} not found (purged?)")
+            images = sorted(s.execute(select(ImageRow.id).where(ImageRow.session_id == session_id)).scalars())
+            templates = sorted(s.execute(select(TemplateRow.id).where(TemplateRow.session_id == session_id)).scalars())
+            _deleted(s, delete(TemplateRow).where(TemplateRow.session_id == session_id))
+            _deleted(s, delete(ImageRow).where(ImageRow.session_id == session_id))
+            _deleted(s, delete(SessionRow).where(SessionRow.id == session_id))
+            seq = self._audit.append(s, AuditKind.PURGE, actor, {
+                "reason": reason[:200], "images": len(images), "templates": len(templates), "sessions": 1,
+                "purged": {"sessions": [session_id], "images": images, "templates": templates}})
+        for bid in images:
+            try:
+                self._blobs.delete(bid)
+            except (OSError, StorageError) as exc:
+                log.warning("could not delete blob %s: %s (the orphan sweep retries)", bid, exc)
+        return seq
 
     def purge(self, actor: str) -> PurgeReport:
         """Delete everything due now; returns counts; appends one ``purge`` audit event."""

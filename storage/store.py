@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.accounts import OperatorAccounts
+from storage.api_keys import ApiKeys
 from storage.attempts import AttemptLimiter
 from storage.anchor import AnchoredHead, FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
@@ -75,6 +76,7 @@ class Storage:
     integrity: Integrity
     clock: Clock
     queries: ReviewQueries  # the operator console's list queries (storage.review_queries)
+    api_keys: ApiKeys
 
     def verify(self) -> AuditVerification:
         """Full verification: audit chain, chain-head anchors, every sealed row against the chain."""
@@ -188,6 +190,7 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
         integrity=integrity,
         clock=clock,
         queries=ReviewQueries(db, integrity),
+        api_keys=ApiKeys(db, keys, audit, clock),
     )
 
 

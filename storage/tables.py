@@ -226,6 +226,19 @@ class OutboxRow(Base):
     __table_args__ = (UniqueConstraint("session_id", "batch_id", name="uq_export_outbox_session_batch"),)
 
 
+class ApiKeyRow(Base):
+    """An integration-API key: only its SHA-256 is kept (the key itself is shown once, at creation)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
+
+
 class StateRow(Base):
     """Small key/value state (last configuration hash seen, ...)."""
 

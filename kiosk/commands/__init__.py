@@ -19,4 +19,7 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.trust_cmd",
     "kiosk.commands.pad_cmd",
     "kiosk.commands.calibrate_cmd",
+    "kiosk.commands.serve_cmd",
+    "kiosk.commands.apikey_cmd",
+    "kiosk.commands.facebank_cmd",
 ]

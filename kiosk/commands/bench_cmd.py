@@ -51,7 +51,8 @@ def _inference(args: argparse.Namespace) -> int:
 _EXTRA = [("kiosk.commands.bench_chip_cmd", "add_bench_chip"),
           ("kiosk.commands.bench_storage_cmd", "add_bench_storage"),
           ("kiosk.commands.bench_pipeline_cmd", "add_bench_pipeline"),
-          ("kiosk.commands.bench_review_cmd", "add_bench_review")]
+          ("kiosk.commands.bench_review_cmd", "add_bench_review"),
+          ("kiosk.commands.bench_api_cmd", "add_bench_api")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

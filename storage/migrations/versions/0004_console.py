@@ -5,7 +5,7 @@ console also filters by kiosk and mode and searches by outcome over the whole lo
 indexes would scan every session. No new table and no new bound field, so the row seals are unchanged.
 
 Revision ID: 0004
-Revises: 0002 (0003 is added in parallel; the lead re-chains on merge)
+Revises: 0003
 Create Date: 2026-11-25 15:00:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,132 @@
+"""A remote challenge's frames through a face session: liveness alone, or the whole verification.
+
+The same ``FaceSession``, policy and recording as ``kiosk verify``: the client's frames replace the
+camera, and the challenge the server issued replaces the one the kiosk would draw. Frames are decoded
+one at a time on a worker (a 300-frame upload never sits in memory as pixels), each checked against the
+size limits first; timestamps are checked for order before anything is decoded.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference.challenge import ChallengeStep
+from inference.image import InputLimits
+
+from kiosk.api.errors import ApiError, bad_input
+from kiosk.api.images import decode_image, encode_jpeg
+from kiosk.errors import BadInputError
+from kiosk.evidence import Evidence
+from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, PortraitEnrolment
+from kiosk.policy import Decision, PolicyConfig, Reason, decide
+from kiosk.verify import fit_frame, video_frames
+
+# Reasons that speak about liveness (not about the match or the document).
+LIVENESS_REASONS = frozenset({Reason.FACE_NOT_FOUND, Reason.MULTIPLE_FACES, Reason.QUALITY_TOO_LOW,
+                              Reason.LIVENESS_CHALLENGE_FAILED, Reason.LIVENESS_NOT_PERFORMED,
+                              Reason.PAD_SUSPECTED_PRINT, Reason.PAD_SUSPECTED_REPLAY, Reason.PAD_PASSIVE_HIGH,
+                              Reason.FLASH_CHALLENGE_FAILED})
+NO_PORTRAIT = PortraitEnrolment(None, None, "liveness only: no portrait")
+AUDIT_FRAMES = 12
+
+
+@dataclass(frozen=True)
+class FramesUpload:
+    """What the client sent: JPEG/PNG frames with timestamps (seconds), or a video clip."""
+
+    frames: Sequence[tuple[bytes, float]] = ()
+    clip: bytes | None = None
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    """A finished face session on uploaded frames."""
+
+    session: FaceSessionResult
+    decision: Decision
+    best_frame: np.ndarray | None
+    audit_frames: tuple[bytes, ...]  # JPEG bytes of the frames that prove the challenge steps
+
+
+def check_upload(upload: FramesUpload, max_frames: int) -> None:
+    """Refuse an upload before decoding: nothing, both kinds, too many frames, bad or unordered timestamps."""
+    if (not upload.frames) == (upload.clip is None):
+        raise bad_input("frames_missing", "send either 'frames' (images with timestamps) or one 'clip', not both")
+    if len(upload.frames) > max_frames:
+        raise ApiError(413, "too_many_frames", f"{len(upload.frames)} frames, over the limit of {max_frames}")
+    last = None
+    for i, (_data, t) in enumerate(upload.frames):
+        if not math.isfinite(t) or t < 0:
+            raise bad_input("bad_timestamp", f"frame {i}: the timestamp must be a finite number of seconds >= 0")
+        if last is not None and t <= last:
+            raise bad_input("non_monotonic_timestamps", f"frame {i}: timestamp {t:g} s is not after the previous "
+                            f"frame's {last:g} s (timestamps must strictly increase)")
+        last = t
+
+
+def _decoded(upload: FramesUpload, max_bytes: int, max_pixels: int, clip_path: Path | None
+             ) -> Iterator[tuple[np.ndarray, float]]:
+    if clip_path is not None:
+        try:
+            yield from video_frames(clip_path, InputLimits(frame_max_pixels=max_pixels))
+        except BadInputError as exc:
+            raise bad_input("bad_clip", f"the clip cannot be used: {exc}") from exc
+        return
+    for i, (data, t) in enumerate(upload.frames):
+        yield fit_frame(decode_image(data, f"frame {i}", max_bytes, max_pixels).bgr), t
+
+
+def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: FramesUpload,
+               portrait: PortraitEnrolment | None, policy: PolicyConfig, max_bytes: int, max_pixels: int,
+               chip: Any = None) -> LiveRun:
+    """Play the upload through a face session on the challenge's steps and decide (on a worker)."""
+    clip_file = None
+    try:
+        if upload.clip is not None:
+            clip_file = tempfile.NamedTemporaryFile(prefix="kiosk-api-clip-", suffix=".bin")
+            clip_file.write(upload.clip)
+            clip_file.flush()
+        session: FaceSession | None = None
+        for frame, t in _decoded(upload, max_bytes, max_pixels, Path(clip_file.name) if clip_file else None):
+            if session is None:
+                session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
+            session.push(frame, t)
+            if session.done:
+                break
+        if session is None:
+            raise bad_input("frames_missing", "the upload holds no frames")
+        result = session.finish(portrait or NO_PORTRAIT)
+        decision = decide(Evidence(face=result.evidence, chip=chip), policy)
+        wanted = sorted(result.audit_frames)[:AUDIT_FRAMES]
+        if clip_file is not None:
+            audit = tuple(encode_jpeg(f) for i, (f, _) in enumerate(video_frames(Path(clip_file.name),
+                                                                           InputLimits(frame_max_pixels=max_pixels)))
+                          if i in set(wanted))
+        else:
+            audit = tuple(upload.frames[i][0] for i in wanted if i < len(upload.frames))
+        return LiveRun(result, decision, session.best_frame(), audit)
+    finally:
+        if clip_file is not None:
+            clip_file.close()
+
+
+def liveness_summary(run: LiveRun) -> dict[str, Any]:
+    """The liveness answer: live or not, the liveness reasons, and the evidence (no pixels)."""
+    findings = [f for f in run.decision.findings if f.code in LIVENESS_REASONS]
+    ev = run.session.evidence
+    return {
+        "live": bool(ev.challenge_passed) and not any(f.severity == "reject" for f in findings),
+        "reasons": [f.code.value for f in findings],
+        "findings": [{"code": f.code.value, "severity": f.severity, "detail": f.detail} for f in findings],
+        "challenge": run.session.challenge.to_dict(),
+        "planar_motion": ev.planar_motion,
+        "passive": run.session.passive.to_dict() if run.session.passive else None,
+        "quality_passed": ev.quality_passed,
+        "frames": run.session.frames,
+    }

@@ -1,0 +1,42 @@
+"""``POST /v1/challenges`` and ``POST /v1/challenges/{id}/frames`` (scope ``liveness``)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+
+from kiosk.api.body import openapi_body, parse_body
+from kiosk.api.routers._common import api_key, service, upload
+from kiosk.api.schemas import ChallengeRequest, FramesRequest
+
+router = APIRouter(prefix="/v1/challenges", tags=["liveness"])
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat()
+
+
+@router.post("", summary="Issue a random active challenge", openapi_extra=openapi_body(ChallengeRequest, required=False))
+async def new_challenge(request: Request) -> dict[str, Any]:
+    """Random steps (nose targets in normalised camera-image coordinates, x right, y down), a nonce, an expiry.
+
+    Mirror ``target`` horizontally (1 - x) when you draw it over a mirrored preview.
+    """
+    svc = service(request)
+    body = await request.body()
+    ttl = (await parse_body(request, ChallengeRequest)).ttl_s if body.strip() else None
+    ch = svc.new_challenge(api_key(request), ttl)
+    return {"challenge_id": ch.challenge_id, "nonce": ch.nonce, "steps": [s.to_dict() for s in ch.steps],
+            "issued_at": _iso(ch.issued_at), "expires_at": _iso(ch.expires_at), "ttl_s": svc.challenges.ttl_s,
+            "frame_size_hint": [640, 480], "max_frames": svc.config.max_frames}
+
+
+@router.post("/{challenge_id}/frames", summary="Upload a challenge's frames; get the liveness result",
+             openapi_extra=openapi_body(FramesRequest))
+async def frames(challenge_id: str, request: Request) -> dict[str, Any]:
+    """Single use: the first upload consumes the challenge, whatever its outcome."""
+    svc = service(request)
+    body = await parse_body(request, FramesRequest, svc.config.max_frames + 8)
+    return await svc.liveness(api_key(request), challenge_id, body.nonce, upload(body))

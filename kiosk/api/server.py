@@ -1,0 +1,102 @@
+"""``kiosk serve``: load the engines, open the storage, serve the API with uvicorn until interrupted."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from kiosk.api.config import ApiConfig
+
+log = logging.getLogger(__name__)
+
+
+def model_info() -> dict[str, Any]:
+    """``/v1/info``: every model (id, task, source package and version, sha256 of the file and the converted
+    ONNX), the policy version and thresholds, the package versions."""
+    from models.manifest import load_manifest
+
+    from kiosk.policy import PolicyConfig
+    from kiosk.recording import POLICY_VERSION, model_versions
+
+    models = [{"id": m.id, "task": m.task, "file": m.file, "sha256": m.sha256,
+               "onnx_sha256": m.onnx.sha256 if m.onnx else None,
+               "source": {"kind": m.source.kind, "package": m.source.package, "version": m.source.version},
+               "licence": m.licence} for m in load_manifest().models]
+    p = PolicyConfig()
+    return {"models": models, "policy": {"version": POLICY_VERSION, "match_accept": p.match_accept,
+                                         "match_review": p.match_review},
+            "versions": {k: v for k, v in model_versions().items() if not any(k == m["id"] for m in models)}}
+
+
+def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino", storage_config: Any = None) -> Any:
+    """Open the storage and load one face engine per worker (raises ``ModelError`` if models are missing)."""
+    from inference.challenge import ChallengeConfig
+    from inference.config import RuntimeConfig
+    from storage import open_storage
+
+    from kiosk.api.challenges import ChallengeRegistry
+    from kiosk.api.pool import EnginePool
+    from kiosk.api.service import ApiService
+    from kiosk.face_session import FaceEngine
+    from kiosk.recording import config_hash
+    from kiosk.policy import PolicyConfig
+
+    storage = open_storage(Path(data_dir), storage_config)
+    try:
+        policy = PolicyConfig()
+        storage.startup(config_hash(policy, {"api": config.model_dump(mode="json")}), actor="system:api")
+        challenge = ChallengeConfig(length=config.challenge_length)
+        engines = [FaceEngine.load(RuntimeConfig(provider=provider), challenge=challenge)
+                   for _ in range(config.workers)]
+        pool = EnginePool(engines, config.queue, config.timeout_s)
+        return ApiService(config, storage, pool, ChallengeRegistry(challenge, config.challenge_ttl_s), policy,
+                          model_info())
+    except BaseException:
+        storage.close()
+        raise
+
+
+def serve(data_dir: Path, config: ApiConfig, provider: str = "openvino", ready: Any = None,
+          storage_config: Any = None) -> None:
+    """Serve until interrupted. ``ready(port)`` is called once the socket listens (tests, ``--port 0``)."""
+    import socket
+
+    import uvicorn
+
+    from kiosk.api.app import create_app
+
+    config.check_bind()
+    service = build_service(data_dir, config, provider, storage_config)
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Answers go out as two writes (head, body): without TCP_NODELAY (inherited by accepted sockets on
+    # Linux) Nagle holds the body until the client's delayed ACK, 40 ms on every keep-alive request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((config.host, config.port))
+    port = sock.getsockname()[1]
+    try:
+        uv = uvicorn.Config(create_app(service), log_level="warning", access_log=False, backlog=2048,
+                            timeout_keep_alive=30, ssl_certfile=config.tls_cert, ssl_keyfile=config.tls_key,
+                            limit_concurrency=None, server_header=False)
+        server = uvicorn.Server(uv)
+        log.warning("integration API listening on %s://%s:%d", "https" if config.tls_cert else "http",
+                    config.host, port)
+        print(json.dumps({"listening": f"{'https' if config.tls_cert else 'http'}://{config.host}:{port}"}),
+              flush=True)
+        if ready is not None:
+            ready(port)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        service.pool.close()
+        service.storage.close()
+
+
+def write_openapi(path: Path) -> None:
+    """Render the OpenAPI document (no models or storage needed) to ``path``."""
+    from kiosk.api.app import create_app
+
+    doc = create_app(None).openapi()
+    Path(path).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

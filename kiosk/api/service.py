@@ -1,0 +1,261 @@
+"""What the API does, without HTTP: the loaded engines, the open storage, the challenge registry, and one
+method per operation. Routers parse and call these; model work runs on the bounded engine pool.
+
+Every operation that reads or writes personal data (a face image, a template, a session) appends an
+``api_call`` audit event naming the API key, the endpoint and the outcome (never the data).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from storage import AuditKind, ImageEvidence, Storage
+from storage.errors import NotFoundError, StorageError
+
+from kiosk.api.challenges import Challenge, ChallengeRegistry
+from kiosk.api.config import ApiConfig
+from kiosk.api.errors import ApiError, unprocessable
+from kiosk.api.images import DecodedImage, encode_jpeg
+from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames
+from kiosk.api.pool import EnginePool
+from kiosk.face_session import FaceEngine, enrol_portrait
+from kiosk.policy import PolicyConfig
+from kiosk.recording import POLICY_VERSION, record_to
+
+log = logging.getLogger(__name__)
+
+API_KIOSK_ID = "api"
+
+
+@dataclass
+class ApiService:
+    """Everything a request handler needs (built once by ``kiosk serve``)."""
+
+    config: ApiConfig
+    storage: Storage
+    pool: EnginePool
+    challenges: ChallengeRegistry
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ audit
+    async def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,
+                    session_id: str | None = None) -> None:
+        """Append an ``api_call`` event (key id, endpoint, outcome; no personal data), off the event loop
+        (the commit is fsynced)."""
+        from starlette.concurrency import run_in_threadpool
+
+        await run_in_threadpool(self.storage.audit.record, AuditKind.API_CALL, f"api:{key.key_id}",
+                                {"key_id": key.key_id, "endpoint": endpoint, **(details or {})}, session_id)
+
+    def _limits(self) -> tuple[int, int]:
+        return self.config.max_image_bytes, self.config.max_image_pixels
+
+    # ------------------------------------------------------------------ 1:1
+    async def quality(self, key: Any, image: DecodedImage) -> dict[str, Any]:
+        """The live quality report of one image, with the customer hints."""
+        def work(engine: FaceEngine) -> dict[str, Any]:
+            from kiosk.verify import fit_frame
+
+            engine.pipeline.reset()
+            a = engine.pipeline.process(fit_frame(image.bgr), 0.0)
+            report = a.quality.to_dict()
+            return {"face_found": a.face is not None, "faces": a.faces_count, "passed": report["passed"],
+                    "score": report["score"], "hints": report["hints"], "report": report}
+
+        out = await self.pool.run(work)
+        await self.audit(key, "quality", {"passed": out["passed"]})
+        return out
+
+    async def compare(self, key: Any, reference: DecodedImage, probe: DecodedImage, reference_kind: str
+                      ) -> dict[str, Any]:
+        """Cosine of two faces (the reference may be a DG2 portrait), the policy's thresholds and the band."""
+        from kiosk.facebank import face_vector
+
+        def work(engine: FaceEngine) -> tuple[Any, Any]:
+            return face_vector(engine, reference.bgr), face_vector(engine, probe.bgr)
+
+        ref, prb = await self.pool.run(work)
+        for name, v in (("reference", ref), ("probe", prb)):
+            if v is None:
+                await self.audit(key, "compare", {"result": "no_face"})
+                raise unprocessable("no_face", f"no face found in the {name} image")
+        score = float(np.dot(ref, prb))  # both L2-normalised (SFace embeddings)
+        p = self.policy
+        band = "match" if score >= p.match_accept else "borderline" if score >= p.match_review else "mismatch"
+        await self.audit(key, "compare", {"band": band})
+        return {"score": round(score, 6), "band": band, "reference_kind": reference_kind,
+                "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review}, "model": "sface"}
+
+    # ------------------------------------------------------------------ challenges
+    def new_challenge(self, key: Any, ttl_s: float | None = None) -> Challenge:
+        """Issue a challenge to this key."""
+        return self.challenges.issue(key.key_id, ttl_s)
+
+    async def _run_challenge(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
+                             portrait: DecodedImage | None, chip: Any = None) -> tuple[Challenge, LiveRun]:
+        ch = self.challenges.consume(challenge_id, key.key_id, nonce)
+        check_upload(upload, self.config.max_frames)
+
+        def work(engine: FaceEngine) -> LiveRun:
+            enrolled = enrol_portrait(engine, portrait.bgr) if portrait is not None else None
+            return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits(), chip=chip)
+
+        return ch, await self.pool.run(work)
+
+    async def liveness(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload) -> dict[str, Any]:
+        """The liveness result of a challenge's frames (nothing recorded but the audit event)."""
+        ch, run = await self._run_challenge(key, challenge_id, nonce, upload, None)
+        out = {"challenge_id": ch.challenge_id, **liveness_summary(run)}
+        await self.audit(key, "challenge_frames", {"challenge_id": ch.challenge_id, "live": out["live"]})
+        return out
+
+    async def verify(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
+                     portrait: DecodedImage, portrait_kind: str,
+                     chip_files: tuple[bytes, bytes, bytes | None] | None = None) -> dict[str, Any]:
+        """Portrait + a challenge's frames (+ optionally EF.SOD, DG2, DG1 for passive authentication) ->
+        decision with reasons, recorded like a kiosk session."""
+        from starlette.concurrency import run_in_threadpool
+
+        from kiosk.api.chip import chip_files_evidence
+
+        started = dt.datetime.now(dt.timezone.utc)
+        chip, chip_report = None, None
+        if chip_files is not None:
+            chip, chip_report = await run_in_threadpool(chip_files_evidence, *chip_files,
+                                                        self.storage.data_dir / "trust")
+        ch, run = await self._run_challenge(key, challenge_id, nonce, upload, portrait, chip)
+        images = [ImageEvidence("dg2", portrait.data, portrait.media_type)]
+        if run.best_frame is not None:
+            images.append(ImageEvidence("live", encode_jpeg(run.best_frame), "image/jpeg"))
+        images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in run.audit_frames]
+        evidence_checks = {"face_session": run.session.to_dict(), "api": {"key_id": key.key_id,
+                                                                          "challenge_id": ch.challenge_id,
+                                                                          "portrait": portrait_kind}}
+        from kiosk.evidence import Evidence
+
+        # Off the event loop: images are encrypted and fsynced, then one fsynced transaction.
+        session_id = await run_in_threadpool(
+            lambda: record_to(self.storage, mode="api_verify", started_at=started,
+                              evidence=Evidence(face=run.session.evidence, chip=chip), decision=run.decision,
+                              policy=self.policy, checks=evidence_checks, chip_report=chip_report, images=images,
+                              kiosk_id=API_KIOSK_ID))
+        d = run.decision.to_dict()
+        await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
+        ev = run.session.evidence
+        return {"session_id": session_id, "decision": d["decision"], "reasons": d["reasons"],
+                "findings": d["findings"], "policy_version": POLICY_VERSION,
+                "evidence": {"challenge_passed": ev.challenge_passed, "challenge_failure": ev.challenge_failure,
+                             "planar_motion": ev.planar_motion, "passive_score": ev.passive_score,
+                             "match_score": ev.match_score, "quality_passed": ev.quality_passed,
+                             "frames": run.session.frames, "images_recorded": len(images)}}
+
+    # ------------------------------------------------------------------ face bank
+    def _bank(self) -> Any:
+        from kiosk.facebank import FaceBank
+
+        return FaceBank(self.storage)
+
+    async def _vector(self, key: Any, endpoint: str, image: DecodedImage) -> Any:
+        from kiosk.facebank import face_vector
+
+        vector = await self.pool.run(face_vector, image.bgr)
+        if vector is None:
+            await self.audit(key, endpoint, {"result": "no_face"})
+            raise unprocessable("no_face", "no face found in the image")
+        return vector
+
+    async def enrol(self, key: Any, list_name: str, image: DecodedImage, label: str | None,
+                    keep_image: bool) -> dict[str, Any]:
+        """Enrol a face in a list; 409 ``duplicate_identity`` when it is already there."""
+        from starlette.concurrency import run_in_threadpool
+
+        from kiosk.errors import BadInputError
+        from kiosk.facebank import DuplicateIdentityError, check_list_name
+
+        try:
+            check_list_name(list_name)
+        except BadInputError as exc:
+            raise ApiError(400, "invalid_field", str(exc)) from exc
+        vector = await self._vector(key, "identities", image)
+        images = [ImageEvidence("dg2", image.data, image.media_type)] if keep_image else []
+        try:
+            identity_id = await run_in_threadpool(self._bank().enrol, list_name, [vector], f"api:{key.key_id}",
+                                                  label, images)
+        except DuplicateIdentityError as exc:
+            await self.audit(key, "identities", {"list": list_name, "result": "duplicate"},
+                             session_id=exc.identity_id)
+            raise ApiError(409, "duplicate_identity", str(exc),
+                           extra={"identity_id": exc.identity_id, "score": round(exc.score, 6)}) from exc
+        await self.audit(key, "identities", {"list": list_name, "result": "enrolled"}, session_id=identity_id)
+        return {"identity_id": identity_id, "list": list_name}
+
+    async def identify(self, key: Any, list_name: str, image: DecodedImage, top_k: int) -> dict[str, Any]:
+        """1:N: the ``top_k`` best identities of the list."""
+        from starlette.concurrency import run_in_threadpool
+
+        from kiosk.errors import BadInputError
+        from kiosk.facebank import check_list_name
+
+        try:
+            check_list_name(list_name)
+        except BadInputError as exc:
+            raise ApiError(400, "invalid_field", str(exc)) from exc
+        if top_k > self.config.top_k_max:
+            raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
+        vector = await self._vector(key, "identify", image)
+        bank = self._bank()
+        hits = await run_in_threadpool(bank.search, list_name, vector, top_k)
+        await self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
+                                     "match": bool(hits and hits[0].is_match)})
+        return {"list": list_name, "threshold": bank.threshold,
+                "candidates": [{"identity_id": h.identity_id, "score": h.score, "is_match": h.is_match} for h in hits]}
+
+    async def withdraw(self, key: Any, identity_id: str) -> dict[str, Any]:
+        """Erase a face-bank identity (audited); 404 when there is no such identity."""
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            await run_in_threadpool(self._bank().remove, identity_id, f"api:{key.key_id}")
+        except KeyError:
+            raise ApiError(404, "identity_not_found", f"no face-bank identity {identity_id}") from None
+        await self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
+        return {"identity_id": identity_id, "deleted": True}
+
+    # ------------------------------------------------------------------ sessions
+    async def session(self, key: Any, session_id: str, with_images: bool) -> dict[str, Any]:
+        """A recorded session's decision and reasons; images only for a key with the ``images`` scope."""
+        import base64
+
+        from starlette.concurrency import run_in_threadpool
+
+        actor = f"api:{key.key_id}"
+
+        def load() -> dict[str, Any]:
+            try:
+                detail = self.storage.decisions.load_session(session_id, actor=actor)  # audited: session_viewed
+            except NotFoundError as exc:
+                raise ApiError(404, "session_not_found", f"no session {session_id} (wrong id, or purged)") from exc
+            except StorageError as exc:  # IntegrityError among them: never serve a forged decision
+                raise ApiError(409, "integrity_failed", str(exc)) from exc
+            s = detail.summary
+            out: dict[str, Any] = {
+                "session_id": s.session_id, "mode": s.mode, "started_at": s.started_at.isoformat(),
+                "decided_at": s.decided_at.isoformat(), "decision": s.outcome.upper(), "reasons": list(s.reasons),
+                "review_state": s.review_state,
+                "final_decision": s.final_outcome.upper() if s.final_outcome else None,
+                "images": [{"image_id": i.image_id, "kind": i.kind, "media_type": i.media_type, "size": i.size}
+                           for i in detail.images]}
+            if with_images:
+                for item in out["images"]:
+                    _info, data = self.storage.decisions.load_image(item["image_id"], actor=actor)  # audited
+                    item["data_base64"] = base64.b64encode(data).decode("ascii")
+            return out
+
+        out = await run_in_threadpool(load)
+        await self.audit(key, "session", {"images": with_images}, session_id=session_id)
+        return out

@@ -1,0 +1,167 @@
+"""Named face banks (watch lists): enrol a person's face, refuse duplicates, search 1:N, withdraw.
+
+Built on what storage already has for the kiosk's duplicate search, so a face bank gets the same
+protection as a session: one identity is one recorded session (mode ``facebank``, kiosk id
+``facebank:<list>``) holding its encrypted templates (and, optionally, its encrypted enrolment images and
+label), sealed and announced by its ``decision`` audit event; withdrawal is an audited erasure.
+1:N search is ``storage.duplicates.TemplateIndex.search_top`` restricted to the list's sessions.
+
+Templates follow the storage retention (``templates_days``, 30 days by default): a face bank meant to
+last longer needs that period raised for the site.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from storage import DecisionInput, IdentityFields, ImageEvidence, SessionRecord, Storage, TemplateEvidence
+
+from kiosk.errors import BadInputError, UserFacingError
+from kiosk.face_session import FaceEngine
+
+FACEBANK_MODE = "facebank"
+_LIST = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".jp2", ".j2k")
+
+
+class DuplicateIdentityError(UserFacingError):
+    """The face is already enrolled in this list above the 1:N threshold."""
+
+    def __init__(self, identity_id: str, score: float) -> None:
+        self.identity_id = identity_id
+        self.score = score
+        super().__init__(f"this face is already enrolled as identity {identity_id} (cosine {score:.3f})")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One identity of a list with its best template's cosine to the probe."""
+
+    identity_id: str
+    score: float
+    is_match: bool
+
+
+def check_list_name(name: str) -> str:
+    """A list name: 1-40 lower-case letters, digits, '_' or '-' (it is stored in clear)."""
+    if not isinstance(name, str) or not _LIST.match(name):
+        raise BadInputError("a face-bank list name is 1-40 lower-case letters, digits, '_' or '-' "
+                            f"(got {name!r})")
+    return name
+
+
+def face_vector(engine: FaceEngine, bgr: np.ndarray) -> np.ndarray | None:
+    """The embedding of the image's primary face, ``None`` when there is no face."""
+    from inference.detect import primary_face
+
+    face = primary_face(engine.detector.detect(bgr), bgr.shape)
+    if face is None:
+        return None
+    return np.asarray(engine.embedder.embed(bgr, face.landmarks).vector, dtype=np.float32)
+
+
+class FaceBank:
+    """Face-bank operations on an open storage."""
+
+    def __init__(self, storage: Storage, threshold: float | None = None) -> None:
+        self.storage = storage
+        self.threshold = storage.config.duplicate_threshold if threshold is None else threshold
+
+    def members(self, list_name: str) -> set[str]:
+        """Identity ids enrolled in ``list_name``."""
+        return self.storage.decisions.session_ids_of(f"facebank:{check_list_name(list_name)}", FACEBANK_MODE)
+
+    def search(self, list_name: str, vector: np.ndarray, k: int) -> list[Hit]:
+        """The ``k`` most similar identities of the list, best first (one entry per identity)."""
+        members = self.members(list_name)
+        if not members:
+            return []
+        best: dict[str, float] = {}
+        for m in self.storage.duplicates.search_top(vector, k * 4 + 8, members):
+            best[m.session_id] = max(best.get(m.session_id, -1.0), m.score)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        return [Hit(sid, round(score, 6), score >= self.threshold) for sid, score in ranked]
+
+    def enrol(self, list_name: str, vectors: Sequence[np.ndarray], actor: str, label: str | None = None,
+              images: Sequence[ImageEvidence] = ()) -> str:
+        """Enrol one person (one or more templates); ``DuplicateIdentityError`` when already in the list."""
+        check_list_name(list_name)
+        if not vectors:
+            raise BadInputError("no face to enrol")
+        for v in vectors:
+            hits = self.search(list_name, v, 1)
+            if hits and hits[0].is_match:
+                raise DuplicateIdentityError(hits[0].identity_id, hits[0].score)
+        now = dt.datetime.now(dt.timezone.utc)
+        rec = SessionRecord(
+            kiosk_id=f"facebank:{list_name}", mode=FACEBANK_MODE, started_at=now, ended_at=now,
+            decision=DecisionInput("accept", (), "facebank-1"),
+            # A random per-person "document" groups the person's templates (storage keeps only its keyed hash).
+            issuing_state="FACEBANK", document_number=uuid.uuid4().hex,
+            identity=IdentityFields(surname=label, given_names="") if label else None,
+            checks={"facebank": {"list": list_name, "templates": len(vectors), "actor": actor}},
+            images=list(images), templates=[TemplateEvidence("live", v) for v in vectors],
+            counts_as_failure=False)
+        return self.storage.decisions.record_session(rec).session_id
+
+    def remove(self, identity_id: str, actor: str) -> None:
+        """Withdraw an identity (its templates, images and record), audited; 404-like ``KeyError`` if absent."""
+        origin = self.storage.decisions.session_origin(identity_id)
+        if origin is None or origin[1] != FACEBANK_MODE:
+            raise KeyError(identity_id)
+        self.storage.retention.erase_session(identity_id, actor, "face-bank identity withdrawn")
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What ``kiosk facebank add`` did."""
+
+    enrolled: dict[str, str]  # person folder -> identity id
+    duplicates: dict[str, str]  # person folder -> existing identity id
+    skipped: dict[str, str]  # person folder -> why
+
+
+def bulk_enrol(bank: FaceBank, engine: FaceEngine, folder: Path, list_name: str, actor: str,
+               keep_images: bool = False) -> BulkReport:
+    """Enrol every sub-folder of ``folder`` as one person (its images' faces as templates; label = folder name)."""
+    from inference.errors import BadImageError
+    from inference.image import read_image
+
+    check_list_name(list_name)
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BadInputError(f"{folder} is not a folder (expected one sub-folder per person)")
+    people = sorted(p for p in folder.iterdir() if p.is_dir())
+    if not people:
+        raise BadInputError(f"{folder} has no sub-folders (expected one sub-folder per person)")
+    enrolled: dict[str, str] = {}
+    duplicates: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for person in people:
+        vectors, images = [], []
+        for path in sorted(p for p in person.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+            try:
+                bgr = read_image(path)
+            except BadImageError as exc:
+                skipped.setdefault(person.name, f"{path.name}: {exc}")
+                continue
+            v = face_vector(engine, bgr)
+            if v is not None:
+                vectors.append(v)
+                if keep_images:
+                    images.append(ImageEvidence("dg2", path.read_bytes(), "image/jpeg" if path.suffix.lower() in (
+                        ".jpg", ".jpeg") else "image/png"))
+        if not vectors:
+            skipped.setdefault(person.name, "no image with a face")
+            continue
+        try:
+            enrolled[person.name] = bank.enrol(list_name, vectors, actor, label=person.name, images=images)
+        except DuplicateIdentityError as exc:
+            duplicates[person.name] = exc.identity_id
+    return BulkReport(enrolled, duplicates, skipped)
