@@ -19,4 +19,5 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.trust_cmd",
     "kiosk.commands.pad_cmd",
     "kiosk.commands.calibrate_cmd",
+    "kiosk.commands.mrz_cmd",
 ]
