@@ -98,7 +98,11 @@ def evaluate(data: Path, scanner: MrzScanner) -> dict[str, Any]:
         "ms_per_frame": {"median": round(statistics.median(times), 1), "p90": _pct(times, 90)},
         "provider": scanner.reader.recogniser.provider,
     }
-    if frames:
+    per_doc = defaultdict(int)
+    for r in rows:
+        if "document" in r:
+            per_doc[r["document"]] += 1
+    if per_doc and max(per_doc.values()) >= 2:  # agreement needs documents seen in several frames
         report["agreement"] = _agreement(rows, frames, scanner)
     return report
 

@@ -123,7 +123,14 @@ def degrade(page: np.ndarray, d: Degradation, rng: np.random.Generator,
     jitter = rng.uniform(-d.perspective, d.perspective, (4, 2)) * [w * s, h * s]
     a = np.deg2rad(d.rotate_deg)
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    dst = np.float32((corners + jitter) @ rot.T + [cx, cy])
+    dst = (corners + jitter) @ rot.T
+    # Keep the whole document in the frame (a label must be readable): shrink until it fits.
+    span = np.maximum(dst.max(axis=0) - dst.min(axis=0), 1e-6)
+    dst *= min(1.0, float(np.min(np.array([0.96 * fw, 0.96 * fh]) / span)))
+    lo, hi = dst.min(axis=0), dst.max(axis=0)
+    cx = float(np.clip(cx, 0.02 * fw - lo[0], 0.98 * fw - hi[0]))
+    cy = float(np.clip(cy, 0.02 * fh - lo[1], 0.98 * fh - hi[1]))
+    dst = np.float32(dst + [cx, cy])
     m = cv2.getPerspectiveTransform(src, dst)
     table = np.array(rng.uniform(60, 120, 3))  # the surface the document lies on
     frame = cv2.warpPerspective(page, m, (fw, fh), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT,
