@@ -73,13 +73,11 @@ class MrzRecogniser:
 
     def __init__(self, runner: OrtRunner, chars: list[str]) -> None:
         self._runner = runner
-        n_out = len(chars) + 1
         self._keep = np.array([0] + [i + 1 for i, c in enumerate(chars) if c in ALPHABET], dtype=np.int64)
         found = {chars[i - 1] for i in self._keep[1:]}
         if found != set(ALPHABET):
             raise ModelLoadError(f"model '{MODEL_ID}' lacks MRZ characters {sorted(set(ALPHABET) - found)}")
         self._labels = [""] + [chars[i - 1] for i in self._keep[1:]]
-        self._n_out = n_out
 
     @classmethod
     def load(cls, model_path: Path, config: RuntimeConfig | None = None, provider: str | None = None) -> MrzRecogniser:

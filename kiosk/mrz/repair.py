@@ -168,7 +168,8 @@ def _blind_spot(number: str, offset: int, alternatives: Sequence[dict[str, float
 
 def _pick(options: list[tuple[str, ...]], what: str) -> tuple[str, ...]:
     if not options:
-        raise MrzUnreadableError(f"the {what} failed its check digit and no look-alike repair satisfies it")
+        raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
+                                 "and no look-alike repair satisfies them")
     if len(options) > 1:
         raise MrzUnreadableError(f"the {what} is ambiguous: {len(options)} repairs satisfy its check digits")
     return options[0]

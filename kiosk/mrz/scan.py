@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inference.config import RuntimeConfig
 from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser
 from kiosk.mrz.repair import MrzRead, read_fields
+
+if TYPE_CHECKING:
+    from models.store import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +40,17 @@ class MrzScanner:
         self._recent: deque[tuple[float, MrzRead]] = deque(maxlen=needed)
 
     @classmethod
-    def load(cls, config: RuntimeConfig | None = None, provider: str | None = None, store: object | None = None,
-             **kwargs: float) -> MrzScanner:
-        """A scanner on the verified ``ppocr_rec`` model from the model cache (``ModelError`` with the fix)."""
+    def load(cls, config: RuntimeConfig | None = None, provider: str | None = None, store: ModelStore | None = None,
+             *, needed: int = 2, window_s: float = 5.0) -> MrzScanner:
+        """A scanner on the verified ``ppocr_rec`` model from the model cache (``ModelError`` with the fix).
+
+        Takes a few seconds (the model is compiled for each fixed line width): do it once, at start-up.
+        """
         from models.store import ModelStore
 
-        st = store if isinstance(store, ModelStore) else ModelStore()
+        st = store or ModelStore()
         recogniser = MrzRecogniser.load(st.model_path(MODEL_ID), config, provider)
-        return cls(MrzLineReader(recogniser), **kwargs)  # type: ignore[arg-type]
+        return cls(MrzLineReader(recogniser), needed=needed, window_s=window_s)
 
     def read_frame(self, frame: np.ndarray) -> MrzRead:
         """One frame, no agreement: the checked (and possibly repaired) read.
