@@ -166,17 +166,31 @@ def _blind_spot(number: str, offset: int, alternatives: Sequence[dict[str, float
     return False
 
 
-def _pick(options: list[tuple[str, ...]], what: str) -> tuple[str, ...]:
-    if not options:
-        raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
-                                 "and no look-alike repair satisfies them")
-    if len(options) > 1:
-        raise MrzUnreadableError(f"the {what} is ambiguous: {len(options)} repairs satisfy its check digits")
-    return options[0]
-
-
 def _swaps(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b))
+
+
+def _variants(field: str, plausible: Plausible, offset: int) -> list[str]:
+    """``field`` as read plus each single plausible look-alike swap: for optional data, which has no
+    check digit of its own and is judged by the composite digit alone (one swap at most: no guessing)."""
+    out = [field]
+    for i, c in enumerate(field):
+        if c in _SWAP and plausible(offset + i, _SWAP[c]):
+            out.append(field[:i] + _SWAP[c] + field[i + 1:])
+    return out
+
+
+def _choose(good: list[tuple[int, str]], what: str) -> tuple[str, int]:
+    """The document number of the candidates with the fewest swaps; refused unless that number is unique
+    (candidates that differ only in optional data, which the key does not use, agree)."""
+    if not good:
+        raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
+                                 "and no look-alike repair satisfies them")
+    fewest = min(n for n, _ in good)
+    numbers = {num for n, num in good if n == fewest}
+    if len(numbers) > 1:
+        raise MrzUnreadableError(f"the {what} is ambiguous: {len(numbers)} repairs satisfy its check digits")
+    return numbers.pop(), fewest
 
 
 def _td3_td2(line: str, fmt: str, plausible: Plausible,
@@ -198,21 +212,22 @@ def _td3_td2(line: str, fmt: str, plausible: Plausible,
             opt_digit = _digits(opt_digit, "optional data check digit")
         tail = lambda o: o + opt_digit  # noqa: E731
     else:
-        opts, tail = [line[28:35]], (lambda o: o)
+        opts, tail = _variants(line[28:35], plausible, 28), (lambda o: o)
     good = []
+    read_opt = line[28:42] if fmt == "TD3" else line[28:35]
     for number, opt in itertools.product(numbers, opts):
         # Composite over number+digit, birth+digit, expiry+digit and optional data (Part 4/6 4.2.2).
         data = number + number_digit + birth + check_digit(birth) + expiry + check_digit(expiry) + tail(opt)
         if check_digit(data) == composite:
-            good.append((number, opt))
-    number, opt = _pick(good, "document number")
+            good.append((_swaps(number, line[0:9]) + _swaps(opt, read_opt), number))
+    number, repairs = _choose(good, "document number")
     if _blind_spot(number, 0, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    repairs = _swaps(number, line[0:9]) + _swaps(opt, line[28:42] if fmt == "TD3" else line[28:35])
     return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number))
 
 
-def _td1(l1: str, l2: str, plausible: Plausible, alternatives: Sequence[dict[str, float]] | None) -> MrzRead:
+def _td1(l1: str, l2: str, plausible: Plausible, plausible2: Plausible,
+         alternatives: Sequence[dict[str, float]] | None) -> MrzRead:
     birth = _date(l2[0:6], l2[6], "birth date")
     expiry = _date(l2[8:14], l2[14], "expiry date")
     composite = _digits(l2[29], "composite check digit")
@@ -227,14 +242,15 @@ def _td1(l1: str, l2: str, plausible: Plausible, alternatives: Sequence[dict[str
         number_digit = _digits(l1[14], "document number check digit")
         numbers, full = _candidates(l1[5:14], number_digit, plausible, 5), ""
     good = []
-    for number in numbers:
-        data = number + number_digit + l1[15:30] + birth + check_digit(birth) + expiry + check_digit(expiry) + l2[18:29]
+    opt1s = [l1[15:30]] if full else _variants(l1[15:30], plausible, 15)
+    for number, opt1, opt2 in itertools.product(numbers, opt1s, _variants(l2[18:29], plausible2, 18)):
+        data = number + number_digit + opt1 + birth + check_digit(birth) + expiry + check_digit(expiry) + opt2
         if check_digit(data) == composite:
-            good.append((number,))
-    (number,) = _pick(good, "document number")
+            good.append((_swaps(number, l1[5:14]) + _swaps(opt1, l1[15:30]) + _swaps(opt2, l2[18:29]), number))
+    number, repairs = _choose(good, "document number")
     if _blind_spot(number, 5, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, _swaps(number, l1[5:14]),
+    return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
                    () if full else _double_swaps(number))
 
 
@@ -271,8 +287,9 @@ def read_fields(lines: Sequence[str], line_count: int,
         if len(lines) < 2:
             raise MrzUnreadableError("a TD1 MRZ needs its first two lines")
         l1 = _fix_length(lines[0], 30)
-        a1 = alts[0] if alts else None
-        return _td1(l1, _fix_length(lines[1], 30), _plausible(a1, lines[0], 30), a1 if l1 == lines[0] else None)
+        a1, a2 = (alts[0], alts[1]) if alts and len(alts) >= 2 else (None, None)
+        return _td1(l1, _fix_length(lines[1], 30), _plausible(a1, lines[0], 30), _plausible(a2, lines[1], 30),
+                    a1 if l1 == lines[0] else None)
     if line_count != 2 or not lines:
         raise MrzUnreadableError("an MRZ has 2 or 3 lines")
     line = lines[-1]

@@ -133,3 +133,11 @@ def test_double_swaps_the_check_digit_cannot_see_are_offered_as_fallback_keys() 
     assert "OO8SFWTAR" in r.alternatives
     assert AccessKey.from_mrz("OO8SFWTAR", "850317", "310101") in r.fallback_keys()
     assert "OO8SFWTAR" not in repr(r)
+
+
+def test_optional_data_judged_by_the_composite_alone_is_repaired_once() -> None:
+    t1 = build_td1(document_number="ZP0268879", optional_data="OWI", **FIELDS).lines
+    bad = t1[0].replace("ZP02688796OWI", "ZP026887960WI")
+    assert bad != t1[0]
+    r = read_fields([bad, t1[1]], 3)
+    assert r.key == ("ZP0268879", "850317", "310101") and r.repairs == 1
