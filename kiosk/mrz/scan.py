@@ -16,13 +16,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from inference.config import RuntimeConfig
-from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser
+from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
 from kiosk.mrz.repair import MrzRead, read_fields
 
 if TYPE_CHECKING:
     from models.store import ModelStore
 
 log = logging.getLogger(__name__)
+
+
+def fields_from_text(text: MrzText) -> MrzRead:
+    """Checked (and possibly repaired) fields of one frame's recognised lines; ``MrzUnreadableError``."""
+    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines])
 
 
 class MrzScanner:
@@ -58,8 +63,7 @@ class MrzScanner:
         Raises ``MrzNotFoundError`` (no MRZ in view), ``MrzUnreadableError`` (found but not readable
         into fields that pass their check digits) or ``BadImageError`` (not an image).
         """
-        text = self.reader.read(frame)
-        return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines])
+        return fields_from_text(self.reader.read(frame))
 
     def feed(self, frame: np.ndarray, timestamp: float) -> MrzRead | None:
         """Read ``frame`` taken at ``timestamp`` (seconds, monotonic); the read once agreed, else None.
