@@ -30,7 +30,8 @@ def _eval_mrz(args: argparse.Namespace) -> int:
     per_type = ", ".join(f"{t} {v:.3f}" for t, v in result["per_type"].items() if v is not None)
     print(f"{result['exact']}/{result['images']} exact ({result['exact_rate']:.3f}; {per_type}), "
           f"{result['wrong_accepted']} wrong accepted, {result['not_located']} not located; "
-          f"{result['ms_per_frame']['median']} ms a frame (p90 {result['ms_per_frame']['p90']}) on {result['provider']}")
+          f"{result['ms_per_frame']['median']} ms a frame (p90 {result['ms_per_frame']['p90']}) "
+          f"on {result['provider']}")
     if "agreement" in result:
         a = result["agreement"]
         print(f"agreement over {a['frames_needed']} frames: {a['accepted']}/{a['documents']} documents accepted, "

@@ -120,7 +120,8 @@ def evaluate(data: Path, scanner: MrzScanner) -> dict[str, Any]:
         if "document" in r:
             per_doc[r["document"]] += 1
     if per_doc and max(per_doc.values()) >= 2:  # agreement needs documents seen in several frames
-        replay = MrzScanner(_Replay(results), needed=scanner.needed, window_s=scanner.window_s)  # type: ignore[arg-type]
+        replay = MrzScanner(_Replay(results), needed=scanner.needed,  # type: ignore[arg-type]
+                            window_s=scanner.window_s)
         report["agreement"] = _agreement(rows, replay)
     return report
 

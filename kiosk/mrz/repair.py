@@ -7,10 +7,12 @@ check-digit rule of Part 3 section 4.9 (``hardware.emrtd.mrz.check_digit``). Rep
   ``0 1 5 8 2 6``; the field's check digit must then hold as read, nothing else is tried;
 * the alphanumeric document number (and TD3 optional data) may hold either: when its check digit
   fails, the fewest swaps between the pairs O/0, I/1, S/5, B/8, Z/2, G/6 that satisfy it are tried,
-  then the composite check digit; the read is accepted only if exactly one candidate is left. Only
-  swaps the recogniser itself found plausible (the partner had >= ``SWAP_MIN_P`` probability at that
-  character), and O/0 always, are tried: a check digit alone cannot choose between swaps at positions of equal weight,
-  and the composite digit weighs the document number exactly as its own digit does.
+  then the composite check digit; the read is accepted only if exactly one document number is left.
+  Only swaps the recogniser itself found plausible (the partner had >= ``SWAP_MIN_P`` probability at
+  that character), and O/0 always, are tried: a check digit alone cannot choose between swaps at
+  positions of equal weight, and the composite digit weighs the document number as its own digit does;
+* optional data without a check digit of its own (TD1, TD2) may take one plausible swap, judged by the
+  composite digit alone.
 
 Check digits cannot see everything (``<``/0/A/K/U, and G/Q/6, have the same value), which is why
 ``MrzScanner`` also wants the same read on several frames. Nothing here logs or prints MRZ text.
