@@ -20,3 +20,11 @@ class ImageTooLargeError(BadImageError):
 
 class NoFaceError(InferenceError):
     """No usable face was found where one was required."""
+
+
+class MrzNotFoundError(InferenceError):
+    """No machine-readable zone was found in a camera frame (the message says what to change)."""
+
+
+class MrzUnreadableError(InferenceError):
+    """An MRZ band was found but its lines could not be read into valid fields."""

@@ -13,9 +13,10 @@ cd "$here"
 # Debian packages: PC/SC daemon and headers (pyscard builds against them), swig (pyscard's build),
 # the virtual reader driver used by the chip tests, Xvfb for the Qt UI without a display,
 # iproute2 for the test network namespace, npm for fetching npm-packaged models, PostgreSQL for the
-# storage tests that run the same code against a real server (started by the test on 127.0.0.1).
+# storage tests that run the same code against a real server (started by the test on 127.0.0.1),
+# the OCR-B font for the synthetic MRZ test sets (kiosk mrz synth).
 DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb iproute2 npm postgresql
-              libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+              libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core fonts-ocr-b)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -22,4 +22,5 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.serve_cmd",
     "kiosk.commands.apikey_cmd",
     "kiosk.commands.facebank_cmd",
+    "kiosk.commands.mrz_cmd",
 ]

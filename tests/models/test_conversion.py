@@ -7,7 +7,8 @@ from models.parity import check_parity
 from models.store import ModelStore
 
 
-@pytest.mark.parametrize("model_id", ["yunet", "sface", "face_mesh", "iris", "blazeface", "antispoof", "mobilefacenet"])
+@pytest.mark.parametrize("model_id", ["yunet", "sface", "face_mesh", "iris", "blazeface", "antispoof", "mobilefacenet",
+                                      "ppocr_rec"])
 def test_converted_matches_original(store: ModelStore, model_id: str) -> None:
     e = store.manifest.get(model_id)
     result = check_parity(e, store.original_path(e), store.onnx_path(e), store.asset_path(e.parity.image))

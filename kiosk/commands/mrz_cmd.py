@@ -1,0 +1,63 @@
+"""``kiosk mrz synth`` (a synthetic MRZ test set) and ``kiosk eval mrz`` (reading it back by camera)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kiosk.errors import BadInputError
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from kiosk.mrz.synth import synthesise
+
+    labels = synthesise(Path(args.out), args.count, args.seed, clean=args.clean, frames=args.frames)
+    print(f"{args.count} documents x {args.frames} frames ({'clean' if args.clean else 'degraded'}) -> {labels}")
+    return 0
+
+
+def _eval_mrz(args: argparse.Namespace) -> int:
+    from kiosk.mrz.evaluate import evaluate
+    from kiosk.mrz.scan import MrzScanner
+
+    data = Path(args.data)
+    if not data.is_dir():
+        raise BadInputError(f"data folder {data} not found")
+    result = evaluate(data, MrzScanner.load(provider=args.provider))
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    per_type = ", ".join(f"{t} {v:.3f}" for t, v in result["per_type"].items() if v is not None)
+    print(f"{result['exact']}/{result['images']} exact ({result['exact_rate']:.3f}; {per_type}), "
+          f"{result['wrong_accepted']} wrong accepted, {result['not_located']} not located; "
+          f"{result['ms_per_frame']['median']} ms a frame (p90 {result['ms_per_frame']['p90']}) "
+          f"on {result['provider']}")
+    if "agreement" in result:
+        a = result["agreement"]
+        print(f"agreement over {a['frames_needed']} frames: {a['accepted']}/{a['documents']} documents accepted, "
+              f"{a['wrong_accepted']} wrong")
+    return 0
+
+
+def add_eval_mrz(esub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """Add ``mrz`` to the ``eval`` sub-command group and return its parser."""
+    q = esub.add_parser("mrz", help="MRZ by camera on a labelled image folder: exact reads, wrong reads, ms a frame")
+    q.add_argument("--data", required=True, help="folder with labels.csv (path,document_number,birth_date,expiry_date)")
+    q.add_argument("--json", required=True, help="where to write the report")
+    q.add_argument("--provider", choices=["openvino", "cpu"], default=None, help="execution provider")
+    q.set_defaults(func=_eval_mrz)
+    return q
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``mrz`` command group."""
+    p = sub.add_parser("mrz", help="machine-readable zone tools (synthetic test sets)")
+    msub = p.add_subparsers(dest="mrz_command", metavar="WHAT")
+    msub.required = True
+    q = msub.add_parser("synth", help="random valid TD1/TD2/TD3 MRZs in OCR-B on passport-like pages, camera-degraded")
+    q.add_argument("--out", required=True, help="empty folder for the images and labels.csv")
+    q.add_argument("--count", type=int, required=True, help="number of documents (formats cycle TD1, TD2, TD3)")
+    q.add_argument("--seed", type=int, default=0, help="random seed (same seed, same set)")
+    q.add_argument("--frames", type=int, default=2, help="camera frames per document, each degraded its own way")
+    q.add_argument("--clean", action="store_true", help="no degradation: the page flat in the frame")
+    q.set_defaults(func=_synth)

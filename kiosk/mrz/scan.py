@@ -1,0 +1,88 @@
+"""``MrzScanner``: camera frames in, an MRZ read out only once the same read repeats across frames.
+
+Qt-free and cheap enough for a worker thread (one ``feed`` costs one locate, about 40 ms, plus one
+recognition batch; about 270 ms of CPU in all on a 2-core PC). Check digits have blind spots (``<``/0/A/K/U and
+G/Q/6 have the same value; the composite digit cannot tell which field is wrong), so a single frame
+is never enough: ``feed`` returns a read only when ``needed`` consecutive readable frames, within
+``window_s`` seconds of each other, give the same document number, birth date and expiry date.
+A different read in between starts the count again.
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from inference.config import RuntimeConfig
+from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
+from kiosk.mrz.repair import MrzRead, read_fields
+
+if TYPE_CHECKING:
+    from models.store import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+def fields_from_text(text: MrzText) -> MrzRead:
+    """Checked (and possibly repaired) fields of one frame's recognised lines; ``MrzUnreadableError``."""
+    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines])
+
+
+class MrzScanner:
+    """Feed frames with their (monotonic) timestamps; get an ``MrzRead`` once reads agree.
+
+    Not thread-safe: use one scanner per worker thread (the model session underneath may be shared).
+    """
+
+    def __init__(self, reader: MrzLineReader, *, needed: int = 2, window_s: float = 5.0) -> None:
+        if needed < 2:
+            raise ValueError("agreement needs at least 2 frames: one frame can pass every check digit and be wrong")
+        self.reader = reader
+        self.needed = needed
+        self.window_s = window_s
+        self._recent: deque[tuple[float, MrzRead]] = deque(maxlen=needed)
+
+    @classmethod
+    def load(cls, config: RuntimeConfig | None = None, provider: str | None = None, store: ModelStore | None = None,
+             *, needed: int = 2, window_s: float = 5.0) -> MrzScanner:
+        """A scanner on the verified ``ppocr_rec`` model from the model cache (``ModelError`` with the fix).
+
+        Takes a few seconds (the model is compiled for each fixed line width): do it once, at start-up.
+        """
+        from models.store import ModelStore
+
+        st = store or ModelStore()
+        recogniser = MrzRecogniser.load(st.model_path(MODEL_ID), config, provider)
+        return cls(MrzLineReader(recogniser), needed=needed, window_s=window_s)
+
+    def read_frame(self, frame: np.ndarray) -> MrzRead:
+        """One frame, no agreement: the checked (and possibly repaired) read.
+
+        Raises ``MrzNotFoundError`` (no MRZ in view), ``MrzUnreadableError`` (found but not readable
+        into fields that pass their check digits) or ``BadImageError`` (not an image).
+        """
+        return fields_from_text(self.reader.read(frame))
+
+    def feed(self, frame: np.ndarray, timestamp: float) -> MrzRead | None:
+        """Read ``frame`` taken at ``timestamp`` (seconds, monotonic); the read once agreed, else None.
+
+        Raises what ``read_frame`` raises; an unreadable frame neither counts nor breaks the streak.
+        """
+        read = self.read_frame(frame)
+        while self._recent and timestamp - self._recent[0][0] > self.window_s:
+            self._recent.popleft()
+        if self._recent and self._recent[-1][1].key != read.key:
+            log.info("MRZ read differs from the previous frame's; agreement starts again")
+            self._recent.clear()
+        self._recent.append((timestamp, read))
+        if len(self._recent) >= self.needed:
+            self._recent.clear()
+            log.info("MRZ read agreed across %d frames (%s)", self.needed, read.document_type)
+            return read
+        return None
+
+    def reset(self) -> None:
+        """Forget earlier frames (call when a new document is expected)."""
+        self._recent.clear()
