@@ -34,32 +34,46 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
     # in the data folder.
     runtime = RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models")
-    engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face-models").submit(FaceEngine.load, runtime)
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
+    engine = loader.submit(FaceEngine.load, runtime)
     engine.add_done_callback(_report_models)
+    scanner = None
+    if config.devices.scan_mrz:
+        from kiosk.mrz.scan import MrzScanner
+
+        scanner = loader.submit(MrzScanner.load, runtime)  # after the face models: the face step needs them more
+        scanner.add_done_callback(_report_models)
     if not config.devices.simulated:
         from kiosk.workflow.devices import open_devices
 
-        return KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config), None
+        return KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config, scanner=scanner), None
     devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
-    workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
-    autoplay = Autoplay(workflow, type_mrz=False, show_flash=False, result_pause_s=4.0, attract_pause_s=3.0)
+    workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo", scanner=scanner)
+    page = None
+    if scanner is not None:
+        from kiosk.workflow.demo import demo_document_page
+
+        page = demo_document_page()  # the simulated customer shows the photo page instead of typing
+    autoplay = Autoplay(workflow, type_mrz=False, show_flash=False, result_pause_s=4.0, attract_pause_s=3.0,
+                        document_page=page)
     return workflow, autoplay
 
 
 def _report_models(done: Any) -> None:
     error = done.exception()
-    if error is not None:  # each session will reach the staff screen; say why once, here
-        log.error("the face models could not be loaded: %s", error)
+    if error is not None:  # say why once, here (face models: each session reaches the staff screen)
+        log.error("models could not be loaded: %s", error)
     else:
-        log.info("face models ready")
+        log.info("%s ready", type(done.result()).__name__)
 
 
 def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:
-    """In the demo, type the MRZ into the document screen's fields and continue, as a customer would."""
+    """In the demo, type the MRZ into the document screen's fields and continue, as a customer would (unless
+    the simulated customer shows the photo page to the camera instead)."""
     document = window.screens[State.DOCUMENT]
 
     def on_state(event: Any) -> None:
-        if event.state is State.DOCUMENT:
+        if event.state is State.DOCUMENT and not autoplay.scans():
             QTimer.singleShot(delay_ms, lambda: (document.fill(*autoplay.mrz), document.next.click()))
     window.bridge.state_changed.connect(on_state)
 

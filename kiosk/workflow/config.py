@@ -51,6 +51,8 @@ class DevicesConfig(BaseModel):
     chip_attempts: int = Field(default=3, ge=1, le=10, description="Reads that fail (document lifted, "
                                "unreadable) before the kiosk asks for staff.")
     mirror_preview: bool = Field(default=True, description="Show the camera like a mirror (customers expect it).")
+    scan_mrz: bool = Field(default=True, description="Read the MRZ of a photo page held up to the camera on the "
+                           "document screen (model ppocr_rec); typing stays one tap away. False: typing only.")
 
 
 class KioskModeConfig(BaseModel):

@@ -25,6 +25,7 @@ from typing import Any
 from hardware.emrtd.errors import MrzError
 from hardware.emrtd.password import AccessKey
 from hardware.errors import HardwareError
+from inference.errors import InferenceError
 from inference.flash import FlashConfig, draw_sequence
 
 from kiosk.errors import BadInputError
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 # Segments of at least 0.34 s keep the colour changes under three a second (WCAG 2.3.1, photosensitive
 # customers); the engine's defaults allow 0.25 s. Twelve segments (the default) take 4-5.4 s.
 FLASH_CONFIG = FlashConfig(segment_min_s=0.34, segment_max_s=0.45)
+# Seconds between MRZ attempts on the document screen (one attempt costs ~0.3 s of CPU).
+SCAN_INTERVAL_S = 0.4
 # How long the screen has to report that the flash sequence is showing before the check counts as failed.
 FLASH_SHOWN_WITHIN_S = 2.0
 
@@ -81,6 +84,7 @@ class _Session:
     # MRZ reads the chip refused: the scanner must not hand the same misread over again.
     refused_reads: set[tuple[str, str, str]] = field(default_factory=set)
     scanned: tuple[str, str, str] | None = None
+    fallback_keys: list[AccessKey] = field(default_factory=list)
 
 
 class KioskWorkflow:
@@ -192,6 +196,8 @@ class KioskWorkflow:
                 return
             self._session.key = key
             self._session.scanned = scanned
+            if scanned is None:
+                self._session.fallback_keys = []
             self._fire(Trigger.DOCUMENT_ENTERED)
 
     def flash_shown(self, t0: float) -> None:
@@ -349,6 +355,9 @@ class KioskWorkflow:
                 outcome = read_document(connection, session.key, self.devices.trust, progress=progress)
             except ChipStepError as exc:
                 log.info("chip read failed: %s", exc.detail)
+                if exc.problem is ChipProblem.ACCESS_DENIED and session.fallback_keys:
+                    session.key = session.fallback_keys.pop(0)  # another reading of the scanned page
+                    continue
                 if exc.problem is ChipProblem.ACCESS_DENIED:
                     self._fire(Trigger.MRZ_REJECTED, gen, MessageKey.MRZ_REJECTED)
                     return
@@ -370,7 +379,11 @@ class KioskWorkflow:
     def _scan_worker(self, session: _Session) -> None:
         """Feed camera frames to the MRZ scanner while the document screen is up; a certain read enters the
         document as if typed. A read the chip refused once is not handed over again."""
-        scanner = self.scanner.result() if isinstance(self.scanner, Future) else self.scanner
+        try:
+            scanner = self.scanner.result() if isinstance(self.scanner, Future) else self.scanner
+        except Exception as exc:  # no MRZ model: typing still works; the load error was logged where it failed
+            log.warning("no MRZ scanner (%s): typing only", type(exc).__name__)
+            return
         assert scanner is not None
         scanner.reset()
         gen = session.generation
@@ -380,7 +393,13 @@ class KioskWorkflow:
             if frame is None:
                 continue  # the face step's watchdog deals with a dead camera; typing still works
             last = frame.index
-            read = scanner.feed(frame.image, frame.t)
+            started = time.monotonic()
+            try:
+                read = scanner.feed(frame.image, frame.t)
+            except InferenceError:  # no MRZ in view, or not readable in this frame: the next one may be
+                read = None
+            # At most a few attempts a second: the customer may be typing meanwhile, on the same two cores.
+            session.stop.wait(max(0.0, SCAN_INTERVAL_S - (time.monotonic() - started)))
             if read is None:
                 continue
             fields = (read.document_number, read.birth_date, read.expiry_date)
@@ -393,6 +412,9 @@ class KioskWorkflow:
             with self._lock:
                 if gen != self._generation or self.state is not State.DOCUMENT:
                     return
+                # Other readings of the same page the check digits cannot tell apart (OO read as 00): tried
+                # only if the chip refuses the first.
+                session.fallback_keys = list(getattr(read, "fallback_keys", lambda: [])())
                 self._emit(DocumentScanned(read.document_type), gen)
                 self._enter_document(key, scanned=fields)
             return

@@ -99,6 +99,31 @@ def _cast(engine: FaceEngine, actor: Actor, bgr: Any) -> tuple[Any, Any]:
     return subject, _Recording(subject, engine.challenge)
 
 
+def demo_document_page(photo_rgb: Any = None, mrz: tuple[str, str, str] = DEMO_MRZ) -> Any:
+    """The demo passport's photo page (BGR): the virtual passport's TD3 MRZ in OCR-B, the demo photo in it.
+
+    Raises ``kiosk.mrz.render.FontMissingError`` without the OCR-B font (Debian ``fonts-ocr-b``).
+    """
+    import cv2
+    import numpy as np
+
+    from hardware.emrtd.mrz import build_td3
+
+    from kiosk.mrz.render import render_page
+
+    lines = build_td3(document_number=mrz[0], birth_date=mrz[1], expiry_date=mrz[2], issuing_state="UTO",
+                      nationality="UTO", primary_identifier="SPECIMEN", secondary_identifier="VIRTUAL").lines
+    page = render_page(lines, "TD3", np.random.default_rng(0))
+    photo = demo_photo() if photo_rgb is None else photo_rgb
+    h, w = page.shape[:2]
+    x, y, pw, ph = int(w * 0.04), int(h * 0.12), int(w * 0.27), int(h * 0.45)  # render_page's photo box
+    sh, sw = photo.shape[:2]
+    cw = min(sw, round(sh * pw / ph))  # crop the photo to the box's shape, centred: no squeezed face
+    crop = photo[:, (sw - cw) // 2:(sw - cw) // 2 + cw, ::-1]
+    page[y:y + ph, x:x + pw] = cv2.resize(np.ascontiguousarray(crop), (pw, ph), interpolation=cv2.INTER_AREA)
+    return page
+
+
 @dataclass
 class Autoplay:
     """The simulated customer: answers the document screen, acts the challenge, acknowledges the result.
@@ -129,9 +154,9 @@ class Autoplay:
 
     def _on_event(self, event: Any) -> None:
         camera = self.workflow.devices.camera
-        if isinstance(event, StateChanged) and event.previous is State.DOCUMENT and self._scans():
+        if isinstance(event, StateChanged) and event.previous is State.DOCUMENT and self.scans():
             camera.hold_document(None)  # read: the passport goes on the reader
-        if isinstance(event, StateChanged) and event.state is State.DOCUMENT and self._scans():
+        if isinstance(event, StateChanged) and event.state is State.DOCUMENT and self.scans():
             camera.hold_document(self.document_page)  # the kiosk reads it: nothing to type
         elif isinstance(event, StateChanged) and event.state is State.DOCUMENT and self.type_mrz:
             self._later(self.typing_pause_s, lambda: self.workflow.submit_mrz(*self.mrz))
@@ -147,7 +172,9 @@ class Autoplay:
         elif isinstance(event, StateChanged) and event.state is State.RESULT:
             self._later(self.result_pause_s, self.workflow.finish)
 
-    def _scans(self) -> bool:
+    def scans(self) -> bool:
+        """The simulated customer shows the photo page to the kiosk's camera (a page, a scanner, a camera that can
+        hold it) instead of typing."""
         return (self.document_page is not None and getattr(self.workflow, "scanner", None) is not None
                 and hasattr(self.workflow.devices.camera, "hold_document"))
 

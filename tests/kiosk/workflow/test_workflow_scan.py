@@ -78,3 +78,43 @@ def test_a_misread_refused_by_the_chip_is_not_handed_over_again(engine, demo, fa
     finally:
         wf.cancel()
         wf.shutdown()
+
+
+def test_the_fallback_reading_is_tried_when_the_chip_refuses_the_first(engine, demo, fast, tmp_path: Path) -> None:
+    from hardware.emrtd.password import AccessKey
+
+    class _Ambiguous(_Read):
+        def fallback_keys(self):  # type: ignore[no-untyped-def]
+            return [AccessKey.from_mrz(*DEMO_MRZ)]  # the other reading the check digits allow
+
+    class _Once(_Scanner):
+        def feed(self, image, t):  # type: ignore[no-untyped-def]
+            self.frames += 1
+            return _Ambiguous("D23145891", DEMO_MRZ[1], DEMO_MRZ[2]) if self.frames == 2 else None
+
+    wf = KioskWorkflow(engine, demo("customer"), tmp_path, config=fast(), retry_pause_s=0.05, scanner=_Once())
+    events: list = []
+    wf.subscribe(events.append)
+    try:
+        wf.start()
+        deadline = time.monotonic() + 30
+        while wf.state in (State.DOCUMENT, State.CHIP):
+            assert time.monotonic() < deadline, _states(events)
+            time.sleep(0.02)
+        assert _states(events)[:3] == [State.DOCUMENT, State.CHIP, State.FACE]  # no trip back to the document
+    finally:
+        wf.cancel()
+        wf.shutdown()
+
+
+def test_the_demo_customer_shows_the_photo_page_and_the_kiosk_reads_it(engine, demo, run_session, tmp_path: Path) -> None:
+    from kiosk.mrz.scan import MrzScanner
+    from kiosk.workflow.demo import demo_document_page
+
+    scanner = MrzScanner.load()
+    page = demo_document_page()
+    wf, events = run_session(engine, demo("customer"), tmp_path, autoplay=False,
+                             prepare=lambda w: (setattr(w, "scanner", scanner), Autoplay(w, document_page=page)))
+    assert [e.document_type for e in events if isinstance(e, DocumentScanned)] == ["TD3"]
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome == "ACCEPT", result.reasons
