@@ -33,11 +33,27 @@ def camera_frame() -> Any:
     return subject.render(NEUTRAL)
 
 
+def held_page_frame(frame: Any) -> Any:
+    """``frame`` with the demo passport's photo page held up in front of the customer (the scan screen)."""
+    from kiosk.workflow.demo import demo_document_page
+    from kiosk.workflow.demo_devices import ActorCamera
+
+    class Still:
+        def render(self, state: Any) -> Any:
+            return frame
+
+    camera = ActorCamera(Still(), Still())
+    camera.hold_document(demo_document_page())
+    camera.start()
+    return camera.wait_next(-1, 1.0).image  # type: ignore[union-attr]
+
+
 def _scenes(frame: Any) -> dict[str, list[Any]]:
     move = lambda s, p=State.ATTRACT, m=None: StateChanged(s, p, Trigger.START, m)  # noqa: E731
     box = (0.36, 0.22, 0.28, 0.42)
     return {
         "attract": [move(State.ATTRACT, State.RESULT)],
+        "document_scan": [move(State.DOCUMENT), "page"],
         "document": [move(State.DOCUMENT), "fill"],
         "document_rejected": [move(State.DOCUMENT), move(State.DOCUMENT, State.CHIP, MessageKey.MRZ_REJECTED), "fill"],
         "chip": [move(State.DOCUMENT), move(State.CHIP, State.DOCUMENT), ChipProgress("dg2", 0.58, 9000, 18000)],
@@ -88,11 +104,12 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     scenes = _scenes(frame)
+    held = held_page_frame(frame) if frame is not None else None
     variants = [("en", "standard", False)] + [("de", "standard", False), ("en", "high_contrast", False)]
     for language, theme_name, assisted in variants + [("en", "standard", True)]:
         for w, h in sizes:
             config = KioskConfig(ui=UiConfig(theme=theme_name, language=language, assisted=assisted))
-            fake = FakeWorkflow()
+            fake = FakeWorkflow(scanner=object())  # the kiosk reads the MRZ by camera (the default)
             window = KioskWindow(fake, config, languages)
             window.resize(w, h)
             window.show()
@@ -110,6 +127,9 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
                     elif step == "frame":
                         if frame is not None:
                             window.screens[State.FACE].view.show_image(frame)
+                    elif step == "page":
+                        if held is not None:
+                            window.screens[State.DOCUMENT].view.show_image(held)
                     else:
                         fake.emit(step)
                 for _ in range(3):

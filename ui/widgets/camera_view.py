@@ -80,7 +80,9 @@ class CameraView(QWidget):
         if self._image is None:
             return QRectF(self.rect())
         iw, ih = self._image.width(), self._image.height()
-        scale = max(self.width() / iw, self.height() / ih)
+        # A face fills the widget (edges may be cropped); a document is shown whole: its MRZ is at the edge.
+        fit = min if self.guide == "document" else max
+        scale = fit(self.width() / iw, self.height() / ih)
         w, h = iw * scale, ih * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
@@ -129,18 +131,17 @@ class CameraView(QWidget):
         p.end()
 
     def _paint_document_guide(self, p: QPainter, r: QRectF) -> None:
-        """A passport-page frame (ID-3, 125 x 88 mm) with the MRZ band marked along its bottom edge."""
-        h = min(r.height() * 0.8, self.height() * 0.8)
-        w = min(h * 125 / 88, self.width() * 0.9)
+        """Where the photo page (ID-3, 125 x 88 mm) goes in the camera's frame, with its MRZ band marked."""
+        w = min(r.width() * 0.88, r.height() * 0.9 * 125 / 88)
         h = w * 88 / 125
-        page = QRectF(self.width() / 2 - w / 2, self.height() / 2 - h / 2, w, h)
+        page = QRectF(r.center().x() - w / 2, r.center().y() - h / 2, w, h)
         outside = QPainterPath()
         outside.addRect(QRectF(self.rect()))
         outside.addRect(page)
         p.fillPath(outside, QColor(0, 0, 0, 130))
         p.setPen(QPen(self.accent, max(4.0, self.height() / 110)))
         p.drawRoundedRect(page, 12, 12)
-        band = QRectF(page.x() + w * 0.04, page.bottom() - h * 0.2, w * 0.92, h * 0.15)
+        band = QRectF(page.x() + w * 0.03, page.bottom() - h * 0.16, w * 0.94, h * 0.14)
         p.setPen(QPen(self.accent, 2, Qt.PenStyle.DashLine))
         p.drawRect(band)
 
