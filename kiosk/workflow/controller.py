@@ -25,18 +25,18 @@ from typing import Any
 from hardware.emrtd.errors import MrzError
 from hardware.emrtd.password import AccessKey
 from hardware.errors import HardwareError
-from inference.errors import InferenceError
 from inference.flash import FlashConfig, draw_sequence
 
 from kiosk.errors import BadInputError
-from kiosk.evidence import Evidence
 from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
-from kiosk.policy import PolicyConfig, decide
+from kiosk.policy import PolicyConfig
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
 from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned, FlashRequested,
-                                   MessageKey, ResultReady, StateChanged)
-from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown, jpeg,
+                                   MessageKey, StateChanged)
+from kiosk.workflow.document_step import scan_document
+from kiosk.workflow.record_step import decide_and_record
+from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown,
                                       watch_flash)
 from kiosk.workflow.machine import State, StateMachine, Transition, Trigger
 from kiosk.workflow.ports import CardReader, DocumentScanner, FrameSource
@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 # Segments of at least 0.34 s keep the colour changes under three a second (WCAG 2.3.1, photosensitive
 # customers); the engine's defaults allow 0.25 s. Twelve segments (the default) take 4-5.4 s.
 FLASH_CONFIG = FlashConfig(segment_min_s=0.34, segment_max_s=0.45)
-# Seconds between MRZ attempts on the document screen (one attempt costs ~0.3 s of CPU).
-SCAN_INTERVAL_S = 0.4
 # How long the screen has to report that the flash sequence is showing before the check counts as failed.
 FLASH_SHOWN_WITHIN_S = 2.0
 
@@ -377,47 +375,24 @@ class KioskWorkflow:
             return
 
     def _scan_worker(self, session: _Session) -> None:
-        """Feed camera frames to the MRZ scanner while the document screen is up; a certain read enters the
-        document as if typed. A read the chip refused once is not handed over again."""
+        """The MRZ scanner while the document screen is up; a certain read enters the document as if typed."""
         try:
             scanner = self.scanner.result() if isinstance(self.scanner, Future) else self.scanner
         except Exception as exc:  # no MRZ model: typing still works; the load error was logged where it failed
             log.warning("no MRZ scanner (%s): typing only", type(exc).__name__)
             return
         assert scanner is not None
-        scanner.reset()
         gen = session.generation
-        last = -1
-        while not session.stop.is_set() and self.state is State.DOCUMENT and gen == self._generation:
-            frame = self.devices.camera.wait_next(last, 0.25)
-            if frame is None:
-                continue  # the face step's watchdog deals with a dead camera; typing still works
-            last = frame.index
-            started = time.monotonic()
-            try:
-                read = scanner.feed(frame.image, frame.t)
-            except InferenceError:  # no MRZ in view, or not readable in this frame: the next one may be
-                read = None
-            # At most a few attempts a second: the customer may be typing meanwhile, on the same two cores.
-            session.stop.wait(max(0.0, SCAN_INTERVAL_S - (time.monotonic() - started)))
-            if read is None:
-                continue
-            fields = (read.document_number, read.birth_date, read.expiry_date)
-            if fields in session.refused_reads:
-                continue
-            try:
-                key = AccessKey.from_mrz(*fields)
-            except MrzError:
-                continue
-            with self._lock:
-                if gen != self._generation or self.state is not State.DOCUMENT:
-                    return
-                # Other readings of the same page the check digits cannot tell apart (OO read as 00): tried
-                # only if the chip refuses the first.
-                session.fallback_keys = list(getattr(read, "fallback_keys", lambda: [])())
-                self._emit(DocumentScanned(read.document_type), gen)
-                self._enter_document(key, scanned=fields)
+        scanned = scan_document(scanner, self.devices.camera, stop=session.stop, refused=session.refused_reads,
+                                keep_going=lambda: self.state is State.DOCUMENT and gen == self._generation)
+        if scanned is None:
             return
+        with self._lock:
+            if gen != self._generation or self.state is not State.DOCUMENT:
+                return
+            session.fallback_keys = list(scanned.fallback_keys)
+            self._emit(DocumentScanned(scanned.document_type), gen)
+            self._enter_document(scanned.key, scanned=scanned.fields)
 
     def _face_worker(self, session: _Session) -> None:
         chip = session.chip
@@ -435,7 +410,11 @@ class KioskWorkflow:
             capture.session.flash = self._flash_check(session, capture)
         if self._fire(Trigger.CAPTURE_DONE, gen) is None:
             return
-        result = self._decide_and_record(session, chip, portrait, capture)
+        result, self.last_report = decide_and_record(
+            self.data_dir, kiosk_id=self.config.kiosk_id, started_at=session.started_at,
+            mode=self.record_mode or ("assisted" if session.assisted_by else "kiosk"),
+            assisted_by=session.assisted_by, camera=self.devices.camera, policy=self.policy, chip=chip,
+            portrait=portrait, capture=capture)
         self._emit(result, gen)
         self._fire(Trigger.DECIDED, gen)
 
@@ -461,52 +440,3 @@ class KioskWorkflow:
         assert flash.t0 is not None
         return watch_flash(capture.session, self.devices.camera, flash.sequence, flash.t0, stop=session.stop,
                            stall_s=self.config.devices.camera_stall_s, config=FLASH_CONFIG)
-
-    def _decide_and_record(self, session: _Session, chip: ChipOutcome, portrait: PortraitEnrolment,
-                           capture: FaceCapture) -> ResultReady:
-        from storage import ImageEvidence, TemplateEvidence
-
-        from kiosk.recording import record
-
-        face = capture.session.finish(portrait)
-        evidence = Evidence(face=face.evidence, chip=chip.evidence)
-        decision = decide(evidence, self.policy)
-        images = []
-        if chip.portrait_bytes:
-            images.append(ImageEvidence("dg2", chip.portrait_bytes, chip.portrait_media_type))
-        best = capture.session.best_frame()
-        if best is not None:
-            images.append(ImageEvidence("live", jpeg(best), "image/jpeg"))
-        images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in capture.audit_jpegs(face.audit_frames)]
-        templates = [TemplateEvidence("live", face.live_embedding.vector)] if face.live_embedding else []
-        mode = self.record_mode or ("assisted" if session.assisted_by else "kiosk")
-        checks = {"face_session": face.to_dict(), "challenge_steps": [s.to_dict() for s in capture.steps]}
-        if session.assisted_by:
-            checks["assisted_by"] = session.assisted_by
-        # The camera allow-list's decision (injection defence) is part of the evidence; a simulated camera
-        # has none, and says so.
-        camera_decision = getattr(self.devices.camera, "decision", None)
-        checks["camera"] = (camera_decision.to_evidence() if camera_decision is not None else
-                            {"allowed": None, "code": "not_checked", "source": type(self.devices.camera).__name__})
-        session_id = record(self.data_dir, mode=mode, started_at=session.started_at, evidence=evidence,
-                            decision=decision, policy=self.policy, checks=checks, chip_report=chip.report(),
-                            images=images, templates=templates, dg1=chip.result.dg1, kiosk_id=self.config.kiosk_id)
-        d = decision.to_dict()
-        face_dict = face.to_dict()
-        self.last_report = {
-            "decision": d["decision"], "reasons": d["reasons"], "findings": d["findings"], "session_id": session_id,
-            "challenge_steps": [s.to_dict() for s in capture.steps],
-            "evidence": {"chip": {**(evidence.to_dict().get("chip") or {}), **chip.report()},
-                         "quality": face_dict["quality"], "challenge": face_dict["challenge"],
-                         "planarity": face_dict["planarity"], "passive": face_dict["passive"],
-                         "flash": face_dict["flash"],
-                         "match": {**face_dict["match"], "accept_threshold": self.policy.match_accept,
-                                   "review_threshold": self.policy.match_review}},
-        }
-        summary = {"reasons": list(d["reasons"]), "match_score": face.match_score,
-                   "match_accept": self.policy.match_accept, "match_review": self.policy.match_review,
-                   "challenge_passed": face.challenge.passed, "planar_motion": face.planarity.planar,
-                   "flash_passed": face.flash.passed if face.flash is not None else None,
-                   "passive_auth": chip.evidence.passive_auth_passed,
-                   "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication}
-        return ResultReady(d["decision"], tuple(d["reasons"]), session_id, summary)
