@@ -33,7 +33,8 @@ def test_dry_run_covers_the_whole_installation(installer: ModuleType) -> None:
     files = {str(s.path) for s in steps if isinstance(s, installer.WriteFile)}
     text = "\n".join(commands)
     for needle in ("apt-get install", "pcscd", "libccid", "cage", "useradd --system", "/usr/sbin/nologin",
-                   "-m venv", "kiosk models import /srv/models.tar", "kiosk models verify",
+                   "-m venv", "/srv/models.tar /var/lib/idkiosk/models-bundle.tar",
+                   "kiosk models import /var/lib/idkiosk/models-bundle.tar", "kiosk models verify",
                    "udevadm control --reload-rules", "systemctl enable idkiosk.service"):
         assert needle in text, needle
     assert "npm" not in text.split("apt-get install", 1)[1].split("\n", 1)[0]  # a bundle needs no npm
