@@ -1,9 +1,6 @@
-"""The kiosk installer (``installer/kiosk-install``): loaded as a module, and run as a program."""
+"""Fixtures for the kiosk installer (``installer/kiosk-install``): the program as a module, its generated files."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from importlib.machinery import SourceFileLoader
 from importlib.util import module_from_spec, spec_from_loader
@@ -11,8 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "installer" / "kiosk-install"
+from installer_runner import SCRIPT, run_installer
 
 
 @pytest.fixture(scope="session")
@@ -25,23 +21,6 @@ def installer() -> ModuleType:
     sys.modules["kiosk_install"] = module  # dataclasses look their module up while the class is built
     loader.exec_module(module)
     return module
-
-
-def unprivileged() -> list[str]:
-    """A command prefix that drops root (the tests run as root in CI containers); empty when not root."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root and setpriv is absent: cannot run the installer unprivileged")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
-def run_installer(*args: str, as_root: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run the installer with the system's Python (stdlib only), unprivileged unless ``as_root``."""
-    drop = [] if as_root else unprivileged()
-    return subprocess.run([*drop, sys.executable, "-I", str(SCRIPT), *args], capture_output=True, text=True,
-                          timeout=60, cwd="/")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 from types import ModuleType
 
-from conftest import run_installer
+from installer_runner import run_installer
 
 
 def test_dry_run_lists_every_step_unprivileged(installer: ModuleType) -> None:
