@@ -6,14 +6,18 @@ import shlex
 from pathlib import Path
 from types import ModuleType
 
-from installer_runner import run_installer
+from installer_runner import drop_privileges, run_installer
 
 
-def test_dry_run_lists_every_step_unprivileged(installer: ModuleType) -> None:
-    # Unprivileged and aimed at the real /: any write to /etc or any command run would fail here.
-    result = run_installer("--dry-run", "--kiosk-id", "k-1")
-    assert result.returncode == 0, result.stderr
+def test_dry_run_lists_every_step_and_changes_nothing(installer: ModuleType) -> None:
     steps = installer.plan(None, "k-1")
+    files = [Path(s.path) for s in steps if isinstance(s, installer.WriteFile)]
+    absent = [f for f in files if not f.exists()]
+    # Aimed at the real /. Unprivileged where possible, so a write to /etc or a command would fail;
+    # as root otherwise, and then the files it would write must still be absent afterwards.
+    result = run_installer("--dry-run", "--kiosk-id", "k-1", as_root=drop_privileges() is None)
+    assert result.returncode == 0, result.stderr
+    assert [f for f in absent if f.exists()] == []
     out = result.stdout
     assert f"kiosk-install: {len(steps)} steps (dry run" in out
     for index, step in enumerate(steps, 1):
