@@ -30,6 +30,7 @@ from ui.screens.face import FaceScreen
 from ui.screens.processing import ProcessingScreen
 from ui.screens.result import ResultScreen
 from ui.screens.staff import StaffScreen
+from ui.widgets.clerk_dialog import ClerkDialog
 from ui.widgets.flash_overlay import FlashOverlay
 from ui.widgets.pin_dialog import PinDialog
 
@@ -112,9 +113,21 @@ class KioskWindow(QMainWindow):
 
     def _start(self) -> None:
         if self.config.ui.assisted:
-            self.workflow.start(assisted_by="clerk")
+            self.clerk_sign_in()
         else:
             self.workflow.start()
+
+    def clerk_sign_in(self) -> None:
+        """Assisted mode: the clerk signs in; the session starts recorded under their name (four eyes)."""
+        from functools import partial
+
+        from kiosk.paths import default_data_dir
+        from kiosk.workflow.clerk import sign_in_clerk
+
+        data_dir = getattr(self.workflow, "data_dir", None) or default_data_dir()
+        self.clerk_dialog = ClerkDialog(partial(sign_in_clerk, data_dir), self)
+        self.clerk_dialog.signed_in.connect(lambda username: self.workflow.start(assisted_by=username))
+        self.clerk_dialog.open()
 
     def _submit(self, command: Any, *fields: str) -> None:
         try:

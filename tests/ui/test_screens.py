@@ -224,3 +224,33 @@ def test_document_screen_without_a_scanner_is_typing_only(make_window, go) -> No
     wf.emit(go(State.DOCUMENT))
     doc = window.screens[State.DOCUMENT]
     assert doc.modes.currentIndex() == 1 and not doc.scan_instead.isVisible() and not doc.view.timer.isActive()
+
+
+def test_assisted_mode_starts_a_session_only_after_the_clerk_signs_in(make_window, qtbot, tmp_path) -> None:
+    from kiosk.workflow.testing import FakeWorkflow
+    from storage import open_storage
+
+    st = open_storage(tmp_path)
+    st.operators.add("clara", "operator", "correct horse battery", actor="admin:test")
+    st.close()
+    fake = FakeWorkflow()
+    fake.data_dir = tmp_path
+    window, wf = make_window(KioskConfig(ui=UiConfig(assisted=True)), workflow=fake)
+    window.screens[State.ATTRACT].start_requested.emit()
+    dialog = window.clerk_dialog
+    assert dialog.isVisible() and not wf.commands
+    dialog.username.setText("clara")
+    dialog.password.setText("wrong password")
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "refused" in dialog.message.text(), timeout=10_000)
+    assert not [c for c in wf.commands if c[0] == "start"]
+    dialog.password.setText("correct horse battery")
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(c[0] == "start" for c in wf.commands), timeout=10_000)
+    assert [c for c in wf.commands if c[0] == "start"] == [("start", ("clara",))]  # recorded by name: four eyes
+    st = open_storage(tmp_path)
+    try:
+        signs = [(e.kind, e.details.get("where")) for e in st.audit.events() if e.kind.startswith("login")]
+    finally:
+        st.close()
+    assert signs == [("login_failed", "assisted-kiosk"), ("login_ok", "assisted-kiosk")]  # both on the record

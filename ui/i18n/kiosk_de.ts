@@ -586,4 +586,42 @@
         <translation>Halten Sie den Kopf gerade</translation>
     </message>
 </context>
+<context>
+    <name>ClerkDialog</name>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Clerk sign-in</source>
+        <translation>Anmeldung Mitarbeiter</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Sign in to start an assisted session</source>
+        <translation>Melden Sie sich an, um eine begleitete Sitzung zu starten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>User name</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Start session</source>
+        <translation>Sitzung starten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/clerk_dialog.py" line="30" />
+        <source>Checking ...</source>
+        <translation>Wird geprüft ...</translation>
+    </message>
+</context>
 </TS>
