@@ -45,6 +45,9 @@ def _run(args: argparse.Namespace) -> int:
           + "".join(f"{r['providers'][p]['with_liveness_worker']['fps']:>14.1f}" for p in provs))
     for s in stage_names:
         print(f"{s + ' ms/frame':<28}" + "".join(f"{r['providers'][p]['stages_ms'].get(s, 0.0):>14.2f}" for p in provs))
+    for label, key in (("mesh + iris ms/frame", None), ("  both eyes every frame", "iris_both_eyes_every_frame")):
+        vals = [(r["providers"][p][key]["stages_ms"] if key else r["providers"][p]["stages_ms"]) for p in provs]
+        print(f"{label:<28}" + "".join(f"{v.get('mesh', 0.0) + v.get('iris', 0.0):>14.2f}" for v in vals))
     labels = {"total": "after capture, ms", "total_portrait_precomputed": "  portrait template earlier",
               "total_streamed": "  liveness during challenge"}
     for key, label in labels.items():
