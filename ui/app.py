@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,46 @@ from kiosk.workflow.machine import State
 log = logging.getLogger(__name__)
 
 
+class ModelLoader:
+    """The kiosk's models as Futures now, loaded on one background thread once ``start()`` is called.
+
+    Creating an OpenVINO session holds Python's interpreter lock for up to ~0.65 s a model (measured: the
+    main thread's longest gap while the five face models loaded), so the window starts them only once the
+    attract screen is on screen; nothing before the face screen needs them.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: list[tuple[Future[Any], Any]] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
+        self._started = False
+
+    def future(self, load: Any) -> Future[Any]:
+        """A Future resolved by ``load()`` after ``start``, in the order asked for."""
+        fut: Future[Any] = Future()
+        fut.add_done_callback(_report_models)
+        self._jobs.append((fut, load))
+        return fut
+
+    def start(self) -> None:
+        """Begin loading (idempotent)."""
+        if self._started:
+            return
+        self._started = True
+        for fut, load in self._jobs:
+            self._pool.submit(_resolve, fut, load)
+
+
+def _resolve(fut: Future[Any], load: Any) -> None:
+    try:
+        fut.set_result(load())
+    except BaseException as exc:  # the worker that needs the models re-raises it; the kiosk stays up
+        fut.set_exception(exc)
+
+
 def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino", actor: str = "customer",
-                realtime: bool = True) -> tuple[Any, Any]:
-    """The workflow on the configured devices, and the demo's autoplay (None with real devices)."""
+                realtime: bool = True) -> tuple[Any, Any, ModelLoader]:
+    """The workflow on the configured devices, the demo's autoplay (None with real devices), and the model
+    loader to ``start()`` once the attract screen is shown."""
     from inference.config import RuntimeConfig
 
     from kiosk.face_session import FaceEngine
@@ -34,19 +71,18 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
     # in the data folder.
     runtime = RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models")
-    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
-    engine = loader.submit(FaceEngine.load, runtime)
-    engine.add_done_callback(_report_models)
+    loader = ModelLoader()
+    engine = loader.future(lambda: FaceEngine.load(runtime))
     scanner = None
     if config.devices.scan_mrz:
         from kiosk.mrz.scan import MrzScanner
 
-        scanner = loader.submit(MrzScanner.load, runtime)  # after the face models: the face step needs them more
-        scanner.add_done_callback(_report_models)
+        scanner = loader.future(lambda: MrzScanner.load(runtime))  # after the face models: needed later
     if not config.devices.simulated:
         from kiosk.workflow.devices import open_devices
 
-        return KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config, scanner=scanner), None
+        workflow = KioskWorkflow(engine, open_devices(config, data_dir), data_dir, config=config, scanner=scanner)
+        return workflow, None, loader
     devices = build_demo(engine, actor, realtime=realtime)  # type: ignore[arg-type]
     workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo", scanner=scanner)
     page = None
@@ -56,7 +92,7 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
         page = demo_document_page()  # the simulated customer shows the photo page instead of typing
     autoplay = Autoplay(workflow, type_mrz=False, show_flash=False, result_pause_s=4.0, attract_pause_s=3.0,
                         document_page=page)
-    return workflow, autoplay
+    return workflow, autoplay, loader
 
 
 def _report_models(done: Any) -> None:
@@ -87,7 +123,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
     started = time.monotonic()
     app = QApplication.instance() or QApplication([])
     languages = Languages(app)
-    workflow, autoplay = build_kiosk(config, data_dir, provider, actor)
+    workflow, autoplay, models = build_kiosk(config, data_dir, provider, actor)
     window = KioskWindow(workflow, config, languages)
     activity = ActivityFilter(workflow)
     app.installEventFilter(activity)
@@ -100,6 +136,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
         window.resize(*(size or (1280, 800)))
         window.show()
     log.info("attract screen shown %.2f s after start", time.monotonic() - started)
+    QTimer.singleShot(50, models.start)  # once the attract screen is painted (see ModelLoader)
     if quit_after_s is not None:
         window.unlocked = True
         QTimer.singleShot(round(quit_after_s * 1000), window.close)

@@ -163,12 +163,13 @@ from ui.i18n import Languages
 from ui.main_window import KioskWindow
 app = QApplication([])
 config = KioskConfig()
-workflow, _ = build_kiosk(config, Path(sys.argv[1]), sys.argv[2], realtime=False)
+workflow, _, models = build_kiosk(config, Path(sys.argv[1]), sys.argv[2], realtime=False)
 window = KioskWindow(workflow, config, Languages(app))
 window.resize(1280, 800)
 window.show()
 QTimer.singleShot(0, lambda: (print("READY", flush=True), app.quit()))
 app.exec()
+models.start()  # as run_window does, once the attract screen is shown
 workflow.engine.result()
 print("MODELS", flush=True)
 """
