@@ -25,10 +25,10 @@ def _lrelease() -> str | None:
     return str(here) if here.exists() else shutil.which("pyside6-lrelease")
 
 
-def compile_translations(folder: Path = I18N_DIR) -> list[Path]:
-    """Compile every ``kiosk_*.ts`` whose ``.qm`` is missing or stale; returns the ``.qm`` files there are."""
+def compile_translations(folder: Path = I18N_DIR, prefix: str = "kiosk") -> list[Path]:
+    """Compile every ``<prefix>_*.ts`` whose ``.qm`` is missing or stale; returns the ``.qm`` files there are."""
     tool = _lrelease()
-    for ts in sorted(folder.glob("kiosk_*.ts")):
+    for ts in sorted(folder.glob(f"{prefix}_*.ts")):
         qm = ts.with_suffix(".qm")
         if qm.exists() and qm.stat().st_mtime >= ts.stat().st_mtime:
             continue
@@ -36,18 +36,20 @@ def compile_translations(folder: Path = I18N_DIR) -> list[Path]:
             log.warning("pyside6-lrelease not found: %s stays uncompiled (English is shown)", ts.name)
             continue
         subprocess.run([tool, "-silent", str(ts), "-qm", str(qm)], check=True, timeout=60)
-    return sorted(folder.glob("kiosk_*.qm"))
+    return sorted(folder.glob(f"{prefix}_*.qm"))
 
 
 class Languages:
     """Switches the application's language; screens re-read their texts on ``QEvent.LanguageChange``."""
+
+    prefix = "kiosk"  # the translation files' name: <prefix>_<language>.ts / .qm
 
     def __init__(self, app: QCoreApplication, folder: Path = I18N_DIR) -> None:
         self.app = app
         self.folder = folder
         self.current = "en"
         self._translator: QTranslator | None = None
-        compile_translations(folder)
+        compile_translations(folder, self.prefix)
 
     def set(self, language: str) -> bool:
         """Use ``language`` ('en' or one with a compiled file); False (and English) when it cannot be loaded."""
@@ -58,8 +60,8 @@ class Languages:
         if language == "en":
             return True
         translator = QTranslator(self.app)
-        if not translator.load(str(self.folder / f"kiosk_{language}.qm")):
-            log.warning("no translation for %r: showing English", language)
+        if not translator.load(str(self.folder / f"{self.prefix}_{language}.qm")):
+            log.warning("no %s translation for %r: showing English", self.prefix, language)
             return False
         self.app.installTranslator(translator)
         self._translator = translator
