@@ -18,6 +18,7 @@ Beyond about 100k templates (or when decrypted templates in RAM become a concern
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,45 +93,45 @@ class TemplateIndex:
         self._matrix = np.vstack(blocks) if blocks else np.zeros((0, self._dim or 0), dtype=np.float32)
         self._ids, self._sessions, self._identities = ids, sessions, identities
 
-    def search(self, vector: object, exclude_identity_key: str | None) -> DuplicateMatch | None:
-        """Best template of an identity other than ``exclude_identity_key``; ``None`` if there is none."""
+    def _scores(self, vector: object, keep: Callable[[int], bool] | None) -> np.ndarray | None:
+        """Cosine of ``vector`` against every template (``-inf`` where ``keep(index)`` is false); None when
+        there is nothing to compare with. Call with the lock held, after ``_refresh``."""
         raw, _dim = template_bytes(vector)
         q = np.frombuffer(raw, dtype="<f4").astype(np.float32)
         n = float(np.linalg.norm(q))
         q = q / n if n > 0 else q
+        if not self._ids or self._matrix.shape[1] != q.size:
+            return None
+        scores = self._matrix @ q
+        if keep is not None:
+            mask = np.fromiter((keep(i) for i in range(len(self._ids))), dtype=bool, count=len(self._ids))
+            scores = np.where(mask, scores, -np.inf)
+        return scores
+
+    def _match(self, i: int, score: float) -> DuplicateMatch:
+        return DuplicateMatch(self._ids[i], self._sessions[i], self._identities[i], score, score >= self._threshold)
+
+    def search(self, vector: object, exclude_identity_key: str | None) -> DuplicateMatch | None:
+        """Best template of an identity other than ``exclude_identity_key``; ``None`` if there is none."""
         with self._lock:
             self._refresh()
-            if not self._ids or self._matrix.shape[1] != q.size:
+            keep = None if exclude_identity_key is None else (
+                lambda i: self._identities[i] != exclude_identity_key)
+            scores = self._scores(vector, keep)
+            if scores is None:
                 return None
-            scores = self._matrix @ q
-            if exclude_identity_key is not None:
-                mask = np.fromiter((ik == exclude_identity_key for ik in self._identities), dtype=bool,
-                                   count=len(self._identities))
-                scores = np.where(mask, -np.inf, scores)
             best = int(np.argmax(scores))
-            if not np.isfinite(scores[best]):
-                return None
-            score = float(scores[best])
-            return DuplicateMatch(self._ids[best], self._sessions[best], self._identities[best], score,
-                                  score >= self._threshold)
+            return self._match(best, float(scores[best])) if np.isfinite(scores[best]) else None
 
     def search_top(self, vector: object, k: int, sessions: set[str] | None = None) -> list[DuplicateMatch]:
         """The ``k`` best templates (highest cosine first), only among ``sessions`` when given (a face bank)."""
-        raw, _dim = template_bytes(vector)
-        q = np.frombuffer(raw, dtype="<f4").astype(np.float32)
-        n = float(np.linalg.norm(q))
-        q = q / n if n > 0 else q
         with self._lock:
             self._refresh()
-            if not self._ids or self._matrix.shape[1] != q.size:
+            scores = self._scores(vector, None if sessions is None else (lambda i: self._sessions[i] in sessions))
+            if scores is None:
                 return []
-            scores = self._matrix @ q
-            if sessions is not None:
-                mask = np.fromiter((sid in sessions for sid in self._sessions), dtype=bool, count=len(self._sessions))
-                scores = np.where(mask, scores, -np.inf)
             order = np.argsort(-scores)[:max(0, k)]
-            return [DuplicateMatch(self._ids[i], self._sessions[i], self._identities[i], float(scores[i]),
-                                   float(scores[i]) >= self._threshold) for i in order if np.isfinite(scores[i])]
+            return [self._match(int(i), float(scores[i])) for i in order if np.isfinite(scores[i])]
 
     def search_document(self, issuing_state: str, document_number: str, vector: object) -> DuplicateMatch | None:
         """Search for ``vector`` among identities other than this document's."""
