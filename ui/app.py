@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from kiosk.priority import lower_this_thread
 from kiosk.workflow.config import KioskConfig
 from kiosk.workflow.machine import State
 
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class ModelLoader:
-    """The kiosk's models as Futures now, loaded on one background thread once ``start()`` is called.
+    """The kiosk's models (and the rest of its start-up work) as Futures now, done in order on one background
+    thread once ``start()`` is called.
 
     Creating an OpenVINO session holds Python's interpreter lock for up to ~0.65 s a model (measured: the
     main thread's longest gap while the five face models loaded), so the window starts them only once the
@@ -31,13 +33,14 @@ class ModelLoader:
 
     def __init__(self) -> None:
         self._jobs: list[tuple[Future[Any], Any]] = []
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models")
+        # Below the GUI thread, with the inference pools the models create from it (kiosk.priority).
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="models", initializer=lower_this_thread)
         self._started = False
 
-    def future(self, load: Any) -> Future[Any]:
-        """A Future resolved by ``load()`` after ``start``, in the order asked for."""
+    def future(self, load: Any, what: str) -> Future[Any]:
+        """A Future resolved by ``load()`` after ``start``, in the order asked for; ``what`` names it in the log."""
         fut: Future[Any] = Future()
-        fut.add_done_callback(_report_models)
+        fut.add_done_callback(lambda done: _report(done, what))
         self._jobs.append((fut, load))
         return fut
 
@@ -64,20 +67,25 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from inference.config import RuntimeConfig
 
     from kiosk.face_session import FaceEngine
+    from kiosk.memory import freeze_long_lived
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
+    from kiosk.workflow.record_step import prepare_store
 
     # The face models load in the background (about 2 s with OpenVINO): the attract, document and chip
     # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
     # in the data folder.
     runtime = RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models")
     loader = ModelLoader()
-    engine = loader.future(lambda: FaceEngine.load(runtime))
+    engine = loader.future(lambda: FaceEngine.load(runtime), "face models")
     scanner = None
     if config.devices.scan_mrz:
         from kiosk.mrz.scan import MrzScanner
 
-        scanner = loader.future(lambda: MrzScanner.load(runtime))  # after the face models: needed later
+        scanner = loader.future(lambda: MrzScanner.load(runtime), "MRZ scanner")  # after the face models
+    # Then what would otherwise stall the first session or a later one (see each function's measurements).
+    loader.future(lambda: prepare_store(data_dir), "decision log")
+    loader.future(freeze_long_lived, "start-up objects frozen")
     if not config.devices.simulated:
         from kiosk.workflow.devices import open_devices
 
@@ -95,12 +103,12 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     return workflow, autoplay, loader
 
 
-def _report_models(done: Any) -> None:
+def _report(done: Any, what: str) -> None:
     error = done.exception()
     if error is not None:  # say why once, here (face models: each session reaches the staff screen)
-        log.error("models could not be loaded: %s", error)
+        log.error("%s failed: %s", what, error)
     else:
-        log.info("%s ready", type(done.result()).__name__)
+        log.info("%s ready", what)
 
 
 def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:

@@ -39,7 +39,8 @@ def _bench(args: argparse.Namespace) -> int:
     from kiosk.commands.bench_cmd import machine_info, write_json
     from ui.bench import bench_ui, print_report
 
-    result = bench_ui(providers=tuple(args.providers.split(",")), sessions=args.sessions)
+    result = bench_ui(providers=tuple(args.providers.split(",")), sessions=args.sessions,
+                      preview_runs=args.preview_runs, warm=not args.no_warm_up)
     result["machine"] = machine_info()
     print_report(result)
     write_json(args.json, result)
@@ -54,4 +55,9 @@ def register_bench(bsub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--providers", default="openvino,cpu", help="execution providers, comma-separated")
     p.add_argument("--sessions", type=int, default=20,
                    help="back-to-back headless sessions for the memory and leak figures (default 20)")
+    p.add_argument("--preview-runs", type=int, default=1,
+                   help="window sessions per provider, providers alternating; the worst stall is over all (default 1)")
+    p.add_argument("--no-warm-up", action="store_true",
+                   help="skip the start-up work the window does after the models (open the decision log, freeze "
+                        "start-up objects), to see what it saves")
     p.set_defaults(func=_bench)

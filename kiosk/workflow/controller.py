@@ -30,6 +30,7 @@ from inference.flash import FlashConfig, draw_sequence
 from kiosk.errors import BadInputError
 from kiosk.face_session import FaceEngine, PortraitEnrolment, enrol_portrait
 from kiosk.policy import PolicyConfig
+from kiosk.priority import lower_this_thread
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
 from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned, FlashRequested,
@@ -299,6 +300,7 @@ class KioskWorkflow:
 
     def _guard(self, target: Callable[[_Session], None], session: _Session) -> None:
         """Run a worker; any error it did not handle becomes the staff screen, logged and audited."""
+        lower_this_thread()  # the GUI thread goes first (kiosk.priority)
         try:
             target(session)
         except Cancelled:

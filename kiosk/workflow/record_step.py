@@ -18,6 +18,18 @@ from kiosk.workflow.events import ResultReady
 from kiosk.workflow.face_step import FaceCapture, jpeg
 
 
+def prepare_store(data_dir: Path) -> None:
+    """Open the decision log once before the first customer: imports the storage code (SQLAlchemy, Alembic:
+    about 0.9 s, measured) and creates or upgrades the schema and keys, so the first session does not do it
+    on its worker thread while the window is showing the processing screen. A store that cannot be opened
+    raises here, at start-up, with the same error the session would get."""
+    from storage import open_storage
+
+    import kiosk.recording  # noqa: F401  (the record path's own imports)
+
+    open_storage(Path(data_dir)).close()
+
+
 def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: dt.datetime,
                       assisted_by: str | None, camera: Any, policy: PolicyConfig, chip: ChipOutcome,
                       portrait: PortraitEnrolment, capture: FaceCapture) -> tuple[ResultReady, dict[str, Any]]:
