@@ -6,26 +6,27 @@ import json
 
 import pytest
 
+from hardware.emrtd import bench
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.virtual.document import make_document
-from kiosk.commands import bench_chip_cmd
+from kiosk.commands import bench_chip_cmd as bench_chip_command
 
 KEY = AccessKey.from_mrz("L898902C3", "740812", "120415")
 
 
 @pytest.fixture(scope="module")
 def document():
-    return make_document(dg2_size=bench_chip_cmd.DG2_SIZE)
+    return make_document(dg2_size=bench.DG2_SIZE)
 
 
 def test_bac_figures_add_up(document) -> None:
-    r = bench_chip_cmd.run_once(document, KEY, "bac")
+    r = bench.run_once(document, KEY, "bac")
     assert r["access_method"] == "BAC"
     assert r["total_s"] == pytest.approx(r["host_s"] + r["link_s"], abs=1e-5)
     assert r["total_s"] == pytest.approx(sum(p["total_s"] for p in r["phases"].values()), abs=1e-4)
     # Link time is fully determined by the APDU count and the bytes moved.
-    assert r["link_s"] >= r["apdu_count"] * bench_chip_cmd.LATENCY_S
-    assert r["link_s"] >= r["bytes_read"] * 8 / bench_chip_cmd.BITRATE_BPS
+    assert r["link_s"] >= r["apdu_count"] * bench.LATENCY_S
+    assert r["link_s"] >= r["bytes_read"] * 8 / bench.BITRATE_BPS
     assert max(r["chunk_sizes"]) <= 224
     assert set(r["phases"]) >= {"bac", "com", "sod", "dg1", "dg2"}
 
@@ -33,7 +34,7 @@ def test_bac_figures_add_up(document) -> None:
 def test_cli_writes_bac_and_pace(tmp_path) -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
-    bench_chip_cmd.add_bench_chip(sub)
+    bench_chip_command.add_bench_chip(sub)
     out = tmp_path / "chip.json"
     args = parser.parse_args(["chip", "--json", str(out), "--runs", "1"])
     assert args.func(args) == 0
