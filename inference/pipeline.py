@@ -141,9 +141,10 @@ class FacePipeline:
         from inference.loader import load_runner
 
         config = config or PipelineConfig()
-        iris = load_runner("iris", runtime, store=store) if config.with_iris else None
+        per_frame = runtime.model_copy(update={"intra_op_threads": runtime.landmark_threads})
+        iris = load_runner("iris", per_frame, store=store) if config.with_iris else None
         return cls(FaceDetector(load_runner("yunet", runtime, store=store)),
-                   FaceMesh(load_runner("face_mesh", runtime, store=store), iris), quality, config)
+                   FaceMesh(load_runner("face_mesh", per_frame, store=store), iris), quality, config)
 
     def warm_up(self, frame_size: tuple[int, int] = (640, 480), runs: int = 2) -> float:
         """Run the detector at the camera's frame size (its input size is dynamic: the first run at a new size
