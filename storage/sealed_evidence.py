@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING
 
 from storage.audit import AuditKind
 from storage.backoffice_keys import public_key_doc, public_key_from_doc
-from storage.decisions import image_aad, template_aad
+from storage.decisions import identity_aad, image_aad, template_aad
 from storage.errors import KeyStoreError, NotFoundError
 from storage.key_backup import read_json_file, write_json_file
 from storage.sealing import BackofficeKeyMissingError, BackofficePublicKey, seal_evidence
-from storage.tables import ImageRow, TemplateRow
+from storage.tables import ImageRow, SessionRow, TemplateRow
 
 if TYPE_CHECKING:
     from storage.store import Storage
 
 RECORDED_KEY_FILE = "backoffice_key.json"
 TEMPLATE_MEDIA_TYPE = "application/x-idkiosk-template-f32le"
+IDENTITY_MEDIA_TYPE = "application/json"  # storage.records.IdentityFields as a JSON object
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class SealedEvidence:
 
     evidence_id: str  # the local image or template id
     session_id: str
-    kind: str  # "image/<image kind>" or "template/<template kind>"
+    kind: str  # "image/<image kind>", "template/<template kind>" or "identity"
     media_type: str
     key_id: str  # the back-office key it is sealed to
     blob: bytes
@@ -108,6 +109,22 @@ def seal_template_for_central(st: Storage, template_id: str, *, kiosk_id: str,
                                        template_aad(row.id, row.session_id, row.identity_key))
         session_id, kind = row.session_id, row.kind
     return _seal(plain, public_key, kiosk_id, session_id, template_id, f"template/{kind}", TEMPLATE_MEDIA_TYPE)
+
+
+def seal_identity_for_central(st: Storage, session_id: str, *, kiosk_id: str,
+                              public_key: BackofficePublicKey | None = None) -> SealedEvidence | None:
+    """Seal a session's identity fields (names, birth date...: JSON) under evidence id = the session id;
+    ``None`` when the session holds none."""
+    public_key = public_key or recorded_backoffice_key(st.data_dir)
+    st.keys.refresh()
+    with st.db.read() as s:
+        row = s.get(SessionRow, session_id)
+        if row is None:
+            raise NotFoundError(f"session {session_id} not found (purged?)")
+        if row.identity_ct is None or row.identity_kid is None:
+            return None
+        plain = st.keys.cipher.decrypt(row.identity_kid, row.identity_ct, identity_aad(session_id))
+    return _seal(plain, public_key, kiosk_id, session_id, session_id, "identity", IDENTITY_MEDIA_TYPE)
 
 
 def _seal(plain: bytes, public_key: BackofficePublicKey, kiosk_id: str, session_id: str, evidence_id: str,

@@ -23,6 +23,7 @@ from storage.sealed_evidence import (
     TEMPLATE_MEDIA_TYPE,
     record_backoffice_key,
     recorded_backoffice_key,
+    seal_identity_for_central,
     seal_image_for_central,
     seal_template_for_central,
 )
@@ -39,6 +40,8 @@ from storage.sealing import (
     sealing_info,
 )
 from storage.tables import AuditEventRow, TemplateRow
+
+from storage_helpers import SURNAME  # noqa: E402
 
 PASS = "back office passphrase 2026"
 PLACE = {"kiosk_id": "branch-berlin-1", "session_id": "a" * 32, "evidence_id": "b" * 32, "kind": "image/live"}
@@ -151,6 +154,13 @@ def test_kiosk_seals_its_evidence_for_the_back_office(store, make_record, bo_key
     vec = np.frombuffer(open_evidence(t.blob, private_keys=ring, kiosk_id="branch-1", session_id=rec.session_id,
                                       evidence_id=template_id, kind=t.kind), dtype="<f4")
     assert np.array_equal(vec, np.linspace(-1, 1, 128, dtype=np.float32))
+    ident = seal_identity_for_central(store, rec.session_id, kiosk_id="branch-1")
+    assert ident is not None and (ident.evidence_id, ident.kind) == (rec.session_id, "identity")
+    fields = json.loads(open_evidence(ident.blob, private_keys=ring, kiosk_id="branch-1", session_id=rec.session_id,
+                                      evidence_id=rec.session_id, kind="identity"))
+    assert fields["surname"] == SURNAME
+    bare = store.decisions.record_session(make_record("accept", doc="X12345678", identity=None))
+    assert seal_identity_for_central(store, bare.session_id, kiosk_id="branch-1") is None
     # Sealing for the centre is not someone viewing the image: only the load_image above is audited.
     with store.db.read() as s:
         kinds = list(s.execute(select(AuditEventRow.kind).order_by(AuditEventRow.seq)).scalars())
