@@ -53,7 +53,8 @@ def public_key_doc(public: BackofficePublicKey, created_at: datetime | None = No
             "created_at": (created_at or datetime.now(timezone.utc)).isoformat()}
 
 
-def generate_key_pair(directory: Path, passphrase: str, log2_n: int = DEFAULT_LOG2_N) -> tuple[BackofficePublicKey, Path, Path]:
+def generate_key_pair(directory: Path, passphrase: str,
+                      log2_n: int = DEFAULT_LOG2_N) -> tuple[BackofficePublicKey, Path, Path]:
     """A new back-office key pair in ``directory``: ``(public key, private file, public file)``."""
     check_passphrase(passphrase, "back-office key")
     private = X25519PrivateKey.generate()

@@ -109,7 +109,8 @@ def seal_template_for_central(st: Storage, template_id: str, *, kiosk_id: str,
                               public_key: BackofficePublicKey | None = None) -> SealedEvidence:
     """Decrypt one local face template (little-endian float32) and seal it like an image."""
     with _local_row(st, TemplateRow, template_id, "template", public_key) as (row, key):
-        plain = st.keys.cipher.decrypt(row.key_id, row.ciphertext, template_aad(row.id, row.session_id, row.identity_key))
+        plain = st.keys.cipher.decrypt(row.key_id, row.ciphertext,
+                                       template_aad(row.id, row.session_id, row.identity_key))
         return _seal(plain, key, kiosk_id, row.session_id, template_id, f"template/{row.kind}", TEMPLATE_MEDIA_TYPE)
 
 

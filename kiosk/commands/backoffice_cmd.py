@@ -16,7 +16,8 @@ from kiosk.errors import BadInputError
 def _keygen(args: argparse.Namespace) -> int:
     from storage.backoffice_keys import generate_key_pair
 
-    public, key_path, pub_path = generate_key_pair(args.out, read_passphrase(args, confirm=True, what="back-office key"))
+    passphrase = read_passphrase(args, confirm=True, what="back-office key")
+    public, key_path, pub_path = generate_key_pair(args.out, passphrase)
     print(f"back-office key {public.key_id}")
     print(f"  private key (keep it, and every older one, at the back office): {key_path} (mode 0600, encrypted)")
     print(f"  public key (give it to each kiosk): {pub_path}")
