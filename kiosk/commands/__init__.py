@@ -25,4 +25,6 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.mrz_cmd",
     "kiosk.commands.backoffice_cmd",
     "kiosk.commands.fleet_cmd",
+    "kiosk.commands.central_cmd",
+    "kiosk.commands.sync_cmd",
 ]

@@ -4,9 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.errors import BadInputError
 from kiosk.paths import default_data_dir
+
+if TYPE_CHECKING:
+    from storage.central.worker import SyncWorker
 
 
 def display_present() -> bool:
@@ -47,9 +51,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.json and not args.headless and display_present():
         raise BadInputError("--json needs --headless (the window records every session in the decision log)")
     window = None if args.headless or not display_present() else frontend("qt")
-    if window is None:
-        return _headless(args, data_dir)
-    return int(window(config, data_dir, provider=args.provider, actor=args.attack or "customer"))
+    worker = _start_sync(config.storage, data_dir, config.kiosk_id)
+    try:
+        if window is None:
+            return _headless(args, data_dir)
+        return int(window(config, data_dir, provider=args.provider, actor=args.attack or "customer"))
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _start_sync(storage_table: dict[str, object], data_dir: Path, kiosk_id: str) -> SyncWorker | None:
+    """The background central sync when ``[storage.sync] central_url`` is set (storage.central.worker)."""
+    from storage.central.worker import SyncWorker
+    from storage.config import parse_storage_config
+
+    cfg = parse_storage_config(storage_table)
+    return SyncWorker(data_dir, cfg, kiosk_id).start() if cfg.sync.central_url else None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

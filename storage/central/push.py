@@ -192,10 +192,9 @@ class Syncer:
                     if acks.get((table, row.id)) != row_digest(table, _values(table, row)):
                         by_session.setdefault(sid, []).append((table, row.id))
             if self.options.push_evidence:
-                for model in (ImageRow, TemplateRow):
-                    for rid, sid in s.execute(select(model.id, model.session_id)):
-                        if (EVIDENCE, rid) not in acks:
-                            by_session.setdefault(sid, []).append((EVIDENCE, rid))
+                for rid, sid in self._evidence_items(s, None):
+                    if (EVIDENCE, rid) not in acks:
+                        by_session.setdefault(sid, []).append((EVIDENCE, rid))
         return [sid for sid in order if sid in by_session]
 
     def _read_batch(self, session_ids: Sequence[str], acks: dict[tuple[str, str], str],
@@ -221,23 +220,46 @@ class Syncer:
                     rows[table].append(values)
                     digests[table][row.id] = digest
             if self.options.push_evidence and report.evidence_skipped is None:
-                for kind, model in (("image", ImageRow), ("template", TemplateRow)):
-                    evidence_ids += [(kind, rid) for rid in s.execute(
-                        select(model.id).where(model.session_id.in_(list(session_ids))).order_by(model.id)).scalars()
-                        if (EVIDENCE, rid) not in acks]
+                evidence_ids = [(kind, rid) for kind, rid, _sid in self._evidence_items(s, session_ids, kinds=True)
+                                if (EVIDENCE, rid) not in acks]
         return _Batch(rows, digests, self._seal_evidence(evidence_ids, report))
+
+    @staticmethod
+    def _evidence_items(s: Session, session_ids: Sequence[str] | None, kinds: bool = False) -> list[Any]:
+        """Evidence to seal for the centre: images, templates, and the identity fields of a session
+        (evidence id = session id), as ``(id, session id)`` or, with ``kinds``, ``(kind, id, session id)``."""
+        out: list[Any] = []
+        for kind, model, idcol, cond in (("image", ImageRow, ImageRow.id, None),
+                                          ("template", TemplateRow, TemplateRow.id, None),
+                                          ("identity", SessionRow, SessionRow.id, SessionRow.identity_ct.is_not(None))):
+            sidcol = SessionRow.id if model is SessionRow else model.session_id
+            stmt = select(idcol, sidcol)
+            if cond is not None:
+                stmt = stmt.where(cond)
+            if session_ids is not None:
+                stmt = stmt.where(sidcol.in_(list(session_ids)))
+            for rid, sid in s.execute(stmt.order_by(idcol)):
+                out.append((kind, rid, sid) if kinds else (rid, sid))
+        return out
 
     def _seal_evidence(self, ids: list[tuple[str, str]], report: SyncReport) -> list[Any]:
         if not ids:
             return []
-        from storage.sealed_evidence import seal_image_for_central, seal_template_for_central
+        from storage.sealed_evidence import (
+            seal_identity_for_central,
+            seal_image_for_central,
+            seal_template_for_central,
+        )
         from storage.sealing import BackofficeKeyMissingError
 
+        sealers = {"image": seal_image_for_central, "template": seal_template_for_central,
+                   "identity": seal_identity_for_central}
         out = []
         try:
             for kind, rid in ids:
-                seal = seal_image_for_central if kind == "image" else seal_template_for_central
-                out.append(seal(self.st, rid, kiosk_id=self.kiosk_id))
+                sealed = sealers[kind](self.st, rid, kiosk_id=self.kiosk_id)
+                if sealed is not None:
+                    out.append(sealed)
         except BackofficeKeyMissingError as exc:
             # The records still go (review needs the decision); evidence follows once a key is recorded.
             report.evidence_skipped = str(exc)

@@ -118,7 +118,8 @@ def _fold(walk: _Walk, ev: Any, landed: bool) -> None:
             walk.kiosk_named["sessions"].add(ev.session_id)
         walk.kiosk_named["decisions"].add(d.get("decision_id"))
         walk.kiosk_named["images"].update(d.get("image_ids") or [])
-        walk.kiosk_named[EVIDENCE_TABLE].update((d.get("image_ids") or []) + (d.get("template_ids") or []))
+        walk.kiosk_named[EVIDENCE_TABLE].update((d.get("image_ids") or []) + (d.get("template_ids") or []) +
+                                                ([ev.session_id] if ev.session_id else []))  # identity: session id
     elif ev.kind == AuditKind.REVIEW:
         walk.kiosk_named["reviews"].add(json.loads(ev.details).get("review_id"))
 
