@@ -125,7 +125,8 @@ class BackofficeKeyring:
         if not key_id.startswith("bo-") or "/" in key_id or not path.is_file():
             raise UnknownKeyIdError(
                 f"evidence sealed to back-office key {key_id}, but {self.directory} holds no {key_id}.key "
-                f"(it holds {', '.join(self.key_ids()) or 'none'}): old private keys must be kept after a rotation")
+                f"(it holds {', '.join(self.key_ids()) or 'none'}): is it the back office's key folder? After a rotation the "
+                f"old private keys must be kept there")
         key = read_private_key(path, self._passphrase)
         self._keys[key_id] = key
         return key
