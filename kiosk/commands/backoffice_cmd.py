@@ -10,7 +10,6 @@ from pathlib import Path
 
 from kiosk.commands.audit_cmd import cli_actor
 from kiosk.commands.keys_cmd import read_passphrase
-from kiosk.errors import BadInputError
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -42,9 +41,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> int:
-    from storage._fs import atomic_write
     from storage.backoffice_keys import BackofficeKeyring
-    from storage.central.evidence import open_central_evidence
+    from storage.central.evidence import open_central_evidence, save_opened_evidence
     from storage.central.store import CentralStore
 
     keys = BackofficeKeyring(args.keys, read_passphrase(args, confirm=False, what="back-office key"))
@@ -54,16 +52,13 @@ def _open(args: argparse.Namespace) -> int:
                                            actor=cli_actor())
     finally:
         central.dispose()
-    try:
-        atomic_write(args.out, data, mode=0o600)  # personal data: readable by this user only
-    except OSError as exc:
-        raise BadInputError(f"cannot write {args.out}: {exc.strerror}") from exc
+    save_opened_evidence(args.out, data)
     print(f"{info.kind} ({info.media_type}, {len(data)} bytes) of session {info.session_id} written to {args.out}")
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk backoffice keygen``."""
+    """Add ``kiosk backoffice keygen|evidence|open-evidence``."""
     p = subparsers.add_parser("backoffice", help="back-office keys that open sealed evidence")
     sub = p.add_subparsers(dest="backoffice_command", metavar="ACTION")
     sub.required = True

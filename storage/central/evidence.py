@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Row, select
 
+from storage._fs import atomic_write
 from storage.central import schema
 from storage.central.central_audit import CentralKind, append_central_event
 from storage.central.store import CentralStore
-from storage.errors import NotFoundError
+from storage.errors import NotFoundError, StorageInputError
 from storage.sealing import PrivateKeySource, SealingError, open_evidence
 
 EVIDENCE_OPENED = "evidence_opened"  # identity fields, templates (images are CentralKind.IMAGE_VIEWED)
@@ -80,3 +82,12 @@ def open_central_evidence(central: CentralStore, keys: PrivateKeySource, *, kios
         append_central_event(conn, kind=kind, actor=actor, kiosk_id=kiosk_id, session_id=info.session_id,
                              details=details)
     return info, data
+
+
+def save_opened_evidence(path: Path, data: bytes) -> None:
+    """Write opened evidence to ``path`` atomically with mode 0600 (it is personal data);
+    ``StorageInputError`` naming the path when it cannot be written."""
+    try:
+        atomic_write(Path(path), data, mode=0o600)
+    except OSError as exc:
+        raise StorageInputError(f"cannot write {path}: {exc.strerror}") from exc
