@@ -75,6 +75,8 @@ def public_key_from_doc(doc: object, where: str) -> BackofficePublicKey:
                             f"give the .pub file 'kiosk backoffice keygen' wrote, never the .key file")
     if not isinstance(doc.get("public_key"), str) or not isinstance(doc.get("key_id"), str):
         raise KeyStoreError(f"{where} lacks its key_id or public_key")
+    if doc.get("suite") != SUITE_NAME:  # fail closed: never seal with a key meant for another construction
+        raise KeyStoreError(f"{where} is for the suite {doc.get('suite')!r}; this version seals with {SUITE_NAME}")
     return BackofficePublicKey.from_b64(doc["public_key"], doc["key_id"])
 
 

@@ -123,6 +123,9 @@ def test_key_files(tmp_path: Path) -> None:
     with pytest.raises(KeyStoreError, match="never the .key file"):
         read_public_key(key_path)
     doc = json.loads(pub_path.read_text())
+    pub_path.write_text(json.dumps({**doc, "suite": "HPKE base, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM"}))
+    with pytest.raises(KeyStoreError, match="this version seals with"):
+        read_public_key(pub_path)
     doc["key_id"] = "bo-0000000000000000"
     pub_path.write_text(json.dumps(doc))
     with pytest.raises(WrongKeyError, match="edited or damaged"):
