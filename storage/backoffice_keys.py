@@ -53,7 +53,8 @@ def public_key_doc(public: BackofficePublicKey, created_at: datetime | None = No
             "created_at": (created_at or datetime.now(timezone.utc)).isoformat()}
 
 
-def generate_key_pair(directory: Path, passphrase: str, log2_n: int = DEFAULT_LOG2_N) -> tuple[BackofficePublicKey, Path, Path]:
+def generate_key_pair(directory: Path, passphrase: str,
+                      log2_n: int = DEFAULT_LOG2_N) -> tuple[BackofficePublicKey, Path, Path]:
     """A new back-office key pair in ``directory``: ``(public key, private file, public file)``."""
     check_passphrase(passphrase, "back-office key")
     private = X25519PrivateKey.generate()
@@ -74,6 +75,8 @@ def public_key_from_doc(doc: object, where: str) -> BackofficePublicKey:
                             f"give the .pub file 'kiosk backoffice keygen' wrote, never the .key file")
     if not isinstance(doc.get("public_key"), str) or not isinstance(doc.get("key_id"), str):
         raise KeyStoreError(f"{where} lacks its key_id or public_key")
+    if doc.get("suite") != SUITE_NAME:  # fail closed: never seal with a key meant for another construction
+        raise KeyStoreError(f"{where} is for the suite {doc.get('suite')!r}; this version seals with {SUITE_NAME}")
     return BackofficePublicKey.from_b64(doc["public_key"], doc["key_id"])
 
 
@@ -124,7 +127,8 @@ class BackofficeKeyring:
         if not key_id.startswith("bo-") or "/" in key_id or not path.is_file():
             raise UnknownKeyIdError(
                 f"evidence sealed to back-office key {key_id}, but {self.directory} holds no {key_id}.key "
-                f"(it holds {', '.join(self.key_ids()) or 'none'}): old private keys must be kept after a rotation")
+                f"(it holds {', '.join(self.key_ids()) or 'none'}): is it the back office's key folder? After a rotation the "
+                f"old private keys must be kept there")
         key = read_private_key(path, self._passphrase)
         self._keys[key_id] = key
         return key

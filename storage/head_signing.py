@@ -87,7 +87,7 @@ def verify_head(public_key_b64: str, kiosk_id: str, seq: int, chain_hash: str, s
 
 
 def verify_signed_head(public_key_b64: str, kiosk_id: str, seq: int, chain_hash: str, signature_b64: str) -> None:
-    """:func:`verify_head` that raises ``HeadSignatureError`` naming the kiosk and seq instead of returning ``False``."""
+    """:func:`verify_head`, but a bad head raises ``HeadSignatureError`` naming the kiosk and seq."""
     if not verify_head(public_key_b64, kiosk_id, seq, chain_hash, signature_b64):
         raise HeadSignatureError(f"the signed chain head of kiosk {kiosk_id} at seq {seq} does not verify under "
                                  f"its registered key: the events up to seq {seq} or the head were altered")

@@ -11,9 +11,11 @@ use the new key.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storage.audit import AuditKind
 from storage.backoffice_keys import public_key_doc, public_key_from_doc
@@ -81,50 +83,46 @@ def record_backoffice_key(st: Storage, public: BackofficePublicKey, actor: str) 
     return previous
 
 
+@contextmanager
+def _local_row(st: Storage, model: Any, row_id: str, what: str,
+               public_key: BackofficePublicKey | None) -> Iterator[tuple[Any, BackofficePublicKey]]:
+    """The key to seal to (checked first: no decryption without it) and the local row, in one read transaction."""
+    public_key = public_key or recorded_backoffice_key(st.data_dir)
+    st.keys.refresh()
+    with st.db.read() as s:
+        row = s.get(model, row_id)
+        if row is None:
+            raise NotFoundError(f"{what} {row_id} not found (purged?)")
+        yield row, public_key
+
+
 def seal_image_for_central(st: Storage, image_id: str, *, kiosk_id: str,
                            public_key: BackofficePublicKey | None = None) -> SealedEvidence:
     """Decrypt one local image (in memory; not an ``image_viewed``: nobody sees it) and seal it to the
     recorded back-office key (or ``public_key``)."""
-    public_key = public_key or recorded_backoffice_key(st.data_dir)
-    st.keys.refresh()
-    with st.db.read() as s:
-        row = s.get(ImageRow, image_id)
-        if row is None:
-            raise NotFoundError(f"image {image_id} not found (purged?)")
-        session_id, kind, media_type = row.session_id, row.kind, row.media_type
-    plain = st.blobs.get(image_id, image_aad(image_id, session_id, kind), st.keys.cipher)
-    return _seal(plain, public_key, kiosk_id, session_id, image_id, f"image/{kind}", media_type)
+    with _local_row(st, ImageRow, image_id, "image", public_key) as (row, key):
+        plain = st.blobs.get(image_id, image_aad(image_id, row.session_id, row.kind), st.keys.cipher)
+        return _seal(plain, key, kiosk_id, row.session_id, image_id, f"image/{row.kind}", row.media_type)
 
 
 def seal_template_for_central(st: Storage, template_id: str, *, kiosk_id: str,
                               public_key: BackofficePublicKey | None = None) -> SealedEvidence:
     """Decrypt one local face template (little-endian float32) and seal it like an image."""
-    public_key = public_key or recorded_backoffice_key(st.data_dir)
-    st.keys.refresh()
-    with st.db.read() as s:
-        row = s.get(TemplateRow, template_id)
-        if row is None:
-            raise NotFoundError(f"template {template_id} not found (purged?)")
+    with _local_row(st, TemplateRow, template_id, "template", public_key) as (row, key):
         plain = st.keys.cipher.decrypt(row.key_id, row.ciphertext,
                                        template_aad(row.id, row.session_id, row.identity_key))
-        session_id, kind = row.session_id, row.kind
-    return _seal(plain, public_key, kiosk_id, session_id, template_id, f"template/{kind}", TEMPLATE_MEDIA_TYPE)
+        return _seal(plain, key, kiosk_id, row.session_id, template_id, f"template/{row.kind}", TEMPLATE_MEDIA_TYPE)
 
 
 def seal_identity_for_central(st: Storage, session_id: str, *, kiosk_id: str,
                               public_key: BackofficePublicKey | None = None) -> SealedEvidence | None:
     """Seal a session's identity fields (names, birth date...: JSON) under evidence id = the session id;
     ``None`` when the session holds none."""
-    public_key = public_key or recorded_backoffice_key(st.data_dir)
-    st.keys.refresh()
-    with st.db.read() as s:
-        row = s.get(SessionRow, session_id)
-        if row is None:
-            raise NotFoundError(f"session {session_id} not found (purged?)")
+    with _local_row(st, SessionRow, session_id, "session", public_key) as (row, key):
         if row.identity_ct is None or row.identity_kid is None:
             return None
         plain = st.keys.cipher.decrypt(row.identity_kid, row.identity_ct, identity_aad(session_id))
-    return _seal(plain, public_key, kiosk_id, session_id, session_id, "identity", IDENTITY_MEDIA_TYPE)
+        return _seal(plain, key, kiosk_id, session_id, session_id, "identity", IDENTITY_MEDIA_TYPE)
 
 
 def _seal(plain: bytes, public_key: BackofficePublicKey, kiosk_id: str, session_id: str, evidence_id: str,
@@ -132,4 +130,3 @@ def _seal(plain: bytes, public_key: BackofficePublicKey, kiosk_id: str, session_
     blob = seal_evidence(plain, public_key=public_key, kiosk_id=kiosk_id, session_id=session_id,
                          evidence_id=evidence_id, kind=kind)
     return SealedEvidence(evidence_id, session_id, kind, media_type, public_key.key_id, blob)
-

@@ -28,24 +28,8 @@ def _set_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register(args: argparse.Namespace) -> int:
-    from storage.head_signing import head_signing_public_key
-
-    st = open_storage_from_args(args)
-    try:
-        key_id, public_b64 = head_signing_public_key(st.keys.keys)
-    finally:
-        st.close()
-    if args.json:
-        print(json.dumps({"kiosk_id": args.kiosk_id, "key_id": key_id, "public_key": public_b64}))
-        return 0
-    print(f"kiosk {args.kiosk_id}: head-signing key {key_id} (Ed25519) {public_b64}")
-    print("at the centre, run:")
-    print(f"  kiosk central register --central URL --kiosk {args.kiosk_id} --key-id {key_id} --public-key {public_b64}")
-    return 0
-
-
-def _show(args: argparse.Namespace) -> int:
+def _kiosk_keys(args: argparse.Namespace) -> tuple[str, str, str]:
+    """(head-signing key id, its public key, the back-office key evidence is sealed to, in words)."""
     from storage.head_signing import head_signing_public_key
     from storage.sealed_evidence import recorded_backoffice_key
     from storage.sealing import BackofficeKeyMissingError
@@ -59,6 +43,22 @@ def _show(args: argparse.Namespace) -> int:
             sealed_to = "none recorded (kiosk fleet set-backoffice-key FILE)"
     finally:
         st.close()
+    return key_id, public_b64, sealed_to
+
+
+def _register(args: argparse.Namespace) -> int:
+    key_id, public_b64, _ = _kiosk_keys(args)
+    if args.json:
+        print(json.dumps({"kiosk_id": args.kiosk_id, "key_id": key_id, "public_key": public_b64}))
+        return 0
+    print(f"kiosk {args.kiosk_id}: head-signing key {key_id} (Ed25519) {public_b64}")
+    print("at the centre, run:")
+    print(f"  kiosk central register --central URL --kiosk {args.kiosk_id} --key-id {key_id} --public-key {public_b64}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    key_id, public_b64, sealed_to = _kiosk_keys(args)
     print(f"evidence sealed to back-office key: {sealed_to}")
     print(f"head-signing key: {key_id} {public_b64}")
     return 0

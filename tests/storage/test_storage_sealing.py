@@ -1,10 +1,13 @@
 """Sealed evidence (issue 12 item 2): images and templates sealed with HPKE to the back office's public
 key open with its private key only, only for the row they were sealed for; the kiosk's own keys
 (keys.json) cannot open them; rotation keeps old blobs openable with the old private key; missing,
-unknown and wrong keys, and damaged blobs, are typed errors that say what to do."""
+unknown and wrong keys, and damaged blobs, are typed errors that say what to do; the blobs are
+standard RFC 9180 HPKE (checked against the RFC's key schedule written out with plain primitives)."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import stat
 from pathlib import Path
@@ -12,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 
 from kiosk.cli import main
@@ -117,6 +123,9 @@ def test_key_files(tmp_path: Path) -> None:
     with pytest.raises(KeyStoreError, match="never the .key file"):
         read_public_key(key_path)
     doc = json.loads(pub_path.read_text())
+    pub_path.write_text(json.dumps({**doc, "suite": "HPKE base, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM"}))
+    with pytest.raises(KeyStoreError, match="this version seals with"):
+        read_public_key(pub_path)
     doc["key_id"] = "bo-0000000000000000"
     pub_path.write_text(json.dumps(doc))
     with pytest.raises(WrongKeyError, match="edited or damaged"):
@@ -236,3 +245,54 @@ def test_commands(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[
     monkeypatch.setenv("EMPTY", "")
     assert main(["backoffice", "keygen", "--out", str(tmp_path / "bo2"), "--passphrase-env", "EMPTY"]) == 2
     assert "empty or unset" in capsys.readouterr().err
+
+
+# --- RFC 9180 written out from the RFC with plain primitives (section 4, 4.1, 5.1, 7.1), to show the blobs
+# --- are standard HPKE: a back office on another HPKE implementation opens them, and ours opens theirs.
+_KEM_SUITE = b"KEM\x00\x20"  # DHKEM(X25519, HKDF-SHA256)
+_HPKE_SUITE = b"HPKE\x00\x20\x00\x01\x00\x02"  # that KEM, HKDF-SHA256, AES-256-GCM
+
+
+def _extract(salt: bytes, ikm: bytes) -> bytes:
+    return hmac.new(salt, ikm, hashlib.sha256).digest()
+
+
+def _labeled_extract(suite: bytes, salt: bytes, label: bytes, ikm: bytes) -> bytes:
+    return _extract(salt, b"HPKE-v1" + suite + label + ikm)
+
+
+def _labeled_expand(suite: bytes, prk: bytes, label: bytes, info: bytes, n: int) -> bytes:
+    return HKDFExpand(hashes.SHA256(), n, n.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info).derive(prk)
+
+
+def _key_schedule(shared: bytes, info: bytes) -> tuple[bytes, bytes]:
+    ctx = b"\x00" + _labeled_extract(_HPKE_SUITE, b"", b"psk_id_hash", b"") + \
+        _labeled_extract(_HPKE_SUITE, b"", b"info_hash", info)
+    secret = _labeled_extract(_HPKE_SUITE, shared, b"secret", b"")
+    return (_labeled_expand(_HPKE_SUITE, secret, b"key", ctx, 32),
+            _labeled_expand(_HPKE_SUITE, secret, b"base_nonce", ctx, 12))
+
+
+def _shared_secret(dh: bytes, enc: bytes, pk_r: bytes) -> bytes:
+    prk = _labeled_extract(_KEM_SUITE, b"", b"eae_prk", dh)
+    return _labeled_expand(_KEM_SUITE, prk, b"shared_secret", enc + pk_r, 32)
+
+
+def test_blobs_are_standard_rfc9180_hpke(tmp_path: Path) -> None:
+    public, key_path, _ = generate_key_pair(tmp_path / "bo", PASS, log2_n=14)
+    sk_r = read_private_key(key_path, PASS)
+    pk_r = public.key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    info = sealing_info(key_id=public.key_id, **PLACE)
+
+    blob = seal_evidence(b"opened elsewhere", public_key=public, **PLACE)
+    body = blob[5 + len(public.key_id):]
+    enc, ct = body[:32], body[32:]
+    key, nonce = _key_schedule(_shared_secret(sk_r.exchange(X25519PublicKey.from_public_bytes(enc)), enc, pk_r), info)
+    assert AESGCM(key).decrypt(nonce, ct, b"") == b"opened elsewhere"  # single-shot: sequence 0, empty aad
+
+    sk_e = X25519PrivateKey.generate()  # the other direction: sealed by hand, opened by open_evidence
+    enc = sk_e.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key, nonce = _key_schedule(_shared_secret(sk_e.exchange(public.key), enc, pk_r), info)
+    theirs = b"IKH1" + bytes([len(public.key_id)]) + public.key_id.encode() + enc + \
+        AESGCM(key).encrypt(nonce, b"sealed elsewhere", b"")
+    assert open_evidence(theirs, private_keys=BackofficeKeyring(tmp_path / "bo", PASS), **PLACE) == b"sealed elsewhere"
