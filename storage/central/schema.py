@@ -14,12 +14,14 @@ Every table is prefixed ``fleet_`` so a central database can never be mistaken f
   and ``announced_seq`` (the kiosk's ``central_push`` event that announced this version).
 * ``fleet_evidence``: evidence sealed to the back office's public key (HPKE, ``storage.sealing``).
 * ``fleet_central_audit``: the centre's own audit events (central reviews, evidence views), hash-chained.
-* ``fleet_reviews_central``: reviews made at the centre (the kiosk's rows stay as the kiosk wrote them).
+* ``fleet_reviews_central``, ``fleet_review_state``: reviews made at the centre and the review state they
+  give a session (the kiosk's rows stay as the kiosk wrote and signed them).
 """
 from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -86,9 +88,12 @@ signed_heads = Table(
 )
 
 
-def _mirror(name: str, local: Table) -> Table:
-    """A central copy of a local table: the same columns (no foreign keys), keyed by (origin_kiosk, id)."""
+def _mirror(name: str, local: Table, *indexes: tuple[str, ...]) -> Table:
+    """A central copy of a local table: the same columns (no foreign keys), keyed by (origin_kiosk, id),
+    with the indexes the console's queue and search use."""
     cols = [Column(c.name, c.type, nullable=c.nullable) for c in local.columns]
+    if "session_id" in local.columns:
+        indexes += (("session_id",),)
     return Table(
         name, metadata,
         Column("origin_kiosk", String(64), nullable=False),
@@ -96,13 +101,16 @@ def _mirror(name: str, local: Table) -> Table:
         Column("digest", String(64), nullable=False),
         Column("announced_seq", Integer, nullable=False),
         PrimaryKeyConstraint("origin_kiosk", "id"),
+        *[Index(f"ix_{name}_{'_'.join(cols)}", *cols) for cols in indexes],
     )
 
 
 # local table name -> central mirror, in push and verification order
 ROW_TABLES: dict[str, Table] = {
-    "sessions": _mirror("fleet_sessions", SessionRow.__table__),  # type: ignore[arg-type]
-    "decisions": _mirror("fleet_decisions", DecisionRow.__table__),  # type: ignore[arg-type]
+    "sessions": _mirror("fleet_sessions", SessionRow.__table__, ("kiosk_id", "created_at"),  # type: ignore[arg-type]
+                        ("document_key",)),
+    "decisions": _mirror("fleet_decisions", DecisionRow.__table__,  # type: ignore[arg-type]
+                         ("review_state", "decided_at"), ("decided_at",)),
     "reviews": _mirror("fleet_reviews", ReviewRow.__table__),  # type: ignore[arg-type]
     "images": _mirror("fleet_images", ImageRow.__table__),  # type: ignore[arg-type]
 }
@@ -146,6 +154,18 @@ central_reviews = Table(
     Column("reviewer", String(64), nullable=False),
     Column("reviewed_at", UTCDateTime, nullable=False),
     Column("verdict", String(8), nullable=False),
-    Column("note", Text),
-    Column("audit_seq", Integer, nullable=False),
+    Column("note_kid", String(16)),  # the note, encrypted under the back office's own data key
+    Column("note_ct", LargeBinary),
+    Column("audit_seq", Integer, nullable=False),  # its central_review event in fleet_central_audit
+)
+
+# The review state central reviews give a session (the kiosk's decision row stays as the kiosk signed it).
+review_state = Table(
+    "fleet_review_state", metadata,
+    Column("origin_kiosk", String(64), nullable=False),
+    Column("session_id", String(32), nullable=False),
+    Column("review_state", String(16), nullable=False),
+    Column("final_outcome", String(8)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("origin_kiosk", "session_id"),
 )
