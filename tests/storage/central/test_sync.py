@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -157,3 +158,22 @@ def test_evidence_is_pushed_sealed_and_opens_with_the_back_office_key(
     bad = verify_central(central).kiosks[0]
     assert not bad.ok and (bad.table, bad.row_id) == ("evidence", image.evidence_id)
     st.close()
+
+
+def test_background_worker_retries_while_offline_and_then_pushes(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    from storage.central.worker import SyncWorker
+
+    st = make_kiosk(tmp_path, "k1", 3, make_record, clock, central)
+    st.close()
+    offline = SyncWorker(tmp_path / "k1", kiosk_config(central_url="postgresql+psycopg://kiosk@127.0.0.1:9/none"), "k1")
+    offline.sync_now()  # nothing listens on port 9: said, not raised
+    assert offline.last_error is not None and "unreachable" in offline.last_error and offline.rounds == 1
+    worker = SyncWorker(tmp_path / "k1", kiosk_config(central_url=central.url, interval_s=3600), "k1").start()
+    try:
+        deadline = time.monotonic() + 60
+        while worker.rounds == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert worker.last_error is None and worker.last_report is not None
+    assert worker.last_report.rows["sessions"] == 3 and len(central_ids(central)) == 3
