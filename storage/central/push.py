@@ -318,6 +318,13 @@ class Syncer:
         return _Cursor(row.seq, row.chain_hash) if row is not None else _Cursor(0, GENESIS_HASH)
 
     def _reconcile(self, cursor: _Cursor, central: _Cursor) -> None:
+        local = self._local_head()
+        if central.seq > local:
+            # The centre is this store's rollback anchor: it holds events the local chain no longer has.
+            raise CentralConflictError(
+                f"the central store holds kiosk {self.kiosk_id}'s events up to seq {central.seq}, but this store's "
+                f"chain ends at seq {local}: the store was restored from an older copy (or another store syncs as "
+                f"{self.kiosk_id}); nothing was pushed")
         if central.seq < cursor.seq:
             raise CentralBehindError(
                 f"the central store holds kiosk {self.kiosk_id}'s events only up to seq {central.seq}, but it "

@@ -95,10 +95,11 @@ def test_a_forked_copy_of_a_store_syncing_under_the_same_kiosk_id_is_a_named_con
     shutil.copytree(tmp_path / "k1", tmp_path / "k1-copy")  # same keys, same chain so far
     a = open_storage(tmp_path / "k1", kiosk_config(), clock=clock)
     b = open_storage(tmp_path / "k1-copy", kiosk_config(), clock=clock)
+    fork_seq = b.audit.head().seq + 1  # the first event after the fork
     a.decisions.record_session(make_record("accept", kiosk_id="k1", doc="FORKA1"))
-    b.decisions.record_session(make_record("reject", kiosk_id="k1", doc="FORKB1"))
+    for doc in ("FORKB1", "FORKB2"):  # the copy's chain is as long as the centre's: it gets to the events
+        b.decisions.record_session(make_record("reject", kiosk_id="k1", doc=doc))
     Syncer(a, central, "k1").run()
-    fork_seq = b.audit.head().seq  # the copy's first event after the fork
     with pytest.raises(CentralConflictError, match=f"audit event seq {fork_seq} with other content"):
         Syncer(b, central, "k1").run()
     assert verify_central(central).ok  # nothing of the fork went in
@@ -177,3 +178,26 @@ def test_background_worker_retries_while_offline_and_then_pushes(central, tmp_pa
         worker.stop()
     assert worker.last_error is None and worker.last_report is not None
     assert worker.last_report.rows["sessions"] == 3 and len(central_ids(central)) == 3
+
+
+def test_a_store_rolled_back_to_an_older_copy_is_refused_by_the_centre(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    """The whole data folder restored (database and head file together): the local checks cannot see
+    it, the central store can."""
+    import shutil
+
+    from storage import open_storage
+
+    st = make_kiosk(tmp_path, "k1", 2, make_record, clock, central)
+    st.close()
+    shutil.copytree(tmp_path / "k1", tmp_path / "old")
+    st = open_storage(tmp_path / "k1", kiosk_config(), clock=clock)
+    st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="NEWER1"))
+    Syncer(st, central, "k1").run()
+    st.close()
+    shutil.rmtree(tmp_path / "k1")
+    shutil.copytree(tmp_path / "old", tmp_path / "k1")
+    old = open_storage(tmp_path / "k1", kiosk_config(), clock=clock)
+    assert old.verify().ok  # locally consistent
+    with pytest.raises(CentralConflictError, match="restored from an older copy"):
+        Syncer(old, central, "k1").run()
+    old.close()
