@@ -259,6 +259,10 @@ class SyncCursorRow(Base):
     seq: Mapped[int] = mapped_column(Integer, nullable=False)  # highest acknowledged audit seq
     chain_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # public chain hash at ``seq``
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Every row change up to this local seq is acknowledged (later ones are named by later events), and
+    # whether evidence was pushed then: lets a sync look only at the sessions newer events name.
+    planned_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    planned_evidence: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class SyncAckRow(Base):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -95,6 +95,20 @@ class _Cursor:
     chain_hash: str
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """Every row change up to local seq ``seq`` is acknowledged (with evidence, if ``evidence``)."""
+
+    seq: int = 0
+    evidence: bool = False
+
+
+# Events after which any row may have changed without the event naming its session: look at every row.
+_FULL_SCAN_KINDS = frozenset({"key_rotation", "rows_bound"})
+# Events that name the session whose rows they wrote.
+_SESSION_KINDS = frozenset({"decision", "review"})
+
+
 @dataclass
 class _Batch:
     rows: dict[str, list[dict[str, Any]]]  # table -> column values (local names)
@@ -133,72 +147,79 @@ class Syncer:
             require_registered(conn, self.kiosk_id, key_id, public_key)
             central_head = self._central_head(conn)
         report = SyncReport(self.kiosk_id, central_id)
-        cursor = self._load_cursor(central_id)
+        cursor, planned = self._load_cursor(central_id)
         self._reconcile(cursor, central_head)
-        acks = self._load_acks(central_id)
         report.head_seq = cursor.seq
         while not should_stop():
             # A long offline backlog of events goes first in bounded events-only batches.
             while self._local_head() - cursor.seq > self.options.max_events and not should_stop():
                 cursor = self._push(central_id, cursor, _Batch({}, {}, []), report)
-            pushed = False
-            pending = self._changed_sessions(acks)
+            pushed, complete = False, True
+            snapshot, pending = self._changed_sessions(central_id, planned)
             for start in range(0, len(pending), self.options.batch_sessions):
                 if should_stop():
+                    complete = False
                     break
-                batch = self._read_batch(pending[start:start + self.options.batch_sessions], acks, report)
+                batch = self._read_batch(central_id, pending[start:start + self.options.batch_sessions], report)
+                complete = complete and report.evidence_skipped is None
                 if batch.empty():  # e.g. only evidence pending and no back-office key recorded
                     continue
                 cursor = self._push(central_id, cursor, batch, report)
                 pushed = True
-                for table, ids in batch.digests.items():
-                    for rid, digest in ids.items():
-                        acks[(table, rid)] = digest
-                for e in batch.evidence:
-                    acks[(EVIDENCE, e.evidence_id)] = evidence_digest(e.blob)
             if not pushed:
                 if self._local_head() > cursor.seq and not should_stop():
                     cursor = self._push(central_id, cursor, _Batch({}, {}, []), report)
+            if complete and planned != (new := _Planned(snapshot, self.options.push_evidence)):
+                planned = new
+                self._save_plan(central_id, planned)
+            if not pushed:
                 break
         return report
 
     # ------------------------------------------------------------------ local state
-    def _load_cursor(self, central_id: str) -> _Cursor:
+    def _load_cursor(self, central_id: str) -> tuple[_Cursor, _Planned]:
         with self.st.db.read() as s:
             row = s.get(SyncCursorRow, central_id)
             if row is None:
-                return _Cursor(0, GENESIS_HASH)
+                return _Cursor(0, GENESIS_HASH), _Planned()
             if row.kiosk_id != self.kiosk_id:
                 raise CentralConflictError(f"this store syncs to the central store as kiosk {row.kiosk_id}, not "
                                            f"{self.kiosk_id}: one store is one kiosk there")
-            return _Cursor(row.seq, row.chain_hash)
+            return _Cursor(row.seq, row.chain_hash), _Planned(row.planned_seq, row.planned_evidence)
 
-    def _load_acks(self, central_id: str) -> dict[tuple[str, str], str]:
-        with self.st.db.read() as s:
-            return {(r.tbl, r.row_id): r.digest for r in s.execute(
-                select(SyncAckRow).where(SyncAckRow.central_id == central_id)).scalars()}
+    def _save_plan(self, central_id: str, planned: _Planned) -> None:
+        with self.st.db.write() as s:
+            row = s.get(SyncCursorRow, central_id)
+            if row is not None:  # nothing pushed yet: the next sync looks at every row again anyway
+                row.planned_seq, row.planned_evidence = planned.seq, planned.evidence
 
     def _local_head(self) -> int:
         return self.st.audit.head().seq
 
-    def _changed_sessions(self, acks: dict[tuple[str, str], str]) -> list[str]:
-        """Session ids (oldest first) with a row or evidence item not acknowledged as it is now."""
-        by_session: dict[str, list[tuple[str, str]]] = {}
+    def _changed_sessions(self, central_id: str, planned: _Planned) -> tuple[int, list[str]]:
+        """The local head and the session ids (oldest first) with a row or evidence item not acknowledged as
+        it is now. Only sessions that events after ``planned.seq`` name are looked at, unless such an event
+        may have changed rows it does not name (key rotation, binding), evidence is newly asked for, or
+        nothing was planned yet: then every row is."""
         with self.st.db.read() as s:
-            order = list(s.execute(select(SessionRow.id).order_by(SessionRow.created_at, SessionRow.id)).scalars())
-            for table, model in ROW_MODELS.items():
-                for row in s.execute(select(model).execution_options(yield_per=1000)).scalars():
-                    sid = row.id if table == "sessions" else row.session_id
-                    if acks.get((table, row.id)) != row_digest(table, _values(table, row)):
-                        by_session.setdefault(sid, []).append((table, row.id))
-            if self.options.push_evidence:
-                for rid, sid in self._evidence_items(s, None):
-                    if (EVIDENCE, rid) not in acks:
-                        by_session.setdefault(sid, []).append((EVIDENCE, rid))
-        return [sid for sid in order if sid in by_session]
+            head = s.execute(select(AuditEventRow.seq).order_by(AuditEventRow.seq.desc()).limit(1)).scalar() or 0
+            scope: list[str] | None = None
+            if planned.seq > 0 and (planned.evidence or not self.options.push_evidence):
+                named = s.execute(select(AuditEventRow.kind, AuditEventRow.session_id).where(
+                    AuditEventRow.seq > planned.seq, AuditEventRow.seq <= head)).all()
+                if not any(kind in _FULL_SCAN_KINDS for kind, _ in named):
+                    scope = sorted({sid for kind, sid in named if kind in _SESSION_KINDS and sid is not None})
+            changed = {row.id if table == "sessions" else row.session_id
+                       for table, row, _v, _d in self._unacked_rows(s, central_id, scope)}
+            changed |= {sid for _k, _id, sid in self._unacked_evidence(s, central_id, scope)}
+            created: dict[str, datetime] = {}
+            for chunk in _chunks(sorted(changed)):
+                assert chunk is not None
+                created.update(s.execute(select(SessionRow.id, SessionRow.created_at)
+                                         .where(SessionRow.id.in_(chunk))).all())
+        return head, sorted(created, key=lambda sid: (created[sid], sid))
 
-    def _read_batch(self, session_ids: Sequence[str], acks: dict[tuple[str, str], str],
-                    report: SyncReport) -> _Batch:
+    def _read_batch(self, central_id: str, session_ids: list[str], report: SyncReport) -> _Batch:
         """The unacknowledged rows of these sessions, seal-checked, and their sealed evidence."""
         rows: dict[str, list[dict[str, Any]]] = {t: [] for t in ROW_MODELS}
         digests: dict[str, dict[str, str]] = {t: {} for t in ROW_MODELS}
@@ -206,40 +227,54 @@ class Syncer:
         self.st.keys.refresh()
         keys = self.st.keys.keys
         with self.st.db.read() as s:
-            for table, model in ROW_MODELS.items():
-                col = model.id if table == "sessions" else model.session_id
-                for row in s.execute(select(model).where(col.in_(list(session_ids))).order_by(model.id)).scalars():
-                    values = _values(table, row)
-                    digest = row_digest(table, values)
-                    if acks.get((table, row.id)) == digest:
-                        continue
-                    bad = check_seal(keys, row)
-                    if bad is not None:  # fail closed: a row edited behind storage's back is not pushed
-                        raise IntegrityError(table, row.id, bad[0], f"not pushing: {table} row {row.id} {bad[1]}; "
-                                             f"run 'kiosk audit verify'")
-                    rows[table].append(values)
-                    digests[table][row.id] = digest
+            for table, row, values, digest in self._unacked_rows(s, central_id, session_ids):
+                bad = check_seal(keys, row)
+                if bad is not None:  # fail closed: a row edited behind storage's back is not pushed
+                    raise IntegrityError(table, row.id, bad[0], f"not pushing: {table} row {row.id} {bad[1]}; "
+                                         f"run 'kiosk audit verify'")
+                rows[table].append(values)
+                digests[table][row.id] = digest
             if self.options.push_evidence and report.evidence_skipped is None:
-                evidence_ids = [(kind, rid) for kind, rid, _sid in self._evidence_items(s, session_ids, kinds=True)
-                                if (EVIDENCE, rid) not in acks]
+                evidence_ids = [(kind, rid) for kind, rid, _sid in self._unacked_evidence(s, central_id, session_ids)]
         return _Batch(rows, digests, self._seal_evidence(evidence_ids, report))
 
     @staticmethod
-    def _evidence_items(s: Session, session_ids: Sequence[str] | None, kinds: bool = False) -> list[Any]:
-        """Evidence to seal for the centre: images, templates, and the identity fields of a session
-        (evidence id = session id), as ``(id, session id)`` or, with ``kinds``, ``(kind, id, session id)``."""
-        out: list[Any] = []
-        for kind, model, idcol, cond in (("image", ImageRow, ImageRow.id, None),
-                                          ("template", TemplateRow, TemplateRow.id, None),
-                                          ("identity", SessionRow, SessionRow.id, SessionRow.identity_ct.is_not(None))):
-            sidcol = SessionRow.id if model is SessionRow else model.session_id
-            stmt = select(idcol, sidcol)
-            if cond is not None:
-                stmt = stmt.where(cond)
-            if session_ids is not None:
-                stmt = stmt.where(sidcol.in_(list(session_ids)))
-            for rid, sid in s.execute(stmt.order_by(idcol)):
-                out.append((kind, rid, sid) if kinds else (rid, sid))
+    def _unacked_rows(s: Session, central_id: str,
+                      session_ids: list[str] | None) -> Iterator[tuple[str, Any, dict[str, Any], str]]:
+        """``(table, row, column values, digest)`` of every row (of ``session_ids``, or all) whose
+        acknowledged digest is missing or differs."""
+        for table, model in ROW_MODELS.items():
+            col = model.id if table == "sessions" else model.session_id
+            for chunk in _chunks(session_ids):
+                stmt = select(model, SyncAckRow.digest).outerjoin(SyncAckRow, and_(
+                    SyncAckRow.central_id == central_id, SyncAckRow.tbl == table, SyncAckRow.row_id == model.id))
+                if chunk is not None:
+                    stmt = stmt.where(col.in_(chunk))
+                for row, acked in s.execute(stmt.order_by(model.id).execution_options(yield_per=1000)):
+                    values = _values(table, row)
+                    digest = row_digest(table, values)
+                    if acked != digest:
+                        yield table, row, values, digest
+
+    def _unacked_evidence(self, s: Session, central_id: str,
+                          session_ids: list[str] | None) -> list[tuple[str, str, str]]:
+        """``(kind, id, session id)`` of evidence not pushed yet (none unless ``push_evidence``): images,
+        templates, and the identity fields of a session (evidence id = session id)."""
+        if not self.options.push_evidence:
+            return []
+        out: list[tuple[str, str, str]] = []
+        for kind, idcol, sidcol, cond in (("image", ImageRow.id, ImageRow.session_id, None),
+                                          ("template", TemplateRow.id, TemplateRow.session_id, None),
+                                          ("identity", SessionRow.id, SessionRow.id, SessionRow.identity_ct.is_not(None))):
+            acked = select(SyncAckRow.row_id).where(SyncAckRow.central_id == central_id, SyncAckRow.tbl == EVIDENCE,
+                                                    SyncAckRow.row_id == idcol).exists()
+            for chunk in _chunks(session_ids):
+                stmt = select(idcol, sidcol).where(~acked)
+                if cond is not None:
+                    stmt = stmt.where(cond)
+                if chunk is not None:
+                    stmt = stmt.where(sidcol.in_(chunk))
+                out += [(kind, rid, sid) for rid, sid in s.execute(stmt.order_by(idcol))]
         return out
 
     def _seal_evidence(self, ids: list[tuple[str, str]], report: SyncReport) -> list[Any]:
@@ -426,6 +461,13 @@ class Syncer:
                 raise CentralConflictError(f"the central store holds {name} row {rid} of kiosk {self.kiosk_id} "
                                            f"announced by seq {announced} with other content than this push "
                                            f"(seq {seq}): another store syncs under this kiosk id")
+
+
+def _chunks(ids: list[str] | None, size: int = 400) -> list[list[str] | None]:
+    """``ids`` in bounded IN lists; ``[None]`` (one unrestricted query) when ``ids`` is ``None``."""
+    if ids is None:
+        return [None]
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def _replace_acks(s: Session, central_id: str, acked: Iterable[tuple[str, str, str]], seq: int) -> None:

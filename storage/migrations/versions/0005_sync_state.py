@@ -1,7 +1,7 @@
 """Fleet sync state: the acknowledgement cursor per central store and the acknowledged rows.
 
 ``sync_cursor`` holds, per central store, the highest audit seq the centre acknowledged and the public
-chain hash there; ``sync_acks`` the rows (and sealed evidence items) it acknowledged with their digests.
+chain hash there, and the local seq up to which every row change is acknowledged; ``sync_acks`` the rows (and sealed evidence items) it acknowledged with their digests.
 Both are written only after a central transaction committed (``storage.central.push``). No bound field
 changes, so the row seals are unchanged.
 
@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column('seq', sa.Integer(), nullable=False),
         sa.Column('chain_hash', sa.String(length=64), nullable=False),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.Column('planned_seq', sa.Integer(), nullable=False, server_default='0'),
+        sa.Column('planned_evidence', sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint('central_id', name=op.f('pk_sync_cursor')),
     )
     op.create_table(

@@ -201,3 +201,17 @@ def test_a_store_rolled_back_to_an_older_copy_is_refused_by_the_centre(central, 
     with pytest.raises(CentralConflictError, match="restored from an older copy"):
         Syncer(old, central, "k1").run()
     old.close()
+
+
+def test_a_key_rotation_re_encrypting_rows_without_naming_them_is_pushed(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    st = make_kiosk(tmp_path, "k1", 3, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    st.rotation.rotate("t")  # identity fields and review notes re-encrypted, rows re-sealed; one key_rotation event
+    report = Syncer(st, central, "k1").run()
+    assert report.rows["sessions"] == 3 and report.rows["reviews"] == 1
+    with central.begin() as conn:
+        kids = set(conn.execute(select(schema.ROW_TABLES["sessions"].c.identity_kid)).scalars())
+    assert kids == {st.keys.keys.active_data_key}
+    assert verify_central(central).ok
+    assert Syncer(st, central, "k1").run().batches == 0
+    st.close()
