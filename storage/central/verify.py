@@ -9,8 +9,9 @@ Per kiosk, in this order (the first problem is reported, naming the event seq or
    is the last signed head (events after it were inserted, a head after it means events were deleted);
 3. rows: every central session, decision, review and image row, and every sealed evidence item, has
    the digest that the latest *landed* ``central_push`` event announced for it (landed: that push's
-   batch committed, i.e. a signed head sits at that event), the kiosk's own ``decision`` or ``review``
-   event names it, and every row a landed push announced is present.
+   batch committed, i.e. a signed head sits at that event), the kiosk's own ``decision``, ``review`` (or,
+   for rows from before row seals, ``rows_bound``) event names it, and every row a landed push announced
+   is present.
 
 What this proves and what not is in the README ("Fleet"). In short: without the kiosk's signing key
 nobody can change, add, reorder or remove an event, row or evidence item inside the signed history
@@ -122,6 +123,12 @@ def _fold(walk: _Walk, ev: Any, landed: bool) -> None:
                                                 ([ev.session_id] if ev.session_id else []))  # identity: session id
     elif ev.kind == AuditKind.REVIEW:
         walk.kiosk_named["reviews"].add(json.loads(ev.details).get("review_id"))
+    elif ev.kind == AuditKind.ROWS_BOUND:  # rows from before row seals, named once when they were bound
+        bound = json.loads(ev.details).get("bound") or {}
+        for table in schema.ROW_TABLES:
+            walk.kiosk_named[table].update(bound.get(table) or {})
+        walk.kiosk_named[EVIDENCE_TABLE].update((bound.get("images") or {}) | (bound.get("templates") or {}) |
+                                                (bound.get("sessions") or {}))
 
 
 def _walk_events(conn: Connection, k: str, keys: dict[str, KioskKey]) -> _Walk:
