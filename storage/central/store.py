@@ -29,13 +29,15 @@ def describe_url(url: str) -> str:
 def unavailable(exc: BaseException, url: str, what: str) -> CentralError:
     """The typed error for a driver failure: a lost or refused connection is ``CentralUnavailableError``."""
     orig = getattr(exc, "orig", None) or exc
-    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
-        return CentralUnavailableError(f"{what}: the central store {describe_url(url)} is unreachable or dropped the "
-                                       f"connection ({str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__}); "
-                                       f"nothing of the batch in flight was acknowledged, the next sync resumes")
+    lines = str(orig).strip().splitlines()
+    reason = lines[0] if lines else type(orig).__name__  # the driver's first line (no SQL, no parameters)
     if is_busy(exc):
         return CentralUnavailableError(f"{what}: a central lock stayed taken through the lock timeout; try again")
-    return CentralError(f"{what}: the central store refused the operation: {str(orig).strip()}")
+    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return CentralUnavailableError(f"{what}: the central store {describe_url(url)} is unreachable or dropped the "
+                                       f"connection ({reason}); nothing of the batch in flight was acknowledged, "
+                                       f"the next sync resumes")
+    return CentralError(f"{what}: the central store refused the operation: {reason}")
 
 
 class CentralStore:
