@@ -74,9 +74,9 @@ def _verify_central(args: argparse.Namespace) -> int:
             print(f"kiosk {k.kiosk_id}: BROKEN (first bad row: {k.where()}): {k.problem}", file=sys.stderr)
     ca = result.central_audit
     if ca.ok:
-        print(f"central audit chain intact: {ca.events} events")
+        print(f"central audit chain intact: {ca.events} events, central reviews match them")
     else:
-        print(f"central audit chain BROKEN (first bad row: seq {ca.first_bad_seq}): {ca.problem}", file=sys.stderr)
+        print(f"central audit chain BROKEN (first bad row: {ca.where()}): {ca.problem}", file=sys.stderr)
     return 0 if result.ok else 1
 
 

@@ -33,8 +33,8 @@ GENESIS_HASH = "0" * 64
 PUSH_KIND = "central_push"  # the audit event kind a sync appends (details: row and evidence digests)
 
 
-def _iso(at: datetime) -> str:
-    # Normalised so that the text is the same whichever session time zone a driver hands back.
+def iso_utc(at: datetime) -> str:
+    """A timestamp as UTC ISO text, the same whichever session time zone a driver hands it back in."""
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     return at.astimezone(timezone.utc).isoformat()
@@ -43,7 +43,7 @@ def _iso(at: datetime) -> str:
 def event_hash(prev_hash: str, seq: int, at: datetime, kind: str, actor: str, session_id: str | None,
                details: str, key_id: str, mac: str) -> str:
     """``H_n`` from ``H_{n-1}`` and event ``n`` exactly as stored (details as canonical text)."""
-    body = json.dumps([seq, _iso(at), kind, actor, session_id, details, key_id, mac],
+    body = json.dumps([seq, iso_utc(at), kind, actor, session_id, details, key_id, mac],
                       separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(CHAIN_FORMAT + prev_hash.encode("ascii") + b"\n" + body.encode("ascii")).hexdigest()
 

@@ -30,8 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase
 
 from storage.central import schema
-from storage.central.central_audit import CentralKind, append_central_event
-from storage.central.chain import row_digest
+from storage.central.central_audit import CentralKind, append_central_event, central_review_digest
 from storage.central.evidence import list_central_evidence, open_central_evidence
 from storage.central.store import CentralStore
 from storage.clock import Clock
@@ -209,7 +208,7 @@ class FleetDecisions:
                                        session_id=session_id, at=now, details={
                                            "review_id": review_id, "verdict": verdict, "previous": previous,
                                            "decision_id": drow.id, "note": note is not None,
-                                           "digest": row_digest("fleet_reviews_central", row)})
+                                           "digest": central_review_digest(row)})
             conn.execute(schema.central_reviews.insert().values(**row, audit_seq=seq))
             stmt = insert(rs).values(origin_kiosk=kiosk, session_id=session_id, review_state=new_state,
                                      final_outcome=final, updated_at=now)

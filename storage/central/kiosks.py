@@ -65,6 +65,25 @@ def register_kiosk_key(central: CentralStore, kiosk_id: str, key_id: str, public
     return True
 
 
+def revoke_kiosk_key(central: CentralStore, kiosk_id: str, key_id: str, actor: str) -> datetime:
+    """Revoke one registered head-signing key (a stolen kiosk): its pushes are refused from now on, and
+    heads pushed after this moment fail central verification. Returns the revocation time; revoking a
+    revoked key keeps the first time."""
+    t = schema.kiosk_keys
+    now = datetime.now(timezone.utc)
+    with central.begin("key revocation") as conn:
+        row = conn.execute(select(t.c.revoked_at).where(t.c.kiosk_id == kiosk_id, t.c.key_id == key_id)
+                           .with_for_update()).first()
+        if row is None:
+            raise KioskNotRegisteredError(f"kiosk {kiosk_id} has no registered key {key_id}")
+        if row.revoked_at is not None:
+            return row.revoked_at  # type: ignore[no-any-return]
+        conn.execute(t.update().where(t.c.kiosk_id == kiosk_id, t.c.key_id == key_id).values(revoked_at=now))
+        append_central_event(conn, kind=CentralKind.KEY_REVOKED, actor=actor, kiosk_id=kiosk_id, session_id=None,
+                             details={"key_id": key_id}, at=now)
+    return now
+
+
 def kiosk_keys(conn: Connection, kiosk_id: str) -> dict[str, KioskKey]:
     """The registered keys of one kiosk by key id (empty when the kiosk is unknown)."""
     t = schema.kiosk_keys

@@ -15,13 +15,14 @@ from storage.central.errors import CentralConflictError
 from storage.central.kiosks import register_kiosk_key
 from storage.central.push import Syncer, SyncOptions
 from storage.central.store import CentralStore
+from storage.review_queries import SessionQuery
 
 
 @pytest.fixture
 def fleet(central, tmp_path, make_record, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Two kiosks synced (k1 in batches of 2, with a review), and k1's ids for the tamper cases."""
-    k1 = make_kiosk(tmp_path, "k1", 6, make_record, clock, central)
-    k2 = make_kiosk(tmp_path, "k2", 2, make_record, clock, central)
+    k1 = make_kiosk(tmp_path, "k1", 4, make_record, clock, central)
+    k2 = make_kiosk(tmp_path, "k2", 1, make_record, clock, central)
     Syncer(k1, central, "k1", SyncOptions(batch_sessions=2)).run()
     Syncer(k2, central, "k2").run()
     with central.begin() as conn:
@@ -107,3 +108,46 @@ def test_register_refuses_another_key_under_an_existing_key_id(central, tmp_path
     assert register_kiosk_key(central, "k1", *head_signing_public_key(st.keys.keys), "t") is False
     st.close()
     other.close()
+
+
+def test_central_commands_init_register_revoke(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    from storage.head_signing import head_signing_public_key
+
+    assert main(["central", "init", "--central", central.url]) == 0  # idempotent on an initialised store
+    st = make_kiosk(tmp_path, "k7", 2, make_record, clock)
+    key_id, public = head_signing_public_key(st.keys.keys)
+    base = ["central", "register", "--central", central.url, "--kiosk", "k7", "--key-id", key_id]
+    assert main([*base, "--public-key", public]) == 0 and main([*base, "--public-key", public]) == 0
+    assert "was already registered" in capsys.readouterr().out
+    assert main([*base, "--public-key", "bm90IGEga2V5"]) == 1  # not 32 bytes
+    assert "raw Ed25519 public key" in capsys.readouterr().err
+    Syncer(st, central, "k7").run()
+    assert main(["central", "revoke", "--central", central.url, "--kiosk", "k7", "--key-id", key_id]) == 0
+    st.decisions.record_session(make_record("accept", kiosk_id="k7", doc="AFTER1"))
+    assert main(["sync", "--central", central.url, "--data-dir", str(tmp_path / "k7"), "--kiosk-id", "k7"]) == 1
+    assert "was revoked" in capsys.readouterr().err
+    code, out = _verify(central, capsys, "--kiosk", "k7")
+    assert code == 0 and "intact" in out  # what was pushed before the revocation still verifies
+    st.close()
+
+
+def test_an_edited_or_deleted_central_review_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    from storage.central.fleet_view import open_fleet_console_storage
+
+    st = make_kiosk(tmp_path, "k1", 3, make_record, clock, central, reviews=0)
+    Syncer(st, central, "k1").run()
+    st.close()
+    fst = open_fleet_console_storage(tmp_path / "bo", central.url, clock=clock)
+    fst.operators.add("rita", "operator", "correct horse battery", "t")
+    sid = fst.queries.page(SessionQuery(review_state="pending"))[0].session_id
+    fst.decisions.record_review(sid, "rita", "reject", "document photo differs")
+    fst.close()
+    assert _verify(central, capsys)[0] == 0
+    with central.begin() as conn:
+        conn.execute(text("UPDATE fleet_reviews_central SET verdict = 'accept'"))
+    code, out = _verify(central, capsys)
+    assert code == 1 and "central audit chain BROKEN (first bad row: central review" in out and "(edited)" in out
+    with central.begin() as conn:
+        conn.execute(text("DELETE FROM fleet_reviews_central"))
+    code, out = _verify(central, capsys)
+    assert code == 1 and "(deleted)" in out
