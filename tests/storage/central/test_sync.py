@@ -215,3 +215,15 @@ def test_a_key_rotation_re_encrypting_rows_without_naming_them_is_pushed(central
     assert verify_central(central).ok
     assert Syncer(st, central, "k1").run().batches == 0
     st.close()
+
+
+def test_sync_config_is_validated() -> None:
+    from storage.config import parse_storage_config
+    from storage.errors import StorageConfigError
+
+    assert parse_storage_config({}).sync.central_url is None  # no sync by default
+    cfg = parse_storage_config({"sync": {"central_url": "postgresql+psycopg://k@h/c", "push_evidence": True}})
+    assert cfg.sync.push_evidence and cfg.sync.interval_s == 60 and cfg.sync.batch_sessions == 50
+    for bad in ({"central_url": "sqlite:///x.db"}, {"interval_s": 0}, {"batch_sessions": 0}, {"evidence": True}):
+        with pytest.raises(StorageConfigError, match="sync"):
+            parse_storage_config({"sync": bad})
