@@ -9,10 +9,12 @@ error's class) before the error is raised; bytes are returned only once the ``im
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Row, select
 
 from storage._fs import atomic_write
@@ -54,8 +56,8 @@ def list_central_evidence(central: CentralStore, *, kiosk_id: str, session_id: s
     return [_info(r) for r in rows]
 
 
-def open_central_evidence(central: CentralStore, keys: PrivateKeySource, *, kiosk_id: str, evidence_id: str,
-                          actor: str) -> tuple[CentralEvidence, bytes]:
+def open_central_evidence(central: CentralStore, keys: PrivateKeySource | Mapping[str, X25519PrivateKey], *,
+                          kiosk_id: str, evidence_id: str, actor: str) -> tuple[CentralEvidence, bytes]:
     """Open one sealed item of ``kiosk_id``; audited centrally as ``image_viewed`` (images) or ``evidence_opened``.
 
     ``NotFoundError`` when the centre holds no such item; the ``storage.sealing`` errors (unknown or wrong
