@@ -37,7 +37,7 @@ from storage.clock import Clock
 from storage.config import StorageConfig
 from storage.crypto import aad
 from storage.errors import NotFoundError, StorageConfigError, StorageInputError
-from storage.records import IdentityFields, ImageInfo, ReviewInfo, SessionDetail
+from storage.records import IdentityFields, ImageInfo, ReviewInfo, SessionDetail, SessionSummary
 from storage.review_queries import LogTables, ReviewEntry, ReviewQueries
 from storage.store import Storage, open_storage
 from storage.tables import OperatorRow, new_id
@@ -73,6 +73,18 @@ class FleetQueries(ReviewQueries):
     def __init__(self, st: Storage) -> None:
         super().__init__(st.db, None, FLEET_TABLES)
 
+    def case_rows(self, session_id: str) -> tuple[FleetSession, FleetDecision, str, str | None]:
+        """One pushed session's rows and its effective review state and final outcome."""
+        with self._db.read() as s:
+            row = s.execute(self._rows().where(FleetSession.id == session_id)).first()
+        if row is None:
+            raise NotFoundError(f"session {session_id} is not at the central store (not pushed yet?)")
+        return row[0], row[1], row[2], row[3]
+
+    def summary(self, srow: FleetSession, drow: FleetDecision, state: str, final: str | None) -> SessionSummary:
+        """The list entry of one session (as the queue shows it)."""
+        return self._summary(srow, drow, state, final)
+
     def reviews(self, since: datetime | None = None, limit: int = 100, offset: int = 0) -> list[ReviewEntry]:
         """Central reviews newest first, with the reviewer and the decision time."""
         r, D = schema.central_reviews, FleetDecision  # noqa: N806
@@ -103,15 +115,7 @@ class FleetDecisions:
         self._st = st
         self._central = central
         self._keyring = keyring
-
-    def _origin(self, session_id: str) -> tuple[FleetSession, FleetDecision, str, str | None]:
-        q = ReviewQueries(self._st.db, None, FLEET_TABLES)
-        stmt = q._rows().where(FleetSession.id == session_id)  # noqa: SLF001 (the same row query as the lists)
-        with self._st.db.read() as s:
-            row = s.execute(stmt).first()
-        if row is None:
-            raise NotFoundError(f"session {session_id} is not at the central store (not pushed yet?)")
-        return row[0], row[1], row[2], row[3]
+        self._queries = FleetQueries(st)
 
     def _need_keys(self) -> Any:
         if self._keyring is None:
@@ -121,7 +125,7 @@ class FleetDecisions:
 
     def load_session(self, session_id: str, actor: str) -> SessionDetail:
         """One pushed session: rows from the mirrors, identity from the sealed copy; audited centrally."""
-        srow, drow, state, final = self._origin(session_id)
+        srow, drow, state, final = self._queries.case_rows(session_id)
         kiosk = srow.origin_kiosk
         sealed = {e.evidence_id: e for e in list_central_evidence(self._central, kiosk_id=kiosk, session_id=session_id)}
         identity = None
@@ -148,8 +152,7 @@ class FleetDecisions:
         with self._central.begin("central audit") as conn:
             append_central_event(conn, kind=CentralKind.SESSION_VIEWED, actor=actor, kiosk_id=kiosk,
                                  session_id=session_id, details={})
-        summary = ReviewQueries(self._st.db, None, FLEET_TABLES)._summary(srow, drow, state, final)  # noqa: SLF001
-        return SessionDetail(summary, identity, dict(srow.chip), dict(srow.checks), dict(srow.model_versions),
+        return SessionDetail(self._queries.summary(srow, drow, state, final), identity, dict(srow.chip), dict(srow.checks), dict(srow.model_versions),
                              srow.config_hash, images, tuple(sorted(reviews, key=lambda x: x.reviewed_at)))
 
     def load_image(self, image_id: str, actor: str) -> tuple[ImageInfo, bytes]:
@@ -182,7 +185,7 @@ class FleetDecisions:
             role, disabled = (op.role, op.disabled) if op is not None else (None, True)
         if disabled:
             raise StorageInputError(f"operator {operator!r} does not exist or is disabled")
-        srow, drow, _, _ = self._origin(session_id)
+        srow, drow, _, _ = self._queries.case_rows(session_id)
         kiosk = srow.origin_kiosk
         review_id = new_id()
         now = self._st.clock.now()
