@@ -227,3 +227,14 @@ def test_sync_config_is_validated() -> None:
     for bad in ({"central_url": "sqlite:///x.db"}, {"interval_s": 0}, {"batch_sessions": 0}, {"evidence": True}):
         with pytest.raises(StorageConfigError, match="sync"):
             parse_storage_config({"sync": bad})
+
+
+def test_a_long_event_backlog_goes_in_bounded_events_only_batches_first(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    st = make_kiosk(tmp_path, "k1", 5, make_record, clock, central)
+    for i in range(12):  # events that announce no row (logins): the backlog of a kiosk offline for a while
+        st.audit.record("login_failed", f"login:user{i}", {"where": "console"})
+    report = Syncer(st, central, "k1", SyncOptions(max_events=4)).run()
+    assert report.rows["sessions"] == 5 and report.batches >= 5
+    result = verify_central(central)
+    assert result.ok and result.kiosks[0].events == st.audit.head().seq
+    st.close()

@@ -135,3 +135,48 @@ def test_sync_process_killed_mid_sync_resumes(central, tmp_path, make_record, cl
     assert report.rows["sessions"] == 4
     _assert_complete(central, st, "k1")
     st.close()
+
+
+def test_a_kill_between_the_central_commit_and_the_local_acknowledgement_resumes(
+        central, tmp_path, make_record, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The other side of the window: the centre committed batch 2, the kiosk never wrote that it did."""
+    st = make_kiosk(tmp_path, "k1", 6, make_record, clock, central)
+    calls = {"n": 0}
+    real = Syncer._save_ack
+
+    def dies_on_second(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed after the central commit")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Syncer, "_save_ack", dies_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        Syncer(st, central, "k1", SyncOptions(batch_sessions=2)).run()
+    monkeypatch.setattr(Syncer, "_save_ack", real)
+    assert len(central_ids(central)) == 4  # batches 1 and 2 are at the centre; only batch 1 is acknowledged
+    report = Syncer(st, central, "k1", SyncOptions(batch_sessions=2)).run()
+    assert report.rows["sessions"] == 4  # batch 2 re-announced (identical rows), batch 3 new
+    _assert_complete(central, st, "k1")
+    st.close()
+
+
+def test_a_central_store_that_lost_acknowledged_batches_is_named_by_the_next_sync(
+        central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from storage.central.errors import CentralBehindError
+
+    st = make_kiosk(tmp_path, "k1", 4, make_record, clock, central)
+    Syncer(st, central, "k1", SyncOptions(batch_sessions=2)).run()
+    with central.begin() as conn:  # the newest batch and its head removed, as a restored central backup would
+        last = conn.execute(text("SELECT max(seq) FROM fleet_signed_heads")).scalar()
+        before = conn.execute(text("SELECT max(seq) FROM fleet_signed_heads WHERE seq < :s"), {"s": last}).scalar()
+        conn.execute(text("DELETE FROM fleet_audit_events WHERE seq > :s"), {"s": before})
+        conn.execute(text("DELETE FROM fleet_signed_heads WHERE seq > :s"), {"s": before})
+        for t in ("sessions", "decisions", "reviews", "images"):
+            conn.execute(text(f"DELETE FROM fleet_{t} WHERE announced_seq > :s"), {"s": before})
+    assert verify_central(central).ok  # looks like a kiosk that has not pushed its last batch yet
+    with pytest.raises(CentralBehindError, match=f"only up to seq {before}"):
+        Syncer(st, central, "k1").run()
+    st.close()
