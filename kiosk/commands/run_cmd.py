@@ -10,7 +10,7 @@ from kiosk.errors import BadInputError
 from kiosk.paths import default_data_dir
 
 if TYPE_CHECKING:
-    from storage.central.worker import SyncWorker
+    from kiosk.sync_worker import SyncWorker
 
 
 def display_present() -> bool:
@@ -51,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json and not args.headless and display_present():
         raise BadInputError("--json needs --headless (the window records every session in the decision log)")
     window = None if args.headless or not display_present() else frontend("qt")
-    worker = _start_sync(config.storage, data_dir, config.kiosk_id)
+    worker = _start_sync(config.storage, Path(args.config) if args.config else None, data_dir, config.kiosk_id)
     try:
         if window is None:
             return _headless(args, data_dir)
@@ -61,13 +61,15 @@ def _run(args: argparse.Namespace) -> int:
             worker.stop()
 
 
-def _start_sync(storage_table: dict[str, object], data_dir: Path, kiosk_id: str) -> SyncWorker | None:
-    """The background central sync when ``[storage.sync] central_url`` is set (storage.central.worker)."""
-    from storage.central.worker import SyncWorker
+def _start_sync(storage_table: dict[str, object], config_file: Path | None, data_dir: Path,
+                kiosk_id: str) -> SyncWorker | None:
+    """The background central sync when ``[storage.sync] central_url`` is set (kiosk.sync_worker)."""
     from storage.config import parse_storage_config
 
-    cfg = parse_storage_config(storage_table)
-    return SyncWorker(data_dir, cfg, kiosk_id).start() if cfg.sync.central_url else None
+    from kiosk.sync_worker import SyncWorker
+
+    sync = parse_storage_config(storage_table).sync
+    return SyncWorker(data_dir, config_file, kiosk_id, sync.interval_s).start() if sync.central_url else None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
