@@ -73,6 +73,35 @@ class OperatorLoginConfig(BaseModel):
     )
 
 
+class SyncConfig(BaseModel):
+    """``[storage.sync]``: pushing this store to the central (fleet) store (``storage.central``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    central_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the central PostgreSQL store (postgresql+psycopg://user@host:5432/central); "
+        "empty: no sync. When set, 'kiosk run' syncs in the background and purge keeps what the centre has not "
+        "acknowledged.",
+    )
+    interval_s: float = Field(default=60.0, ge=1.0, le=86400.0,
+                              description="Seconds between background syncs (and between retries while offline).")
+    push_evidence: bool = Field(
+        default=False,
+        description="Also push images, templates and identity fields, sealed to the back office's public key "
+        "(recorded by 'kiosk fleet set-backoffice-key').",
+    )
+    batch_sessions: int = Field(default=50, ge=1, le=1000,
+                                description="Sessions per central transaction (one batch is all or nothing).")
+
+    @model_validator(mode="after")
+    def _check_url(self) -> "SyncConfig":
+        if self.central_url is not None and not self.central_url.startswith("postgresql"):
+            raise ValueError("central_url must be a PostgreSQL SQLAlchemy URL such as "
+                             "postgresql+psycopg://kiosk@host:5432/central")
+        return self
+
+
 class StorageConfig(BaseModel):
     """Everything storage needs to open the decision log under a data directory."""
 
@@ -127,6 +156,7 @@ class StorageConfig(BaseModel):
     operators: OperatorLoginConfig = Field(
         default_factory=OperatorLoginConfig, description="Operator password hashing and lockout."
     )
+    sync: SyncConfig = Field(default_factory=SyncConfig, description="Push to the central (fleet) store.")
     duplicate_threshold: float = Field(
         default=0.5,
         ge=-1.0,

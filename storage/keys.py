@@ -7,7 +7,8 @@ Four independent secrets, so that one leaking does not expose the others' purpos
 * the document-number HMAC key (HMAC-SHA-256, RFC 2104): the only form in which a document number
   is stored; it is never rotated because the numbers themselves are not kept to re-hash;
 * audit-trail MAC keys (HMAC-SHA-256), separate from the data keys; old ones stay for verification;
-* the export signing key (Ed25519, RFC 8032) whose public half the back office uses to verify exports.
+* the export signing key (Ed25519, RFC 8032) whose public half the back office uses to verify exports
+  and, in a fleet, the central store uses to verify the kiosk's signed chain heads (``storage.head_signing``).
 
 The default backend is a JSON key file created with mode 0600 and refused when group or others can
 read it (as OpenSSH does with private keys). The OS keystore (``storage.os_keyring``) is the other

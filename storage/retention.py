@@ -12,6 +12,10 @@ Audit events are never purged (they hold no personal data and the chain must sta
 ``purge`` event lists the ids of the sessions, images and templates it deleted (random ids, no
 personal data), so ``storage.integrity`` can tell a purged row from one deleted outside storage.
 
+With sync to a central store configured (``[storage.sync] central_url``), a due row that the central
+store has not acknowledged as it is now is kept until it has (``storage.central.acks``); the ``purge``
+event counts what was held back.
+
 Order: rows are deleted and the ``purge`` audit event appended in one transaction, then the blob
 files are unlinked. A crash in between leaves orphan files, which the next purge sweeps.
 """
@@ -24,10 +28,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
+from storage.central.acks import held_back
 from storage.audit import AuditKind, AuditTrail
 from storage.blobs import BlobStore
 from storage.clock import Clock
-from storage.config import RetentionConfig
+from storage.config import RetentionConfig, SyncConfig
 from storage.db import Database
 from storage.errors import NotFoundError, StorageError
 from storage.tables import AttemptRow, ImageRow, SessionRow, TemplateRow
@@ -47,6 +52,7 @@ class PurgeReport:
     blob_files: int
     audit_seq: int
     now: datetime
+    held_back: int = 0  # due rows kept because the central store has not acknowledged them yet
 
 
 def _deleted(s: Session, stmt: Delete) -> int:
@@ -56,16 +62,22 @@ def _deleted(s: Session, stmt: Delete) -> int:
     return int(result.rowcount)
 
 
+def _delete_ids(s: Session, model: type[SessionRow] | type[ImageRow] | type[TemplateRow], ids: list[str]) -> int:
+    """Delete rows by id in chunks (no huge IN lists); returns how many went."""
+    return sum(_deleted(s, delete(model).where(model.id.in_(ids[i:i + 500]))) for i in range(0, len(ids), 500))
+
+
 class Retention:
     """Applies :class:`RetentionConfig`."""
 
     def __init__(self, db: Database, blobs: BlobStore, audit: AuditTrail, config: RetentionConfig,
-                 clock: Clock) -> None:
+                 clock: Clock, sync: SyncConfig | None = None) -> None:
         self._db = db
         self._blobs = blobs
         self._audit = audit
         self._config = config
         self._clock = clock
+        self._sync = sync if sync is not None and sync.central_url else None
 
     def erase_session(self, session_id: str, actor: str, reason: str) -> int:
         """Delete one session now (e.g. a face-bank entry withdrawn), with its decision, images and templates.
@@ -100,18 +112,28 @@ class Retention:
         session_cut = now - timedelta(days=c.decisions_days)
         attempt_cut = now - timedelta(days=c.attempts_days)
         with self._db.write() as s:
-            doomed_images = list(s.execute(select(ImageRow.id).where(
-                (ImageRow.created_at < image_cut) | ImageRow.session_id.in_(
-                    select(SessionRow.id).where(SessionRow.created_at < session_cut)))).scalars())
-            # Ids first (for the purge event), then the same criteria delete them: the write lock is held,
-            # so nothing changes in between (and no huge IN lists are sent).
+            # Ids first (for the purge event and the sync hold-back), then deleted by id in bounded chunks;
+            # the write lock is held, so nothing changes in between.
             session_due = select(SessionRow.id).where(SessionRow.created_at < session_cut)
-            template_due = (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(session_due)
-            doomed_sessions = sorted(s.execute(session_due).scalars())
-            doomed_templates = sorted(s.execute(select(TemplateRow.id).where(template_due)).scalars())
-            n_templates = _deleted(s, delete(TemplateRow).where(template_due))
-            n_images = _deleted(s, delete(ImageRow).where(ImageRow.id.in_(doomed_images))) if doomed_images else 0
-            n_sessions = _deleted(s, delete(SessionRow).where(SessionRow.created_at < session_cut))
+            doomed_sessions = set(s.execute(session_due).scalars())
+            image_rows = s.execute(select(ImageRow.id, ImageRow.session_id).where(
+                (ImageRow.created_at < image_cut) | ImageRow.session_id.in_(session_due))).all()
+            template_rows = s.execute(select(TemplateRow.id, TemplateRow.session_id).where(
+                (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(session_due))).all()
+            held = 0
+            if self._sync is not None:
+                hold = held_back(s, doomed_sessions, [i for i, _ in image_rows], [t for t, _ in template_rows],
+                                 self._sync.push_evidence)
+                held = len(hold.sessions) + len(hold.images) + len(hold.templates)
+                doomed_sessions -= hold.sessions
+                image_rows = [(i, sid) for i, sid in image_rows if i not in hold.images and sid not in hold.sessions]
+                template_rows = [(t, sid) for t, sid in template_rows
+                                 if t not in hold.templates and sid not in hold.sessions]
+            doomed_images = sorted(i for i, _ in image_rows)
+            doomed_templates = sorted(t for t, _ in template_rows)
+            n_templates = _delete_ids(s, TemplateRow, doomed_templates)
+            n_images = _delete_ids(s, ImageRow, doomed_images)
+            n_sessions = _delete_ids(s, SessionRow, sorted(doomed_sessions))
             n_attempts = _deleted(s, delete(AttemptRow).where(AttemptRow.at < attempt_cut))
             live_images = set(s.execute(select(ImageRow.id)).scalars())
             orphan_cut = now - timedelta(minutes=c.orphan_blob_minutes)
@@ -123,8 +145,9 @@ class Retention:
                 "template_cutoff": template_cut.isoformat(), "session_cutoff": session_cut.isoformat(),
                 "attempt_cutoff": attempt_cut.isoformat(),
                 # The ids let `kiosk audit verify` tell a purged row from one deleted behind storage's back.
-                "purged": {"sessions": doomed_sessions, "images": sorted(doomed_images),
-                           "templates": doomed_templates}})
+                "purged": {"sessions": sorted(doomed_sessions), "images": doomed_images,
+                           "templates": doomed_templates},
+                **({"held_for_sync": held} if self._sync is not None else {})})
         partial = [f for f, mtime in self._blobs.scan_partial() if mtime < orphan_cut]
         for f in partial:
             try:
@@ -138,6 +161,6 @@ class Retention:
             except (OSError, StorageError) as exc:
                 log.warning("could not delete blob %s: %s (next purge retries)", bid, exc)
         report = PurgeReport(n_images, n_templates, n_sessions, n_attempts, len(orphans) + len(partial), removed, seq,
-                             now)
+                             now, held)
         log.info("purge: %s", {k: v for k, v in asdict(report).items() if k != "now"})
         return report

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.sql import Select
 
 from storage.db import Database
@@ -70,16 +70,58 @@ class ReviewEntry:
     decided_at: datetime
 
 
+@dataclass(frozen=True)
+class LogTables:
+    """Which session and decision tables the queries read, and how a decision's review state is found.
+
+    The kiosk's own log: ``sessions``/``decisions``, the state in the decision row. The central store
+    (``storage.central.fleet_view``) passes its ``fleet_`` mirrors and a review-state table that central
+    reviews write (the kiosk's rows stay as the kiosk signed them), so both stores share these queries.
+    """
+
+    session: Any
+    decision: Any
+    state: Any = None  # optional table (origin_kiosk, session_id, review_state, final_outcome) overriding the row's
+
+    def join(self, stmt: Select[Any]) -> Select[Any]:
+        """``stmt`` joined from the session table to its decision (and the override state, if any)."""
+        S, D = self.session, self.decision
+        stmt = stmt.join(D, D.session_id == S.id)
+        if self.state is not None:
+            stmt = stmt.outerjoin(self.state, and_(self.state.c.session_id == S.id,
+                                                   self.state.c.origin_kiosk == S.origin_kiosk))
+        return stmt
+
+    @property
+    def review_state(self) -> Any:
+        """The effective review state column expression."""
+        if self.state is None:
+            return self.decision.review_state
+        return func.coalesce(self.state.c.review_state, self.decision.review_state)
+
+    @property
+    def final_outcome(self) -> Any:
+        """The effective final outcome column expression."""
+        if self.state is None:
+            return self.decision.final_outcome
+        return case((self.state.c.review_state.is_not(None), self.state.c.final_outcome),
+                    else_=self.decision.final_outcome)
+
+
+LOCAL_TABLES = LogTables(SessionRow, DecisionRow)
+
+
 class ReviewQueries:
     """The console's read side over one database."""
 
-    def __init__(self, db: Database, integrity: Integrity) -> None:
+    def __init__(self, db: Database, integrity: Integrity | None, tables: LogTables = LOCAL_TABLES) -> None:
         self._db = db
         self._integrity = integrity
+        self._t = tables
 
-    @staticmethod
-    def _where(stmt: Select[Any], q: SessionQuery) -> Select[Any]:
+    def _where(self, stmt: Select[Any], q: SessionQuery) -> Select[Any]:
         q = q.checked()
+        SessionRow, DecisionRow = self._t.session, self._t.decision  # noqa: N806 (the tables, as in the local log)
         if q.since is not None:
             stmt = stmt.where(DecisionRow.decided_at >= q.since)
         if q.until is not None:
@@ -87,7 +129,7 @@ class ReviewQueries:
         if q.outcome is not None:
             stmt = stmt.where(DecisionRow.outcome == q.outcome)
         if q.review_state is not None:
-            stmt = stmt.where(DecisionRow.review_state == q.review_state)
+            stmt = stmt.where(self._t.review_state == q.review_state)
         if q.kiosk_id is not None:
             stmt = stmt.where(SessionRow.kiosk_id == q.kiosk_id)
         if q.mode is not None:
@@ -100,41 +142,48 @@ class ReviewQueries:
             stmt = stmt.where(cast(DecisionRow.reasons, String).like(f'%"{q.reason}"%'))
         return stmt
 
+    def _rows(self) -> Select[Any]:
+        t = self._t
+        return t.join(select(t.session, t.decision, t.review_state, t.final_outcome).select_from(t.session))
+
     def page(self, q: SessionQuery, limit: int = 50, offset: int = 0, oldest_first: bool = False) -> list[SessionSummary]:
         """One page of session summaries matching ``q`` (the queue: ``review_state='pending'``, oldest first)."""
-        base = select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
-        order = DecisionRow.decided_at.asc() if oldest_first else DecisionRow.decided_at.desc()
-        stmt = self._where(base, q).order_by(order, DecisionRow.id).limit(max(0, min(limit, 500))).offset(max(0, offset))
+        D = self._t.decision  # noqa: N806
+        order = D.decided_at.asc() if oldest_first else D.decided_at.desc()
+        stmt = self._where(self._rows(), q).order_by(order, D.id).limit(max(0, min(limit, 500))).offset(max(0, offset))
         with self._db.read() as s:
-            return [self._summary(a, b) for a, b in s.execute(stmt).all()]
+            return [self._summary(*r) for r in s.execute(stmt).all()]
 
     def count(self, q: SessionQuery) -> int:
         """How many sessions match ``q``."""
-        base = select(func.count()).select_from(SessionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
+        base = self._t.join(select(func.count()).select_from(self._t.session))
         with self._db.read() as s:
             return int(s.execute(self._where(base, q)).scalar_one())
 
-    def _summary(self, srow: SessionRow, drow: DecisionRow) -> SessionSummary:
+    def _summary(self, srow: Any, drow: Any, state: str, final: str | None) -> SessionSummary:
+        # The central store's rows carry kiosk seals the centre cannot check: `kiosk audit verify --central` does.
+        problem = self._integrity.row_problem(srow, drow) if self._integrity is not None else None
         return SessionSummary(srow.id, drow.id, srow.kiosk_id, srow.mode, srow.started_at, srow.ended_at,
-                              drow.outcome, tuple(drow.reasons), drow.decided_at, drow.review_state,
-                              drow.final_outcome, srow.document_key, self._integrity.row_problem(srow, drow))
+                              drow.outcome, tuple(drow.reasons), drow.decided_at, state,
+                              final, srow.document_key, problem)
 
     def same_document(self, document_key: str, exclude_session: str | None = None, limit: int = 20) -> list[SessionSummary]:
         """Earlier and later sessions of the same document (its keyed hash), newest first."""
-        stmt = (select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
-                .where(SessionRow.document_key == document_key))
+        S, D = self._t.session, self._t.decision  # noqa: N806
+        stmt = self._rows().where(S.document_key == document_key)
         if exclude_session is not None:
-            stmt = stmt.where(SessionRow.id != exclude_session)
-        stmt = stmt.order_by(DecisionRow.decided_at.desc(), DecisionRow.id).limit(limit)
+            stmt = stmt.where(S.id != exclude_session)
+        stmt = stmt.order_by(D.decided_at.desc(), D.id).limit(limit)
         with self._db.read() as s:
-            return [self._summary(a, b) for a, b in s.execute(stmt).all()]
+            return [self._summary(*r) for r in s.execute(stmt).all()]
 
     def decisions_between(self, since: datetime, until: datetime) -> list[tuple[datetime, str, tuple[str, ...], str]]:
         """(decided at, outcome, reasons, review state) of every decision in the window (the daily report)."""
         check_aware("since", since)
         check_aware("until", until)
-        stmt = (select(DecisionRow.decided_at, DecisionRow.outcome, DecisionRow.reasons, DecisionRow.review_state)
-                .where(DecisionRow.decided_at >= since, DecisionRow.decided_at < until).order_by(DecisionRow.decided_at))
+        t, D = self._t, self._t.decision  # noqa: N806
+        stmt = t.join(select(D.decided_at, D.outcome, D.reasons, t.review_state).select_from(t.session)) \
+            .where(D.decided_at >= since, D.decided_at < until).order_by(D.decided_at)
         with self._db.read() as s:
             return [(a, b, tuple(c), d) for a, b, c, d in s.execute(stmt).all()]
 
@@ -153,7 +202,8 @@ class ReviewQueries:
 
     def kiosks_and_modes(self) -> tuple[list[str], list[str]]:
         """The distinct kiosk ids and modes (filter choices; both columns are indexed)."""
+        S = self._t.session  # noqa: N806
         with self._db.read() as s:
-            kiosks = sorted(s.execute(select(SessionRow.kiosk_id).distinct()).scalars())
-            modes = sorted(s.execute(select(SessionRow.mode).distinct()).scalars())
+            kiosks = sorted(s.execute(select(S.kiosk_id).distinct()).scalars())
+            modes = sorted(s.execute(select(S.mode).distinct()).scalars())
         return kiosks, modes

@@ -245,3 +245,36 @@ class StateRow(Base):
     __tablename__ = "storage_state"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SyncCursorRow(Base):
+    """Per central store (its random ``central_id``): how far this store's audit chain was acknowledged.
+
+    Updated only after the central transaction of a batch committed (``storage.central.push``).
+    """
+
+    __tablename__ = "sync_cursor"
+    central_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)  # highest acknowledged audit seq
+    chain_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # public chain hash at ``seq``
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Every row change up to this local seq is acknowledged (later ones are named by later events), and
+    # whether evidence was pushed then: lets a sync look only at the sessions newer events name.
+    planned_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    planned_evidence: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class SyncAckRow(Base):
+    """A row (or sealed evidence item) the central store acknowledged, with the digest it acknowledged.
+
+    A row whose current digest differs (a review changed a decision, a key rotation re-encrypted a
+    field) is pushed again; retention keeps rows that are not acknowledged as they are now.
+    """
+
+    __tablename__ = "sync_acks"
+    central_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tbl: Mapped[str] = mapped_column(String(16), primary_key=True)  # sessions | decisions | reviews | images | evidence
+    row_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)  # the central_push event that announced it

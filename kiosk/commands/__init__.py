@@ -23,4 +23,8 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.apikey_cmd",
     "kiosk.commands.facebank_cmd",
     "kiosk.commands.mrz_cmd",
+    "kiosk.commands.backoffice_cmd",
+    "kiosk.commands.fleet_cmd",
+    "kiosk.commands.central_cmd",
+    "kiosk.commands.sync_cmd",
 ]

@@ -1,5 +1,6 @@
 """``kiosk audit verify --data-dir DIR``: check the audit chain, the chain-head anchor and every
-sealed row (storage.integrity).
+sealed row (storage.integrity). ``kiosk audit verify --central URL [--kiosk ID]``: every kiosk's pushed
+history at the central store (storage.central.verify).
 
 Exit status 0 when all is intact; 1 naming the first bad row (``seq N`` for an event, ``table T, id X,
 field F`` for a stored row) when anything was edited, inserted, deleted, reordered or rolled back. Also holds the ``--data-dir``/``--config`` helpers the other storage
@@ -43,6 +44,8 @@ def cli_actor() -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    if args.central:
+        return _verify_central(args)
     st = open_storage_from_args(args)
     try:
         result = st.verify()
@@ -53,6 +56,28 @@ def _verify(args: argparse.Namespace) -> int:
         return 0
     print(f"audit chain BROKEN (first bad row: {result.where()}): {result.problem}", file=sys.stderr)
     return 1
+
+
+def _verify_central(args: argparse.Namespace) -> int:
+    from storage.central.store import CentralStore
+    from storage.central.verify import verify_central
+
+    central = CentralStore(args.central)
+    try:
+        result = verify_central(central, args.kiosk)
+    finally:
+        central.dispose()
+    for k in result.kiosks:
+        if k.ok:
+            print(f"kiosk {k.kiosk_id}: intact: {k.events} events, {k.heads} signed heads, {k.rows} rows and evidence items")
+        else:
+            print(f"kiosk {k.kiosk_id}: BROKEN (first bad row: {k.where()}): {k.problem}", file=sys.stderr)
+    ca = result.central_audit
+    if ca.ok:
+        print(f"central audit chain intact: {ca.events} events, central reviews match them")
+    else:
+        print(f"central audit chain BROKEN (first bad row: {ca.where()}): {ca.problem}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _reanchor(args: argparse.Namespace) -> int:
@@ -73,6 +98,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     v = sub.add_parser("verify", help="check the audit chain, its head anchor and every stored row; "
                                       "exit 1 naming the first bad row")
     add_storage_arguments(v)
+    v.add_argument("--central", default=None, metavar="URL",
+                   help="verify the central store instead: every kiosk's pushed chain, signed heads and rows")
+    v.add_argument("--kiosk", default=None, help="with --central: only this kiosk")
     v.set_defaults(func=_verify)
     r = sub.add_parser("reanchor", help="after a deliberate restore of a database backup: accept its head "
                                         "(audited, with the reason) so verification can pass again")

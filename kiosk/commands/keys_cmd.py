@@ -40,15 +40,15 @@ def _public(args: argparse.Namespace) -> int:
     return 0
 
 
-def _passphrase(args: argparse.Namespace, confirm: bool) -> str:
-    """From ``--passphrase-env VAR`` (automation) or asked twice on the terminal (never an argument:
-    command lines are visible to other users in the process list)."""
+def read_passphrase(args: argparse.Namespace, confirm: bool, what: str = "key backup") -> str:
+    """From ``--passphrase-env VAR`` (automation) or asked on the terminal, twice when ``confirm`` (never an
+    argument: command lines are visible to other users in the process list)."""
     if args.passphrase_env:
         value = os.environ.get(args.passphrase_env)
         if not value:
             raise BadInputError(f"--passphrase-env {args.passphrase_env}: that environment variable is empty or unset")
         return value
-    first = getpass.getpass("key backup passphrase: ")
+    first = getpass.getpass(f"{what} passphrase: ")
     if confirm and getpass.getpass("again: ") != first:
         raise BadInputError("the two passphrases differ")
     return first
@@ -64,7 +64,7 @@ def _backup(args: argparse.Namespace) -> int:
     from storage.store import backup_keys
 
     data_dir, config = _storage_location(args)
-    backup_keys(data_dir, config, args.out, _passphrase(args, confirm=True), overwrite=args.force)
+    backup_keys(data_dir, config, args.out, read_passphrase(args, confirm=True), overwrite=args.force)
     print(f"key backup written to {args.out} (mode 0600, encrypted under the passphrase); keep it off this machine")
     return 0
 
@@ -73,7 +73,7 @@ def _restore(args: argparse.Namespace) -> int:
     from storage.store import restore_keys
 
     data_dir, config = _storage_location(args)
-    print(restore_keys(data_dir, config, args.source, _passphrase(args, confirm=False), overwrite=args.force))
+    print(restore_keys(data_dir, config, args.source, read_passphrase(args, confirm=False), overwrite=args.force))
     print("now run: kiosk audit verify")
     return 0
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.errors import BadInputError
 from kiosk.paths import default_data_dir
+
+if TYPE_CHECKING:
+    from kiosk.sync_worker import SyncWorker
 
 
 def display_present() -> bool:
@@ -47,9 +51,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.json and not args.headless and display_present():
         raise BadInputError("--json needs --headless (the window records every session in the decision log)")
     window = None if args.headless or not display_present() else frontend("qt")
-    if window is None:
-        return _headless(args, data_dir)
-    return int(window(config, data_dir, provider=args.provider, actor=args.attack or "customer"))
+    worker = _start_sync(config.storage, Path(args.config) if args.config else None, data_dir, config.kiosk_id)
+    try:
+        if window is None:
+            return _headless(args, data_dir)
+        return int(window(config, data_dir, provider=args.provider, actor=args.attack or "customer"))
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _start_sync(storage_table: dict[str, object], config_file: Path | None, data_dir: Path,
+                kiosk_id: str) -> SyncWorker | None:
+    """The background central sync when ``[storage.sync] central_url`` is set (kiosk.sync_worker)."""
+    from storage.config import parse_storage_config
+
+    from kiosk.sync_worker import SyncWorker
+
+    sync = parse_storage_config(storage_table).sync
+    return SyncWorker(data_dir, config_file, kiosk_id, sync.interval_s).start() if sync.central_url else None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

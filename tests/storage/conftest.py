@@ -1,5 +1,6 @@
 """Storage test fixtures: a fresh storage on a real SQLite file in tmp_path, a settable clock,
-real JPEG/PNG bytes made with Pillow, and a session-record builder."""
+real JPEG/PNG bytes made with Pillow, a session-record builder, and a real PostgreSQL server on
+127.0.0.1 (``pg_server``, ``pg_db``: skipped with a reason when PostgreSQL is not installed)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from storage import (
     open_storage,
 )
 
+from pg_server import PgServer, start_or_skip  # noqa: E402
 from storage_helpers import GIVEN, SURNAME, T0, image_bytes  # noqa: E402
 
 
@@ -69,3 +71,23 @@ def make_record(clock: FixedClock) -> RecordFactory:
         return SessionRecord(**fields)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throw-away PostgreSQL server on 127.0.0.1 for the whole test run (``pg_server.py``)."""
+    server = start_or_skip()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The shared server's ``postgres`` database URL."""
+    return pg_server.url
+
+
+@pytest.fixture
+def pg_db(pg_server: PgServer) -> str:
+    """A fresh, empty database on the shared server (each test has its own keys, so its own chain)."""
+    return pg_server.new_database()

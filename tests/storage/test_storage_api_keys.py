@@ -14,7 +14,6 @@ from storage.api_keys import ApiKeyError, hash_key
 from storage.db import alembic_config
 from storage.errors import StorageInputError
 
-from tests.storage.test_storage_postgres import pg_db, pg_url  # noqa: F401  (fixtures)
 
 
 def test_key_is_stored_hashed_and_authenticates(store) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +108,7 @@ def test_upgrade_from_0002_keeps_the_store_verifiable(tmp_path: Path) -> None:
         st.close()
 
 
-def test_api_keys_on_postgresql(pg_db, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_api_keys_on_postgresql(pg_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from storage import StorageConfig
 
     st = open_storage(tmp_path, StorageConfig(database_url=pg_db))

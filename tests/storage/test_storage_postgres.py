@@ -1,114 +1,15 @@
-"""The same storage code on a real PostgreSQL server, started by the test on 127.0.0.1.
-
-Needs the Debian ``postgresql`` server binaries (``initdb``, ``postgres``) and the ``psycopg``
-driver; skips with a reason otherwise. The server runs from a temporary folder, listens on
-127.0.0.1 only (no Unix socket outside that folder), gets SIGINT at the end and a parent-death
-signal so it also stops if the test process dies. As root it runs as the ``postgres`` user.
+"""The same storage code on a real PostgreSQL server, started on 127.0.0.1 by the ``pg_url`` fixture
+(``tests/storage/conftest.py``, server in ``tests/storage/pg_server.py``); skips when PostgreSQL is absent.
 """
 from __future__ import annotations
 
-import ctypes
-import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import text
 
 from storage import StorageConfig, open_storage
-
-
-def _pg_bin() -> Path | None:
-    for cand in [os.environ.get("PG_BIN"), shutil.which("initdb") and str(Path(shutil.which("initdb")).resolve().parent),
-                 *sorted((str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)]:
-        if cand and (Path(cand) / "initdb").exists() and (Path(cand) / "postgres").exists():
-            return Path(cand)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG: fast shutdown if the test process dies
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A throw-away PostgreSQL server; yields an SQLAlchemy URL."""
-    pytest.importorskip("psycopg", reason="the psycopg driver is not installed (pip install 'psycopg[binary]')")
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries not found (Debian package 'postgresql')")
-    user_kw: dict[str, object] = {}
-    root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        try:
-            pw = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(root)
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-        user_kw = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-    data = root / "data"
-    port = _free_port()
-    proc = None
-    try:
-        subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "kiosk", "--auth=trust", "-E", "UTF8",
-                        "--no-sync"], check=True, capture_output=True, cwd=root, **user_kw)  # type: ignore[arg-type]
-        proc = subprocess.Popen(
-            [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(root),
-             "-c", "fsync=on", "-c", "synchronous_commit=on"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root, preexec_fn=_die_with_parent,
-            **user_kw)  # type: ignore[arg-type]
-        url = f"postgresql+psycopg://kiosk@127.0.0.1:{port}/postgres"
-        import psycopg
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                psycopg.connect(f"host=127.0.0.1 port={port} user=kiosk dbname=postgres", connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("PostgreSQL did not start")
-                time.sleep(0.2)
-        yield url
-    finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_db(pg_url: str) -> str:
-    """A fresh, empty database on the shared server (each test has its own keys, so its own chain)."""
-    import uuid
-
-    import psycopg
-
-    name = "t" + uuid.uuid4().hex[:12]
-    server = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return pg_url.rsplit("/", 1)[0] + "/" + name
 
 
 def test_storage_on_postgresql(pg_db, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]

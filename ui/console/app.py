@@ -12,16 +12,22 @@ log = logging.getLogger(__name__)
 
 
 def build_console_window(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
-                         language: str = "en") -> Any:
-    """Open the storage and a ``ConsoleWindow`` at its login screen (the storage closes with the window)."""
+                         language: str = "en", central_url: str | None = None, keyring: Any = None) -> Any:
+    """Open the storage and a ``ConsoleWindow`` at its login screen (the storage closes with the window).
+
+    ``central_url``: the console reviews the central store's sessions of every kiosk
+    (``storage.central.fleet_view``); ``data_dir`` then holds the back office's own keys."""
     from storage import load_storage_config, open_storage
+    from storage.central.fleet_view import open_fleet_console_storage
 
     from kiosk.console import Console
     from ui.console.i18n import ConsoleLanguages
     from ui.console.window import ConsoleActivity, ConsoleWindow
 
     app = QApplication.instance() or QApplication([])
-    st = open_storage(Path(data_dir), load_storage_config(config_file))
+    config = load_storage_config(config_file)
+    st = (open_fleet_console_storage(Path(data_dir), central_url, keyring, config) if central_url
+          else open_storage(Path(data_dir), config))
     languages = ConsoleLanguages(app)
     languages.set(language)
     window = ConsoleWindow(Console(st, idle_lock_s=idle_lock_s), languages)
@@ -32,10 +38,11 @@ def build_console_window(data_dir: Path, config_file: Path | None = None, idle_l
 
 
 def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
-                size: tuple[int, int] = (1600, 1000), language: str = "en") -> int:
+                size: tuple[int, int] = (1600, 1000), language: str = "en", central_url: str | None = None,
+                keyring: Any = None) -> int:
     """Show the console and run the Qt event loop until it is closed."""
     app = QApplication.instance() or QApplication([])
-    window = build_console_window(data_dir, config_file, idle_lock_s, language)
+    window = build_console_window(data_dir, config_file, idle_lock_s, language, central_url, keyring)
     window.resize(*size)
     window.show()
     try:

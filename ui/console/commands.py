@@ -10,8 +10,15 @@ def _review(args: argparse.Namespace) -> int:
     from kiosk.paths import default_data_dir
     from ui.console.app import run_console
 
+    keyring = None
+    if args.backoffice_keys is not None:
+        from storage.backoffice_keys import BackofficeKeyring
+
+        from kiosk.commands.keys_cmd import read_passphrase
+
+        keyring = BackofficeKeyring(args.backoffice_keys, read_passphrase(args, confirm=False, what="back-office key"))
     return run_console(args.data_dir or default_data_dir(), args.config, idle_lock_s=args.idle_lock,
-                       language=args.language)
+                       language=args.language, central_url=args.central, keyring=keyring)
 
 
 def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,4 +29,11 @@ def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--config", type=Path, default=None, help="TOML file whose [storage] table configures storage")
     p.add_argument("--idle-lock", type=float, default=300.0, help="lock the console after this many idle seconds")
     p.add_argument("--language", choices=("en", "de"), default="en")
+    p.add_argument("--central", default=None, metavar="URL",
+                   help="review at the central store (one queue across kiosks); --data-dir then holds the back "
+                        "office's own keys")
+    p.add_argument("--backoffice-keys", type=Path, default=None, metavar="DIR",
+                   help="with --central: the back office's key folder, to open sealed images and identity fields")
+    p.add_argument("--passphrase-env", default=None, metavar="VAR",
+                   help="read the back-office key passphrase from this environment variable (else asked)")
     p.set_defaults(func=_review)
