@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 def fields_from_text(text: MrzText) -> MrzRead:
     """Checked (and possibly repaired) fields of one frame's recognised lines; ``MrzUnreadableError``."""
-    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines])
+    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines],
+                       confidence=[ln.confidence for ln in text.lines], digit_ratio=[ln.digit_ratio for ln in text.lines])
 
 
 class MrzScanner:
