@@ -53,7 +53,9 @@ O0_CAP = 4.6
 # The other pairs the recogniser tells apart, but it leans to the digit: on the development set's 8793
 # I/1, S/5, B/8, Z/2, G/6 glyphs every digit was read with < 0.1 % for its letter, and every glyph whose
 # letter had more (even when the digit was read, m down to -2.9) was the letter. So the log odds for the
-# letter are PAIR_SLOPE * (m - PAIR_MID): even at m = ln(1/99) a letter, the digit only below.
+# letter are PAIR_SLOPE * (m - PAIR_MID): even at m = ln(1/99) a letter, the digit only below. D read
+# as 0 behaves the same (all 5 zeros of the development set with >= 0.5 % for D were D's, no 0 or O had
+# that much): a 0 may also be read as D, weighed so.
 PAIR_MID, PAIR_SLOPE = -4.6, 1.0
 # A reading must beat every other document number by this much (nats; e^3 = 20:1), and cost at most
 # MAX_COST in all (the recogniser's and the glyphs' doubt about the characters it changed).
@@ -159,13 +161,13 @@ def _readings(field: str, offset: int, options: Options, digit: str | None, chan
     out = []
     for k in range(changes + 1):
         for combo in itertools.combinations(spots, k):
-            chars, cost = list(best), base
-            for i in combo:
-                other = next(c for c in opts[i] if c != best[i])
-                chars[i], cost = other, cost + opts[i][other] - opts[i][best[i]]
-            cand = "".join(chars)
-            if digit is None or check_digit(cand) == digit:
-                out.append((cost, cand))
+            for picks in itertools.product(*[[c for c in opts[i] if c != best[i]] for i in combo]):
+                chars, cost = list(best), base
+                for i, c in zip(combo, picks):
+                    chars[i], cost = c, cost + opts[i][c] - opts[i][best[i]]
+                cand = "".join(chars)
+                if digit is None or check_digit(cand) == digit:
+                    out.append((cost, cand))
     return out
 
 
@@ -183,12 +185,13 @@ def _value(ch: str) -> int:
 def _blind_spot(number: str, offset: int, alternatives: Sequence[dict[str, float]] | None) -> bool:
     """True when the recogniser found plausible, at some character, another character of equal check
     value (0/A/K/U/<, 1/B/L/V, ..., 6/G/Q: values 10 apart): no check digit could catch that misread.
+    A look-alike pair's twin (G/6) is not counted: its readings were weighed against each other.
     Typed text (no recogniser alternatives) has no blind spot to fear."""
     if alternatives is None or len(alternatives) < offset + len(number):
         return False
     for i, ch in enumerate(number):
         for c, p in alternatives[offset + i].items():
-            if c != ch and _value(c) % 10 == _value(ch) % 10 and p >= TWIN_MAX_P:
+            if c != ch and _value(c) % 10 == _value(ch) % 10 and p >= TWIN_MAX_P and _SWAP.get(ch) != c:
                 return True
     return False
 
@@ -290,7 +293,7 @@ def _as_read(_index: int, char: str) -> dict[str, float]:
 def _letter_log_odds(letter: str, p_letter: float, p_digit: float, ratio: float | None) -> float:
     """Log odds that a glyph read as ``letter`` or its digit twin is the letter (see ``O0_BIAS``)."""
     m = math.log(max(p_letter, 1e-3) / max(p_digit, 1e-3))
-    if letter != "O":
+    if letter != "O":  # the other pairs, and D for 0
         return PAIR_SLOPE * (m - PAIR_MID)
     if ratio is None:
         return 0.0
@@ -326,7 +329,12 @@ def _options(text: str, width: int, alternatives: Sequence[dict[str, float]] | N
             return {char: 0.0}
         odds = _letter_log_odds(letter, *((p_read, p_other) if char == letter else (p_other, p_read)), ratios[i])
         # -ln(sigmoid(x)) = softplus(-x), written so it cannot overflow
-        return {letter: _softplus(-odds), digit: _softplus(odds)}
+        costs = {letter: _softplus(-odds), digit: _softplus(odds)}
+        p_d = alternatives[i].get("D", 0.0)
+        if char == "0" and p_d >= SWAP_MIN_P:  # a D read as 0: the recogniser leans to the digit here too
+            odds_d = _letter_log_odds("D", p_d, p_read, None)
+            costs = {c: v + _softplus(odds_d) for c, v in costs.items()} | {"D": _softplus(-odds_d)}
+        return costs
 
     return options
 

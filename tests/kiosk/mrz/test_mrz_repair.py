@@ -187,3 +187,12 @@ def test_optional_data_judged_by_the_composite_alone_is_repaired_once() -> None:
     assert bad != t1[0]
     r = read_fields([bad, t1[1]], 3)
     assert r.key == ("ZP0268879", "850317", "310101") and r.repairs == 1
+
+
+def test_a_d_read_as_zero_is_repaired_only_where_the_recogniser_saw_a_d() -> None:
+    truth = td3("KQDBY7DWD")
+    bad = truth.replace("KQDBY7DWD", "KQDBY70WD")  # the D at 6 read as 0: the check digit fails
+    with pytest.raises(MrzUnreadableError, match="no look-alike repair"):
+        read_fields([bad], 2, [alts(bad)], digit_ratio=[heights(bad, {})])
+    fixed = read_fields([bad], 2, [alts(bad, {6: {"D": 0.1}})], digit_ratio=[heights(bad, {})])
+    assert fixed.document_number == "KQDBY7DWD" and fixed.repairs == 1
