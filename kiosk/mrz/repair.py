@@ -202,11 +202,12 @@ def _swaps(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b))
 
 
-def _choose(good: list[tuple[float, str, int]], what: str, camera: bool) -> tuple[str, int]:
+def _choose(good: list[tuple[float, str, int]], what: str, camera: bool, read: str) -> tuple[str, int]:
     """The document number (and its count of changes from the read) of the cheapest candidate (cost,
     number, changes); refused unless every other number costs at least ``MARGIN`` more (candidates that
     differ only in optional data, which the key does not use, agree) and, for a camera read, it costs at
-    most ``MAX_COST``."""
+    most ``MAX_COST``. When the number as ``read`` passes the check digits, nothing asks for a repair:
+    another number may make it doubtful (refused), never replace it."""
     if not good:
         raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
                                  "and no look-alike repair satisfies them")
@@ -217,6 +218,10 @@ def _choose(good: list[tuple[float, str, int]], what: str, camera: bool) -> tupl
         raise MrzUnreadableError(f"the {what} is ambiguous: {len(rivals) + 1} readings satisfy its check digits")
     if camera and cost > MAX_COST:
         raise MrzUnreadableError(f"the {what} passes its check digits only with changes the recogniser found unlikely")
+    if number != read and any(n == read for _, n, _ in good):
+        # Two readings pass (OO/00 at weights 7 and 3): the glyphs' heights of one line err together, so
+        # they may doubt the read, not overrule the check digits (held-out seed 404: 00 turned into OO).
+        raise MrzUnreadableError(f"the {what} as read passes its check digits, but another reading is likelier")
     return number, changes
 
 
@@ -246,7 +251,7 @@ def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[
         data = number + number_digit + birth + check_digit(birth) + expiry + check_digit(expiry) + tail(opt)
         if check_digit(data) == composite:
             good.append((c1 + c2, number, _swaps(number, line[0:9]) + _swaps(opt, line[28:28 + len(opt)])))
-    number, repairs = _choose(good, "document number", camera)
+    number, repairs = _choose(good, "document number", camera, line[0:9])
     if _blind_spot(number, 0, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
     return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number))
@@ -276,7 +281,7 @@ def _td1(l1: str, l2: str, options1: Options, options2: Options,
         if check_digit(data) == composite:
             changes = _swaps(number, l1[5:14]) + _swaps(opt1, l1[15:30]) + _swaps(opt2, l2[18:29])
             good.append((c1 + c2 + c3, number, changes))
-    number, repairs = _choose(good, "document number", camera)
+    number, repairs = _choose(good, "document number", camera, l1[5:14])
     if _blind_spot(number, 5, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
     return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
