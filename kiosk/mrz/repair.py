@@ -6,15 +6,17 @@ check-digit rule of Part 3 section 4.9 (``hardware.emrtd.mrz.check_digit``). Rep
 * numeric fields (dates, check digits) cannot hold letters, so ``O I S B Z G`` there become
   ``0 1 5 8 2 6``; the field's check digit must then hold as read, nothing else is tried;
 * the alphanumeric document number (and TD3 optional data) may hold either. Each of its characters
-  that belongs to a pair O/0, I/1, S/5, B/8, Z/2, G/6 gets a cost (negative log probability) for each
-  of the two readings: from the recogniser's own probabilities, and for O/0, which the recogniser cannot
-  tell apart in OCR-B, from the glyph's height (``inference.mrz.glyphs``). The readings within
-  ``MAX_SWAPS`` changes of the cheapest that satisfy the field's check digit and the composite digit are
-  ranked by cost; the cheapest is accepted only if every other document number that also satisfies them
-  costs at least ``MARGIN`` more, and it costs at most ``MAX_COST``. So two O/0 positions of equal
-  weight, or OO against 00 at weights 7 and 3 (the same check digit), are settled by the evidence or
-  refused, never by the check digit alone. Swaps the recogniser gave < ``SWAP_MIN_P`` are not tried
-  (except O/0);
+  that belongs to a pair O/0, I/1, S/5, B/8, Z/2, G/6 (and a 0 the recogniser also saw as D) gets a
+  cost (negative log probability) for each reading: for O/0, which the recogniser cannot tell apart in
+  OCR-B, from the glyph's height (``inference.mrz.glyphs``) and the recogniser; for the others from the
+  recogniser, recalibrated for its lean to digits. The readings within ``MAX_SWAPS`` changes of the
+  cheapest that satisfy the field's check digit and the composite digit are ranked by cost; the
+  cheapest is accepted only if every other document number that also satisfies them costs at least
+  ``MARGIN`` more, it costs at most ``MAX_COST``, and, when the number as read satisfies them, it is
+  that number (evidence may doubt a read the check digits accept, never overrule it). So two O/0
+  positions of equal weight are settled by the evidence or refused, and OO against 00 at weights 7
+  and 3 (the same check digit) is refused unless the evidence backs the read. Readings the recogniser
+  gave < ``SWAP_MIN_P`` are not tried (except O/0);
 * optional data without a check digit of its own (TD1, TD2) may take one swap, judged by the
   composite digit alone.
 
@@ -32,9 +34,9 @@ from hardware.emrtd.mrz import check_digit
 from hardware.emrtd.password import AccessKey
 from inference.errors import MrzUnreadableError
 from inference.mrz.glyphs import LETTER_RATIO
+from inference.mrz.glyphs import PAIRS as _PAIRS
 
 LINE_WIDTH = {"TD1": 30, "TD2": 36, "TD3": 44}
-_PAIRS = (("O", "0"), ("I", "1"), ("S", "5"), ("B", "8"), ("Z", "2"), ("G", "6"))
 _TO_DIGIT = {a: b for a, b in _PAIRS}
 _SWAP = {**{a: b for a, b in _PAIRS}, **{b: a for a, b in _PAIRS}}
 MAX_SWAPS = 2  # more changes than this from the cheapest reading of one field is guessing, not repairing
@@ -52,10 +54,10 @@ SWAP_MIN_P = 0.001
 # 100:1 (1 % of the O's measured clearly 0-like: glare, blur).
 O0_BIAS, O0_SLOPE, O0_MODEL = 7.04, -9.85, 0.47
 O0_CAP = 4.6
-# The other pairs the recogniser tells apart, but it leans to the digit: on the development set's 8793
-# I/1, S/5, B/8, Z/2, G/6 glyphs every digit was read with < 0.1 % for its letter, and every glyph whose
-# letter had more (even when the digit was read, m down to -2.9) was the letter. So the log odds for the
-# letter are PAIR_SLOPE * (m - PAIR_MID): even at m = ln(1/99) a letter, the digit only below. D read
+# The other pairs the recogniser tells apart, but it leans to the digit: on the development set's I/1,
+# S/5, B/8, Z/2, G/6 glyphs, 6477 of 6493 digits had < 0.1 % for their letter (the rest <= 0.33 %, m <= -5.7),
+# while every one of the 1300 letters had m >= -2.9, even where the digit was read. So the log odds for
+# the letter are PAIR_SLOPE * (m - PAIR_MID), even at m = ln(1/99), between the two. D read
 # as 0 behaves the same (all 5 zeros of the development set with >= 0.5 % for D were D's, no 0 or O had
 # that much): a 0 may also be read as D, weighed so.
 PAIR_MID, PAIR_SLOPE = -4.6, 1.0
