@@ -22,7 +22,7 @@ _FONT_HEIGHT = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", (
     143, 140, 146, 140, 140, 142, 146, 145, 140, 146, 145, 143, 145, 145, 147, 142, 145, 142, 146, 142,
     146, 145, 145, 145, 145, 140, 158, 156, 155, 155, 156, 155, 157, 154, 158, 157, 126)))
 PAIRS = (("O", "0"), ("I", "1"), ("S", "5"), ("B", "8"), ("Z", "2"), ("G", "6"))
-_DIGIT_OF = {c: d for pair in PAIRS for c in pair for d in pair[1]}
+_DIGIT_OF = {c: digit for letter, digit in PAIRS for c in (letter, digit)}
 # What a letter's ratio is in the font: 0.93 (O), 0.90 (I), 0.94 (S), 0.89 (B), 0.90 (Z), 0.93 (G).
 LETTER_RATIO = {letter: _FONT_HEIGHT[letter] / _FONT_HEIGHT[digit] for letter, digit in PAIRS}
 _NOT_REFERENCE = set("O0DQ<")  # never a scale reference: O/0 (the commonest doubt), D and Q (read for 0), fillers

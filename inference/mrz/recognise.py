@@ -120,7 +120,8 @@ class MrzRecogniser:
         """Greedy CTC over the MRZ alphabet: arg-max per step, merge repeats, drop blanks.
 
         ``masked`` holds one row of scores per step over the blank and ``ALPHABET`` (in the model's
-        order); ``x_scale`` turns a step into crop pixels; with ``crop`` each O and 0 is measured too.
+        order); ``x_scale`` turns a step into crop pixels; with ``crop`` each look-alike's height is measured
+        too (``LineRead.digit_ratio``).
         """
         best = masked.argmax(axis=1).tolist()
         text, conf, alts, centres = [], [], [], []
