@@ -5,13 +5,19 @@ check-digit rule of Part 3 section 4.9 (``hardware.emrtd.mrz.check_digit``). Rep
 
 * numeric fields (dates, check digits) cannot hold letters, so ``O I S B Z G`` there become
   ``0 1 5 8 2 6``; the field's check digit must then hold as read, nothing else is tried;
-* the alphanumeric document number (and TD3 optional data) may hold either: when its check digit
-  fails, the fewest swaps between the pairs O/0, I/1, S/5, B/8, Z/2, G/6 that satisfy it are tried,
-  then the composite check digit; the read is accepted only if exactly one document number is left.
-  Only swaps the recogniser itself found plausible (the partner had >= ``SWAP_MIN_P`` probability at
-  that character), and O/0 always, are tried: a check digit alone cannot choose between swaps at
-  positions of equal weight, and the composite digit weighs the document number as its own digit does;
-* optional data without a check digit of its own (TD1, TD2) may take one plausible swap, judged by the
+* the alphanumeric document number (and TD3 optional data) may hold either. Each of its characters
+  that belongs to a pair O/0, I/1, S/5, B/8, Z/2, G/6 (and a 0 the recogniser also saw as D) gets a
+  cost (negative log probability) for each reading: for O/0, which the recogniser cannot tell apart in
+  OCR-B, from the glyph's height (``inference.mrz.glyphs``) and the recogniser; for the others from the
+  recogniser, recalibrated for its lean to digits. The readings within ``MAX_SWAPS`` changes of the
+  cheapest that satisfy the field's check digit and the composite digit are ranked by cost; the
+  cheapest is accepted only if every other document number that also satisfies them costs at least
+  ``MARGIN`` more, it costs at most ``MAX_COST``, and, when the number as read satisfies them, it is
+  that number (evidence may doubt a read the check digits accept, never overrule it). So two O/0
+  positions of equal weight are settled by the evidence or refused, and OO against 00 at weights 7
+  and 3 (the same check digit) is refused unless the evidence backs the read. Readings the recogniser
+  gave < ``SWAP_MIN_P`` are not tried (except O/0);
+* optional data without a check digit of its own (TD1, TD2) may take one swap, judged by the
   composite digit alone.
 
 Check digits cannot see everything (``<``/0/A/K/U, and G/Q/6, have the same value), which is why
@@ -20,28 +26,54 @@ Check digits cannot see everything (``<``/0/A/K/U, and G/Q/6, have the same valu
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hardware.emrtd.mrz import check_digit
 from hardware.emrtd.password import AccessKey
 from inference.errors import MrzUnreadableError
+from inference.mrz.glyphs import LETTER_RATIO
+from inference.mrz.glyphs import PAIRS as _PAIRS
 
 LINE_WIDTH = {"TD1": 30, "TD2": 36, "TD3": 44}
-_PAIRS = (("O", "0"), ("I", "1"), ("S", "5"), ("B", "8"), ("Z", "2"), ("G", "6"))
 _TO_DIGIT = {a: b for a, b in _PAIRS}
 _SWAP = {**{a: b for a, b in _PAIRS}, **{b: a for a, b in _PAIRS}}
-MAX_SWAPS = 2  # more swaps than this in one field is guessing, not repairing
-# Measured on degraded synthetic TD3s: a misread O/0 kept 0.7-36 % for its partner, a correct read
-# nearly always < 0.1 %.
-SWAP_MIN_P = 0.005
+MAX_SWAPS = 2  # more changes than this from the cheapest reading of one field is guessing, not repairing
+# A look-alike reading is tried where the recogniser recorded any probability for it (it records >= 0.1 %).
+# A reading not tried is a rival the margin cannot see: on the held-out set of seed 202 a ZZ read as 22
+# (weights 7 and 3 again: 33 * 10) with 0.3 % and 0.7 % for the Z's passed every digit at 0.5 %; lowering
+# this from 0.5 % to 0.1 % changed no read of the development set.
+SWAP_MIN_P = 0.001
+
+# O/0, which the recogniser cannot tell apart in OCR-B (it read all 249 O's of the development set, 300
+# degraded documents of seed 101, as 0): the glyph's height (``LineRead.digit_ratio``) as z, 0 at the O's
+# height in the font and 1 at the 0's, and the recogniser's m = ln(p_O / p_0) (each floored at 0.1 %):
+# log odds for O = O0_BIAS + O0_SLOPE * z + O0_MODEL * m, a logistic fit with both classes weighted
+# equally on the development set's 2522 O/0 glyphs; capped, so one glyph never speaks with more than
+# 100:1 (1 % of the O's measured clearly 0-like: glare, blur).
+O0_BIAS, O0_SLOPE, O0_MODEL = 7.04, -9.85, 0.47
+O0_CAP = 4.6
+# The other pairs the recogniser tells apart, but it leans to the digit: on the development set's I/1,
+# S/5, B/8, Z/2, G/6 glyphs, 6477 of 6493 digits had < 0.1 % for their letter (the rest <= 0.33 %, m <= -5.7),
+# while every one of the 1300 letters had m >= -2.9, even where the digit was read. So the log odds for
+# the letter are PAIR_SLOPE * (m - PAIR_MID), even at m = ln(1/99), between the two. D read
+# as 0 behaves the same (all 5 zeros of the development set with >= 0.5 % for D were D's, no 0 or O had
+# that much): a 0 may also be read as D, weighed so.
+PAIR_MID, PAIR_SLOPE = -4.6, 1.0
+# A reading must beat every other document number by this much (nats; e^3 = 20:1), and cost at most
+# MAX_COST in all (the recogniser's and the glyphs' doubt about the characters it changed).
+MARGIN = 3.0
+MAX_COST = 6.0
+TYPED_SWAP_COST = 4.6  # typed text: every swap costs the same (the fewest swaps win, ties are refused)
 
 # A twin (a character of equal check value, so invisible to every check digit) the recogniser gave this
 # much probability makes the document number undecidable on this frame. Measured on degraded synthetic
 # sets: wrong reads had their twin at 22-49 %, right reads mostly < 2 % (a few up to 46 %).
 TWIN_MAX_P = 0.2
 
-Plausible = Callable[[int, str], bool]  # (index in the line, partner character) -> worth trying
+# (index in the line, character read) -> {reading worth trying there: its cost in nats}
+Options = Callable[[int, str], dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -122,26 +154,25 @@ def _digits(s: str, what: str) -> str:
     return out
 
 
-def _candidates(field: str, digit: str, plausible: Plausible, offset: int) -> list[str]:
-    """Readings of an alphanumeric field that satisfy ``digit`` with the fewest plausible look-alike swaps.
-
-    ``offset`` is where the field starts in its line (``plausible`` takes line positions).
-    """
-    if check_digit(field) == digit:
-        return [field]
-    spots = [i for i, c in enumerate(field) if c in _SWAP and plausible(offset + i, _SWAP[c])]
-    for k in range(1, MAX_SWAPS + 1):
-        found = []
+def _readings(field: str, offset: int, options: Options, digit: str | None, changes: int) -> list[tuple[float, str]]:
+    """Readings of an alphanumeric field with their costs: the cheapest (each character at its cheaper
+    reading, as read on a tie) and those up to ``changes`` changes from it, keeping only those that satisfy ``digit``
+    (when given). ``offset`` is where the field starts in its line (``options`` takes line positions)."""
+    opts = [options(offset + i, c) for i, c in enumerate(field)]
+    best = [min(o, key=lambda r: (o[r], r != c)) for o, c in zip(opts, field)]  # a tie keeps the character read
+    base = sum(o[c] for o, c in zip(opts, best))
+    spots = [i for i, o in enumerate(opts) if len(o) > 1]
+    out = []
+    for k in range(changes + 1):
         for combo in itertools.combinations(spots, k):
-            chars = list(field)
-            for i in combo:
-                chars[i] = _SWAP[chars[i]]
-            cand = "".join(chars)
-            if check_digit(cand) == digit:
-                found.append(cand)
-        if found:
-            return found
-    return []
+            for picks in itertools.product(*[[c for c in opts[i] if c != best[i]] for i in combo]):
+                chars, cost = list(best), base
+                for i, c in zip(combo, picks):
+                    chars[i], cost = c, cost + opts[i][c] - opts[i][best[i]]
+                cand = "".join(chars)
+                if digit is None or check_digit(cand) == digit:
+                    out.append((cost, cand))
+    return out
 
 
 def _date(s: str, digit: str, what: str) -> str:
@@ -158,12 +189,13 @@ def _value(ch: str) -> int:
 def _blind_spot(number: str, offset: int, alternatives: Sequence[dict[str, float]] | None) -> bool:
     """True when the recogniser found plausible, at some character, another character of equal check
     value (0/A/K/U/<, 1/B/L/V, ..., 6/G/Q: values 10 apart): no check digit could catch that misread.
+    A look-alike pair's twin (G/6) is not counted: its readings were weighed against each other.
     Typed text (no recogniser alternatives) has no blind spot to fear."""
     if alternatives is None or len(alternatives) < offset + len(number):
         return False
     for i, ch in enumerate(number):
         for c, p in alternatives[offset + i].items():
-            if c != ch and _value(c) % 10 == _value(ch) % 10 and p >= TWIN_MAX_P:
+            if c != ch and _value(c) % 10 == _value(ch) % 10 and p >= TWIN_MAX_P and _SWAP.get(ch) != c:
                 return True
     return False
 
@@ -172,31 +204,31 @@ def _swaps(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b))
 
 
-def _variants(field: str, plausible: Plausible, offset: int) -> list[str]:
-    """``field`` as read plus each single plausible look-alike swap: for optional data, which has no
-    check digit of its own and is judged by the composite digit alone (one swap at most: no guessing)."""
-    out = [field]
-    for i, c in enumerate(field):
-        if c in _SWAP and plausible(offset + i, _SWAP[c]):
-            out.append(field[:i] + _SWAP[c] + field[i + 1:])
-    return out
-
-
-def _choose(good: list[tuple[int, str]], what: str) -> tuple[str, int]:
-    """The document number of the candidates with the fewest swaps; refused unless that number is unique
-    (candidates that differ only in optional data, which the key does not use, agree)."""
+def _choose(good: list[tuple[float, str, int]], what: str, camera: bool, read: str) -> tuple[str, int]:
+    """The document number (and its count of changes from the read) of the cheapest candidate (cost,
+    number, changes); refused unless every other number costs at least ``MARGIN`` more (candidates that
+    differ only in optional data, which the key does not use, agree) and, for a camera read, it costs at
+    most ``MAX_COST``. When the number as ``read`` passes the check digits, nothing asks for a repair:
+    another number may make it doubtful (refused), never replace it."""
     if not good:
         raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
                                  "and no look-alike repair satisfies them")
-    fewest = min(n for n, _ in good)
-    numbers = {num for n, num in good if n == fewest}
-    if len(numbers) > 1:
-        raise MrzUnreadableError(f"the {what} is ambiguous: {len(numbers)} repairs satisfy its check digits")
-    return numbers.pop(), fewest
+    good.sort()
+    cost, number, changes = good[0]
+    rivals = {n for c, n, _ in good if n != number and c - cost < MARGIN}
+    if rivals:
+        raise MrzUnreadableError(f"the {what} is ambiguous: {len(rivals) + 1} readings satisfy its check digits")
+    if camera and cost > MAX_COST:
+        raise MrzUnreadableError(f"the {what} passes its check digits only with changes the recogniser found unlikely")
+    if number != read and any(n == read for _, n, _ in good):
+        # Two readings pass (OO/00 at weights 7 and 3): the glyphs' heights of one line err together, so
+        # they may doubt the read, not overrule the check digits (held-out seed 404: 00 turned into OO).
+        raise MrzUnreadableError(f"the {what} as read passes its check digits, but another reading is likelier")
+    return number, changes
 
 
-def _td3_td2(line: str, fmt: str, plausible: Plausible,
-             alternatives: Sequence[dict[str, float]] | None) -> MrzRead:
+def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[str, float]] | None,
+             camera: bool) -> MrzRead:
     """Line 2 of a TD3 (44 characters) or TD2 (36)."""
     birth = _date(line[13:19], line[19], "birth date")
     expiry = _date(line[21:27], line[27], "expiry date")
@@ -204,32 +236,31 @@ def _td3_td2(line: str, fmt: str, plausible: Plausible,
     composite = _digits(line[-1], "composite check digit")
     if number_digit == "<":
         raise MrzUnreadableError("long document numbers (over 9 characters) are not read by camera: type the MRZ")
-    numbers = _candidates(line[0:9], number_digit, plausible, 0)
+    numbers = _readings(line[0:9], 0, options, number_digit, MAX_SWAPS)
     if fmt == "TD3":
         opt, opt_digit = line[28:42], line[42]
         if opt_digit == "<" and set(opt) <= {"<"}:
-            opts = [opt]
+            opts = [(0.0, opt)]
         else:
-            opts = _candidates(opt, _digits(opt_digit, "optional data check digit"), plausible, 28)
             opt_digit = _digits(opt_digit, "optional data check digit")
+            opts = _readings(opt, 28, options, opt_digit, MAX_SWAPS)
         tail = lambda o: o + opt_digit  # noqa: E731
     else:
-        opts, tail = _variants(line[28:35], plausible, 28), (lambda o: o)
+        opts, tail = _readings(line[28:35], 28, options, None, 1), (lambda o: o)
     good = []
-    read_opt = line[28:42] if fmt == "TD3" else line[28:35]
-    for number, opt in itertools.product(numbers, opts):
+    for (c1, number), (c2, opt) in itertools.product(numbers, opts):
         # Composite over number+digit, birth+digit, expiry+digit and optional data (Part 4/6 4.2.2).
         data = number + number_digit + birth + check_digit(birth) + expiry + check_digit(expiry) + tail(opt)
         if check_digit(data) == composite:
-            good.append((_swaps(number, line[0:9]) + _swaps(opt, read_opt), number))
-    number, repairs = _choose(good, "document number")
+            good.append((c1 + c2, number, _swaps(number, line[0:9]) + _swaps(opt, line[28:28 + len(opt)])))
+    number, repairs = _choose(good, "document number", camera, line[0:9])
     if _blind_spot(number, 0, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
     return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number))
 
 
-def _td1(l1: str, l2: str, plausible: Plausible, plausible2: Plausible,
-         alternatives: Sequence[dict[str, float]] | None) -> MrzRead:
+def _td1(l1: str, l2: str, options1: Options, options2: Options,
+         alternatives: Sequence[dict[str, float]] | None, camera: bool) -> MrzRead:
     birth = _date(l2[0:6], l2[6], "birth date")
     expiry = _date(l2[8:14], l2[14], "expiry date")
     composite = _digits(l2[29], "composite check digit")
@@ -238,63 +269,116 @@ def _td1(l1: str, l2: str, plausible: Plausible, plausible2: Plausible,
         rest = l1[15:30].split("<", 1)[0]
         if len(rest) < 2 or check_digit(l1[5:14] + rest[:-1]) != rest[-1]:
             raise MrzUnreadableError("the long document number failed its check digit")
-        numbers, number_digit = [l1[5:14]], "<"
+        numbers, number_digit = [(0.0, l1[5:14])], "<"
         full = l1[5:14] + rest[:-1]
+        opt1s = [(0.0, l1[15:30])]
     else:
         number_digit = _digits(l1[14], "document number check digit")
-        numbers, full = _candidates(l1[5:14], number_digit, plausible, 5), ""
+        numbers, full = _readings(l1[5:14], 5, options1, number_digit, MAX_SWAPS), ""
+        opt1s = _readings(l1[15:30], 15, options1, None, 1)
     good = []
-    opt1s = [l1[15:30]] if full else _variants(l1[15:30], plausible, 15)
-    for number, opt1, opt2 in itertools.product(numbers, opt1s, _variants(l2[18:29], plausible2, 18)):
+    for (c1, number), (c2, opt1), (c3, opt2) in itertools.product(numbers, opt1s,
+                                                                  _readings(l2[18:29], 18, options2, None, 1)):
         data = number + number_digit + opt1 + birth + check_digit(birth) + expiry + check_digit(expiry) + opt2
         if check_digit(data) == composite:
-            good.append((_swaps(number, l1[5:14]) + _swaps(opt1, l1[15:30]) + _swaps(opt2, l2[18:29]), number))
-    number, repairs = _choose(good, "document number")
+            changes = _swaps(number, l1[5:14]) + _swaps(opt1, l1[15:30]) + _swaps(opt2, l2[18:29])
+            good.append((c1 + c2 + c3, number, changes))
+    number, repairs = _choose(good, "document number", camera, l1[5:14])
     if _blind_spot(number, 5, alternatives):
         raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
     return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
                    () if full else _double_swaps(number))
 
 
-def _any(_index: int, _char: str) -> bool:
-    return True
+def _typed(_index: int, char: str) -> dict[str, float]:
+    partner = _SWAP.get(char)
+    return {char: 0.0} if partner is None else {char: 0.0, partner: TYPED_SWAP_COST}
 
 
-def _plausible(alternatives: Sequence[dict[str, float]] | None, text: str, width: int) -> Plausible:
-    """Which swaps the recogniser found plausible; every swap when it gave no alternatives (typed text).
+def _as_read(_index: int, char: str) -> dict[str, float]:
+    return {char: 0.0}
 
-    After a length fix the positions no longer line up with the recogniser's, so nothing is plausible.
+
+def _letter_log_odds(letter: str, p_letter: float, p_digit: float, ratio: float | None) -> float:
+    """Log odds that a glyph read as ``letter`` or its digit twin is the letter (see ``O0_BIAS``)."""
+    m = math.log(max(p_letter, 1e-3) / max(p_digit, 1e-3))
+    if letter != "O":  # the other pairs, and D for 0
+        return PAIR_SLOPE * (m - PAIR_MID)
+    if ratio is None:
+        return 0.0
+    z = (ratio - LETTER_RATIO["O"]) / (1 - LETTER_RATIO["O"])
+    return max(-O0_CAP, min(O0_CAP, O0_BIAS + O0_SLOPE * z + O0_MODEL * m))
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _options(text: str, width: int, alternatives: Sequence[dict[str, float]] | None,
+             confidence: Sequence[float] | None, digit_ratio: Sequence[float | None] | None) -> Options:
+    """What each character of a line may be, and at what cost, from the recogniser's evidence.
+
+    Typed text (no alternatives): every look-alike swap at one fixed cost. After a length fix the
+    positions no longer line up with the recogniser's, so every character stays as read.
     """
     if alternatives is None:
-        return _any
+        return _typed
     if len(text) != width or len(alternatives) != width:
-        return lambda _i, _c: False
-    # OCR-B's O and 0 differ by a few per cent in height; the recogniser reads an O as 0 with no doubt
-    # at all on most clean synthetic pages (8 of 60 failed that way), so that swap is always worth a try.
-    return lambda i, c: {c, text[i]} == {"O", "0"} or alternatives[i].get(c, 0.0) >= SWAP_MIN_P
+        return _as_read
+    conf = list(confidence) if confidence is not None and len(confidence) == width else [1.0] * width
+    ratios = list(digit_ratio) if digit_ratio is not None and len(digit_ratio) == width else [None] * width
+
+    def options(i: int, char: str) -> dict[str, float]:
+        partner = _SWAP.get(char)
+        if partner is None:
+            return {char: 0.0}
+        p_read, p_other = conf[i], alternatives[i].get(partner, 0.0)
+        letter, digit = (char, partner) if char.isalpha() else (partner, char)
+        if letter != "O" and p_other < SWAP_MIN_P:
+            return {char: 0.0}
+        odds = _letter_log_odds(letter, *((p_read, p_other) if char == letter else (p_other, p_read)), ratios[i])
+        # -ln(sigmoid(x)) = softplus(-x), written so it cannot overflow
+        costs = {letter: _softplus(-odds), digit: _softplus(odds)}
+        p_d = alternatives[i].get("D", 0.0)
+        if char == "0" and p_d >= SWAP_MIN_P:  # a D read as 0: the recogniser leans to the digit here too
+            odds_d = _letter_log_odds("D", p_d, p_read, None)
+            costs = {c: v + _softplus(odds_d) for c, v in costs.items()} | {"D": _softplus(-odds_d)}
+        return costs
+
+    return options
 
 
 def read_fields(lines: Sequence[str], line_count: int,
-                alternatives: Sequence[Sequence[dict[str, float]]] | None = None) -> MrzRead:
+                alternatives: Sequence[Sequence[dict[str, float]]] | None = None, *,
+                confidence: Sequence[Sequence[float]] | None = None,
+                digit_ratio: Sequence[Sequence[float | None]] | None = None) -> MrzRead:
     """Checked fields from the recognised lines the format needs.
 
     ``line_count`` is how many lines the band had (3: TD1, whose first two lines are given; 2: TD2 or
-    TD3, whose second line is given, the format following from its length). ``alternatives`` gives,
-    per line and character, the recogniser's probability for other characters (``LineRead.alternatives``);
-    without it every look-alike swap counts as plausible. Raises ``MrzUnreadableError`` when the lines
-    cannot be trusted.
+    TD3, whose second line is given, the format following from its length). Per line and character,
+    from the recogniser (``LineRead``): ``alternatives``, its probability for other characters;
+    ``confidence``, its probability for the character read; ``digit_ratio``, an O's or 0's height
+    against a 0's. Without ``alternatives`` the text counts as typed: every look-alike swap costs the
+    same. Raises ``MrzUnreadableError`` when the lines cannot be trusted.
     """
     alts = list(alternatives) if alternatives is not None else None
+    camera = alts is not None
+
+    def evidence(k: int, text: str, width: int) -> Options:
+        pick = lambda seq: seq[k] if seq is not None and len(seq) > k else None  # noqa: E731
+        return _options(text, width, pick(alts), pick(confidence), pick(digit_ratio))
+
     if line_count == 3:
         if len(lines) < 2:
             raise MrzUnreadableError("a TD1 MRZ needs its first two lines")
         l1 = _fix_length(lines[0], 30)
-        a1, a2 = (alts[0], alts[1]) if alts and len(alts) >= 2 else (None, None)
-        return _td1(l1, _fix_length(lines[1], 30), _plausible(a1, lines[0], 30), _plausible(a2, lines[1], 30),
-                    a1 if l1 == lines[0] else None)
+        a1 = alts[0] if alts and len(alts) >= 2 else None
+        return _td1(l1, _fix_length(lines[1], 30), evidence(0, lines[0], 30), evidence(1, lines[1], 30),
+                    a1 if l1 == lines[0] else None, camera)
     if line_count != 2 or not lines:
         raise MrzUnreadableError("an MRZ has 2 or 3 lines")
     line = lines[-1]
+    last = len(lines) - 1
     order = ("TD3", "TD2") if abs(len(line) - 44) <= abs(len(line) - 36) else ("TD2", "TD3")
     errors = []
     for fmt in order:  # a line read a few fillers short can sit between the two lengths
@@ -302,7 +386,7 @@ def read_fields(lines: Sequence[str], line_count: int,
         try:
             fixed = _fix_length(line, width)
             a = alts[-1] if alts else None
-            return _td3_td2(fixed, fmt, _plausible(a, line, width), a if fixed == line else None)
+            return _td3_td2(fixed, fmt, evidence(last, line, width), a if fixed == line else None, camera)
         except MrzUnreadableError as exc:
             errors.append(exc)
     raise errors[0]

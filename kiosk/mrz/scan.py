@@ -1,7 +1,7 @@
 """``MrzScanner``: camera frames in, an MRZ read out only once the same read repeats across frames.
 
 Qt-free and cheap enough for a worker thread (one ``feed`` costs one locate, about 40 ms, plus one
-recognition batch; about 270 ms of CPU in all on a 2-core PC). Check digits have blind spots (``<``/0/A/K/U and
+recognition batch; 80-270 ms of CPU in all on a 2-core PC, by the day). Check digits have blind spots (``<``/0/A/K/U and
 G/Q/6 have the same value; the composite digit cannot tell which field is wrong), so a single frame
 is never enough: ``feed`` returns a read only when ``needed`` consecutive readable frames, within
 ``window_s`` seconds of each other, give the same document number, birth date and expiry date.
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 def fields_from_text(text: MrzText) -> MrzRead:
     """Checked (and possibly repaired) fields of one frame's recognised lines; ``MrzUnreadableError``."""
-    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines])
+    return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines],
+                       confidence=[ln.confidence for ln in text.lines], digit_ratio=[ln.digit_ratio for ln in text.lines])
 
 
 class MrzScanner:

@@ -6,7 +6,8 @@ import pytest
 from hardware.emrtd.mrz import build_td1, build_td2, build_td3, check_digit
 from hardware.emrtd.password import AccessKey
 from inference.errors import MrzUnreadableError
-from kiosk.mrz.repair import SWAP_MIN_P, TWIN_MAX_P, read_fields
+from inference.mrz.glyphs import LETTER_RATIO
+from kiosk.mrz.repair import TWIN_MAX_P, read_fields
 
 FIELDS = dict(birth_date="850317", expiry_date="310101", issuing_state="UTO", nationality="UTO",
               primary_identifier="ERIKSSON", secondary_identifier="ANNA", sex="F")
@@ -14,6 +15,14 @@ FIELDS = dict(birth_date="850317", expiry_date="310101", issuing_state="UTO", na
 
 def td3(number: str = "XY1234567", **kw: str) -> str:
     return build_td3(document_number=number, **{**FIELDS, **kw}).lines[1]
+
+
+O_HEIGHT, ZERO_HEIGHT = LETTER_RATIO["O"], 1.0
+
+
+def heights(line: str, at: dict[int, float]) -> list[float | None]:
+    """Glyph height ratios for ``line``: a 0's height for every O and 0, except those given by position."""
+    return [at.get(i, ZERO_HEIGHT) if c in "O0" else None for i, c in enumerate(line)]
 
 
 def alts(line: str, at: dict[int, dict[str, float]] | None = None) -> list[dict[str, float]]:
@@ -65,11 +74,17 @@ def test_ambiguous_repair_is_refused() -> None:
     # Positions 4 and 7 have the same weight (3): O at either satisfies the check digit and the composite.
     line = td3("CVSWOHH07")
     bad = line.replace("CVSWOHH07", "CVSW0HH07")
-    with pytest.raises(MrzUnreadableError, match="ambiguous: 2 repairs"):
+    with pytest.raises(MrzUnreadableError, match="ambiguous: 2 readings"):
         read_fields([bad], 2)
-    # O/0 is always worth a try (the recogniser reads O as 0 without doubt), so it stays ambiguous.
+    # O/0 is always worth a try (the recogniser reads O as 0 without doubt): unmeasured, it stays ambiguous.
     with pytest.raises(MrzUnreadableError, match="ambiguous"):
         read_fields([bad], 2, [alts(bad, {4: {"O": 0.2}})])
+    # The glyphs' heights settle it: position 4 stands as short as an O, position 7 as tall as a 0.
+    ratio = heights(bad, {4: O_HEIGHT, 7: ZERO_HEIGHT})
+    assert read_fields([bad], 2, [alts(bad)], digit_ratio=[ratio]).document_number == "CVSWOHH07"
+    # Both as tall as a 0: no reading is worth the O, and the check digit refuses the line as read.
+    with pytest.raises(MrzUnreadableError):
+        read_fields([bad], 2, [alts(bad)], digit_ratio=[heights(bad, {4: ZERO_HEIGHT, 7: ZERO_HEIGHT})])
 
 
 def test_the_recogniser_doubt_settles_an_ambiguity() -> None:
@@ -83,17 +98,53 @@ def test_the_recogniser_doubt_settles_an_ambiguity() -> None:
 
 
 def test_repair_needs_the_recogniser_to_find_the_swap_plausible() -> None:
-    bad = td3().replace("XY1234567", "XYI234567")
+    bad = td3("XYI234567").replace("XYI234567", "XY1234567")  # the recogniser leans to digits: I read as 1
     with pytest.raises(MrzUnreadableError, match="no look-alike repair"):
         read_fields([bad], 2, [alts(bad)])
-    assert read_fields([bad], 2, [alts(bad, {2: {"1": 0.05}})]).document_number == "XY1234567"
+    assert read_fields([bad], 2, [alts(bad, {2: {"I": 0.05}})]).document_number == "XYI234567"
+    # A letter read with a little doubt for its digit was the letter on the development set: a repair
+    # the check digit would need there is too unlikely to make.
+    bad = td3().replace("XY1234567", "XYI234567")
+    with pytest.raises(MrzUnreadableError, match="unlikely"):
+        read_fields([bad], 2, [alts(bad, {2: {"1": 0.05}})])
 
 
 def test_check_digit_blind_spot_is_refused_when_the_twin_was_plausible() -> None:
-    line = td3("AB6234567")  # G and 6 have the same check value: a G read as 6 passes every digit
-    assert read_fields([line], 2, [alts(line, {2: {"G": TWIN_MAX_P / 2}})]).document_number == "AB6234567"
+    line = td3("AB1234567")  # A and K have the same check value: an A read for a K passes every digit
+    assert read_fields([line], 2, [alts(line, {0: {"K": TWIN_MAX_P / 2}})]).document_number == "AB1234567"
     with pytest.raises(MrzUnreadableError, match="same check value"):
-        read_fields([line], 2, [alts(line, {2: {"G": TWIN_MAX_P}})])
+        read_fields([line], 2, [alts(line, {0: {"K": TWIN_MAX_P}})])
+
+
+def test_a_twin_in_a_look_alike_pair_is_weighed_not_guessed() -> None:
+    line = td3("AB6234567")  # G and 6 have the same check value: a G read as 6 passes every digit
+    assert read_fields([line], 2, [alts(line)]).document_number == "AB6234567"  # no doubt recorded
+    # The recogniser leans to the digit: a 6 with a few per cent for its G was a G on the development set.
+    with pytest.raises(MrzUnreadableError, match="ambiguous"):
+        read_fields([line], 2, [alts(line, {2: {"G": 0.01}})])
+    # Likelier a G, but the read passes every digit: doubted, not replaced.
+    with pytest.raises(MrzUnreadableError, match="another reading is likelier"):
+        read_fields([line], 2, [alts(line, {2: {"G": 0.3}})])
+
+
+def test_a_double_swap_the_check_digits_cannot_see_is_doubted_by_the_glyphs_never_made() -> None:
+    truth = td3("OO8SFWTAR")
+    misread = truth.replace("OO8SFWTAR", "008SFWTAR")  # weights 7 and 3: 24 * 10, the same digits
+    # Both glyphs as short as an O: the read passes every digit, so it is refused, not turned into OO
+    # (the heights of one line err together; the chip step still has OO as a fallback key).
+    short = heights(misread, {0: O_HEIGHT, 1: O_HEIGHT})
+    with pytest.raises(MrzUnreadableError, match="another reading is likelier"):
+        read_fields([misread], 2, [alts(misread)], digit_ratio=[short])
+    tall = heights(misread, {0: ZERO_HEIGHT, 1: ZERO_HEIGHT})
+    assert read_fields([misread], 2, [alts(misread)], digit_ratio=[tall]).document_number == "008SFWTAR"
+    # Both glyphs between the two heights: too much doubt, another frame, never a guess.
+    mid = (O_HEIGHT + ZERO_HEIGHT) / 2
+    doubt = heights(misread, {0: mid, 1: mid})
+    with pytest.raises(MrzUnreadableError, match="ambiguous"):
+        read_fields([misread], 2, [alts(misread)], digit_ratio=[doubt])
+    # Not measured at all: the recogniser alone cannot tell O from 0, so it is refused too.
+    with pytest.raises(MrzUnreadableError, match="ambiguous"):
+        read_fields([misread], 2, [alts(misread)])
 
 
 def test_composite_catches_an_error_its_field_digit_missed() -> None:
@@ -141,3 +192,20 @@ def test_optional_data_judged_by_the_composite_alone_is_repaired_once() -> None:
     assert bad != t1[0]
     r = read_fields([bad, t1[1]], 3)
     assert r.key == ("ZP0268879", "850317", "310101") and r.repairs == 1
+
+
+def test_a_d_read_as_zero_is_repaired_only_where_the_recogniser_saw_a_d() -> None:
+    truth = td3("KQDBY7DWD")
+    bad = truth.replace("KQDBY7DWD", "KQDBY70WD")  # the D at 6 read as 0: the check digit fails
+    with pytest.raises(MrzUnreadableError, match="no look-alike repair"):
+        read_fields([bad], 2, [alts(bad)], digit_ratio=[heights(bad, {})])
+    fixed = read_fields([bad], 2, [alts(bad, {6: {"D": 0.1}})], digit_ratio=[heights(bad, {})])
+    assert fixed.document_number == "KQDBY7DWD" and fixed.repairs == 1
+
+
+def test_a_cancelling_double_swap_the_recogniser_barely_doubted_is_refused() -> None:
+    truth = td3("ZZ6770027")
+    misread = truth.replace("ZZ6770027", "226770027")  # Z and 2 differ by 33: at weights 7 and 3, 330
+    assert read_fields([misread], 2, [alts(misread)]).document_number == "226770027"  # no doubt at all
+    with pytest.raises(MrzUnreadableError, match="ambiguous"):
+        read_fields([misread], 2, [alts(misread, {0: {"Z": 0.003}, 1: {"Z": 0.007}})])
