@@ -217,6 +217,17 @@ def extract_dataset(root: Path, samples: Sequence[PadSample], provider: str | No
     return kept, x, failures
 
 
+def extract_sets(root: Path, samples: Sequence[PadSample], sets: Sequence[str], provider: str | None = None,
+                 cache_dir: Path | None = None, progress: bool = True
+                 ) -> tuple[list[PadSample], dict[str, tuple[tuple[str, ...], np.ndarray]], dict[str, str]]:
+    """(samples with a face, {set: (feature names, matrix)}, {path: failure}) for the named feature sets."""
+    unknown = set(sets) - {"cues"}
+    if unknown:
+        raise BadInputError(f"unknown PAD feature sets {sorted(unknown)}")
+    kept, x, failures = extract_dataset(root, samples, provider, cache_dir, progress)
+    return kept, {"cues": (FEATURE_NAMES, x)}, failures
+
+
 def scores_for(x: np.ndarray, model: PadModel | None) -> np.ndarray:
     """Attack scores of feature rows: the fusion model, or the FaceAntiSpoofing column alone."""
     if model is None:
