@@ -171,11 +171,7 @@ class FeatureExtractor:
                 except (json.JSONDecodeError, KeyError, TypeError):
                     continue  # a line cut by an interrupted run: recompute that image
 
-    def _compute(self, path: Path) -> dict[str, Any]:
-        try:
-            img = read_image(path)
-        except BadImageError as exc:
-            return {"failure": str(exc)}
+    def compute(self, img: np.ndarray) -> dict[str, Any]:
         face = primary_face(self.detector.detect(img), img.shape)
         if face is None:
             return {"failure": "no face found"}
@@ -185,10 +181,23 @@ class FeatureExtractor:
     def extract(self, path: Path) -> PadFeatures | str:
         """Features of the primary face in ``path``, or the failure reason."""
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        rec = self._cache.get(digest)
+
+        def compute() -> dict[str, Any]:
+            try:
+                return self.compute(read_image(Path(path)))
+            except BadImageError as exc:
+                return {"failure": str(exc)}
+        return self.lookup(digest, compute)
+
+    def extract_image(self, key: str, image: np.ndarray) -> PadFeatures | str:
+        """Features of the primary face in an image held in memory, cached under ``key`` (e.g. a render's id)."""
+        return self.lookup(key, lambda: self.compute(image))
+
+    def lookup(self, key: str, compute: Any) -> PadFeatures | str:
+        rec = self._cache.get(key)
         if rec is None:
-            rec = {"sha256": digest, **self._compute(Path(path))}
-            self._cache[digest] = rec
+            rec = {"sha256": key, **compute()}
+            self._cache[key] = rec
             if self.cache_file:
                 self.cache_file.parent.mkdir(parents=True, exist_ok=True)
                 with open(self.cache_file, "a", encoding="utf-8") as fh:
@@ -215,17 +224,6 @@ def extract_dataset(root: Path, samples: Sequence[PadSample], provider: str | No
             rows.append(got.vector(FEATURE_NAMES))
     x = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
     return kept, x, failures
-
-
-def extract_sets(root: Path, samples: Sequence[PadSample], sets: Sequence[str], provider: str | None = None,
-                 cache_dir: Path | None = None, progress: bool = True
-                 ) -> tuple[list[PadSample], dict[str, tuple[tuple[str, ...], np.ndarray]], dict[str, str]]:
-    """(samples with a face, {set: (feature names, matrix)}, {path: failure}) for the named feature sets."""
-    unknown = set(sets) - {"cues"}
-    if unknown:
-        raise BadInputError(f"unknown PAD feature sets {sorted(unknown)}")
-    kept, x, failures = extract_dataset(root, samples, provider, cache_dir, progress)
-    return kept, {"cues": (FEATURE_NAMES, x)}, failures
 
 
 def scores_for(x: np.ndarray, model: PadModel | None) -> np.ndarray:

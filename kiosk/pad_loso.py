@@ -24,14 +24,17 @@ from typing import Any
 import numpy as np
 
 from inference import pad_metrics
+from inference.pad_features import FEATURE_NAMES
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import BONA_FIDE, PadSample, split_labels
-from kiosk.pad_train import L2_GRID, cv_groups, fit_fusion
+from kiosk.pad_train import L2_GRID, L2_GRID_WIDE, cv_groups, fit_fusion
 
 ANTISPOOF = "antispoof"
 # A source with fewer bona fide or attack images than this is reported but left out of the summary's
 # worst case: three images say nothing about a method.
 MIN_REPORTED = 20
+SYNTH_SUFFIX = "synth"
+CV_CHOICE = "cv-choice"  # the method chosen per fold by cross-validation on its training rows
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Method:
 
     name: str
     sets: tuple[str, ...]
+    synthetic: bool = False  # train with the synthetic attacks too (name suffix "@synth")
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _species_scores(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
 
 def _fit_and_score(method: Method, x_train: np.ndarray, lab_train: np.ndarray, groups: list[str],
                    x_test: np.ndarray, names: tuple[str, ...], apcer_target: float,
-                   l2_grid: tuple[float, ...]) -> tuple[np.ndarray, float, dict[str, Any]]:
+                   ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """(test scores, transferred threshold, training summary) of one method on one fold."""
     if method.sets == (ANTISPOOF,):
         col = names.index(ANTISPOOF)
@@ -87,7 +91,8 @@ def _fit_and_score(method: Method, x_train: np.ndarray, lab_train: np.ndarray, g
         thr = pad_metrics.threshold_at_apcer(attacks, apcer_target)
         thr = float(min(max(thr, 0.0), 1.0)) if np.isfinite(thr) else 1.0
         return x_test[:, col], thr, {"threshold_rule": f"training APCER of the worst species <= {apcer_target}"}
-    model, cv = fit_fusion(x_train, lab_train, groups, names, apcer_target, l2_grid=l2_grid)
+    grid = L2_GRID if len(names) <= len(FEATURE_NAMES) else L2_GRID_WIDE  # the 26 cues keep pad train's grid
+    model, cv = fit_fusion(x_train, lab_train, groups, names, apcer_target, l2_grid=grid)
     info = {"l2": cv["l2"], "cv_folds": cv["folds"], "cv_eer": (cv["report"] or {}).get("eer"),
             "features": len(names)}
     return model.score(x_test), model.threshold, info
@@ -96,57 +101,73 @@ def _fit_and_score(method: Method, x_train: np.ndarray, lab_train: np.ndarray, g
 def run_loso(samples: Sequence[PadSample], features: Mapping[str, tuple[tuple[str, ...], np.ndarray]],
              methods: Sequence[Method], synthetic: Sequence[PadSample] = (),
              synthetic_features: Mapping[str, np.ndarray] | None = None,
-             apcer_target: float = 0.05, l2_grid: tuple[float, ...] = L2_GRID) -> dict[str, Any]:
+             apcer_target: float = 0.05) -> dict[str, Any]:
     """Leave-one-source-out over ``samples`` (rows of ``features``: set name -> (names, matrix)).
 
     ``synthetic`` rows (with ``columns['origin']`` naming the source their bona fide face came from, and
     ``synthetic_features`` holding their matrices in the same sets) are added to the training rows of
-    every fold whose held-out source they were not made from. Returns ``{"folds": [...], "summary": {...}}``.
+    the methods marked ``synthetic``, in every fold whose held-out source they were not made from.
+    Returns ``{"folds": [...], "summary": {...}}``.
     """
     labels = np.array([s.label for s in samples])
-    synth_labels = np.array([s.label for s in synthetic])
+    synth_labels = np.array([s.label for s in synthetic], dtype=object)
     folds = loso_folds(samples, [s.columns.get("origin", "") for s in synthetic])
     out_folds = []
     for fold in folds:
         test_lab = labels[fold.test]
         n_bona, species = split_labels(test_lab.tolist())
-        train_lab = np.concatenate([labels[fold.train], synth_labels[fold.synthetic]])
-        train_rows = [samples[i] for i in fold.train] + [synthetic[i] for i in fold.synthetic]
         # Never trust the index arithmetic alone: a held-out row in training would flatter every figure.
         if any(source_of(s) == fold.source for s in (samples[i] for i in fold.train)) or \
                 any(s.columns.get("origin") == fold.source for s in (synthetic[i] for i in fold.synthetic)):
             raise AssertionError(f"held-out source {fold.source} leaked into its own training rows")
-        groups, by_subject = cv_groups([s.columns.get("subject") for s in train_rows], [s.path for s in train_rows])
         entry: dict[str, Any] = {
             "held_out": fold.source, "test": {"bona_fide": n_bona, "attacks": species},
             "train": {"sources": sorted({source_of(samples[i]) for i in fold.train}),
-                      "bona_fide": int(np.sum(train_lab == BONA_FIDE)),
-                      "attacks": split_labels(train_lab.tolist())[1], "synthetic_rows": int(len(fold.synthetic)),
-                      "cv_grouped_by": "subject" if by_subject else "image"},
+                      "bona_fide": int(np.sum(labels[fold.train] == BONA_FIDE)),
+                      "attacks": split_labels(labels[fold.train].tolist())[1],
+                      "synthetic": split_labels(synth_labels[fold.synthetic].tolist()) if len(fold.synthetic) else None},
             "too_small": n_bona < MIN_REPORTED or not species or min(species.values()) < MIN_REPORTED,
             "methods": {},
         }
         for method in methods:
-            names = tuple(n for st in method.sets for n in features[st][0]) if method.sets != (ANTISPOOF,) \
-                else features["cues"][0]
+            syn = fold.synthetic if method.synthetic else np.array([], dtype=int)
+            train_lab = np.concatenate([labels[fold.train], synth_labels[syn]]).astype(str)
+            train_rows = [samples[i] for i in fold.train] + [synthetic[i] for i in syn]
+            groups, by_subject = cv_groups([s.columns.get("subject") for s in train_rows],
+                                           [s.path for s in train_rows])
             sets = method.sets if method.sets != (ANTISPOOF,) else ("cues",)
+            names = tuple(n for st in sets for n in features[st][0])
             x_real = np.hstack([features[st][1] for st in sets])
             x_train = x_real[fold.train]
-            if len(fold.synthetic):
+            if len(syn):
                 x_syn = np.hstack([synthetic_features[st] for st in sets])  # type: ignore[index]
-                x_train = np.vstack([x_train, x_syn[fold.synthetic]])
+                x_train = np.vstack([x_train, x_syn[syn]])
             if len(set(train_lab.tolist())) < 2 or not species or n_bona == 0:
                 entry["methods"][method.name] = {"skipped": "a class is missing in the training or test rows"}
                 continue
             scores, thr, info = _fit_and_score(method, x_train, train_lab, groups, x_real[fold.test], names,
-                                               apcer_target, l2_grid)
+                                               apcer_target)
+            info.update({"synthetic_rows": int(len(syn)), "cv_grouped_by": "subject" if by_subject else "image"})
             bona, attacks = _species_scores(scores, test_lab)
             entry["methods"][method.name] = {**pad_metrics.pad_report(bona, attacks, thr).to_dict(),
                                              "training": info}
+        _cv_choice(entry["methods"])
         out_folds.append(entry)
+    names = [m.name for m in methods] + ([CV_CHOICE] if any(CV_CHOICE in f["methods"] for f in out_folds) else [])
     return {"protocol": "leave-one-source-out", "apcer_target": apcer_target,
-            "methods": {m.name: list(m.sets) for m in methods}, "folds": out_folds,
-            "summary": summarise(out_folds, [m.name for m in methods])}
+            "methods": {m.name: {"sets": list(m.sets), "synthetic": m.synthetic} for m in methods},
+            "folds": out_folds, "summary": summarise(out_folds, names)}
+
+
+def _cv_choice(results: dict[str, Any]) -> None:
+    """Add the method ``pad train`` would pick from this fold's training rows alone: the lowest grouped-CV
+    EER among the trained methods (ties to fewer features). No test figure takes part in the choice."""
+    cands = {n: r["training"] for n, r in results.items()
+             if "training" in r and r["training"].get("cv_eer") is not None}
+    if len(cands) < 2:
+        return
+    chosen = min(cands, key=lambda n: (cands[n]["cv_eer"], cands[n]["features"], n))
+    results[CV_CHOICE] = {**results[chosen], "chosen": chosen}
 
 
 def summarise(folds: Sequence[Mapping[str, Any]], methods: Sequence[str]) -> dict[str, Any]:
@@ -205,12 +226,17 @@ def parse_methods(spec: str, known_sets: Sequence[str]) -> list[Method]:
     for item in (p.strip() for p in spec.split(",")):
         if not item:
             continue
-        sets = tuple(dict.fromkeys(s.strip() for s in item.split("+")))  # "cues+cues" is "cues"
+        body, _, suffix = item.partition("@")
+        if suffix not in ("", SYNTH_SUFFIX):
+            raise BadInputError(f"method {item!r}: the only suffix is '@{SYNTH_SUFFIX}' (train with synthetic attacks)")
+        sets = tuple(dict.fromkeys(s.strip() for s in body.split("+")))  # "cues+cues" is "cues"
         unknown = [s for s in sets if s not in (*known_sets, ANTISPOOF)]
         if unknown or (ANTISPOOF in sets and len(sets) > 1):
             raise BadInputError(f"method {item!r}: unknown feature set {unknown or [ANTISPOOF]}; choose from "
                                 f"{[ANTISPOOF, *known_sets]} ('antispoof' stands alone, sets join with '+')")
-        methods.append(Method(item, sets))
+        if suffix and sets == (ANTISPOOF,):
+            raise BadInputError("'antispoof' is not trained, so it cannot use synthetic attacks")
+        methods.append(Method(item, sets, synthetic=bool(suffix)))
     if not methods:
         raise BadInputError("no method given (e.g. --methods antispoof,cues)")
     return methods
@@ -218,14 +244,41 @@ def parse_methods(spec: str, known_sets: Sequence[str]) -> list[Method]:
 
 def evaluate_loso(root: Path, out_json: Path, methods: Sequence[Method], row_filter: Any = None,
                   provider: str | None = None, cache_dir: Path | None = None, progress: bool = True,
-                  apcer_target: float = 0.05) -> dict[str, Any]:
-    """Extract (cached) features of every selected image, run the protocol, write the JSON files."""
-    from kiosk.pad_eval import extract_sets, read_dataset
+                  apcer_target: float = 0.05, synth_data: Path | None = None,
+                  synth_limits: tuple[int, int, int] = (200, 120, 150), cost_frames: int = 0) -> dict[str, Any]:
+    """Extract (cached) features of every selected image, run the protocol, write the JSON files.
+
+    Methods marked ``synthetic`` also train on attacks rendered from the bona fide faces of ``synth_data``
+    (the research data folder) and of labels.csv, at most ``synth_limits`` = (NUAA, video, LFW) faces.
+    ``cost_frames`` > 0 also times every feature set on that many frames (``kiosk.pad_sets.time_sets``).
+    """
+    from kiosk.pad_eval import read_dataset
+    from kiosk.pad_sets import extract_items, extract_sets, time_sets
 
     samples = read_dataset(root, row_filter)
     sets = sorted({s for m in methods for s in m.sets} - {ANTISPOOF} | {"cues"})
-    kept, feats, failures = extract_sets(root, samples, sets, provider, cache_dir, progress)
-    result = run_loso(kept, feats, methods, apcer_target=apcer_target)
-    result.update({"data": str(root), "failures": len(failures), "failed_images": dict(sorted(failures.items())[:100])})
+    kept, feats, failures, cost = extract_sets(root, samples, sets, provider, cache_dir, progress)
+    synth: list[PadSample] = []
+    synth_feats: dict[str, np.ndarray] = {}
+    synth_info: dict[str, Any] | None = None
+    if any(m.synthetic for m in methods):
+        from kiosk.pad_synth import bona_fide_faces, synthetic_rows
+
+        if synth_data is None or not Path(synth_data).is_dir():
+            raise BadInputError(f"synthetic attacks need the research data folder (got {synth_data}); "
+                                "set --synth-data or KIOSK_DATA_DIR")
+        faces = bona_fide_faces(Path(synth_data), root, samples, *synth_limits)
+        rows, items = synthetic_rows(faces)
+        idx, sf, sfail, _ = extract_items(items, sets, provider, cache_dir, progress, desc="synthetic")
+        synth = [rows[i] for i in idx]
+        synth_feats = {k: v[1] for k, v in sf.items()}
+        synth_info = {"faces": len(faces), "rows": len(synth), "without_a_face": len(sfail),
+                      "by_origin": {o: split_labels([r.label for r in synth if r.columns["origin"] == o])
+                                    for o in sorted({r.columns["origin"] for r in synth})}}
+    result = run_loso(kept, feats, methods, synth, synth_feats, apcer_target=apcer_target)
+    result.update({"data": str(root), "failures": len(failures), "failed_images": dict(sorted(failures.items())[:100]),
+                   "deep_extraction_ms_median": cost, "synthetic": synth_info})
+    if cost_frames > 0:
+        result["cost_ms_per_frame"] = time_sets(root, kept, sets, cost_frames, provider)
     result["files"] = [str(p) for p in write_loso(result, out_json)]
     return result

@@ -25,6 +25,8 @@ from kiosk.pad_eval import BONA_FIDE, RowFilter, extract_dataset, read_dataset, 
 log = logging.getLogger(__name__)
 
 L2_GRID = (0.1, 1.0, 10.0, 100.0)
+# Deep feature sets have hundreds of columns for a few hundred images: they get a stronger ridge to choose too.
+L2_GRID_WIDE = (*L2_GRID, 1000.0, 10000.0)
 
 
 def _folds(groups: list[str], k: int) -> np.ndarray:

@@ -80,10 +80,12 @@ def test_synthetic_rows_from_the_held_out_source_stay_out() -> None:
     synth = [PadSample(f"syn/{i}", "print" if i % 2 else "live", {"origin": "a" if i < 4 else "lfw", "subject": f"s{i}"})
              for i in range(8)]
     xs = np.random.default_rng(5).normal(0, 1, (8, len(FEATURE_NAMES)))
-    result = run_loso(samples, {"cues": (FEATURE_NAMES, x)}, [Method("cues", ("cues",))], synth, {"cues": xs})
-    by = {f["held_out"]: f for f in result["folds"]}
-    assert by["a"]["train"]["synthetic_rows"] == 4
-    assert by["b"]["train"]["synthetic_rows"] == 8
+    result = run_loso(samples, {"cues": (FEATURE_NAMES, x)},
+                      [Method("cues", ("cues",)), Method("cues@synth", ("cues",), synthetic=True)], synth, {"cues": xs})
+    by = {f["held_out"]: f["methods"] for f in result["folds"]}
+    assert by["a"]["cues@synth"]["training"]["synthetic_rows"] == 4
+    assert by["b"]["cues@synth"]["training"]["synthetic_rows"] == 8
+    assert by["b"]["cues"]["training"]["synthetic_rows"] == 0
 
 
 def test_a_dominant_subject_makes_image_folds() -> None:
@@ -102,3 +104,18 @@ def test_method_parsing() -> None:
         parse_methods("antispoof+cues", ["cues"])
     with pytest.raises(BadInputError):
         parse_methods(" , ", ["cues"])
+    assert parse_methods("cues@synth", ["cues"])[0].synthetic
+    with pytest.raises(BadInputError, match="suffix"):
+        parse_methods("cues@other", ["cues"])
+    with pytest.raises(BadInputError, match="not trained"):
+        parse_methods("antispoof@synth", ["cues"])
+
+
+def test_cv_choice_uses_training_figures_only() -> None:
+    from kiosk.pad_loso import _cv_choice
+
+    results = {"a": {"eer": 0.4, "training": {"cv_eer": 0.01, "features": 30}},
+               "b": {"eer": 0.0, "training": {"cv_eer": 0.20, "features": 26}},
+               "antispoof": {"eer": 0.1, "training": {"threshold_rule": "x"}}}
+    _cv_choice(results)
+    assert results["cv-choice"]["chosen"] == "a" and results["cv-choice"]["eer"] == 0.4
