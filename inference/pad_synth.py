@@ -23,8 +23,9 @@ trained with them has seen that artefact on faces and cameras the real attack da
   2. backlight: blacks lifted to 8-30 (an LCD leaks light) and bloom (the frame blurred at 6% of its size
      added at 5-20%);
   3. pixel grid: the content drawn on a screen of RGB stripe sub-pixels with dark gaps, then resampled by
-     the camera at 0.85-1.15 camera pixels per screen pixel and a 0-4 degree turn, with no low-pass
-     filter: the two grids beat into moire (the effect the ``moire_peak`` cue looks for);
+     the camera at 0.85-1.15 camera pixels per screen pixel and a 0-4 degree turn, with no proper
+     low-pass filter: the two grids beat into moire (the effect the ``moire_peak`` cue looks for); the
+     lens passes 15-50% of the grid's modulation (a perfect lens would show it at full contrast);
   4. specular reflection: a broad diagonal sheen (a window on the glass) of 0-25% of white;
   5. bezel: the screen at 70-90% of the frame inside a near-black bezel 3-8% wide, over a blurred wall;
   6. capture: defocus blur, sensor noise, JPEG quality 70-92.
@@ -41,7 +42,7 @@ import numpy as np
 from inference.errors import BadImageError
 from inference.image import check_bgr
 
-SYNTH_VERSION = "pad-synth-2"  # bump when a renderer's output changes: cached features are keyed by it
+SYNTH_VERSION = "pad-synth-3"  # bump when a renderer's output changes: cached features are keyed by it
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class GridMaps:
 
 
 def grid_maps(size: tuple[int, int], pitch: float, angle_deg: float = 0.0, gap: float = 0.25,
-              sub: int = 12) -> GridMaps:
+              sub: int = 12, contrast: float = 1.0) -> GridMaps:
     """The sampling maps of ``pixel_grid`` for frames of ``size`` (width, height)."""
     import cv2
 
@@ -154,12 +155,13 @@ def grid_maps(size: tuple[int, int], pitch: float, angle_deg: float = 0.0, gap: 
     sw, sh = max(2, int(np.ceil(u.max())) + 1), max(2, int(np.ceil(v.max())) + 1)
     fu = np.minimum((np.mod(u, 1.0) * sub).astype(int), sub - 1)
     fv = np.minimum((np.mod(v, 1.0) * sub).astype(int), sub - 1)
+    light = 1.0 + contrast * (footprint[fv, fu] - 1.0)  # the lens passes this share of the grid's modulation
     return GridMaps((sw, sh), np.clip(np.floor(u).astype(int), 0, sw - 1), np.clip(np.floor(v).astype(int), 0, sh - 1),
-                    footprint[fv, fu])
+                    light.astype(np.float32))
 
 
 def pixel_grid(img: np.ndarray, pitch: float, angle_deg: float = 0.0, gap: float = 0.25, sub: int = 12,
-               maps: GridMaps | None = None) -> np.ndarray:
+               maps: GridMaps | None = None, contrast: float = 1.0) -> np.ndarray:
     """``img`` (float BGR) shown on a stripe-RGB screen and re-sampled at ``pitch`` camera px per screen px.
 
     The content is first shown at the screen's resolution (one value per screen pixel). Each screen pixel
@@ -168,12 +170,14 @@ def pixel_grid(img: np.ndarray, pitch: float, angle_deg: float = 0.0, gap: float
     mask under its own area (a box of one camera pixel, 1/pitch screen pixels), read at the camera's grid
     (``pitch``, turned by ``angle_deg``). A box is not a proper low-pass filter, so the screen grid's
     frequency 1/pitch aliases to |1/pitch - round(1/pitch)| cycles per camera pixel: the moire.
-    ``maps`` (from ``grid_maps`` with the same arguments) skips recomputing the sampling for a video.
+    ``contrast`` is the share of the grid's modulation the lens passes (1: a perfect lens; a real one at
+    these frequencies passes far less). ``maps`` (from ``grid_maps`` with the same arguments) skips
+    recomputing the sampling for a video.
     """
     import cv2
 
     h, w = img.shape[:2]
-    maps = maps or grid_maps((w, h), pitch, angle_deg, gap, sub)
+    maps = maps or grid_maps((w, h), pitch, angle_deg, gap, sub, contrast)
     screen_px = cv2.resize(img, maps.screen_size, interpolation=cv2.INTER_AREA)
     return screen_px[maps.vi, maps.ui] * maps.light
 
@@ -265,6 +269,7 @@ class ScreenReplay:
         p["pitch"] = float(rng.uniform(0.85, 1.15))
         p["grid_angle"] = float(rng.uniform(0.0, 4.0))
         p["sheen"] = float(rng.uniform(0.0, 0.25))
+        p["grid_contrast"] = float(rng.uniform(0.15, 0.5))
         bw, bh = self._device
         yy, xx = np.mgrid[0:bh, 0:bw].astype(np.float32)
         self._band = np.exp(-(((xx / bw + yy / bh) - rng.uniform(0.4, 1.6)) ** 2) / 0.02)
@@ -301,7 +306,7 @@ class ScreenReplay:
         oy, ox = (bh - ch) // 2, (bw - cw) // 2
         content = cv2.resize(np.clip(img, 0, 255), (cw, ch), interpolation=cv2.INTER_AREA)
         if self._maps is None:
-            self._maps = grid_maps((cw, ch), p["pitch"], p["grid_angle"])
+            self._maps = grid_maps((cw, ch), p["pitch"], p["grid_angle"], contrast=p["grid_contrast"])
         device[oy:oy + ch, ox:ox + cw] = pixel_grid(content, p["pitch"], p["grid_angle"], maps=self._maps)
         # 4. specular sheen across the glass (bezel and screen)
         device = device + (p["sheen"] * 255 * self._band)[..., None]

@@ -172,6 +172,7 @@ class FeatureExtractor:
                     continue  # a line cut by an interrupted run: recompute that image
 
     def compute(self, img: np.ndarray) -> dict[str, Any]:
+        """The cache record of one image: its features, or the failure reason."""
         face = primary_face(self.detector.detect(img), img.shape)
         if face is None:
             return {"failure": "no face found"}
@@ -189,11 +190,8 @@ class FeatureExtractor:
                 return {"failure": str(exc)}
         return self.lookup(digest, compute)
 
-    def extract_image(self, key: str, image: np.ndarray) -> PadFeatures | str:
-        """Features of the primary face in an image held in memory, cached under ``key`` (e.g. a render's id)."""
-        return self.lookup(key, lambda: self.compute(image))
-
     def lookup(self, key: str, compute: Any) -> PadFeatures | str:
+        """The cached features under ``key`` (a file's sha256 or a render's id), else ``compute()``'s, stored."""
         rec = self._cache.get(key)
         if rec is None:
             rec = {"sha256": key, **compute()}

@@ -83,3 +83,9 @@ def test_bad_input_is_a_typed_error() -> None:
         render_print(np.zeros((100, 100, 3), np.float32), 0)
     with pytest.raises(BadImageError):
         render_replay(np.zeros((4, 4, 3), np.uint8), 0)
+
+
+def test_lens_contrast_scales_the_grid_modulation() -> None:
+    flat = np.full((128, 128, 3), 128.0, np.float32)
+    full, half = pixel_grid(flat, 1.125), pixel_grid(flat, 1.125, contrast=0.5)
+    assert abs(half.std() / full.std() - 0.5) < 0.01 and abs(half.mean() - 128.0) < abs(full.mean() - 128.0) + 1e-3
