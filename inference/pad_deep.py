@@ -15,9 +15,11 @@ score. Each set is a fixed-length vector, fused by the same logistic regression 
   learnt depth, but the network's uncertainty shows in it).
 
 The intermediate tensors are made outputs of an in-memory copy of the verified model ("tapped"): the
-weights are those the manifest pins; the copy is written next to the model cache's other derived files
-and loaded like any other model. Tensor names are those of our converted graphs; a manifest pin change
-bumps ``DEEP_VERSION``, so cached vectors of another graph are never mixed in.
+weights are those the manifest pins; the copy is written under the model cache's ``derived/`` folder
+(named by its content hash) and loaded like any other model. Tensor names are those of our converted
+graphs (``tap_model`` refuses a graph without them). ``DEEP_VERSION`` changes with a set's definition;
+feature caches also name the converted model's pinned sha256 (``kiosk.pad_sets``), so vectors of another
+graph are never mixed in.
 """
 from __future__ import annotations
 

@@ -112,6 +112,9 @@ def run_loso(samples: Sequence[PadSample], features: Mapping[str, tuple[tuple[st
     labels = np.array([s.label for s in samples])
     synth_labels = np.array([s.label for s in synthetic], dtype=object)
     folds = loso_folds(samples, [s.columns.get("origin", "") for s in synthetic])
+    if len(folds) < 2:
+        raise BadInputError(f"leave-one-source-out needs at least two sources; the selected rows have "
+                            f"{[f.source for f in folds]}")
     out_folds = []
     for fold in folds:
         test_lab = labels[fold.test]

@@ -20,9 +20,10 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     from storage import open_storage
 
     from kiosk.demo import run_demo
-
     from kiosk.workflow.config import load_config
 
+    if args.runs < 1:
+        raise BadInputError(f"--runs must be at least 1, got {args.runs}")
     if args.runs != 1 and not args.attack:
         raise BadInputError("--runs repeats an attacker's session: give --attack too")
     print("No display or --headless: running the demo on simulated devices in the console.")

@@ -88,6 +88,15 @@ def test_synthetic_rows_from_the_held_out_source_stay_out() -> None:
     assert by["b"]["cues"]["training"]["synthetic_rows"] == 0
 
 
+def test_one_source_or_no_source_column_is_a_typed_error() -> None:
+    samples, x = _data(np.random.default_rng(6))
+    one = [i for i, s in enumerate(samples) if s.columns["source"] == "a"]
+    with pytest.raises(BadInputError, match="at least two sources"):
+        run_loso([samples[i] for i in one], {"cues": (FEATURE_NAMES, x[one])}, [Method("cues", ("cues",))])
+    with pytest.raises(BadInputError, match="'source' column"):
+        loso_folds([PadSample("x.png", "live", {})])
+
+
 def test_a_dominant_subject_makes_image_folds() -> None:
     groups, by_subject = cv_groups(["p"] * 10 + ["m1", "m2", "m3"], [f"i{k}" for k in range(13)])
     assert not by_subject and groups == [f"i{k}" for k in range(13)]
