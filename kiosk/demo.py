@@ -22,7 +22,8 @@ from kiosk.workflow.demo_devices import DEMO_MRZ
 __all__ = ["DEMO_MRZ", "DemoSession", "run_demo"]
 
 LABELS = {"customer": "customer (synthetic subject)", "print": "attacker (printed photo)",
-          "replay": "attacker (replayed recording of another challenge)"}
+          "replay": "attacker (replayed recording of another challenge)",
+          "puppet": "attacker (live puppet on a tablet screen)"}
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,17 @@ class DemoSession:
 
 
 def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str = "openvino",
-             attack: str | None = None, json_out: Path | None = None) -> list[DemoSession]:
-    """Run the demo sessions through the workflow; returns their outcomes (and writes ``json_out``)."""
+             attack: str | None = None, json_out: Path | None = None, runs: int = 1,
+             config: Any = None, pad_model: Path | None = None) -> list[DemoSession]:
+    """Run the demo sessions through the workflow; returns their outcomes (and writes ``json_out``).
+
+    ``runs`` > 1 repeats the attacker's session (each with a new random challenge; the puppet on a new
+    screen, seeded by the run's number) to measure how often it gets through. ``config``: the kiosk
+    configuration (default: the defaults, as kiosk ``demo-kiosk``); ``pad_model``: a passive-liveness
+    fusion model from ``kiosk pad train`` (default: FaceAntiSpoofing alone, uncalibrated).
+    """
     from inference.config import RuntimeConfig
+    from inference.liveness import LivenessConfig
 
     from kiosk.face_session import FaceEngine
     from kiosk.workflow.config import KioskConfig
@@ -54,11 +63,12 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
             from kiosk.errors import BadInputError
             raise BadInputError(f"--json {json_out} is a folder: give a file name")
     say("loading face models ...")
-    engine = FaceEngine.load(RuntimeConfig(provider=provider))
-    config = KioskConfig(kiosk_id="demo-kiosk")
+    engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=LivenessConfig(model_path=pad_model))
+    config = config if config is not None else KioskConfig(kiosk_id="demo-kiosk")
     sessions: list[DemoSession] = []
-    for actor in [attack] if attack else ["customer", "print"]:
-        devices = build_demo(engine, actor)  # type: ignore[arg-type]
+    cast = [attack] * max(1, runs) if attack else ["customer", "print"]
+    for run, actor in enumerate(cast):
+        devices = build_demo(engine, actor, seed=run)  # type: ignore[arg-type]
         workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
         Autoplay(workflow)
         workflow.subscribe(lambda e: isinstance(e, ChallengeDrawn) and say(
@@ -70,6 +80,11 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
         finally:
             workflow.shutdown()
         report = workflow.last_report
+        if report is None and len(cast) > 1 and attack:
+            # One of several measured runs: count it (a screen's time limit ran out), do not stop the rest.
+            say("  -> no decision (a screen's time limit ran out)")
+            sessions.append(DemoSession(LABELS[actor], "NO_DECISION", (), "", {}, time.monotonic() - started))
+            continue
         if report is None:
             raise RuntimeError(f"the {actor} session ended without a decision")
         chip = report["evidence"]["chip"]
@@ -85,7 +100,7 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
                                     report["session_id"], report, time.monotonic() - started))
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        first = sessions[0].report
+        first = next((s.report for s in sessions if s.report), {})
         json_out.write_text(json.dumps({**first, "sessions": [
             {"actor": s.label, "seconds": round(s.seconds, 2), **s.report} for s in sessions]}, indent=2),
             encoding="utf-8")

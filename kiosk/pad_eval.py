@@ -171,11 +171,8 @@ class FeatureExtractor:
                 except (json.JSONDecodeError, KeyError, TypeError):
                     continue  # a line cut by an interrupted run: recompute that image
 
-    def _compute(self, path: Path) -> dict[str, Any]:
-        try:
-            img = read_image(path)
-        except BadImageError as exc:
-            return {"failure": str(exc)}
+    def compute(self, img: np.ndarray) -> dict[str, Any]:
+        """The cache record of one image: its features, or the failure reason."""
         face = primary_face(self.detector.detect(img), img.shape)
         if face is None:
             return {"failure": "no face found"}
@@ -185,10 +182,20 @@ class FeatureExtractor:
     def extract(self, path: Path) -> PadFeatures | str:
         """Features of the primary face in ``path``, or the failure reason."""
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        rec = self._cache.get(digest)
+
+        def compute() -> dict[str, Any]:
+            try:
+                return self.compute(read_image(Path(path)))
+            except BadImageError as exc:
+                return {"failure": str(exc)}
+        return self.lookup(digest, compute)
+
+    def lookup(self, key: str, compute: Any) -> PadFeatures | str:
+        """The cached features under ``key`` (a file's sha256 or a render's id), else ``compute()``'s, stored."""
+        rec = self._cache.get(key)
         if rec is None:
-            rec = {"sha256": digest, **self._compute(Path(path))}
-            self._cache[digest] = rec
+            rec = {"sha256": key, **compute()}
+            self._cache[key] = rec
             if self.cache_file:
                 self.cache_file.parent.mkdir(parents=True, exist_ok=True)
                 with open(self.cache_file, "a", encoding="utf-8") as fh:

@@ -24,10 +24,17 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     from storage import open_storage
 
     from kiosk.demo import run_demo
+    from kiosk.workflow.config import load_config
 
+    if args.runs < 1:
+        raise BadInputError(f"--runs must be at least 1, got {args.runs}")
+    if args.runs != 1 and not args.attack:
+        raise BadInputError("--runs repeats an attacker's session: give --attack too")
     print("No display or --headless: running the demo on simulated devices in the console.")
     sessions = run_demo(data_dir, provider=args.provider, attack=args.attack,
-                        json_out=Path(args.json) if args.json else None)
+                        json_out=Path(args.json) if args.json else None, runs=args.runs,
+                        config=load_config(Path(args.config)) if args.config else None,
+                        pad_model=Path(args.pad_model) if args.pad_model else None)
     st = open_storage(data_dir)
     try:
         check = st.audit.verify()
@@ -36,6 +43,9 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
         st.close()
     print(f"decision log: {data_dir} ({len(sessions)} sessions recorded, {pending} waiting for review); "
           f"audit chain {'intact' if check.ok else 'BROKEN'}")
+    if args.attack and len(sessions) > 1:
+        counts = {d: sum(s.decision == d for s in sessions) for d in ("ACCEPT", "REVIEW", "REJECT", "NO_DECISION")}
+        print(f"{args.attack} attacker over {len(sessions)} sessions: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if args.attack and any(s.decision == "ACCEPT" for s in sessions):
         print("ATTACK ACCEPTED: the kiosk let a presentation attack through")
         return 1
@@ -84,6 +94,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--headless", action="store_true", help="run the console demo even when a display is present")
     p.add_argument("--json", default=None, metavar="OUT", help="(headless) write the session report here: "
                    "decision, reasons, evidence (chip, quality, challenge, planarity, passive, match)")
-    p.add_argument("--attack", choices=["print", "replay"], default=None,
-                   help="run one attacker session instead (must never end ACCEPT; exit 1 if it does)")
+    p.add_argument("--attack", choices=["print", "replay", "puppet"], default=None,
+                   help="run one attacker session instead (must never end ACCEPT; exit 1 if it does); puppet: "
+                        "the synthetic subject following the challenge on a tablet screen")
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="(headless, with --attack) repeat the attacker's session N times and count the decisions")
+    p.add_argument("--pad-model", default=None, metavar="FILE",
+                   help="(headless) passive-liveness fusion model from 'kiosk pad train' (default: none)")
     p.set_defaults(func=_run)

@@ -25,7 +25,38 @@ from kiosk.workflow.demo_devices import DEMO_LINK, DEMO_MRZ, ActorCamera, ClipCa
 from kiosk.workflow.events import ChallengeDrawn, FlashRequested, StateChanged
 from kiosk.workflow.machine import State
 
-Actor = Literal["customer", "print", "replay"]
+Actor = Literal["customer", "print", "replay", "puppet"]
+
+
+class _Puppet:
+    """The synthetic subject shown on a phone or tablet held up to the camera (a live puppet, e.g. made by
+    face reenactment from any photo of the victim): it follows the challenge, and the camera sees it
+    through one screen (``inference.pad_synth.ScreenReplay``: gamma, gamut, pixel-grid moire, glare,
+    bezel), held close so the screen fills most of the frame. The attacker aims: nose targets are mapped
+    into the screen's picture, so the shown nose lands where the kiosk asks. It has no ``project``, so the
+    kiosk's screen flash does not light it: a screen shows its own content, not the light falling on it."""
+
+    SCALE = (0.93, 1.0)  # screen width (bezel included) over frame width
+
+    def __init__(self, subject: Any, seed: int) -> None:
+        from inference.pad_synth import ScreenReplay
+
+        self.subject = subject
+        w, h = subject.size
+        self.screen = ScreenReplay(seed, (w, h), scale=self.SCALE)
+
+    def render(self, state: Any) -> Any:
+        return self.screen.apply(self.subject.render(state)).image
+
+    def follow(self, steps: Sequence[Any]) -> list[Any]:
+        """The subject's keyframes for ``steps``, nose targets moved into the screen's picture."""
+        from dataclasses import replace
+
+        x, y, cw, ch = self.screen.content_box
+        w, h = self.subject.size
+        mapped = [replace(s, target=((s.target[0] * w - x) / cw, (s.target[1] * h - y) / ch))
+                  if getattr(s, "target", None) is not None else s for s in steps]
+        return self.subject.follow(mapped)
 
 
 class _Recording:
@@ -50,8 +81,10 @@ def demo_photo(store: Any = None) -> Any:
 
 
 def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer", *, realtime: bool = False,
-               clip: Path | None = None, photo_rgb: Any = None, link: Any = DEMO_LINK) -> Devices:
+               clip: Path | None = None, photo_rgb: Any = None, link: Any = DEMO_LINK, seed: int = 0) -> Devices:
     """Simulated devices for one demo actor (``clip``: replay that recording instead of a simulated one).
+
+    ``seed`` picks the puppet's screen (each seed another device).
 
     ``engine`` may be a Future (the models loading in the background): the actor, which needs the face
     detector and mesh to be built, is then made on first use, off the GUI thread.
@@ -72,7 +105,7 @@ def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer
 
         def make_cast(ready: Future[FaceEngine]) -> None:
             try:
-                cast.set_result(_cast(ready.result(), actor, bgr))
+                cast.set_result(_cast(ready.result(), actor, bgr, seed))
             except BaseException as exc:  # the camera re-raises it on the worker that needs the actor
                 cast.set_exception(exc)
 
@@ -86,7 +119,7 @@ def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer
     return Devices(camera=camera, reader=reader, trust=trust)
 
 
-def _cast(engine: FaceEngine, actor: Actor, bgr: Any) -> tuple[Any, Any]:
+def _cast(engine: FaceEngine, actor: Actor, bgr: Any, seed: int = 0) -> tuple[Any, Any]:
     """The actor in front of the camera and who decides its moves."""
     from inference.print_attack import PrintAttack
     from inference.synthetic import SyntheticSubject
@@ -96,6 +129,9 @@ def _cast(engine: FaceEngine, actor: Actor, bgr: Any) -> tuple[Any, Any]:
         return subject, subject
     if actor == "print":
         return PrintAttack(bgr), subject
+    if actor == "puppet":
+        puppet = _Puppet(subject, seed)
+        return puppet, puppet
     return subject, _Recording(subject, engine.challenge)
 
 

@@ -195,3 +195,31 @@ def test_label_filter_works_in_the_folder_layout(tmp_path: Path, images) -> None
     assert _eval(["--data", str(data), "--json", str(out), "--label", "live", "--label", "print",
                   "--cache", str(tmp_path / "c"), "--quiet"]) == 0
     assert json.loads(out.read_text())["filters"]["include"] == {"label": ["live", "print"]}
+
+
+def test_eval_loso_writes_one_report_per_source(tmp_path: Path, images, capsys) -> None:
+    data = tmp_path / "data"
+    _write(data, images, "csv")
+    cache = tmp_path / "cache"
+    out = tmp_path / "loso" / "loso.json"
+    argv = ["--data", str(data), "--json", str(out), "--protocol", "loso", "--methods", "antispoof,cues,cues+mesh",
+            "--cache", str(cache), "--quiet", "--cost", "2"]
+    assert _eval(argv) == 0
+    r = json.loads(out.read_text())
+    assert [f["held_out"] for f in r["folds"]] == ["a", "b"] and r["failures"] == 1
+    for f in r["folds"]:
+        per = json.loads((out.parent / f"loso_{f['held_out']}.json").read_text())
+        assert per == f and f["train"]["sources"] == [{"a": "b", "b": "a"}[f["held_out"]]]
+        assert f["test"] == {"bona_fide": 3, "attacks": {"print": 3}} and f["too_small"]
+        assert f["methods"]["cues+mesh"]["training"]["features"] == 26 + 66
+    assert set(r["summary"]) == {"antispoof", "cues", "cues+mesh", "cv-choice"}
+    assert set(r["cost_ms_per_frame"]) == {"antispoof", "cues", "mesh"}
+    assert "| a (too small) | cues+mesh |" in capsys.readouterr().out
+    mesh_cache = next(cache.glob("deep-mesh-*.jsonl"))
+    lines = mesh_cache.read_text().count("\n")
+    assert _eval(argv[:-2]) == 0  # the rerun reads the cache: no line added
+    assert mesh_cache.read_text().count("\n") == lines == 12  # the face-less image stops at detection
+    with pytest.raises(BadInputError, match="drop --model"):
+        _eval([*argv, "--model", str(tmp_path / "m.json")])
+    with pytest.raises(BadInputError, match="unknown feature set"):
+        _eval(["--data", str(data), "--json", str(out), "--protocol", "loso", "--methods", "cues+nope"])

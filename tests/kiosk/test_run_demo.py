@@ -23,3 +23,8 @@ def test_headless_demo_records_both_sessions(tmp_path: Path, capsys) -> None:
         assert st.audit.verify().ok
     finally:
         st.close()
+
+
+def test_runs_repeats_only_an_attacker(tmp_path: Path) -> None:
+    # Refused before any model loads: --runs measures an attacker's sessions, not the customer's.
+    assert main(["run", "--headless", "--runs", "3", "--data-dir", str(tmp_path)]) == 2
