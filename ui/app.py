@@ -111,6 +111,24 @@ def _report(done: Any, what: str) -> None:
         log.info("%s ready", what)
 
 
+def start_systemd_watchdog(parent: Any) -> QTimer | None:
+    """Tell systemd the kiosk is up (``READY=1``) and, where the unit has a watchdog, ping it from a timer on the
+    GUI thread: a window whose event loop hangs stops pinging and systemd restarts the kiosk. Returns the
+    timer (owned by ``parent``), or None without a watchdog. Outside systemd nothing is sent."""
+    from kiosk.sd_notify import notify, watchdog_interval_s
+
+    notify("READY=1")
+    interval = watchdog_interval_s()
+    if interval is None:
+        return None
+    timer = QTimer(parent)
+    timer.setInterval(max(1, round(interval * 1000)))
+    timer.timeout.connect(lambda: notify("WATCHDOG=1"))
+    timer.start()
+    notify("WATCHDOG=1")
+    return timer
+
+
 def autotype(window: Any, autoplay: Any, delay_ms: int = 1200) -> None:
     """In the demo, type the MRZ into the document screen's fields and continue, as a customer would (unless
     the simulated customer shows the photo page to the camera instead)."""
@@ -145,6 +163,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
         window.show()
     log.info("attract screen shown %.2f s after start", time.monotonic() - started)
     QTimer.singleShot(50, models.start)  # once the attract screen is painted (see ModelLoader)
+    QTimer.singleShot(0, lambda: start_systemd_watchdog(window))  # once the event loop runs
     if quit_after_s is not None:
         window.unlocked = True
         QTimer.singleShot(round(quit_after_s * 1000), window.close)

@@ -62,3 +62,37 @@ def test_pin_hash_round_trip() -> None:
     h = hash_pin("2468")
     assert check_pin("2468", h) and not check_pin("2469", h) and not check_pin("2468", None)
     assert not check_pin("2468", "scrypt$zz$00")
+
+
+def test_systemd_watchdog_is_pinged_from_the_gui_thread(make_window, qtbot, tmp_path, monkeypatch) -> None:
+    import socket
+    import threading
+
+    import kiosk.sd_notify as sd
+    from ui.app import start_systemd_watchdog
+
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.setenv("WATCHDOG_USEC", "100000")  # pings every 50 ms
+    senders: list[str] = []
+    real = sd.notify
+    monkeypatch.setattr(sd, "notify", lambda m: (senders.append(threading.current_thread().name), real(m))[1])
+    window, _ = make_window(_kiosk())
+    timer = start_systemd_watchdog(window)
+    assert timer is not None and timer.interval() == 50
+    got: list[bytes] = []
+
+    def pings() -> bool:
+        try:
+            while True:
+                got.append(sock.recv(64))
+        except BlockingIOError:
+            pass
+        return got.count(b"WATCHDOG=1") >= 3
+    qtbot.waitUntil(pings, timeout=5000)
+    sock.close()
+    assert got[0] == b"READY=1"
+    assert set(senders) == {threading.main_thread().name}  # a hung GUI thread stops the pings
