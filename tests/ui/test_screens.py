@@ -113,6 +113,18 @@ def test_result_is_plain_words_without_scores_for_the_customer(make_window, go) 
     assert not result.clerk.isVisible()
 
 
+def test_every_result_symbol_is_drawn_by_the_screens_font(make_window, go) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from ui.screens.result import SYMBOLS
+
+    window, fake = make_window()
+    fake.emit(go(State.RESULT, State.PROCESSING))
+    metrics = QFontMetrics(window.screens[State.RESULT].symbol.font())
+    for outcome, symbol in SYMBOLS.items():
+        assert metrics.inFontUcs4(ord(symbol)), f"{outcome}: U+{ord(symbol):04X} would show as an empty box"
+
+
 def test_assisted_mode_shows_the_clerk_the_evidence_band(make_window, go) -> None:
     window, fake = make_window(KioskConfig(ui=UiConfig(assisted=True)))
     fake.emit(go(State.RESULT, State.PROCESSING))

@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QPushButton, QVBoxLayout
 from kiosk.workflow.events import ResultReady
 from ui.screens.base import Screen, card, label
 
-SYMBOLS = {"ACCEPT": "\u2714", "REVIEW": "\u23f3", "REJECT": "\u2716"}
+# Glyphs the kiosk's font (DejaVu Sans, installed by the installer) has: the hourglass U+23F3 it lacks was drawn
+# as an empty box on the review result; U+25F7 is a clock face.
+SYMBOLS = {"ACCEPT": "\u2714", "REVIEW": "\u25f7", "REJECT": "\u2716"}
 
 
 class ResultScreen(Screen):
