@@ -60,6 +60,16 @@ def _resolve(fut: Future[Any], load: Any) -> None:
         fut.set_exception(exc)
 
 
+def add_start_up_work(loader: ModelLoader, data_dir: Path) -> Future[Any]:
+    """After the models, what would otherwise stall the first session or a later one (see each function's
+    measurements): open the decision log, then freeze the start-up objects. Returns the last job's Future."""
+    from kiosk.memory import freeze_long_lived
+    from kiosk.workflow.record_step import prepare_store
+
+    loader.future(lambda: prepare_store(data_dir), "decision log")
+    return loader.future(freeze_long_lived, "start-up objects frozen")
+
+
 def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino", actor: str = "customer",
                 realtime: bool = True) -> tuple[Any, Any, ModelLoader]:
     """The workflow on the configured devices, the demo's autoplay (None with real devices), and the model
@@ -67,10 +77,8 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from inference.config import RuntimeConfig
 
     from kiosk.face_session import FaceEngine
-    from kiosk.memory import freeze_long_lived
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
-    from kiosk.workflow.record_step import prepare_store
 
     # The face models load in the background (about 2 s with OpenVINO): the attract, document and chip
     # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
@@ -83,9 +91,7 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
         from kiosk.mrz.scan import MrzScanner
 
         scanner = loader.future(lambda: MrzScanner.load(runtime), "MRZ scanner")  # after the face models
-    # Then what would otherwise stall the first session or a later one (see each function's measurements).
-    loader.future(lambda: prepare_store(data_dir), "decision log")
-    loader.future(freeze_long_lived, "start-up objects frozen")
+    add_start_up_work(loader, data_dir)
     if not config.devices.simulated:
         from kiosk.workflow.devices import open_devices
 

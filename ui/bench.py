@@ -98,14 +98,12 @@ def preview_run(provider: str, timeout_s: float = 180.0, warm: bool = True) -> d
 
     from inference.config import RuntimeConfig
     from kiosk.face_session import FaceEngine
-    from kiosk.memory import freeze_long_lived
     from kiosk.workflow.config import KioskConfig
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
     from kiosk.workflow.events import FaceUpdate
     from kiosk.workflow.machine import State
-    from kiosk.workflow.record_step import prepare_store
-    from ui.app import ModelLoader, autotype
+    from ui.app import ModelLoader, add_start_up_work, autotype
     from ui.i18n import Languages
     from ui.main_window import KioskWindow
 
@@ -115,12 +113,9 @@ def preview_run(provider: str, timeout_s: float = 180.0, warm: bool = True) -> d
     # (unless ``warm`` is False, to show what it saves) the decision log opened and start-up objects frozen.
     loader = ModelLoader()
     loaded = loader.future(lambda: FaceEngine.load(RuntimeConfig(provider=provider)), "face models")
-    if warm:
-        loader.future(lambda: prepare_store(data), "decision log")
-        loader.future(freeze_long_lived, "start-up objects frozen")
-    started = loader.future(lambda: None, "start-up")
+    last = add_start_up_work(loader, data) if warm else loaded
     loader.start()
-    started.result()
+    last.result()
     engine = loaded.result()
     config = KioskConfig()
     from inference.challenge_steps import draw_steps
