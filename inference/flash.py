@@ -24,6 +24,7 @@ sequences passed, hence the defaults of 12 segments and 0.7.
 from __future__ import annotations
 
 import math
+import random
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -133,14 +134,18 @@ class FlashSequence:
                              for s in self.segments]}
 
 
-def draw_sequence(config: FlashConfig | None = None) -> FlashSequence:
-    """A random sequence (``secrets``): no colour twice in a row, random durations within the config."""
+def draw_sequence(config: FlashConfig | None = None, rng: random.Random | None = None) -> FlashSequence:
+    """A random sequence: no colour twice in a row, random durations within the config.
+
+    Drawn with ``secrets`` (what the kiosk uses: an attacker must not predict it); ``rng`` is for
+    evaluations that must be repeatable.
+    """
     cfg = config or FlashConfig()
-    rnd = secrets.SystemRandom()
+    rnd = rng or secrets.SystemRandom()
     colours: list[str] = []
     for _ in range(cfg.segments):
         choices = [c for c in cfg.colours if not colours or c != colours[-1]]
-        colours.append(choices[secrets.randbelow(len(choices))])
+        colours.append(choices[rnd.randrange(len(choices))])
     durations = [rnd.uniform(cfg.segment_min_s, max(cfg.segment_min_s, cfg.segment_max_s)) for _ in colours]
     return FlashSequence.of(colours, durations)
 

@@ -79,7 +79,11 @@ class UiConfig(BaseModel):
     theme: Literal["standard", "high_contrast"] = Field(default="standard", description="Colour theme.")
     assisted: bool = Field(default=False, description="Branch-office mode: a clerk starts each session and sees "
                            "the evidence summary the customer does not.")
-    screen_flash: bool = Field(default=False, description="Show the screen-flash colour challenge.")
+    # On by default (issue 14): it is the one layer that sees a face shown on a screen, e.g. a puppet made from
+    # any photo that follows the active challenge. A kiosk whose screen cannot light the customer's face (a
+    # screen facing away, direct sunlight) turns it off and loses that defence (README, "The live puppet").
+    screen_flash: bool = Field(default=True, description="Show the screen-flash colour challenge after the "
+                               "active one, and decide on it (a failure sends the session to review).")
 
 
 class KioskConfig(BaseModel):

@@ -31,7 +31,7 @@ def test_customer_is_accepted_recorded_and_audited(engine, demo, run_session, tm
     report = wf.last_report
     assert report is not None and report["decision"] == "ACCEPT"
     assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "flash", "match"}
-    assert report["evidence"]["flash"] is None  # not configured: not shown
+    assert report["evidence"]["flash"]["passed"]  # the default configuration shows the flash and decides on it
     st = open_storage(tmp_path)
     try:
         [summary] = st.decisions.list_sessions()
