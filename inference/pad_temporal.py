@@ -11,8 +11,8 @@ The cues, and what each is meant to see:
   skin mask of ``inference.flash`` (face oval without eyes, brows and lips), resample the series to a
   uniform rate on the frames' own timestamps, and project it with POS (Wang, den Brinker, Stuijk, de
   Haan, "Algorithmic principles of remote PPG", IEEE TBME 2017: temporally normalised RGB on the plane
-  orthogonal to the skin tone, overlap-added over 1.6 s windows). The pulse signal is detrended and
-  band-limited to 0.7-4 Hz (42-240 beats a minute). The cue is the SNR of de Haan and Jeanne (IEEE TBME
+  orthogonal to the skin tone, overlap-added over 1.6 s windows). The pulse signal loses its linear
+  trend and everything outside 0.7-4 Hz (42-240 beats a minute; an FFT brick-wall filter). The cue is the SNR of de Haan and Jeanne (IEEE TBME
   2013): power within 0.1 Hz (at least 1/T for a T-second window) of the in-band spectral peak and twice
   that of its harmonic, against the rest of the band, in dB. A print, a mask and an animated still photo have no pulse; a screen replaying a real
   video still carries the recorded person's (attenuated by the screen and the second capture), so this
@@ -49,10 +49,11 @@ from inference.errors import InferenceError
 from inference.flash import FlashError
 from inference.flash import sample_frame as _colour_sample
 
-TEMPORAL_VERSION = "pad-temporal-1"  # bump when a cue's definition changes: cached features are keyed by it
+TEMPORAL_VERSION = "pad-temporal-2"  # bump when a cue's definition changes: cached features are keyed by it
 CUE_NAMES = ("rppg_snr_db", "rppg_bg_snr_db", "rppg_contrast_db", "flicker_peak", "hf_change")
 PULSE_BAND_HZ = (0.7, 4.0)
-MIN_SECONDS = 4.0   # the pulse band's low edge needs a few periods; 4 s gives at least 2.8 cycles at 0.7 Hz
+MIN_SECONDS = 3.5   # the pulse band's low edge needs a few periods: 2.5 cycles at 0.7 Hz (windows of 4 s
+                    # with a few frames lost to the mesh still qualify)
 MIN_FRAMES = 40     # and at least 10 frames a second
 CROP = 64           # canonical face crop side for the moire cue
 # Mesh indices: outer eye corners (image left, image right) and the mouth's centre (upper/lower lip).
@@ -176,6 +177,22 @@ def pos_pulse(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
     return h
 
 
+def band_pass(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
+    """``x`` without its linear trend and everything outside ``band`` (Hz): an FFT brick-wall on a 2x-padded series.
+
+    A 4 s window's Hann spectrum leaks a strong drift or a slow head turn up to 2/T = 0.5 Hz above its own
+    frequency, i.e. into the pulse band's low edge; removing it before the spectrum keeps it out.
+    """
+    x = np.asarray(x, np.float64)
+    k = np.arange(len(x))
+    x = x - np.polyval(np.polyfit(k, x, 1), k)
+    n = 2 * len(x)
+    spec = np.fft.rfft(x, n=n)
+    f = np.fft.rfftfreq(n, 1.0 / fs)
+    spec[(f < band[0]) | (f > band[1])] = 0.0
+    return np.fft.irfft(spec, n=n)[:len(x)]
+
+
 def pulse_snr(pulse: np.ndarray, fs: float, band: tuple[float, float] = PULSE_BAND_HZ) -> tuple[float, float]:
     """(SNR in dB, peak frequency in Hz) of a pulse signal: the peak and its harmonic vs the rest of the band.
 
@@ -183,7 +200,7 @@ def pulse_snr(pulse: np.ndarray, fs: float, band: tuple[float, float] = PULSE_BA
     for 30 s windows, but at least +-1/T for a window of T seconds: a Hann-windowed line of a short window
     is that wide, and counting its skirt as noise would call a clean 4 s pulse noisy.
     """
-    x = _detrend(np.asarray(pulse, np.float64), fs)
+    x = band_pass(np.asarray(pulse, np.float64), fs, band)
     half = max(0.1, 1.0 / (len(x) / fs))
     f, p = _spectrum(x, fs)
     inband = (f >= band[0]) & (f <= band[1])
