@@ -17,6 +17,10 @@ The cues, and what each is meant to see:
   that of its harmonic, against the rest of the band, in dB. A print, a mask and an animated still photo have no pulse; a screen replaying a real
   video still carries the recorded person's (attenuated by the screen and the second capture), so this
   cue cannot be expected to see a replay of a real recording.
+- **Motion-compensated pulse, ``rppg_mc_snr_db``.** The same, after the colour that follows the head's
+  motion (centre, size, turn and nod, per frame from the mesh) is regressed out (``remove_motion``): the
+  challenge makes the head turn at about 0.5-1 Hz, inside the pulse band, and shading that follows a turn
+  is not a pulse.
 - **Background pulse, ``rppg_bg_snr_db``** (a control): the same on the background (outside 1.4x the
   face box). A global light or exposure oscillation in the band shows on both; a pulse only on the skin.
   ``rppg_contrast_db`` is the difference.
@@ -49,15 +53,16 @@ from inference.errors import InferenceError
 from inference.flash import FlashError
 from inference.flash import sample_frame as _colour_sample
 
-TEMPORAL_VERSION = "pad-temporal-2"  # bump when a cue's definition changes: cached features are keyed by it
-CUE_NAMES = ("rppg_snr_db", "rppg_bg_snr_db", "rppg_contrast_db", "flicker_peak", "hf_change")
+TEMPORAL_VERSION = "pad-temporal-3"  # bump when a cue's definition changes
+SAMPLE_VERSION = "pad-temporal-sample-1"  # bump when sample_frame or hf_change change: cached samples are keyed by it
+CUE_NAMES = ("rppg_snr_db", "rppg_mc_snr_db", "rppg_bg_snr_db", "rppg_contrast_db", "flicker_peak", "hf_change")
 PULSE_BAND_HZ = (0.7, 4.0)
 MIN_SECONDS = 3.5   # the pulse band's low edge needs a few periods: 2.5 cycles at 0.7 Hz (windows of 4 s
                     # with a few frames lost to the mesh still qualify)
 MIN_FRAMES = 40     # and at least 10 frames a second
 CROP = 64           # canonical face crop side for the moire cue
-# Mesh indices: outer eye corners (image left, image right) and the mouth's centre (upper/lower lip).
-_EYE_L, _EYE_R, _LIP_U, _LIP_D = 33, 263, 13, 14
+# Mesh indices: outer eye corners (image left, image right), the mouth's centre (upper/lower lip), nose tip.
+_EYE_L, _EYE_R, _LIP_U, _LIP_D, _NOSE = 33, 263, 13, 14, 1
 # Where those points land in the canonical crop (x, y as fractions of CROP).
 _CANON = np.array([[0.22, 0.36], [0.78, 0.36], [0.50, 0.80]], np.float32)
 
@@ -68,13 +73,15 @@ class TemporalCueError(InferenceError, ValueError):
 
 @dataclass(frozen=True)
 class TemporalSample:
-    """What one frame contributes: time (s), mean BGR of the skin and of the background, and the
-    high-passed canonical face crop (CROP x CROP float32) for the moire cue."""
+    """What one frame contributes: time (s), mean BGR of the skin and of the background, the head's motion
+    (``motion_of``: centre x, y and size in pixels, turn and nod proxies) and the high-passed canonical face
+    crop (CROP x CROP float32) for the moire cue."""
 
     t: float
     skin_bgr: tuple[float, float, float]
     background_bgr: tuple[float, float, float]
     crop_hp: np.ndarray
+    motion: tuple[float, ...] = ()
 
 
 def _points(points: np.ndarray | None) -> np.ndarray:
@@ -114,7 +121,19 @@ def sample_frame(t: float, frame: np.ndarray, points: np.ndarray | None) -> Temp
         colour = _colour_sample(t, frame, p)
     except FlashError as exc:
         raise TemporalCueError(str(exc)) from exc
-    return TemporalSample(float(t), colour.face_bgr, colour.background_bgr, high_pass(face_crop(frame, p)))
+    return TemporalSample(float(t), colour.face_bgr, colour.background_bgr, high_pass(face_crop(frame, p)),
+                          motion_of(p))
+
+
+def motion_of(points: np.ndarray) -> tuple[float, float, float, float, float]:
+    """The head's pose in one frame, as regressors for the pulse: centre (x, y), size (eye-corner distance),
+    and turn and nod proxies (the nose tip's offset from the eyes' midpoint, over the size)."""
+    p = _points(points)
+    eyes = (p[_EYE_L] + p[_EYE_R]) / 2
+    size = float(np.linalg.norm(p[_EYE_R] - p[_EYE_L])) or 1.0
+    nose = (p[_NOSE] - eyes) / size
+    centre = p.mean(axis=0)
+    return float(centre[0]), float(centre[1]), size, float(nose[0]), float(nose[1])
 
 
 def _timeline(t: Sequence[float] | np.ndarray, n: int, min_seconds: float, min_frames: int) -> np.ndarray:
@@ -215,9 +234,36 @@ def pulse_snr(pulse: np.ndarray, fs: float, band: tuple[float, float] = PULSE_BA
     return 10.0 * math.log10(max(ps, 1e-300) / pn), f0
 
 
+def remove_motion(rgb: np.ndarray, motion: np.ndarray, fs: float, band: tuple[float, float] = PULSE_BAND_HZ
+                  ) -> np.ndarray:
+    """Uniform (n, 3) RGB with the part that follows the head's motion regressed out, inside ``band``.
+
+    Colour that changes with where the head is (shading as it turns, background creeping into the mask,
+    an animated photo's warping) is not blood. Each channel, normalised by its mean and band-passed, is
+    fitted by least squares on the band-passed motion regressors (``motion_of``); the fit is subtracted. A
+    pulse uncorrelated with the motion survives (a regression on 5 columns over ~100 samples takes about 5%
+    of any signal's power by chance).
+    """
+    c = np.asarray(rgb, np.float64)
+    m = np.asarray(motion, np.float64)
+    if m.ndim != 2 or len(m) != len(c):
+        raise TemporalCueError(f"{len(m)} motion rows for {len(c)} colour rows: one per frame")
+    mean = c.mean(axis=0)
+    cn = np.stack([band_pass(c[:, k] / mean[k] - 1.0, fs, band) for k in range(3)], axis=1)
+    mb = np.stack([band_pass(m[:, k], fs, band) for k in range(m.shape[1])], axis=1)
+    scale = mb.std(axis=0)
+    keep = scale > 1e-9  # a still head gives nothing to regress
+    if keep.any():
+        z = mb[:, keep] / scale[keep]
+        beta, *_ = np.linalg.lstsq(z, cn, rcond=None)
+        cn = cn - z @ beta
+    return (1.0 + cn) * mean
+
+
 def rppg_snr(t: Sequence[float] | np.ndarray, bgr: np.ndarray, min_seconds: float = MIN_SECONDS,
-             min_frames: int = MIN_FRAMES) -> tuple[float, float]:
-    """(SNR dB, pulse Hz) of the POS pulse in an (n, 3) BGR series of region means taken at times ``t``."""
+             min_frames: int = MIN_FRAMES, motion: np.ndarray | None = None) -> tuple[float, float]:
+    """(SNR dB, pulse Hz) of the POS pulse in an (n, 3) BGR series of region means taken at times ``t``;
+    with ``motion`` (n, k regressors, e.g. ``motion_of`` per frame) the colour that follows it is removed first."""
     c = np.asarray(bgr, np.float64)
     if c.ndim != 2 or c.shape[1] != 3:
         raise TemporalCueError(f"expected an (n, 3) series of mean BGR values, got shape {c.shape}")
@@ -225,6 +271,11 @@ def rppg_snr(t: Sequence[float] | np.ndarray, bgr: np.ndarray, min_seconds: floa
         raise TemporalCueError("the colour series has missing values (a frame without skin or background)")
     ts = _timeline(t, len(c), min_seconds, min_frames)
     uniform, fs = resample(ts, c[:, ::-1])
+    if motion is not None:
+        m = np.asarray(motion, np.float64)
+        if m.ndim != 2 or len(m) != len(c) or not np.all(np.isfinite(m)):
+            raise TemporalCueError(f"motion must be finite, one row per frame: got {m.shape} for {len(c)} frames")
+        uniform = remove_motion(uniform, resample(ts, m, fs)[0], fs)
     return pulse_snr(pos_pulse(uniform, fs), fs)
 
 
@@ -265,27 +316,43 @@ def _luma(bgr: np.ndarray) -> np.ndarray:
     return bgr @ np.array([0.114, 0.587, 0.299])
 
 
-def temporal_cues(samples: Sequence[TemporalSample], min_seconds: float = MIN_SECONDS,
-                  min_frames: int = MIN_FRAMES) -> dict[str, float]:
-    """Every cue of ``CUE_NAMES`` over one window of samples (in time order), plus the pulse's frequency."""
-    if not samples:
-        raise TemporalCueError("no frames with a face in the window")
-    t = np.array([s.t for s in samples])
-    skin = np.array([s.skin_bgr for s in samples], np.float64)
-    back = np.array([s.background_bgr for s in samples], np.float64)
-    shapes = {s.crop_hp.shape for s in samples}
-    if len(shapes) != 1:
-        raise TemporalCueError(f"the face crops differ in shape ({sorted(shapes)}): sample every frame alike")
+def series_cues(t: np.ndarray, skin: np.ndarray, back: np.ndarray, motion: np.ndarray,
+                min_seconds: float = MIN_SECONDS, min_frames: int = MIN_FRAMES) -> dict[str, float]:
+    """The colour cues (pulse, background pulse, flicker) from per-frame series: times (n,), skin and
+    background mean BGR (n, 3; background NaN when the face fills the frame), motion (n, k)."""
     snr, hz = rppg_snr(t, skin, min_seconds, min_frames)
+    mc_snr, mc_hz = rppg_snr(t, skin, min_seconds, min_frames, motion=motion)
     if np.all(np.isfinite(back)):
         bg_snr, _ = rppg_snr(t, back, min_seconds, min_frames)
     else:  # the face fills the frame: no background to compare with
         bg_snr = float("nan")
     peak, _ = flicker_peak(t, _luma(skin), min_seconds=min_seconds, min_frames=min_frames)
-    return {"rppg_snr_db": snr, "rppg_bg_snr_db": bg_snr, "rppg_contrast_db": snr - bg_snr,
-            "flicker_peak": peak, "hf_change": hf_change([s.crop_hp for s in samples]), "pulse_hz": hz}
+    return {"rppg_snr_db": snr, "rppg_mc_snr_db": mc_snr, "rppg_bg_snr_db": bg_snr,
+            "rppg_contrast_db": snr - bg_snr, "flicker_peak": peak, "pulse_hz": hz, "pulse_mc_hz": mc_hz}
+
+
+def window_series(samples: Sequence[TemporalSample]) -> dict[str, np.ndarray]:
+    """The per-frame series of a window of samples (what ``series_cues`` takes), checked."""
+    if not samples:
+        raise TemporalCueError("no frames with a face in the window")
+    if len({len(s.motion) for s in samples}) != 1:
+        raise TemporalCueError("some samples lack the head's motion: take every sample with sample_frame")
+    return {"t": np.array([s.t for s in samples]), "skin": np.array([s.skin_bgr for s in samples], np.float64),
+            "back": np.array([s.background_bgr for s in samples], np.float64),
+            "motion": np.array([s.motion for s in samples], np.float64).reshape(len(samples), -1)}
+
+
+def temporal_cues(samples: Sequence[TemporalSample], min_seconds: float = MIN_SECONDS,
+                  min_frames: int = MIN_FRAMES) -> dict[str, float]:
+    """Every cue of ``CUE_NAMES`` over one window of samples (in time order), plus the pulse's frequency."""
+    series = window_series(samples)
+    shapes = {s.crop_hp.shape for s in samples}
+    if len(shapes) != 1:
+        raise TemporalCueError(f"the face crops differ in shape ({sorted(shapes)}): sample every frame alike")
+    cues = series_cues(series["t"], series["skin"], series["back"], series["motion"], min_seconds, min_frames)
+    return {**cues, "hf_change": hf_change([s.crop_hp for s in samples])}
 
 
 # Which way each cue points: +1 when a larger value means "more likely an attack".
-ATTACK_DIRECTION = {"rppg_snr_db": -1.0, "rppg_bg_snr_db": 1.0, "rppg_contrast_db": -1.0, "flicker_peak": 1.0,
+ATTACK_DIRECTION = {"rppg_snr_db": -1.0, "rppg_mc_snr_db": -1.0, "rppg_bg_snr_db": 1.0, "rppg_contrast_db": -1.0, "flicker_peak": 1.0,
                     "hf_change": 1.0}

@@ -57,7 +57,7 @@ REPORTED_ONLY = "synthetic"
 MAX_SIDE = 640
 PASSIVE_FRAMES = 3
 MIN_FACE_SHARE = 0.8  # a window where the mesh found the face in fewer frames is a failure, not a score
-CACHE_VERSION = f"pad-video-1:{pt.TEMPORAL_VERSION}:{SYNTH_VERSION}"
+CACHE_VERSION = f"pad-video-2:{pt.SAMPLE_VERSION}:{SYNTH_VERSION}"
 # Methods: a single temporal cue (threshold only), FaceAntiSpoofing alone, or fusions of feature lists.
 TEMPORAL = tuple(pt.CUE_NAMES)
 METHODS: dict[str, tuple[str, ...]] = {
@@ -209,7 +209,23 @@ class WindowScorer:
                     continue  # a line cut by an interrupted run: recompute that window
 
     def score(self, win: Window, species: str, seed: int, frames: list[np.ndarray]) -> dict[str, Any]:
-        """The cached record of one presentation: temporal cues, median per-frame features, costs; or a failure."""
+        """One presentation: its temporal cues (``temporal``, computed from the cached per-frame series, so a
+        change of a cue's definition needs no new pass over the frames), median per-frame features, costs;
+        or a failure."""
+        rec = self._record(win, species, seed, frames)
+        if "failure" in rec:
+            return rec
+        sr = {k: np.array(v, np.float64) for k, v in rec["series"].items()}
+        sr["back"] = sr["back"].reshape(len(sr["t"]), 3)
+        try:
+            cues = pt.series_cues(sr["t"], sr["skin"], sr["back"], sr["motion"])
+        except pt.TemporalCueError as exc:
+            return {**rec, "failure": str(exc)}
+        cues["hf_change"] = np.nan if rec["hf_change"] is None else rec["hf_change"]
+        return {**{k: v for k, v in rec.items() if k != "series"},
+                "temporal": {k: _json_float(v) for k, v in cues.items()}}
+
+    def _record(self, win: Window, species: str, seed: int, frames: list[np.ndarray]) -> dict[str, Any]:
         key = f"{CACHE_VERSION}:{win.digest}:{win.start}:{win.frames}:{species}:{seed}"
         rec = self._cache.get(key)
         if rec is None:
@@ -239,7 +255,9 @@ class WindowScorer:
             return {"failure": f"a face in {len(samples)} of {n} frames"}
         t0 = time.perf_counter()
         try:
-            cues = pt.temporal_cues(samples)
+            series = pt.window_series(samples)
+            cues = pt.series_cues(series["t"], series["skin"], series["back"], series["motion"])
+            hf = pt.hf_change([s.crop_hp for s in samples])
         except pt.TemporalCueError as exc:
             return {"failure": str(exc)}
         cue_ms = (time.perf_counter() - t0) * 1000
@@ -248,8 +266,8 @@ class WindowScorer:
         with warnings.catch_warnings():  # a cue NaN on every frame (background outside the image) stays NaN
             warnings.simplefilter("ignore", RuntimeWarning)
             per_frame = np.nanmedian(np.array(feats), axis=0)
-        return {"frames": n, "faces": len(samples),
-                "temporal": {k: _json_float(v) for k, v in cues.items()},
+        return {"frames": n, "faces": len(samples), "hf_change": _json_float(hf),
+                "series": {k: np.round(v, 4).tolist() for k, v in series.items()},
                 "per_frame": {k: _json_float(v) for k, v in zip(FEATURE_NAMES, per_frame)},
                 "cost_ms": {"sample_per_frame": round(statistics.median(sample_ms), 3),
                             "cues_per_window": round(cue_ms, 3)}}

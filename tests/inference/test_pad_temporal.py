@@ -118,3 +118,25 @@ def test_bad_input_gets_a_typed_error() -> None:
     with pytest.raises(pt.TemporalCueError, match="differ in shape"):
         pt.temporal_cues([a, b])
     assert issubclass(pt.TemporalCueError, ValueError)
+
+
+def test_motion_compensation_removes_colour_that_follows_the_head_and_keeps_a_pulse() -> None:
+    rng = np.random.default_rng(6)
+    fps = 30.0
+    t = np.arange(150) / fps
+    yaw = np.sin(2 * np.pi * 0.9 * t + 0.3)  # the head turning at 0.9 Hz, inside the pulse band
+    motion = np.stack([320 + 40 * yaw, 240 + rng.normal(0, 0.2, len(t)), 60 + rng.normal(0, 0.1, len(t)),
+                       0.3 * yaw, rng.normal(0, 0.01, len(t))], axis=1)
+    base = np.array([110.0, 140.0, 190.0])
+    shading = 1.0 + 0.02 * yaw  # the cheek turning into and out of the light
+    puppet = base[None, :] * shading[:, None] * np.array([1.0, 1.0, 1.0])[None, :]
+    puppet = puppet + 2.0 * yaw[:, None] * np.array([0.2, 1.0, 0.4])[None, :] + rng.normal(0, 0.3, (len(t), 3))
+    plain, plain_hz = pt.rppg_snr(t, puppet)
+    compensated, _ = pt.rppg_snr(t, puppet, motion=motion)
+    assert abs(plain_hz - 0.9) < 0.1 and plain > 3.0  # without compensation the turn looks like a pulse
+    assert compensated < plain - 5.0
+    live = puppet + 1.0 * np.sin(2 * np.pi * 1.3 * t)[:, None] * np.array([0.3, 1.0, 0.5])[None, :]
+    snr, hz = pt.rppg_snr(t, live, motion=motion)
+    assert abs(hz - 1.3) < 0.1 and snr > compensated + 3.0
+    with pytest.raises(pt.TemporalCueError, match="motion"):
+        pt.rppg_snr(t, live, motion=motion[:10])
