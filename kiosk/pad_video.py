@@ -193,20 +193,14 @@ class WindowScorer:
         from inference.liveness import LivenessConfig, PassiveLiveness
         from inference.loader import load_runner
         from inference.pipeline import FacePipeline, PipelineConfig
+        from kiosk.pad_eval import read_jsonl_cache
 
         cfg = RuntimeConfig(provider="cpu" if provider == "cpu" else "openvino")
         self.pipeline = FacePipeline.from_config(cfg, config=PipelineConfig(with_iris=False))
         self.detector, self.mesh = self.pipeline.detector, self.pipeline.mesh
         self.liveness = PassiveLiveness.from_config(AntiSpoof(load_runner("antispoof", cfg)), LivenessConfig())
         self.cache_file = Path(cache_dir) / "pad_video.jsonl" if cache_dir else None
-        self._cache: dict[str, dict[str, Any]] = {}
-        if self.cache_file and self.cache_file.is_file():
-            for line in self.cache_file.read_text(encoding="utf-8").splitlines():
-                try:
-                    rec = json.loads(line)
-                    self._cache[rec["key"]] = rec
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue  # a line cut by an interrupted run: recompute that window
+        self._cache = read_jsonl_cache(self.cache_file, "key")
 
     def score(self, win: Window, species: str, seed: int, frames: list[np.ndarray]) -> dict[str, Any]:
         """One presentation: its temporal cues (``temporal``, computed from the cached per-frame series, so a
