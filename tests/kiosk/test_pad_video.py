@@ -68,3 +68,17 @@ def test_windows_of_a_clip_do_not_overlap(tmp_path: Path) -> None:
     assert short == [] and len(windows) == 3  # 41 frames each (4 s at 10/s, both ends), 130 frames
     assert [w.start for w in windows] == [0, 41, 82]
     assert len(pad_video.read_window(windows[1])) == 41
+
+
+def test_the_research_clips_give_the_windows_the_readme_reports() -> None:
+    from kiosk.paths import shared_data_dir
+
+    video = shared_data_dir() / "video" / "live"
+    if not video.is_dir():
+        pytest.skip(f"research clips not found at {video} (set KIOSK_DATA_DIR)")
+    windows, short = pad_video.clip_windows(video, seconds=4.0, max_windows=4)
+    assert short == ["liveportrait_driving_d0"]  # 3.1 s
+    assert len(windows) == 26 and len({w.clip for w in windows}) == 11
+    for a, b in zip(windows, windows[1:]):
+        if a.clip == b.clip:
+            assert b.start >= a.start + a.frames  # non-overlapping
