@@ -242,7 +242,10 @@ class WindowScorer:
             if a.landmarks is None or a.face is None:
                 continue
             t0 = time.perf_counter()
-            samples.append(pt.sample_frame(t, frame, a.landmarks.points))
+            try:
+                samples.append(pt.sample_frame(t, frame, a.landmarks.points))
+            except pt.TemporalCueError:
+                continue  # no skin inside the frame (the face half out of it): a frame without a face
             sample_ms.append((time.perf_counter() - t0) * 1000)
             faces.append((frame, a.face))
         if len(samples) < MIN_FACE_SHARE * n:
