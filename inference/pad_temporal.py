@@ -10,14 +10,15 @@ The cues, and what each is meant to see:
 - **Pulse (rPPG) strength, ``rppg_snr_db``.** Blood volume under living skin changes with every heart
   beat; the skin's colour follows it by a fraction of a percent. Per frame we take the mean RGB over the
   skin mask of ``inference.flash`` (face oval without eyes, brows and lips), resample the series to a
-  uniform rate on the frames' own timestamps, and project it with POS (Wang, den Brinker, Stuijk, de
-  Haan, "Algorithmic principles of remote PPG", IEEE TBME 2017: temporally normalised RGB on the plane
-  orthogonal to the skin tone, overlap-added over 1.6 s windows). The pulse signal loses its linear
-  trend and everything outside 0.7-4 Hz (42-240 beats a minute; an FFT brick-wall filter). The cue is the SNR of de Haan and Jeanne (IEEE TBME
-  2013): power within 0.1 Hz (at least 1/T for a T-second window) of the in-band spectral peak and twice
-  that of its harmonic, against the rest of the band, in dB. A print, a mask and an animated still photo have no pulse; a screen replaying a real
-  video still carries the recorded person's (attenuated by the screen and the second capture), so this
-  cue cannot be expected to see a replay of a real recording.
+  uniform rate on the frames' own timestamps, and project it with POS (Wang, den Brinker, Stuijk, de Haan,
+  "Algorithmic principles of remote PPG", IEEE TBME 2017: temporally normalised RGB on the plane
+  orthogonal to the skin tone, overlap-added over 1.6 s windows). The pulse signal loses its linear trend
+  and everything outside 0.7-4 Hz (42-240 beats a minute; an FFT brick-wall filter). The cue is the SNR of
+  de Haan and Jeanne (IEEE TBME 2013): power within 0.1 Hz (at least 1/T for a T-second window) of the
+  in-band spectral peak and twice that of its harmonic, against the rest of the band, in dB. A print, a
+  mask and an animated still photo have no pulse; a screen replaying a real video still carries the
+  recorded person's (attenuated by the screen and the second capture), so this cue cannot be expected to
+  see a replay of a real recording.
 - **Motion-compensated pulse, ``rppg_mc_snr_db``.** The same, after the colour that follows the head's
   motion (centre, size, turn and nod, per frame from the mesh) is regressed out (``remove_motion``): the
   challenge makes the head turn at about 0.5-1 Hz, inside the pulse band, and shading that follows a turn
@@ -355,5 +356,5 @@ def temporal_cues(samples: Sequence[TemporalSample], min_seconds: float = MIN_SE
 
 
 # Which way each cue points: +1 when a larger value means "more likely an attack".
-ATTACK_DIRECTION = {"rppg_snr_db": -1.0, "rppg_mc_snr_db": -1.0, "rppg_bg_snr_db": 1.0, "rppg_contrast_db": -1.0, "flicker_peak": 1.0,
-                    "hf_change": 1.0}
+ATTACK_DIRECTION = {"rppg_snr_db": -1.0, "rppg_mc_snr_db": -1.0, "rppg_bg_snr_db": 1.0, "rppg_contrast_db": -1.0,
+                    "flicker_peak": 1.0, "hf_change": 1.0}

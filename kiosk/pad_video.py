@@ -3,9 +3,9 @@ against the same clips replayed on a simulated screen, moving prints of them, an
 
 The data (``video/live`` of the research data folder, 12 real clips):
 
-- **bona fide**: non-overlapping windows of ``seconds`` (default 4 s, the challenge's length) of each clip,
-  at most ``max_windows`` a clip, frames scaled to at most 640 px (the kiosk's camera); a clip shorter
-  than one window gives none;
+- **bona fide**: non-overlapping windows of ``seconds`` of each clip (default 4 s; a four-action challenge
+  takes about 6-7 s), at most ``max_windows`` a clip, frames scaled to at most 640 px (the kiosk's
+  camera); a clip shorter than one window gives none;
 - **replay**: the same window played through ``inference.pad_synth.ScreenReplay`` (one device per
   window and seed, ``replay_seeds`` seeds);
 - **print**: the window's middle frame on a card (``inference.print_attack.PrintAttack``) swayed by hand
