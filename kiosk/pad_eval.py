@@ -154,6 +154,19 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("idkiosk", appauthor=False)) / "pad"
 
 
+def read_jsonl_cache(path: Path | None, key: str) -> dict[str, dict[str, Any]]:
+    """A JSON-lines cache file as {record[key]: record}; a line cut by an interrupted run is skipped (recomputed)."""
+    cache: dict[str, dict[str, Any]] = {}
+    if path and Path(path).is_file():
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+                cache[rec[key]] = rec
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+    return cache
+
+
 class FeatureExtractor:
     """Detect the primary face and compute its PAD features, with a per-file cache (JSON lines)."""
 
@@ -162,14 +175,7 @@ class FeatureExtractor:
         self.detector = FaceDetector(load_runner("yunet", cfg))
         self.antispoof = AntiSpoof(load_runner("antispoof", cfg))
         self.cache_file = (Path(cache_dir) / f"features-{CACHE_VERSION}.jsonl") if cache_dir else None
-        self._cache: dict[str, dict[str, Any]] = {}
-        if self.cache_file and self.cache_file.is_file():
-            for line in self.cache_file.read_text(encoding="utf-8").splitlines():
-                try:
-                    rec = json.loads(line)
-                    self._cache[rec["sha256"]] = rec
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue  # a line cut by an interrupted run: recompute that image
+        self._cache = read_jsonl_cache(self.cache_file, "sha256")
 
     def compute(self, img: np.ndarray) -> dict[str, Any]:
         """The cache record of one image: its features, or the failure reason."""

@@ -32,8 +32,8 @@ def _match(args: argparse.Namespace) -> int:
 
 
 # Evaluations of other stages register through a function of their own module (name, attribute).
-_EXTRA = [("kiosk.commands.eval_pad_cmd", "add_eval_pad"), ("kiosk.commands.mrz_cmd", "add_eval_mrz"),
-          ("kiosk.commands.eval_flash_cmd", "add_eval_flash")]
+_EXTRA = [("kiosk.commands.eval_pad_cmd", "add_eval_pad"), ("kiosk.commands.eval_pad_video_cmd", "add_eval_pad_video"),
+          ("kiosk.commands.mrz_cmd", "add_eval_mrz"), ("kiosk.commands.eval_flash_cmd", "add_eval_flash")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
