@@ -11,7 +11,7 @@ The data (``video/live`` of the research data folder, 12 real clips):
 - **print**: the window's middle frame on a card (``inference.print_attack.PrintAttack``) swayed by hand
   (a seeded, slow yaw/pitch/shift script);
 - **puppet**: the synthetic subject made from the window's middle frame (a photo of the same person)
-  acting a seeded random challenge, on a tablet held close (``kiosk.workflow.demo._Puppet``, the attack of
+  acting a seeded random challenge, on a tablet held close (``kiosk.workflow.demo.TabletPuppet``, the attack of
   ``kiosk run --attack puppet``);
 - **synthetic** (reported, never scored as an attack or as bona fide): the synthetic subject without a
   screen, the demo's "genuine" customer, to show what a cue would do to it.
@@ -172,11 +172,11 @@ def presentation(species: str, frames: list[np.ndarray], fps: float, seed: int, 
             yield card.render(state_at(script, i / fps)[0])
     elif species in ("puppet", REPORTED_ONLY):
         from inference.synthetic import SyntheticSubject
-        from kiosk.workflow.demo import _Puppet
+        from kiosk.workflow.demo import TabletPuppet
 
         subject = SyntheticSubject.from_image(frames[len(frames) // 2], engine.detector, engine.mesh,
                                               frame_size=(w, h), seed=seed)
-        actor: Any = _Puppet(subject, seed) if species == "puppet" else subject
+        actor: Any = TabletPuppet(subject, seed) if species == "puppet" else subject
         script = actor.follow(_challenge(rng))
         for i in range(len(frames)):
             yield actor.render(state_at(script, i / fps)[0])

@@ -28,7 +28,7 @@ from kiosk.workflow.machine import State
 Actor = Literal["customer", "print", "replay", "puppet"]
 
 
-class _Puppet:
+class TabletPuppet:
     """The synthetic subject shown on a phone or tablet held up to the camera (a live puppet, e.g. made by
     face reenactment from any photo of the victim): it follows the challenge, and the camera sees it
     through one screen (``inference.pad_synth.ScreenReplay``: gamma, gamut, pixel-grid moire, glare,
@@ -130,7 +130,7 @@ def _cast(engine: FaceEngine, actor: Actor, bgr: Any, seed: int = 0) -> tuple[An
     if actor == "print":
         return PrintAttack(bgr), subject
     if actor == "puppet":
-        puppet = _Puppet(subject, seed)
+        puppet = TabletPuppet(subject, seed)
         return puppet, puppet
     return subject, _Recording(subject, engine.challenge)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from inference.challenge_steps import ChallengeStep
 from kiosk.workflow.config import DevicesConfig, KioskConfig
-from kiosk.workflow.demo import _Puppet
+from kiosk.workflow.demo import TabletPuppet
 from kiosk.workflow.events import ResultReady
 
 
@@ -33,7 +33,7 @@ class _Subject:
 
 
 def test_frames_come_through_one_seeded_screen() -> None:
-    a, b, c = _Puppet(_Subject(), 1), _Puppet(_Subject(), 1), _Puppet(_Subject(), 2)
+    a, b, c = TabletPuppet(_Subject(), 1), TabletPuppet(_Subject(), 1), TabletPuppet(_Subject(), 2)
     assert a.screen.params == b.screen.params != c.screen.params
     frame = a.render(None)
     assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
@@ -44,7 +44,7 @@ def test_frames_come_through_one_seeded_screen() -> None:
 
 def test_nose_targets_are_aimed_into_the_screen_picture() -> None:
     subject = _Subject()
-    puppet = _Puppet(subject, 3)
+    puppet = TabletPuppet(subject, 3)
     steps = [ChallengeStep("nose_to_target", (0.3, 0.6)), ChallengeStep("blink")]
     puppet.follow(steps)
     x, y, w, h = puppet.screen.content_box
