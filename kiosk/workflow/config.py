@@ -19,6 +19,7 @@ from hardware.camera.config import CameraConfig
 from hardware.nfc.config import ReaderConfig
 
 from kiosk.errors import BadInputError
+from kiosk.policy import PolicyConfig
 
 
 class TimeoutsConfig(BaseModel):
@@ -97,6 +98,8 @@ class KioskConfig(BaseModel):
     kiosk_mode: KioskModeConfig = Field(default_factory=KioskModeConfig)
     ui: UiConfig = Field(default_factory=UiConfig)
     storage: dict[str, object] = Field(default_factory=dict, description="See the Storage section.")
+    policy: PolicyConfig = Field(default_factory=PolicyConfig, description="The decision policy's thresholds and "
+                                 "per-reason severities (kiosk.policy.PolicyConfig); the defaults are the measured ones.")
 
 
 def load_config(path: Path | None) -> KioskConfig:

@@ -100,7 +100,7 @@ class KioskWorkflow:
         self.devices = devices
         self.data_dir = Path(data_dir)
         self.config = config or KioskConfig()
-        self.policy = policy or PolicyConfig()
+        self.policy = policy or self.config.policy
         if self.config.ui.screen_flash and not self.policy.require_flash:
             # A kiosk that shows the flash challenge decides on it: a failed flash is a reason, not a footnote.
             self.policy = self.policy.model_copy(update={"require_flash": True})

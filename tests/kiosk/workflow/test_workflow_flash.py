@@ -53,6 +53,22 @@ def test_a_face_that_ignores_the_screen_goes_to_review(engine, demo, run_session
     assert wf.last_report["evidence"]["challenge"]["passed"]  # type: ignore[index]
 
 
+def test_a_site_can_make_a_failed_flash_a_reject(engine, demo, run_session, tmp_path: Path) -> None:
+    from kiosk.policy import PolicyConfig, Reason
+    from kiosk.workflow.config import load_config
+
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text('[devices]\ncamera_stall_s = 0.5\n[policy.severity]\nFLASH_CHALLENGE_FAILED = "reject"\n',
+                    encoding="utf-8")
+    config = load_config(toml)
+    assert config.policy == PolicyConfig(severity={Reason.FLASH_CHALLENGE_FAILED: "reject"})
+    devices = demo("customer")
+    devices.camera.illuminate = lambda sequence, t0: None
+    _, events = run_session(engine, devices, tmp_path / "data", config=config)
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome == "REJECT" and result.reasons == ("FLASH_CHALLENGE_FAILED",)
+
+
 def test_a_screen_that_never_shows_the_sequence_fails_closed(engine, demo, run_session, tmp_path: Path) -> None:
     from kiosk.workflow.demo import Autoplay
 
