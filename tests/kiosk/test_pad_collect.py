@@ -1,0 +1,258 @@
+"""Site calibration end to end on a replay camera (no shared data): four synthetic people, their printed photos
+and their faces on a screen, captured step by step as the prompts ask; the model is trained, evaluated on the
+held-back person, installed, and then loaded by the kiosk's face engine through [liveness] model = "site".
+Then: a run that is not better installs nothing; bad input (no face, unplugged camera, too few captures, a
+damaged current model or collection) gets its typed error; an interrupted collection resumes."""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hardware.camera.replay import ReplaySource
+from inference.image import read_image
+from inference.pad_features import FEATURE_NAMES
+from inference.pad_synth import ScreenReplay
+from inference.print_attack import PrintAttack
+from inference.synthetic import SyntheticSubject, action_script
+from kiosk import pad_collect, pad_site
+from kiosk.face_session import FaceEngine
+from kiosk.pad_collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,
+                               CollectionFileError, CollectError, CollectPlan, TooFewCapturesError, calibrate,
+                               run_guided, take_burst)
+from kiosk.pad_site import SiteModelError, liveness_config
+from models.store import ModelStore
+
+PLAN = CollectPlan(people=4, live_per_person=2, species=("print", "replay"), attacks_per_species=4,
+                   frames_per_capture=3)
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaceEngine:
+    return FaceEngine.load()
+
+
+@pytest.fixture(scope="module")
+def models(engine: FaceEngine) -> CaptureModels:
+    return CaptureModels.from_engine(engine)
+
+
+def _photos(engine: FaceEngine) -> list[np.ndarray]:
+    """Four different faces: the astronaut and three of the six people in the t1 picture."""
+    store = ModelStore()
+    t1 = read_image(store.asset_path("t1"))
+    out = [read_image(store.asset_path("astronaut"))]
+    for f in sorted(engine.detector.detect(t1), key=lambda f: f.box[0])[:3]:
+        x, y, w, h = (int(v) for v in f.box)
+        out.append(t1[max(0, y - h): y + 2 * h, max(0, x - w): x + 2 * w])
+    return out
+
+
+class Scene:
+    """What stands in front of the replay camera: ``show(label, person)`` switches it, as a technician would."""
+
+    def __init__(self, engine: FaceEngine, frames_each: int = 8) -> None:
+        self.clips: dict[tuple[str, int], list[np.ndarray]] = {}
+        script = action_script("turn_left") + action_script("look_up")
+        for p, photo in enumerate(_photos(engine), start=1):
+            subject = SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh, seed=p)
+            live = [f.image for f in subject.play(script, fps=6)][:frames_each]
+            card = PrintAttack(subject.base, seed=10 + p)
+            screen = ScreenReplay(30 + p, subject.size)  # screens whose captures the sharpness gate keeps
+            self.clips[("live", p)] = live
+            self.clips[("print", p)] = [f.image for f in card.play(script, fps=6)][:frames_each]
+            self.clips[("replay", p)] = [screen.apply(img).image for img in live]
+        wall = np.full_like(live[0], 140)
+        self.clips[("empty", 0)] = [wall]
+        self.current = ("empty", 0)
+        self.lock = threading.Lock()
+
+    def show(self, label: str, person: int) -> None:
+        with self.lock:
+            self.current = (label, person)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        i = 0
+        while True:
+            with self.lock:
+                clip = self.clips[self.current]
+            yield clip[i % len(clip)]
+            i += 1
+
+
+@pytest.fixture(scope="module")
+def scene(engine: FaceEngine) -> Scene:
+    return Scene(engine)
+
+
+@pytest.fixture()
+def camera(scene: Scene) -> Iterator[ReplaySource]:
+    source = ReplaySource(scene.frames, fps=30.0, name="replay-kiosk-camera")
+    source.start()
+    yield source
+    source.stop()
+
+
+def _follow(scene: Scene, camera: ReplaySource):
+    """The technician follows each prompt: the right person or attack is in front of the camera before Enter."""
+    def ready(step: pad_collect.Step) -> None:
+        scene.show(step.label, step.person)
+        for _ in range(3):  # frames already on their way still show the previous scene
+            latest = camera.latest()
+            camera.wait_next(latest.index if latest else -1, timeout=2.0)
+    return ready
+
+
+def _collect(data_dir: Path, scene: Scene, camera: ReplaySource, models: CaptureModels) -> Collection:
+    said: list[str] = []
+    col = Collection.open(data_dir, PLAN, camera=camera.camera_id)
+    run_guided(col, camera, models, said.append, _follow(scene, camera))
+    assert any("Person 2 of 4: look at the camera" in s for s in said)
+    assert any("printed photo of person 1's face" in s for s in said)
+    return col
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory, scene: Scene, models: CaptureModels) -> Path:
+    data_dir = tmp_path_factory.mktemp("site")
+    source = ReplaySource(scene.frames, fps=30.0, name="replay-kiosk-camera")
+    source.start()
+    try:
+        _collect(data_dir, scene, source, models)
+    finally:
+        source.stop()
+    return data_dir
+
+
+def test_collection_stores_features_only(collected: Path) -> None:
+    path = pad_site.site_dir(collected) / pad_collect.COLLECTION_FILE
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == pad_collect.SCHEMA and len(doc["captures"]) == len(PLAN.steps())
+    for cap in doc["captures"]:
+        assert set(cap) == {"step", "label", "person", "species", "captured_at", "frames", "refused"}
+        assert 1 <= cap["person"] <= 4 and len(cap["frames"]) >= 2
+        assert all(set(f) == set(FEATURE_NAMES) for f in cap["frames"])  # 26 numbers a frame, no pixels
+    assert path.stat().st_size < 200_000
+    assert [p for p in pad_site.site_dir(collected).rglob("*") if p.suffix in (".png", ".jpg", ".npy")] == []
+
+
+def test_calibration_installs_a_better_model_and_the_kiosk_loads_it(collected: Path) -> None:
+    col = Collection.load(pad_site.site_dir(collected) / pad_collect.COLLECTION_FILE)
+    report = calibrate(col, collected)
+    assert report["held_back_people"] == [4]
+    assert report["current"]["name"].startswith("FaceAntiSpoofing alone")
+    new, cur = report["new"], report["current"]
+    assert new["held_back"]["attack_frames"].keys() == {"print", "replay"}
+    for fig in (new, cur):
+        b = fig["frames"]["bpcer"]
+        assert 0 <= b["ci95"][0] <= b["rate"] <= b["ci95"][1] <= 1
+        if b["errors"] == 0:
+            assert b["rule_of_three_upper95"] == pytest.approx(3 / b["n"], abs=1e-5)
+    assert report["better"] and report["installed"] is not None, report["decision"]
+    assert report["better"] == pad_collect.decide(new, cur)[0]
+    assert Path(report["report_path"]).is_file() and Path(report["candidate_model"]).is_file()
+
+    cfg = liveness_config("site", collected)
+    assert cfg.model_path == pad_site.site_model_path(collected)
+    engine = FaceEngine.load(liveness=cfg)
+    assert engine.liveness.model is not None
+    installed = pad_site.installed_model(collected)
+    assert installed is not None and np.allclose(engine.liveness.model.weights, installed.model.weights)
+
+    # The same collection again: the new model is the same one, not better, so nothing is installed.
+    record_before = (pad_site.site_dir(collected) / pad_site.RECORD_FILE).read_text()
+    again = calibrate(col, collected)
+    assert not again["better"] and again["installed"] is None
+    assert again["current"]["name"].startswith("installed site model")
+    assert "not better" in again["decision"]
+    assert (pad_site.site_dir(collected) / pad_site.RECORD_FILE).read_text() == record_before
+
+
+def test_install_rule() -> None:
+    def fig(worst: float, b5: float) -> dict:
+        return {"worst_error_at_threshold": worst, "bpcer_at_apcer_5": {"bpcer": {"rate": b5}}}
+    assert pad_collect.decide(fig(0.02, 0.0), fig(0.10, 0.0))[0]
+    assert not pad_collect.decide(fig(0.10, 0.0), fig(0.02, 0.5))[0]
+    assert pad_collect.decide(fig(0.05, 0.01), fig(0.05, 0.03))[0]
+    assert not pad_collect.decide(fig(0.05, 0.03), fig(0.05, 0.03))[0]
+
+
+def test_damaged_current_model_stops_the_calibration(collected: Path, tmp_path: Path) -> None:
+    col = Collection.load(pad_site.site_dir(collected) / pad_collect.COLLECTION_FILE)
+    pad_site.site_model_path(tmp_path).parent.mkdir(parents=True)
+    pad_site.site_model_path(tmp_path).write_text("{not json", encoding="utf-8")
+    with pytest.raises(SiteModelError, match="unusable"):
+        calibrate(col, tmp_path)
+    assert not (pad_site.site_dir(tmp_path) / "reports").exists()
+
+
+def test_too_few_captures_for_a_split(collected: Path, tmp_path: Path) -> None:
+    col = Collection.load(pad_site.site_dir(collected) / pad_collect.COLLECTION_FILE)
+    with pytest.raises(TooFewCapturesError, match="nobody to train on"):
+        calibrate(col, tmp_path, holdout=[1, 2, 3, 4])
+    no_replay_of_4 = Collection(tmp_path / "c.json", col.plan, [c for c in col.captures
+                                                              if not (c["label"] == "replay" and c["person"] == 4)],
+                                origin="test")
+    with pytest.raises(TooFewCapturesError, match="replay"):
+        calibrate(no_replay_of_4, tmp_path)
+    unfinished = Collection(tmp_path / "c.json", col.plan, col.captures[:5])
+    with pytest.raises(TooFewCapturesError, match="not finished"):
+        calibrate(unfinished, tmp_path)
+
+
+def test_burst_without_a_face_is_refused_and_not_stored(tmp_path: Path, scene: Scene, camera: ReplaySource,
+                                                        models: CaptureModels) -> None:
+    col = Collection.open(tmp_path, PLAN)
+    step = col.remaining()[0]
+    scene.show("empty", 0)
+    _follow(scene, camera)(pad_collect.Step(0, "empty", 0, 1, 1, ""))
+    with pytest.raises(CaptureRefusedError, match="no face found") as err:
+        col.capture(step, take_burst(camera, 3), models)
+    assert err.value.reasons == {"no face found": 3}
+    assert Collection.load(col.path).captures == []
+
+
+def test_unplugged_camera(tmp_path: Path, camera: ReplaySource) -> None:
+    camera.unplug()
+    with pytest.raises(CameraUnavailableError, match="no frame"):
+        take_burst(camera, 3, timeout_s=0.5)
+    camera.replug()
+
+
+def test_interrupted_collection_resumes(tmp_path: Path, scene: Scene, camera: ReplaySource,
+                                        models: CaptureModels) -> None:
+    follow = _follow(scene, camera)
+    taken = []
+
+    def ready(step: pad_collect.Step) -> None:
+        if len(taken) == 2:
+            raise KeyboardInterrupt  # the technician stops after two captures
+        taken.append(step.index)
+        follow(step)
+    col = Collection.open(tmp_path, PLAN)
+    with pytest.raises(KeyboardInterrupt):
+        run_guided(col, camera, models, lambda s: None, ready)
+    resumed = Collection.open(tmp_path, PLAN)
+    assert [c["step"] for c in resumed.captures] == [0, 1]
+    assert resumed.remaining()[0].index == 2
+    with pytest.raises(CollectionFileError, match="another plan"):
+        Collection.open(tmp_path, CollectPlan(people=2, attacks_per_species=2))
+    assert Collection.open(tmp_path, CollectPlan(people=2, attacks_per_species=2), restart=True).captures == []
+
+
+def test_bad_plans_and_collection_files(tmp_path: Path) -> None:
+    with pytest.raises(CollectError, match="at least 2 people"):
+        CollectPlan(people=1)
+    with pytest.raises(CollectError, match="distinct attack species"):
+        CollectPlan(species=("live",))
+    with pytest.raises(CollectError, match="one capture per species for each person"):
+        CollectPlan(people=3, attacks_per_species=2)
+    path = pad_site.site_dir(tmp_path) / pad_collect.COLLECTION_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text('{"schema": "pad-collection/1", "captures": [', encoding="utf-8")
+    with pytest.raises(CollectionFileError, match="damaged"):
+        Collection.open(tmp_path, PLAN)
