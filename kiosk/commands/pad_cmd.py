@@ -89,16 +89,17 @@ def _collect(args: argparse.Namespace) -> int:
     from kiosk.paths import default_data_dir
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
     if args.from_dataset:
+        models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
         collection = collection_from_dataset(Path(args.from_dataset), data_dir, models, row_filter(args),
                                              args.frames, progress=not args.quiet)
         print(f"{len(collection.captures)} captures of {collection.plan.people} people from {args.from_dataset}")
     else:
         plan = CollectPlan(people=args.people, live_per_person=args.live, species=tuple(args.species or
                            ("print", "replay")), attacks_per_species=args.attacks, frames_per_capture=args.frames)
-        source = _camera(args)
+        source = _camera(args)  # plan and camera are checked before the models load
         collection = Collection.open(data_dir, plan, restart=args.restart, camera=source.camera_id)
+        models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
         if collection.captures:
             print(f"resuming: {len(collection.captures)} captures taken, {len(collection.remaining())} left")
         source.start()

@@ -256,3 +256,41 @@ def test_bad_plans_and_collection_files(tmp_path: Path) -> None:
     path.write_text('{"schema": "pad-collection/1", "captures": [', encoding="utf-8")
     with pytest.raises(CollectionFileError, match="damaged"):
         Collection.open(tmp_path, PLAN)
+
+
+def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys: pytest.CaptureFixture[str]) -> None:
+    import cv2
+
+    from kiosk.cli import main
+
+    data = tmp_path / "site_images"
+    rows = ["path,label,subject"]
+    for (label, person), clip in scene.clips.items():
+        if person == 0:
+            continue
+        for i, img in enumerate(clip[:6] if label == "live" else clip[:3]):
+            rel = f"{label}/p{person}_{i}.png"
+            (data / label).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(data / rel), img)
+            rows.append(f"{rel},{label},person_{person}")
+    (data / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    code = main(["pad", "collect", "--from-dataset", str(data), "--data-dir", str(tmp_path / "kiosk"), "--frames", "3",
+                 "--quiet", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    report = json.loads(out.read_text())
+    assert report["held_back_people"] == [4] and report["origin"].startswith("dataset site_images")
+    assert "held back: people [4]" in text and "BPCER@APCER5%" in text
+    assert (report["installed"] is not None) == report["better"]
+    doc = json.loads((pad_site.site_dir(tmp_path / "kiosk") / pad_collect.COLLECTION_FILE).read_text())
+    assert "person_1" not in json.dumps(doc)  # subjects become numbers
+
+
+def test_command_refuses_a_bad_plan_and_a_missing_camera(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    assert main(["pad", "collect", "--data-dir", str(tmp_path), "--people", "1", "--replay", str(tmp_path)]) == 1
+    assert "at least 2 people" in capsys.readouterr().err
+    assert main(["pad", "collect", "--data-dir", str(tmp_path)]) == 2  # the default config simulates its devices
+    assert "no camera configured" in capsys.readouterr().err
