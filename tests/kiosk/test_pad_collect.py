@@ -154,6 +154,7 @@ def test_calibration_installs_a_better_model_and_the_kiosk_loads_it(collected: P
             assert b["rule_of_three_upper95"] == pytest.approx(3 / b["n"], abs=1e-5)
     assert report["better"] and report["installed"] is not None, report["decision"]
     assert report["better"] == pad_collect.decide(new, cur)[0]
+    assert new["apcer_worst_at_threshold"] <= 0.05 and report["install_rule"] == pad_collect.INSTALL_RULE
     assert Path(report["report_path"]).is_file() and Path(report["candidate_model"]).is_file()
 
     cfg = liveness_config("site", collected)
@@ -173,12 +174,16 @@ def test_calibration_installs_a_better_model_and_the_kiosk_loads_it(collected: P
 
 
 def test_install_rule() -> None:
-    def fig(worst: float, b5: float) -> dict:
-        return {"worst_error_at_threshold": worst, "bpcer_at_apcer_5": {"bpcer": {"rate": b5}}}
-    assert pad_collect.decide(fig(0.02, 0.0), fig(0.10, 0.0))[0]
-    assert not pad_collect.decide(fig(0.10, 0.0), fig(0.02, 0.5))[0]
-    assert pad_collect.decide(fig(0.05, 0.01), fig(0.05, 0.03))[0]
-    assert not pad_collect.decide(fig(0.05, 0.03), fig(0.05, 0.03))[0]
+    def fig(apcer: float, b5: float, bpcer: float = 0.0) -> dict:
+        return {"apcer_worst_at_threshold": apcer, "bpcer_at_apcer_5": {"bpcer": {"rate": b5}},
+                "frames": {"bpcer": {"rate": bpcer}}}
+    decide = pad_collect.decide
+    assert decide(fig(0.02, 0.01), fig(0.0, 0.10))[0]           # better ranking, threshold within the target
+    assert not decide(fig(0.30, 0.0), fig(0.0, 0.60, 0.9))[0]   # lets 30% of attacks through: never installed
+    assert decide(fig(0.08, 0.0), fig(0.10, 0.20))[0]           # above the target, but no worse than the current
+    assert not decide(fig(0.0, 0.10), fig(0.0, 0.05))[0]        # worse ranking
+    assert decide(fig(0.0, 0.05, 0.02), fig(0.0, 0.05, 0.04))[0]
+    assert not decide(fig(0.0, 0.05, 0.04), fig(0.0, 0.05, 0.04))[0]
 
 
 def test_damaged_current_model_stops_the_calibration(collected: Path, tmp_path: Path) -> None:
