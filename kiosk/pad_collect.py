@@ -590,10 +590,14 @@ def collection_from_dataset(root: Path, data_dir: Path, models: CaptureModels, r
         bursts.setdefault((s.label, person[s.columns["subject"]]), []).append(s.path)
     chunks = [(lab, p, paths[i:i + frames_per_capture]) for (lab, p), paths in sorted(bursts.items())
               for i in range(0, len(paths), frames_per_capture)]
+    if not species:
+        raise TooFewCapturesError(f"{root}: the selected rows hold no attack species, only '{BONA_FIDE}'")
+    per_label = Counter(lab for lab, _, _ in chunks)
+    # The plan describes what the set holds (the most captures a person or a species has), for the report.
     plan = CollectPlan(people=len(subjects), live_per_person=max(1, max(
         (math.ceil(len(v) / frames_per_capture) for (lab, _), v in bursts.items() if lab == BONA_FIDE), default=1)),
-        species=tuple(species) or ("print",), attacks_per_species=max(len(subjects), sum(
-            1 for lab, _, _ in chunks if lab != BONA_FIDE)), frames_per_capture=frames_per_capture)
+        species=tuple(species), attacks_per_species=max(len(subjects), *(per_label[sp] for sp in species)),
+        frames_per_capture=frames_per_capture)
     col = Collection(site_dir(data_dir) / COLLECTION_FILE, plan, camera=None, origin=f"dataset {Path(root).name}")
     skipped = 0
     for i, (lab, p, paths) in enumerate(tqdm(chunks, desc="captures", unit="capture", disable=not progress)):
