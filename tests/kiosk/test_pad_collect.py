@@ -6,7 +6,6 @@ damaged current model or collection) gets its typed error; an interrupted collec
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,18 +13,15 @@ import numpy as np
 import pytest
 
 from hardware.camera.replay import ReplaySource
-from inference.image import read_image
+from inference.calibration_scene import CalibrationScene as Scene
+from inference.calibration_scene import sample_photos
 from inference.pad_features import FEATURE_NAMES
-from inference.pad_synth import ScreenReplay
-from inference.print_attack import PrintAttack
-from inference.synthetic import SyntheticSubject, action_script
 from kiosk import pad_collect, pad_site
 from kiosk.face_session import FaceEngine
 from kiosk.pad_collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,
                                CollectionFileError, CollectError, CollectPlan, TooFewCapturesError, calibrate,
                                run_guided, take_burst)
 from kiosk.pad_site import SiteModelError, liveness_config
-from models.store import ModelStore
 
 PLAN = CollectPlan(people=4, live_per_person=2, species=("print", "replay"), attacks_per_species=4,
                    frames_per_capture=3)
@@ -41,52 +37,9 @@ def models(engine: FaceEngine) -> CaptureModels:
     return CaptureModels.from_engine(engine)
 
 
-def _photos(engine: FaceEngine) -> list[np.ndarray]:
-    """Four different faces: the astronaut and three of the six people in the t1 picture."""
-    store = ModelStore()
-    t1 = read_image(store.asset_path("t1"))
-    out = [read_image(store.asset_path("astronaut"))]
-    for f in sorted(engine.detector.detect(t1), key=lambda f: f.box[0])[:3]:
-        x, y, w, h = (int(v) for v in f.box)
-        out.append(t1[max(0, y - h): y + 2 * h, max(0, x - w): x + 2 * w])
-    return out
-
-
-class Scene:
-    """What stands in front of the replay camera: ``show(label, person)`` switches it, as a technician would."""
-
-    def __init__(self, engine: FaceEngine, frames_each: int = 8) -> None:
-        self.clips: dict[tuple[str, int], list[np.ndarray]] = {}
-        script = action_script("turn_left") + action_script("look_up")
-        for p, photo in enumerate(_photos(engine), start=1):
-            subject = SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh, seed=p)
-            live = [f.image for f in subject.play(script, fps=6)][:frames_each]
-            card = PrintAttack(subject.base, seed=10 + p)
-            screen = ScreenReplay(30 + p, subject.size)  # screens whose captures the sharpness gate keeps
-            self.clips[("live", p)] = live
-            self.clips[("print", p)] = [f.image for f in card.play(script, fps=6)][:frames_each]
-            self.clips[("replay", p)] = [screen.apply(img).image for img in live]
-        wall = np.full_like(live[0], 140)
-        self.clips[("empty", 0)] = [wall]
-        self.current = ("empty", 0)
-        self.lock = threading.Lock()
-
-    def show(self, label: str, person: int) -> None:
-        with self.lock:
-            self.current = (label, person)
-
-    def frames(self) -> Iterator[np.ndarray]:
-        i = 0
-        while True:
-            with self.lock:
-                clip = self.clips[self.current]
-            yield clip[i % len(clip)]
-            i += 1
-
-
 @pytest.fixture(scope="module")
 def scene(engine: FaceEngine) -> Scene:
-    return Scene(engine)
+    return Scene(sample_photos(engine.detector, 4), engine.detector, engine.pipeline.mesh)
 
 
 @pytest.fixture()
