@@ -24,9 +24,10 @@ terminal code. The flow:
    95% Clopper-Pearson intervals and the rule-of-three bound for zero errors.
 5. **Install rule** (``decide``, ``INSTALL_RULE``), on the held-back frames: (a) security first: at its own
    threshold the new model lets through no more of the worst species' attacks than the 5% target or the
-   current model does (the larger of the two); and (b) it is better: a lower BPCER at APCER 5% (worst
-   species) than the current model, or an equal one and a lower BPCER at its own threshold. Otherwise the
-   current model stays and the report says why. Installing keeps the
+   current model does (the larger of the two); (b) at its own threshold it rejects no more live frames than
+   the current model at its own; and (c) it is better: a lower BPCER at APCER 5% (worst species) than the
+   current model, or an equal one and a lower BPCER at its own threshold. Otherwise the current model stays
+   and the report says why. Installing keeps the
    previous model as a backup (``kiosk.pad_site.install``). The model installed is the one evaluated
    (trained without the held-back people), so the reported figures are the installed model's.
 
@@ -68,8 +69,9 @@ COLLECTION_FILE = "collection.json"
 APCER_TARGET = 0.05
 SITE_TARGET = 0.05  # issue 14: BPCER <= 5% at APCER 5% on the held-back part
 INSTALL_RULE = ("install only if, on the held-back frames, (a) the new model's worst-species APCER at its own threshold "
-                "is at most the larger of the APCER target and the current model's, and (b) its BPCER at APCER 5% "
-                "(worst species) is lower than the current model's, or equal with a lower BPCER at its own threshold")
+                "is at most the larger of the APCER target and the current model's, (b) its BPCER at its own threshold "
+                "is not higher than the current model's at its own, and (c) its BPCER at APCER 5% (worst species) is "
+                "lower than the current model's, or equal with a lower BPCER at its own threshold")
 
 PROMPTS = {
     BONA_FIDE: "Person {person} of {people}: look at the camera and move your head a little "
@@ -242,6 +244,26 @@ def take_burst(source: Any, frames: int, timeout_s: float = 3.0, every: int = 2)
         out.append(frame.image)
         last = frame.index
     return out
+
+
+def open_camera(config_file: Path | None = None, replay: Path | None = None) -> Any:
+    """The calibration camera: a replay of ``replay`` (video or image folder), else the kiosk config's camera.
+
+    Not started. ``CollectError`` when the config simulates its devices (there is no camera to calibrate).
+    """
+    from hardware.camera import OpenCvCamera
+    from hardware.camera.replay import ReplaySource
+
+    from kiosk.workflow.config import load_config
+
+    if replay is not None:
+        replay = Path(replay)
+        return ReplaySource.from_folder(replay) if replay.is_dir() else ReplaySource.from_video(replay)
+    config = load_config(config_file)
+    if config.devices.simulated:
+        raise CollectError("no camera configured: set [devices] simulated = false and [devices.camera] in the kiosk "
+                           "config, or give a replay (a video or an image folder)")
+    return OpenCvCamera(config.devices.camera)
 
 
 def _now() -> str:
@@ -428,8 +450,12 @@ def decide(new: dict[str, Any], current: dict[str, Any], apcer_target: float = A
         return False, (f"the new model's threshold lets {an:.1%} of the held-back attacks of its worst species through "
                        f"(more than the {apcer_target:.0%} target and the current model's {ac:.1%}); the current "
                        "model stays")
+    if tn > tc + eps:
+        return False, (f"the new model's threshold rejects more held-back live frames than the current one "
+                       f"({tn:.1%} vs {tc:.1%}); the current model stays")
     if bn < bc - eps:
-        return True, f"lower BPCER at APCER 5% on the held-back part ({bn:.1%} < {bc:.1%}), APCER at its threshold {an:.1%}"
+        return True, (f"lower BPCER at APCER 5% on the held-back part ({bn:.1%} < {bc:.1%}); at its threshold "
+                      f"APCER {an:.1%}, BPCER {tn:.1%}")
     if abs(bn - bc) <= eps and tn < tc - eps:
         return True, (f"equal BPCER at APCER 5% ({bn:.1%}) and lower BPCER at its threshold ({tn:.1%} < {tc:.1%}), "
                       f"APCER there {an:.1%}")

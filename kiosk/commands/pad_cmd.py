@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _collect(args: argparse.Namespace) -> int:
     from kiosk.pad_collect import (CaptureModels, Collection, CollectPlan, calibrate, collection_from_dataset,
-                                   run_guided, summary_lines)
+                                   open_camera, run_guided, summary_lines)
     from kiosk.paths import default_data_dir
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
@@ -97,7 +97,8 @@ def _collect(args: argparse.Namespace) -> int:
     else:
         plan = CollectPlan(people=args.people, live_per_person=args.live, species=tuple(args.species or
                            ("print", "replay")), attacks_per_species=args.attacks, frames_per_capture=args.frames)
-        source = _camera(args)  # plan and camera are checked before the models load
+        # plan and camera are checked before the models load
+        source = open_camera(Path(args.config) if args.config else None, Path(args.replay) if args.replay else None)
         collection = Collection.open(data_dir, plan, restart=args.restart, camera=source.camera_id)
         models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
         if collection.captures:
@@ -114,24 +115,6 @@ def _collect(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
-
-
-def _camera(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The replay given with --replay, else the kiosk's configured camera."""
-    from hardware.camera import OpenCvCamera
-    from hardware.camera.replay import ReplaySource
-
-    from kiosk.errors import BadInputError
-    from kiosk.workflow.config import load_config
-
-    if args.replay:
-        path = Path(args.replay)
-        return ReplaySource.from_folder(path) if path.is_dir() else ReplaySource.from_video(path)
-    config = load_config(Path(args.config) if args.config else None)
-    if config.devices.simulated:
-        raise BadInputError("no camera configured: set [devices] simulated = false and [devices.camera] in the kiosk "
-                            "config (--config), or give --replay VIDEO_OR_FOLDER")
-    return OpenCvCamera(config.devices.camera)
 
 
 def register_collect(psub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

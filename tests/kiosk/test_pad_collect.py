@@ -135,6 +135,7 @@ def test_install_rule() -> None:
     assert not decide(fig(0.30, 0.0), fig(0.0, 0.60, 0.9))[0]   # lets 30% of attacks through: never installed
     assert decide(fig(0.08, 0.0), fig(0.10, 0.20))[0]           # above the target, but no worse than the current
     assert not decide(fig(0.0, 0.10), fig(0.0, 0.05))[0]        # worse ranking
+    assert not decide(fig(0.0, 0.0, 1.0), fig(0.0, 0.5, 0.1))[0]   # ranks better but rejects every live face
     assert decide(fig(0.0, 0.05, 0.02), fig(0.0, 0.05, 0.04))[0]
     assert not decide(fig(0.0, 0.05, 0.04), fig(0.0, 0.05, 0.04))[0]
 
@@ -250,5 +251,5 @@ def test_command_refuses_a_bad_plan_and_a_missing_camera(tmp_path: Path, capsys:
 
     assert main(["pad", "collect", "--data-dir", str(tmp_path), "--people", "1", "--replay", str(tmp_path)]) == 1
     assert "at least 2 people" in capsys.readouterr().err
-    assert main(["pad", "collect", "--data-dir", str(tmp_path)]) == 2  # the default config simulates its devices
+    assert main(["pad", "collect", "--data-dir", str(tmp_path)]) == 1  # the default config simulates its devices
     assert "no camera configured" in capsys.readouterr().err
