@@ -124,7 +124,7 @@ class CalibrationScreen(QWidget):
         self.restart.setText(self.tr("Start again"))
         self.capture.setText(self.tr("Capture"))
         self.evaluate.setText(self.tr("Train, test and install if better"))
-        if not self.prompt.text():
+        if getattr(self, "status", None) is None:  # before the first status (retranslate runs in __init__ too)
             self.prompt.setText(self.tr("Choose the plan and press Start."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name

@@ -103,6 +103,25 @@ def test_admin_collects_trains_and_sees_the_decision(qtbot, calibration_window, 
         assert text.startswith("Not installed") and installed is None and not events
 
 
+def test_screen_in_german(qtbot) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from ui.console.calibration import CalibrationScreen
+    from ui.console.i18n import ConsoleLanguages
+
+    languages = ConsoleLanguages(QApplication.instance())
+    screen = CalibrationScreen()
+    qtbot.addWidget(screen)
+    try:
+        assert languages.set("de")
+        QCoreApplication.processEvents()
+        assert screen.title.text() == "Lebenderkennung kalibrieren" and screen.capture.text() == "Aufnehmen"
+        assert screen.prompt.text().startswith("Wählen Sie den Plan")
+    finally:
+        languages.set("en")
+
+
 def test_operator_has_no_calibration(qtbot, calibration_window) -> None:
     from kiosk.console.errors import NotAllowedError
 
