@@ -591,19 +591,23 @@ def run_guided(collection: Collection, source: Any, models: CaptureModels, say: 
 
 def collection_from_dataset(root: Path, data_dir: Path, models: CaptureModels, row_filter: Any = None,
                             frames_per_capture: int = 5, gate: GateConfig | None = None,
-                            progress: bool = True) -> Collection:
+                            progress: bool = True, restart: bool = False) -> Collection:
     """A collection made from a labelled image set as if it were one site's captures (measurement, import).
 
     Each ``subject`` is a person (numbered 1..P in sorted order, names dropped); a subject's images of one
     label, in file order, are cut into captures of ``frames_per_capture`` images; every capture runs the
     same gate and features as a camera burst (a capture with too few usable images is skipped and counted).
-    Written to ``<data dir>/pad/collection.json`` (replacing any collection there).
+    Written to ``<data dir>/pad/collection.json``; a collection already there is kept (``CollectionFileError``)
+    unless ``restart``.
     """
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from kiosk.pad_eval import read_dataset
     from inference.image import read_image
 
+    if (site_dir(data_dir) / COLLECTION_FILE).exists() and not restart:
+        raise CollectionFileError(f"{site_dir(data_dir) / COLLECTION_FILE} holds a collection already: give another "
+                                  "--data-dir, or --restart to replace it")
     samples = read_dataset(Path(root), row_filter)
     subjects = sorted({s.columns.get("subject") or "" for s in samples})
     if "" in subjects or len(subjects) < 2:

@@ -92,7 +92,7 @@ def _collect(args: argparse.Namespace) -> int:
     if args.from_dataset:
         models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
         collection = collection_from_dataset(Path(args.from_dataset), data_dir, models, row_filter(args),
-                                             args.frames, progress=not args.quiet)
+                                             args.frames, progress=not args.quiet, restart=args.restart)
         print(f"{len(collection.captures)} captures of {collection.plan.people} people from {args.from_dataset}")
     else:
         plan = CollectPlan(people=args.people, live_per_person=args.live, species=tuple(args.species or
@@ -105,8 +105,7 @@ def _collect(args: argparse.Namespace) -> int:
             print(f"resuming: {len(collection.captures)} captures taken, {len(collection.remaining())} left")
         source.start()
         try:
-            run_guided(collection, source, models, print,
-                       (lambda step: None) if args.yes else (lambda step: input("  press Enter to capture ")))
+            run_guided(collection, source, models, print, (lambda step: None) if args.yes else _wait_for_enter)
         finally:
             source.stop()
     report = calibrate(collection, data_dir, holdout=args.holdout_person or None, install_if_better=not args.no_install,
@@ -115,6 +114,16 @@ def _collect(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
+
+
+def _wait_for_enter(step: object) -> None:
+    from kiosk.pad_collect import CollectError
+
+    try:
+        input("  press Enter to capture ")
+    except EOFError:
+        raise CollectError("no terminal to press Enter in: run it at the kiosk, or give --yes for a scripted run; "
+                           "the captures so far are kept (run it again to resume)") from None
 
 
 def register_collect(psub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

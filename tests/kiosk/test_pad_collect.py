@@ -244,6 +244,8 @@ def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys:
     assert (report["installed"] is not None) == report["better"]
     doc = json.loads((pad_site.site_dir(tmp_path / "kiosk") / pad_collect.COLLECTION_FILE).read_text())
     assert "person_1" not in json.dumps(doc)  # subjects become numbers
+    again = ["pad", "collect", "--from-dataset", str(data), "--data-dir", str(tmp_path / "kiosk"), "--quiet"]
+    assert main(again) == 1 and "holds a collection already" in capsys.readouterr().err
 
 
 def test_command_refuses_a_bad_plan_and_a_missing_camera(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
