@@ -136,7 +136,9 @@ class ConsoleWindow(QMainWindow):
             self.show_admin()
 
     def logout(self) -> None:
-        """Log out (audited) and show the login screen."""
+        """Log out (audited) and show the login screen (the calibration camera, if open, is released)."""
+        if self.calibration is not None:
+            self.worker.run(self.calibration.stop)
         self.worker.run(self.console.logout, done=lambda _: self._show_logged_out())
 
     def _show_logged_out(self) -> None:
