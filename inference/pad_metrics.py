@@ -141,3 +141,53 @@ def pad_report(bona_fide: np.ndarray | list[float], attacks: Mapping[str, np.nda
         bpcer=bpcer(b, threshold), bpcer_at_apcer=at, threshold_at_apcer=tt, eer=eer(b, att),
         eer_per_species={k: eer(b, {k: v}) for k, v in att.items()},
     )
+
+
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), summed in log space (exact enough for n up to ~10^5)."""
+    import math
+
+    if k < 0:
+        return 0.0
+    if k >= n or p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq
+            for i in range(k + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+
+
+def clopper_pearson(errors: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) two-sided interval of an error rate from ``errors`` out of ``n`` trials.
+
+    The bounds are where the binomial tail reaches (1 - confidence) / 2, found by bisection on the
+    binomial CDF (no statistics library needed for one well-defined inverse). For 0 errors the upper
+    bound is 1 - (alpha/2)^(1/n) (about 3.7/n at 95%); the one-sided rule of three gives 3/n.
+    """
+    if n <= 0 or not 0 <= errors <= n:
+        raise ValueError(f"need 0 <= errors <= n and n > 0, got {errors} of {n}")
+    alpha = (1.0 - confidence) / 2
+
+    def solve(f: object, target: float) -> float:
+        lo, hi = 0.0, 1.0  # f decreases in p
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if f(mid) > target:  # type: ignore[operator]
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+
+    lower = 0.0 if errors == 0 else solve(lambda p: _binom_cdf(errors - 1, n, p), 1.0 - alpha)
+    upper = 1.0 if errors == n else solve(lambda p: _binom_cdf(errors, n, p), alpha)
+    return lower, upper
+
+
+def rule_of_three(n: int) -> float:
+    """One-sided 95% upper bound of a rate when 0 errors were seen in ``n`` independent trials: 3/n."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    return min(1.0, 3.0 / n)

@@ -46,12 +46,14 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
     ``runs`` > 1 repeats the attacker's session (each with a new random challenge; the puppet on a new
     screen, seeded by the run's number) to measure how often it gets through. ``config``: the kiosk
     configuration (default: the defaults, as kiosk ``demo-kiosk``); ``pad_model``: a passive-liveness
-    fusion model from ``kiosk pad train`` (default: FaceAntiSpoofing alone, uncalibrated).
+    fusion model from ``kiosk pad train`` (default: what the config's ``[liveness] model`` names, see
+    ``kiosk.pad_site``: the installed site model, or FaceAntiSpoofing alone while none is installed).
     """
     from inference.config import RuntimeConfig
     from inference.liveness import LivenessConfig
 
     from kiosk.face_session import FaceEngine
+    from kiosk.pad_site import liveness_config
     from kiosk.workflow.config import KioskConfig
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo, run_until_attract
@@ -62,9 +64,11 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
         if json_out.is_dir():
             from kiosk.errors import BadInputError
             raise BadInputError(f"--json {json_out} is a folder: give a file name")
-    say("loading face models ...")
-    engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=LivenessConfig(model_path=pad_model))
     config = config if config is not None else KioskConfig(kiosk_id="demo-kiosk")
+    liveness = (LivenessConfig(model_path=pad_model) if pad_model is not None
+                else liveness_config(config.liveness.model, data_dir, config.liveness.aggregate))
+    say("loading face models ...")
+    engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=liveness)
     sessions: list[DemoSession] = []
     cast = [attack] * max(1, runs) if attack else ["customer", "print"]
     for run, actor in enumerate(cast):

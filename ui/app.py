@@ -77,6 +77,7 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from inference.config import RuntimeConfig
 
     from kiosk.face_session import FaceEngine
+    from kiosk.pad_site import liveness_config
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
 
@@ -84,8 +85,10 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     # screens need none of them, so the kiosk is ready for a customer first. OpenVINO keeps compiled models
     # in the data folder.
     runtime = RuntimeConfig(provider=provider, cache_dir=Path(data_dir) / "compiled-models")
+    # Checked now, not in the background: a missing or damaged site model stops the start (SiteModelError).
+    liveness = liveness_config(config.liveness.model, data_dir, config.liveness.aggregate)
     loader = ModelLoader()
-    engine = loader.future(lambda: FaceEngine.load(runtime), "face models")
+    engine = loader.future(lambda: FaceEngine.load(runtime, liveness=liveness), "face models")
     scanner = None
     if config.devices.scan_mrz:
         from kiosk.mrz.scan import MrzScanner

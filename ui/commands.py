@@ -11,9 +11,10 @@ def _screenshots(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.console:
         from kiosk.paths import shared_data_dir
-        from ui.console.screenshots import save_console_screens
+        from ui.console.screenshots import save_calibration_screens, save_console_screens
 
         written = save_console_screens(Path(args.out), Path(args.data_dir) if args.data_dir else shared_data_dir())
+        written += save_calibration_screens(Path(args.out))
         print(f"{len(written)} console screenshots in {args.out}")
         return 0
     from ui.screenshots import camera_frame, save_screens
@@ -28,7 +29,8 @@ def register_screenshots(sub: argparse._SubParsersAction) -> None:  # type: igno
     p = sub.add_parser("screenshots", help="save every kiosk screen as PNG (both sizes, German, high contrast)")
     p.add_argument("--out", default="docs/screenshots", help="folder for the PNGs (default docs/screenshots)")
     p.add_argument("--console", action="store_true",
-                   help="the operator review console's screens instead (console-*.png at 1920x1080)")
+                   help="the operator review console's screens instead (console-*.png at 1920x1080; the liveness "
+                        "calibration screen at 1280x800)")
     p.add_argument("--data-dir", default=None,
                    help="research data folder with the DG2 specimens (default $KIOSK_DATA_DIR or ../shared/data)")
     p.set_defaults(func=_screenshots)

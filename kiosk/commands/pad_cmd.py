@@ -80,3 +80,78 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="threshold = out-of-fold APCER of the worst species at this value (default 0.05)")
     t.add_argument("--json", default=None, help="also write the training summary as JSON here")
     t.set_defaults(func=_train)
+    register_collect(psub)
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from kiosk.pad_collect import (CaptureModels, Collection, CollectPlan, calibrate, collection_from_dataset,
+                                   open_camera, run_guided, summary_lines)
+    from kiosk.paths import default_data_dir
+
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if args.from_dataset:
+        models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
+        collection = collection_from_dataset(Path(args.from_dataset), data_dir, models, row_filter(args),
+                                             args.frames, progress=not args.quiet, restart=args.restart)
+        print(f"{len(collection.captures)} captures of {collection.plan.people} people from {args.from_dataset}")
+    else:
+        plan = CollectPlan(people=args.people, live_per_person=args.live, species=tuple(args.species or
+                           ("print", "replay")), attacks_per_species=args.attacks, frames_per_capture=args.frames)
+        # plan and camera are checked before the models load
+        source = open_camera(Path(args.config) if args.config else None, Path(args.replay) if args.replay else None)
+        collection = Collection.open(data_dir, plan, restart=args.restart, camera=source.camera_id)
+        models = CaptureModels.load(args.provider or "openvino", data_dir / "compiled-models")
+        if collection.captures:
+            print(f"resuming: {len(collection.captures)} captures taken, {len(collection.remaining())} left")
+        source.start()
+        try:
+            run_guided(collection, source, models, print, (lambda step: None) if args.yes else _wait_for_enter)
+        finally:
+            source.stop()
+    report = calibrate(collection, data_dir, holdout=args.holdout_person or None, install_if_better=not args.no_install,
+                       apcer_target=args.apcer_target)
+    print("\n".join(summary_lines(report)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+def _wait_for_enter(step: object) -> None:
+    from kiosk.pad_collect import CollectError
+
+    try:
+        input("  press Enter to capture ")
+    except EOFError:
+        raise CollectError("no terminal to press Enter in: run it at the kiosk, or give --yes for a scripted run; "
+                           "the captures so far are kept (run it again to resume)") from None
+
+
+def register_collect(psub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``pad collect``."""
+    c = psub.add_parser("collect", help="site calibration: guided captures at the kiosk camera, then train, evaluate "
+                                        "on held-back people, and install the model only if it beats the current one")
+    c.add_argument("--data-dir", default=None, help="kiosk state folder (the site model and collection live in its pad/)")
+    c.add_argument("--config", default=None, metavar="FILE", help="kiosk configuration (its [devices.camera])")
+    c.add_argument("--replay", default=None, metavar="PATH", help="a video or image folder instead of the camera")
+    c.add_argument("--people", type=int, default=3, help="people to capture (at least 2; default 3)")
+    c.add_argument("--live", type=int, default=5, help="live captures per person (default 5)")
+    c.add_argument("--species", action="append", default=[], metavar="NAME",
+                   help="attack species to capture (repeatable; default print and replay)")
+    c.add_argument("--attacks", type=int, default=6, help="captures per attack species (default 6)")
+    c.add_argument("--frames", type=int, default=5, help="frames per capture (default 5)")
+    c.add_argument("--holdout-person", type=int, action="append", default=[], metavar="N",
+                   help="person number to hold back for the test (repeatable; default the last P//3, at least one)")
+    c.add_argument("--apcer-target", type=float, default=0.05, help="threshold at this out-of-fold APCER (default 0.05)")
+    c.add_argument("--restart", action="store_true", help="discard an unfinished collection and start again")
+    c.add_argument("--no-install", action="store_true", help="evaluate only; never install")
+    c.add_argument("--yes", action="store_true", help="do not wait for Enter before each capture (scripted runs)")
+    c.add_argument("--from-dataset", default=None, metavar="DIR",
+                   help="measure: build the collection from a labelled image set (labels.csv with subject) instead "
+                        "of the camera; the row filters below select its rows")
+    for opt in ("--source", "--exclude-source", "--subject", "--exclude-subject", "--label", "--exclude-label"):
+        c.add_argument(opt, action="append", default=[], metavar="VALUE",
+                       help=f"(with --from-dataset) row filter as in 'pad train {opt}' (repeatable)")
+    c.add_argument("--provider", choices=["openvino", "cpu"], default=None, help="execution provider")
+    c.add_argument("--json", default=None, help="also write the report here")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=_collect)

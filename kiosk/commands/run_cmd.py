@@ -100,5 +100,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--runs", type=int, default=1, metavar="N",
                    help="(headless, with --attack) repeat the attacker's session N times and count the decisions")
     p.add_argument("--pad-model", default=None, metavar="FILE",
-                   help="(headless) passive-liveness fusion model from 'kiosk pad train' (default: none)")
+                   help="(headless) passive-liveness fusion model from 'kiosk pad train' (default: the config's "
+                        "[liveness] model: the installed site model, see 'kiosk pad collect')")
     p.set_defaults(func=_run)

@@ -87,6 +87,19 @@ class UiConfig(BaseModel):
                                "active one, and decide on it (a failure sends the session to review).")
 
 
+class LivenessTable(BaseModel):
+    """Passive liveness: which fusion model scores the face (``kiosk.pad_site``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(default="site", min_length=1, description="\"site\": the model 'kiosk pad collect' installed "
+                       "in <data dir>/pad/site_model.json (FaceAntiSpoofing alone until one is installed; once one is, "
+                       "a missing, damaged or changed file stops the kiosk at start-up); \"none\": FaceAntiSpoofing "
+                       "alone; or the path of a model from 'kiosk pad train' (it must load).")
+    aggregate: Literal["median", "mean", "max"] = Field(default="median", description="How the frames' attack "
+                                                        "scores combine (max: the worst frame decides).")
+
+
 class KioskConfig(BaseModel):
     """The whole file (``[storage]`` is read by storage itself)."""
 
@@ -97,6 +110,7 @@ class KioskConfig(BaseModel):
     timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
     kiosk_mode: KioskModeConfig = Field(default_factory=KioskModeConfig)
     ui: UiConfig = Field(default_factory=UiConfig)
+    liveness: LivenessTable = Field(default_factory=LivenessTable)
     storage: dict[str, object] = Field(default_factory=dict, description="See the Storage section.")
     policy: PolicyConfig = Field(default_factory=PolicyConfig, description="The decision policy's thresholds and "
                                  "per-reason severities (kiosk.policy.PolicyConfig); the defaults are the measured ones.")

@@ -84,3 +84,17 @@ def test_bad_inputs_are_value_errors() -> None:
         pm.bpcer([np.nan], 0.5)
     with pytest.raises(ValueError):
         pm.pad_report(BONA, {}, 0.5)
+
+
+def test_clopper_pearson_known_values_and_rule_of_three() -> None:
+    from inference.pad_metrics import clopper_pearson, rule_of_three
+
+    lo, hi = clopper_pearson(3, 100)  # published exact interval: 0.0062 - 0.0852
+    assert lo == pytest.approx(0.00622, abs=1e-4) and hi == pytest.approx(0.08518, abs=1e-4)
+    assert clopper_pearson(0, 60) == (0.0, pytest.approx(1 - 0.025 ** (1 / 60), abs=1e-9))
+    assert clopper_pearson(10, 10)[1] == 1.0
+    lo, hi = clopper_pearson(5, 10)
+    assert lo == pytest.approx(1 - hi, abs=1e-9)  # symmetric at half
+    assert clopper_pearson(0, 60, 0.90)[1] < rule_of_three(60) == 0.05 < clopper_pearson(0, 60)[1]
+    with pytest.raises(ValueError):
+        clopper_pearson(3, 2)

@@ -12,11 +12,14 @@ log = logging.getLogger(__name__)
 
 
 def build_console_window(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
-                         language: str = "en", central_url: str | None = None, keyring: Any = None) -> Any:
+                         language: str = "en", central_url: str | None = None, keyring: Any = None,
+                         calibration_camera: Any = None) -> Any:
     """Open the storage and a ``ConsoleWindow`` at its login screen (the storage closes with the window).
 
     ``central_url``: the console reviews the central store's sessions of every kiosk
-    (``storage.central.fleet_view``); ``data_dir`` then holds the back office's own keys."""
+    (``storage.central.fleet_view``); ``data_dir`` then holds the back office's own keys.
+    ``calibration_camera``: a callable opening the kiosk's camera (``kiosk.pad_collect.open_camera``): the
+    admin's liveness calibration screen is offered (the console on the kiosk itself, with the kiosk stopped)."""
     from storage import load_storage_config, open_storage
     from storage.central.fleet_view import open_fleet_console_storage
 
@@ -30,7 +33,13 @@ def build_console_window(data_dir: Path, config_file: Path | None = None, idle_l
           else open_storage(Path(data_dir), config))
     languages = ConsoleLanguages(app)
     languages.set(language)
-    window = ConsoleWindow(Console(st, idle_lock_s=idle_lock_s), languages)
+    console = Console(st, idle_lock_s=idle_lock_s)
+    desk = None
+    if calibration_camera is not None:
+        from kiosk.console.calibration import CalibrationDesk
+
+        desk = CalibrationDesk(console, Path(data_dir), calibration_camera)
+    window = ConsoleWindow(console, languages, calibration=desk)
     app.installEventFilter(ConsoleActivity(window))
     window.closed.connect(st.close)  # the storage closes with the window (after its worker stopped)
     window.storage = st
@@ -39,10 +48,11 @@ def build_console_window(data_dir: Path, config_file: Path | None = None, idle_l
 
 def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: float = 300.0,
                 size: tuple[int, int] = (1600, 1000), language: str = "en", central_url: str | None = None,
-                keyring: Any = None) -> int:
+                keyring: Any = None, calibration_camera: Any = None) -> int:
     """Show the console and run the Qt event loop until it is closed."""
     app = QApplication.instance() or QApplication([])
-    window = build_console_window(data_dir, config_file, idle_lock_s, language, central_url, keyring)
+    window = build_console_window(data_dir, config_file, idle_lock_s, language, central_url, keyring,
+                                  calibration_camera)
     window.resize(*size)
     window.show()
     try:

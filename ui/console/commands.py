@@ -17,8 +17,16 @@ def _review(args: argparse.Namespace) -> int:
         from kiosk.commands.keys_cmd import read_passphrase
 
         keyring = BackofficeKeyring(args.backoffice_keys, read_passphrase(args, confirm=False, what="back-office key"))
+    camera = None
+    if args.calibration or args.calibration_replay:
+        from kiosk.errors import BadInputError
+        from kiosk.pad_collect import open_camera
+
+        if args.central:
+            raise BadInputError("liveness calibration needs the kiosk's own camera and data folder, not --central")
+        camera = lambda: open_camera(args.config, args.calibration_replay)  # noqa: E731  (opened on Start)
     return run_console(args.data_dir or default_data_dir(), args.config, idle_lock_s=args.idle_lock,
-                       language=args.language, central_url=args.central, keyring=keyring)
+                       language=args.language, central_url=args.central, keyring=keyring, calibration_camera=camera)
 
 
 def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,4 +44,9 @@ def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="with --central: the back office's key folder, to open sealed images and identity fields")
     p.add_argument("--passphrase-env", default=None, metavar="VAR",
                    help="read the back-office key passphrase from this environment variable (else asked)")
+    p.add_argument("--calibration", action="store_true",
+                   help="offer admins the liveness calibration screen on this kiosk's camera ([devices.camera] of "
+                        "--config; stop the kiosk first, it holds the camera)")
+    p.add_argument("--calibration-replay", type=Path, default=None, metavar="PATH",
+                   help="the calibration screen on a replayed video or image folder instead of the camera")
     p.set_defaults(func=_review)

@@ -196,3 +196,73 @@ def save_console_screens(out: Path, data_dir: Path, size: tuple[int, int] = (192
         app.processEvents()
         st.close()
     return written
+
+
+def save_calibration_screens(out: Path, size: tuple[int, int] = (1600, 1000)) -> list[Path]:
+    """The admin's liveness calibration screen mid-collection and after the evaluation, on a replay camera
+    showing synthetic people (``inference.calibration_scene``): ``console-calibration-*.png``, at the console's
+    own window size (1600x1000: the queue screen needs 1554 px of width, so the console does not fit 1280x800)."""
+    from hardware.camera.replay import ReplaySource
+    from inference.calibration_scene import CalibrationScene, sample_photos
+    from storage import StorageConfig, open_storage
+
+    from kiosk.console import Console
+    from kiosk.console.calibration import CalibrationDesk
+    from kiosk.face_session import FaceEngine
+    from kiosk.pad_collect import CaptureModels
+    from ui.console.window import ConsoleWindow
+    from ui.screenshots import save_small_png
+
+    app = QApplication.instance() or QApplication([])
+    out.mkdir(parents=True, exist_ok=True)
+    engine = FaceEngine.load()
+    scene = CalibrationScene(sample_photos(engine.detector, 3), engine.detector, engine.pipeline.mesh)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="console-calibration-") as tmp:
+        st = open_storage(Path(tmp) / "data", StorageConfig.model_validate({"operators": {"scrypt_log2_n": 14}}))
+        st.operators.add("ada", "admin", PASSWORD, "cli:screenshots")
+        console = Console(st)
+        desk = CalibrationDesk(console, Path(tmp) / "data", lambda: ReplaySource(scene.frames, fps=30.0, name="replay"),
+                               models=lambda: CaptureModels.from_engine(engine))
+        window = ConsoleWindow(console, calibration=desk)
+        window.resize(*size)
+        window.show()
+        window.login.user.setText("ada")
+        window.login.password.setText(PASSWORD)
+        window.login._submit()
+        _settle(app, window)
+        window.show_calibration()
+        screen = window.calibration_screen
+        screen.live.setValue(2)
+        screen.attacks.setValue(3)
+        screen.frames.setValue(3)
+        screen.start.click()
+        _settle(app, window, 60)
+
+        def shot(name: str) -> None:
+            _settle(app, window, 60)
+            if (window.width(), window.height()) != size:
+                raise RuntimeError(f"console-{name}: the window needs {window.width()}x{window.height()}")
+            path = out / f"console-{name}.png"
+            save_small_png(window.grab().toImage(), path)
+            written.append(path)
+
+        while screen.status is not None and screen.status.step is not None:
+            if screen.status.taken == 8:
+                shot("calibration-capture")
+            step = screen.status.step
+            scene.show(step.label, step.person)
+            end = time.monotonic() + 0.3  # the frames already on their way show the previous scene
+            while time.monotonic() < end:
+                app.processEvents()
+            screen.capture.click()
+            _settle(app, window, 60)
+            if screen.message.text():
+                raise RuntimeError(f"calibration capture refused: {screen.message.text()}")
+        screen.evaluate.click()
+        shot("calibration-result")
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        st.close()
+    return written

@@ -17,6 +17,7 @@ from kiosk.console import Console, ConsoleLockedError, Permission, QueueFilter
 from kiosk.errors import UserFacingError
 from storage.errors import StorageError
 from ui.console.admin import AdminScreen
+from ui.console.calibration import CalibrationScreen
 from ui.console.case import CaseScreen
 from ui.console.login import LoginScreen
 from ui.console.queue import QueueScreen
@@ -34,9 +35,10 @@ class ConsoleWindow(QMainWindow):
     logged_in = Signal(str)
     closed = Signal()
 
-    def __init__(self, console: Console, languages: Any = None) -> None:
+    def __init__(self, console: Console, languages: Any = None, calibration: Any = None) -> None:
         super().__init__()
         self.console = console
+        self.calibration = calibration  # a kiosk.console.calibration.CalibrationDesk (the console on a kiosk)
         self.languages = languages
         self.worker = ConsoleWorker(self)
         self.supervisor = False
@@ -47,12 +49,14 @@ class ConsoleWindow(QMainWindow):
         self.who = label(role="small", wrap=False)
         self.busy = label(role="small", wrap=False)
         self.nav_queue, self.nav_report, self.nav_admin = QPushButton(), QPushButton(), QPushButton()
+        self.nav_calibration = QPushButton()
         self.language, self.logout_button = QPushButton(), QPushButton()
         header.addWidget(self.title)
         header.addWidget(self.who)
         header.addStretch(1)
         header.addWidget(self.busy)
-        for b in (self.nav_queue, self.nav_report, self.nav_admin, self.language, self.logout_button):
+        for b in (self.nav_queue, self.nav_report, self.nav_admin, self.nav_calibration, self.language,
+                  self.logout_button):
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             header.addWidget(b)
         root.addLayout(header)
@@ -60,8 +64,8 @@ class ConsoleWindow(QMainWindow):
         root.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.login, self.queue, self.case = LoginScreen(), QueueScreen(), CaseScreen()
-        self.report, self.admin = ReportScreen(), AdminScreen()
-        for w in (self.login, self.queue, self.case, self.report, self.admin):
+        self.report, self.admin, self.calibration_screen = ReportScreen(), AdminScreen(), CalibrationScreen()
+        for w in (self.login, self.queue, self.case, self.report, self.admin, self.calibration_screen):
             self.stack.addWidget(w)
         self._wire()
         self.idle = QTimer(self)
@@ -88,6 +92,10 @@ class ConsoleWindow(QMainWindow):
         self.nav_queue.clicked.connect(self.show_queue)
         self.nav_report.clicked.connect(self.show_report)
         self.nav_admin.clicked.connect(self.show_admin)
+        self.nav_calibration.clicked.connect(self.show_calibration)
+        self.calibration_screen.start_requested.connect(self._calibration_start)
+        self.calibration_screen.capture_requested.connect(self._calibration_capture)
+        self.calibration_screen.evaluate_requested.connect(self._calibration_evaluate)
         self.logout_button.clicked.connect(self.logout)
         self.language.clicked.connect(self._next_language)
 
@@ -116,6 +124,7 @@ class ConsoleWindow(QMainWindow):
         self.nav_queue.setVisible(may(Permission.REVIEW))
         self.nav_report.setVisible(may(Permission.SUPERVISE))
         self.nav_admin.setVisible(may(Permission.ADMINISTER))
+        self.nav_calibration.setVisible(may(Permission.ADMINISTER) and self.calibration is not None)
         self.logout_button.setVisible(True)
         self.logged_in.emit(info.username)
         if may(Permission.REVIEW):
@@ -127,11 +136,13 @@ class ConsoleWindow(QMainWindow):
             self.show_admin()
 
     def logout(self) -> None:
-        """Log out (audited) and show the login screen."""
+        """Log out (audited) and show the login screen (the calibration camera, if open, is released)."""
+        if self.calibration is not None:
+            self.worker.run(self.calibration.stop)
         self.worker.run(self.console.logout, done=lambda _: self._show_logged_out())
 
     def _show_logged_out(self) -> None:
-        for b in (self.nav_queue, self.nav_report, self.nav_admin, self.logout_button):
+        for b in (self.nav_queue, self.nav_report, self.nav_admin, self.nav_calibration, self.logout_button):
             b.setVisible(False)
         self.who.setText("")
         self.case.case = None  # nothing of the last case stays on a hidden screen
@@ -211,6 +222,23 @@ class ConsoleWindow(QMainWindow):
                     "reset": (c.reset_password, (username, password)), "unlock": (c.unlock_account, (username,))}[action]
         self._call(fn, *args, done=lambda _: self.show_admin(), shown_on=self.admin)
 
+    def show_calibration(self) -> None:
+        """The liveness calibration screen (admin only; the desk checks the permission on every step)."""
+        self.stack.setCurrentWidget(self.calibration_screen)
+
+    def _calibration_start(self, plan: Any, restart: bool) -> None:
+        self.calibration_screen.busy(self.tr("opening the camera and loading the models\u2026"))
+        self._call(self.calibration.start, plan, restart, done=self.calibration_screen.show_status,
+                   shown_on=self.calibration_screen)
+
+    def _calibration_capture(self) -> None:
+        self.calibration_screen.busy(self.tr("capturing\u2026"))
+        self._call(self.calibration.capture, done=self.calibration_screen.show_status, shown_on=self.calibration_screen)
+
+    def _calibration_evaluate(self) -> None:
+        self.calibration_screen.busy(self.tr("training and testing\u2026"))
+        self._call(self.calibration.evaluate, done=self.calibration_screen.show_report, shown_on=self.calibration_screen)
+
     # -- language ------------------------------------------------------------------------------------------
     def retranslate(self) -> None:
         """Header texts."""
@@ -218,6 +246,7 @@ class ConsoleWindow(QMainWindow):
         self.nav_queue.setText(self.tr("Queue"))
         self.nav_report.setText(self.tr("Report and audit"))
         self.nav_admin.setText(self.tr("Accounts"))
+        self.nav_calibration.setText(self.tr("Liveness calibration"))
         self.logout_button.setText(self.tr("Log out"))
         self.language.setText("Deutsch" if self.languages is None or self.languages.current == "en" else "English")
         self.language.setVisible(self.languages is not None)
@@ -236,6 +265,8 @@ class ConsoleWindow(QMainWindow):
             event.accept()
             return
         self.idle.stop()
+        if self.calibration is not None:
+            self.worker.run(self.calibration.stop)  # the camera is released on the worker, after any burst
         self.worker.run(self.console.logout)
         self.worker.shutdown()
         self.worker.drain()

@@ -557,6 +557,26 @@
       <source>admin</source>
       <translation>Administrator</translation>
     </message>
+    <message>
+      <location filename="../console/window.py" line="1" />
+      <source>Liveness calibration</source>
+      <translation>Lebenderkennung kalibrieren</translation>
+    </message>
+    <message>
+      <location filename="../console/window.py" line="1" />
+      <source>opening the camera and loading the models…</source>
+      <translation>Kamera wird geöffnet, Modelle werden geladen…</translation>
+    </message>
+    <message>
+      <location filename="../console/window.py" line="1" />
+      <source>capturing…</source>
+      <translation>Aufnahme…</translation>
+    </message>
+    <message>
+      <location filename="../console/window.py" line="1" />
+      <source>training and testing…</source>
+      <translation>Training und Prüfung…</translation>
+    </message>
   </context>
   <context>
     <name>LoginScreen</name>
@@ -969,6 +989,149 @@
     <message>
       <source>Too many failed attempts for this document or kiosk.</source>
       <translation>Zu viele Fehlversuche für dieses Dokument oder diesen Kiosk.</translation>
+    </message>
+  </context>
+  <context>
+    <name>CalibrationScreen</name>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Liveness calibration</source>
+      <translation>Lebenderkennung kalibrieren</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Capture live faces of several people and attacks at this kiosk&apos;s camera; a model is trained, tested on people held back, and installed only if it beats the current one. Only features are stored, never images or names.</source>
+      <translation>Nehmen Sie an der Kamera dieses Kiosks Live-Gesichter mehrerer Personen und Angriffe auf; ein Modell wird trainiert, an zurückgehaltenen Personen geprüft und nur installiert, wenn es das aktuelle übertrifft. Gespeichert werden nur Merkmale, nie Bilder oder Namen.</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>People</source>
+      <translation>Personen</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Live each</source>
+      <translation>Live je Person</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Attacks each species</source>
+      <translation>Angriffe je Art</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Frames</source>
+      <translation>Bilder</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Printed photo</source>
+      <translation>Gedrucktes Foto</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Screen</source>
+      <translation>Bildschirm</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Start or resume</source>
+      <translation>Beginnen oder fortsetzen</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Start again</source>
+      <translation>Neu beginnen</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Capture</source>
+      <translation>Aufnehmen</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Train, test and install if better</source>
+      <translation>Trainieren, prüfen, bei Verbesserung installieren</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Choose the plan and press Start.</source>
+      <translation>Wählen Sie den Plan und drücken Sie „Beginnen oder fortsetzen“.</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>All captures taken: train and test the model.</source>
+      <translation>Alle Aufnahmen gemacht: Modell trainieren und prüfen.</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>{0} of {1} captures</source>
+      <translation>{0} von {1} Aufnahmen</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Person</source>
+      <translation>Person</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>live</source>
+      <translation>live</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Model</source>
+      <translation>Modell</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Threshold</source>
+      <translation>Schwelle</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>BPCER</source>
+      <translation>BPCER</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>APCER {0}</source>
+      <translation>APCER {0}</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>BPCER at APCER 5%</source>
+      <translation>BPCER bei APCER 5 %</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>EER</source>
+      <translation>EER</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>new model</source>
+      <translation>neues Modell</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Installed</source>
+      <translation>Installiert</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Not installed</source>
+      <translation>Nicht installiert</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>{0}: {1}. Held back: people {2}, {3} live frames; 95% intervals in brackets.</source>
+      <translation>{0}: {1}. Zurückgehalten: Personen {2}, {3} Live-Bilder; 95-%-Intervalle in Klammern.</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>tested on the held-back people</source>
+      <translation>an den zurückgehaltenen Personen geprüft</translation>
     </message>
   </context>
 </TS>

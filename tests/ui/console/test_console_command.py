@@ -20,11 +20,14 @@ def test_review_is_an_entry_point_of_the_kiosk_command() -> None:
 def test_review_opens_the_console_on_the_given_folder(monkeypatch, tmp_path) -> None:
     seen = {}
     monkeypatch.setattr(ui.console.app, "run_console",
-                        lambda data_dir, config, idle_lock_s, language, central_url, keyring: seen.update(
-                            data_dir=data_dir, idle=idle_lock_s, language=language, central=central_url,
-                            keyring=keyring) or 0)
+                        lambda data_dir, config, idle_lock_s, language, central_url, keyring, calibration_camera:
+                        seen.update(data_dir=data_dir, idle=idle_lock_s, language=language, central=central_url,
+                                    keyring=keyring, calibration=calibration_camera) or 0)
     parser = argparse.ArgumentParser()
     register_review(parser.add_subparsers())
     args = parser.parse_args(["review", "--data-dir", str(tmp_path), "--idle-lock", "60", "--language", "de"])
     assert args.func(args) == 0
-    assert seen == {"data_dir": tmp_path, "idle": 60.0, "language": "de", "central": None, "keyring": None}
+    assert seen == {"data_dir": tmp_path, "idle": 60.0, "language": "de", "central": None, "keyring": None,
+                    "calibration": None}
+    args = parser.parse_args(["review", "--data-dir", str(tmp_path), "--calibration-replay", str(tmp_path / "v.mp4")])
+    assert args.func(args) == 0 and callable(seen["calibration"])  # the camera opens when the admin starts
