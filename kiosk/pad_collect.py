@@ -25,7 +25,9 @@ terminal code. The flow:
 5. **Install rule** (``decide``, ``INSTALL_RULE``), on the held-back frames: (a) security first: at its own
    threshold the new model lets through no more of the worst species' attacks than the 5% target or the
    current model does (the larger of the two); (b) at its own threshold it rejects no more live frames than
-   the current model at its own; and (c) it is better: a lower BPCER at APCER 5% (worst species) than the
+   the current model at its own, and never more than ``MAX_BPCER`` (10%): an installed model's alarms count
+   in every decision (FaceAntiSpoofing alone is evidence only), so a model that would send many genuine
+   customers to review or away is not installed however it compares; and (c) it is better: a lower BPCER at APCER 5% (worst species) than the
    current model, or an equal one and a lower BPCER at its own threshold. Otherwise the current model stays
    and the report says why. Installing keeps the
    previous model as a backup (``kiosk.pad_site.install``). The model installed is the one evaluated
@@ -68,9 +70,10 @@ SCHEMA = "pad-collection/1"
 COLLECTION_FILE = "collection.json"
 APCER_TARGET = 0.05
 SITE_TARGET = 0.05  # issue 14: BPCER <= 5% at APCER 5% on the held-back part
+MAX_BPCER = 0.10    # the most held-back live frames an installed model may reject at its own threshold
 INSTALL_RULE = ("install only if, on the held-back frames, (a) the new model's worst-species APCER at its own threshold "
                 "is at most the larger of the APCER target and the current model's, (b) its BPCER at its own threshold "
-                "is not higher than the current model's at its own, and (c) its BPCER at APCER 5% (worst species) is "
+                f"is not higher than the current model's at its own nor above {MAX_BPCER:.0%}, and (c) its BPCER at APCER 5% (worst species) is "
                 "lower than the current model's, or equal with a lower BPCER at its own threshold")
 
 PROMPTS = {
@@ -450,6 +453,10 @@ def decide(new: dict[str, Any], current: dict[str, Any], apcer_target: float = A
         return False, (f"the new model's threshold lets {an:.1%} of the held-back attacks of its worst species through "
                        f"(more than the {apcer_target:.0%} target and the current model's {ac:.1%}); the current "
                        "model stays")
+    if tn > MAX_BPCER + eps:
+        return False, (f"the new model's threshold rejects {tn:.1%} of the held-back live frames (more than "
+                       f"{MAX_BPCER:.0%}): installed, it would turn genuine customers away; collect more captures "
+                       "(more people, more varied light) and calibrate again; the current model stays")
     if tn > tc + eps:
         return False, (f"the new model's threshold rejects more held-back live frames than the current one "
                        f"({tn:.1%} vs {tc:.1%}); the current model stays")

@@ -136,6 +136,8 @@ def test_install_rule() -> None:
     assert decide(fig(0.08, 0.0), fig(0.10, 0.20))[0]           # above the target, but no worse than the current
     assert not decide(fig(0.0, 0.10), fig(0.0, 0.05))[0]        # worse ranking
     assert not decide(fig(0.0, 0.0, 1.0), fig(0.0, 0.5, 0.1))[0]   # ranks better but rejects every live face
+    assert not decide(fig(0.0, 0.0, 0.15), fig(0.0, 0.5, 0.9))[0]  # fewer rejections than the current, still too many
+    assert decide(fig(0.0, 0.0, 0.10), fig(0.0, 0.5, 0.9))[0]
     assert decide(fig(0.0, 0.05, 0.02), fig(0.0, 0.05, 0.04))[0]
     assert not decide(fig(0.0, 0.05, 0.04), fig(0.0, 0.05, 0.04))[0]
 
