@@ -164,3 +164,20 @@ def install(data_dir: Path, model: PadModel, report_path: Path | None) -> dict[s
               "backup": str(folder / BACKUP_FILE) if previous else None}
     write_atomic(folder / RECORD_FILE, json.dumps(record, indent=2))
     return record
+
+
+def audit_install(storage: Any, actor: str, report: dict[str, Any], by: str | None = None) -> None:
+    """Record an installed site model in ``storage``'s audit chain (``config_change``).
+
+    An installed model's alarms count in every decision from then on, so who installed which model (by
+    sha256), replacing which, and why, must be as tamper-evident as the decisions themselves.
+    """
+    from storage.audit import AuditKind
+
+    installed = report.get("installed")
+    if not installed:
+        return
+    storage.audit.record(AuditKind.CONFIG_CHANGE, actor, {
+        "what": "passive-liveness site model installed", "by": by or actor,
+        "sha256": installed["sha256"], "previous_sha256": installed["previous_sha256"],
+        "decision": str(report.get("decision", ""))[:300]})

@@ -110,10 +110,24 @@ def _collect(args: argparse.Namespace) -> int:
             source.stop()
     report = calibrate(collection, data_dir, holdout=args.holdout_person or None, install_if_better=not args.no_install,
                        apcer_target=args.apcer_target)
+    if report["installed"]:
+        _audit_install(args, report)
     print("\n".join(summary_lines(report)))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
+
+
+def _audit_install(args: argparse.Namespace, report: dict) -> None:
+    """The install goes into the kiosk's audit chain, in the store its ``--config`` names (as the console's)."""
+    from kiosk.commands.audit_cmd import cli_actor, open_storage_from_args
+    from kiosk.pad_site import audit_install
+
+    st = open_storage_from_args(args)
+    try:
+        audit_install(st, cli_actor(), report)
+    finally:
+        st.close()
 
 
 def _wait_for_enter(step: object) -> None:

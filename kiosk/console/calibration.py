@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.audit import AuditKind
-
 from kiosk.console.auth import Permission
 from kiosk.pad_collect import (CaptureModels, Collection, CollectPlan, Step, TooFewCapturesError, calibrate,
                                take_burst)
+from kiosk.pad_site import audit_install
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,7 @@ class CalibrationDesk:
         if self.collection is None:
             raise TooFewCapturesError("start the collection first")
         report = calibrate(self.collection, self.data_dir)
-        if report["installed"]:
-            self.console.storage.audit.record(AuditKind.CONFIG_CHANGE, self.console.session.actor, {
-                "what": "passive-liveness site model installed", "by": op.username,
-                "sha256": report["installed"]["sha256"], "previous_sha256": report["installed"]["previous_sha256"],
-                "decision": report["decision"][:300]})
+        audit_install(self.console.storage, self.console.session.actor, report, by=op.username)
         return report
 
     def stop(self) -> None:

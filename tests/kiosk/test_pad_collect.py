@@ -244,6 +244,16 @@ def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys:
     assert report["held_back_people"] == [4] and report["origin"].startswith("dataset site_images")
     assert "held back: people [4]" in text and "BPCER@APCER5%" in text
     assert (report["installed"] is not None) == report["better"]
+    from storage import open_storage
+
+    st = open_storage(tmp_path / "kiosk")
+    try:  # an install is in the kiosk's audit chain, with the model's hash
+        changes = [e for e in st.audit.events() if e.kind == "config_change"]
+    finally:
+        st.close()
+    assert report["installed"], report["decision"]  # this set gives a model the rule installs
+    assert [e.details["sha256"] for e in changes] == [report["installed"]["sha256"]]
+    assert changes[0].actor.startswith("cli:")
     doc = json.loads((pad_site.site_dir(tmp_path / "kiosk") / pad_collect.COLLECTION_FILE).read_text())
     assert "person_1" not in json.dumps(doc)  # subjects become numbers
     again = ["pad", "collect", "--from-dataset", str(data), "--data-dir", str(tmp_path / "kiosk"), "--quiet"]
