@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from kiosk.pad_eval import RowFilter, default_cache_dir
 
@@ -108,26 +109,31 @@ def _collect(args: argparse.Namespace) -> int:
             run_guided(collection, source, models, print, (lambda step: None) if args.yes else _wait_for_enter)
         finally:
             source.stop()
-    report = calibrate(collection, data_dir, holdout=args.holdout_person or None, install_if_better=not args.no_install,
-                       apcer_target=args.apcer_target)
-    if report["installed"]:
-        _audit_install(args, report)
+    # The audit store is opened before anything can be installed: a store that cannot be opened stops the
+    # command with its own message, and no model goes in unrecorded.
+    st = None if args.no_install else _open_audit_store(args)
+    try:
+        report = calibrate(collection, data_dir, holdout=args.holdout_person or None,
+                           install_if_better=not args.no_install, apcer_target=args.apcer_target)
+        if st is not None:
+            from kiosk.commands.audit_cmd import cli_actor
+            from kiosk.pad_site import audit_install
+
+            audit_install(st, cli_actor(), report)
+    finally:
+        if st is not None:
+            st.close()
     print("\n".join(summary_lines(report)))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
 
 
-def _audit_install(args: argparse.Namespace, report: dict) -> None:
-    """The install goes into the kiosk's audit chain, in the store its ``--config`` names (as the console's)."""
-    from kiosk.commands.audit_cmd import cli_actor, open_storage_from_args
-    from kiosk.pad_site import audit_install
+def _open_audit_store(args: argparse.Namespace) -> Any:
+    """The kiosk's store (the one ``--config``'s [storage] names, as the console's), for the install's audit event."""
+    from kiosk.commands.audit_cmd import open_storage_from_args
 
-    st = open_storage_from_args(args)
-    try:
-        audit_install(st, cli_actor(), report)
-    finally:
-        st.close()
+    return open_storage_from_args(args)
 
 
 def _wait_for_enter(step: object) -> None:

@@ -219,10 +219,9 @@ def test_bad_plans_and_collection_files(tmp_path: Path) -> None:
         Collection.open(tmp_path, PLAN)
 
 
-def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys: pytest.CaptureFixture[str]) -> None:
+def _image_set(tmp_path: Path, scene: Scene) -> Path:
+    """The scene's people as a labelled image folder (labels.csv with subjects)."""
     import cv2
-
-    from kiosk.cli import main
 
     data = tmp_path / "site_images"
     rows = ["path,label,subject"]
@@ -235,6 +234,13 @@ def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys:
             cv2.imwrite(str(data / rel), img)
             rows.append(f"{rel},{label},person_{person}")
     (data / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return data
+
+
+def test_command_over_a_labelled_image_set(tmp_path: Path, scene: Scene, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    data = _image_set(tmp_path, scene)
     out = tmp_path / "report.json"
     code = main(["pad", "collect", "--from-dataset", str(data), "--data-dir", str(tmp_path / "kiosk"), "--frames", "3",
                  "--quiet", "--json", str(out)])
@@ -267,3 +273,15 @@ def test_command_refuses_a_bad_plan_and_a_missing_camera(tmp_path: Path, capsys:
     assert "at least 2 people" in capsys.readouterr().err
     assert main(["pad", "collect", "--data-dir", str(tmp_path)]) == 1  # the default config simulates its devices
     assert "no camera configured" in capsys.readouterr().err
+
+
+def test_no_install_without_the_audit_store(tmp_path: Path, scene: Scene, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    data = _image_set(tmp_path, scene)
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text('[storage]\nbackend = "no-such-backend"\n', encoding="utf-8")
+    code = main(["pad", "collect", "--from-dataset", str(data), "--data-dir", str(tmp_path / "kiosk"), "--frames", "3",
+                 "--quiet", "--config", str(bad)])
+    assert code != 0 and "storage" in capsys.readouterr().err.lower()
+    assert not pad_site.site_model_path(tmp_path / "kiosk").exists()  # nothing installed unrecorded
