@@ -85,8 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from kiosk.pad_collect import (CaptureModels, Collection, CollectPlan, calibrate, collection_from_dataset,
-                                   open_camera, run_guided, summary_lines)
+    from kiosk.pad_calibrate import calibrate, summary_lines
+    from kiosk.pad_collect import CaptureModels, Collection, CollectPlan, collection_from_dataset, open_camera, run_guided
     from kiosk.paths import default_data_dir
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.console.auth import Permission
-from kiosk.pad_collect import (CaptureModels, Collection, CollectPlan, Step, TooFewCapturesError, calibrate,
-                               take_burst)
+from kiosk.pad_calibrate import calibrate
+from kiosk.pad_collect import CaptureModels, Collection, CollectPlan, Step, TooFewCapturesError, take_burst
 from kiosk.pad_site import audit_install
 
 

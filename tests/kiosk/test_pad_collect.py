@@ -16,11 +16,12 @@ from hardware.camera.replay import ReplaySource
 from inference.calibration_scene import CalibrationScene as Scene
 from inference.calibration_scene import sample_photos
 from inference.pad_features import FEATURE_NAMES
-from kiosk import pad_collect, pad_site
+from kiosk import pad_calibrate, pad_collect, pad_site
 from kiosk.face_session import FaceEngine
 from kiosk.pad_collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,
-                               CollectionFileError, CollectError, CollectPlan, TooFewCapturesError, calibrate,
+                               CollectionFileError, CollectError, CollectPlan, TooFewCapturesError,
                                run_guided, take_burst)
+from kiosk.pad_calibrate import calibrate
 from kiosk.pad_site import SiteModelError, liveness_config
 
 PLAN = CollectPlan(people=4, live_per_person=2, species=("print", "replay"), attacks_per_species=4,
@@ -106,8 +107,8 @@ def test_calibration_installs_a_better_model_and_the_kiosk_loads_it(collected: P
         if b["errors"] == 0:
             assert b["rule_of_three_upper95"] == pytest.approx(3 / b["n"], abs=1e-5)
     assert report["better"] and report["installed"] is not None, report["decision"]
-    assert report["better"] == pad_collect.decide(new, cur)[0]
-    assert new["apcer_worst_at_threshold"] <= 0.05 and report["install_rule"] == pad_collect.INSTALL_RULE
+    assert report["better"] == pad_calibrate.decide(new, cur)[0]
+    assert new["apcer_worst_at_threshold"] <= 0.05 and report["install_rule"] == pad_calibrate.INSTALL_RULE
     assert Path(report["report_path"]).is_file() and Path(report["candidate_model"]).is_file()
 
     cfg = liveness_config("site", collected)
@@ -130,7 +131,7 @@ def test_install_rule() -> None:
     def fig(apcer: float, b5: float, bpcer: float = 0.0) -> dict:
         return {"apcer_worst_at_threshold": apcer, "bpcer_at_apcer_5": {"bpcer": {"rate": b5}},
                 "frames": {"bpcer": {"rate": bpcer}}}
-    decide = pad_collect.decide
+    decide = pad_calibrate.decide
     assert decide(fig(0.02, 0.01), fig(0.0, 0.10))[0]           # better ranking, threshold within the target
     assert not decide(fig(0.30, 0.0), fig(0.0, 0.60, 0.9))[0]   # lets 30% of attacks through: never installed
     assert decide(fig(0.08, 0.0), fig(0.10, 0.20))[0]           # above the target, but no worse than the current
