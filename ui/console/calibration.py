@@ -124,8 +124,24 @@ class CalibrationScreen(QWidget):
         self.restart.setText(self.tr("Start again"))
         self.capture.setText(self.tr("Capture"))
         self.evaluate.setText(self.tr("Train, test and install if better"))
-        if getattr(self, "status", None) is None:  # before the first status (retranslate runs in __init__ too)
-            self.prompt.setText(self.tr("Choose the plan and press Start."))
+        status = getattr(self, "status", None)  # None before the first status (retranslate runs in __init__ too)
+        self.prompt.setText(self.tr("Choose the plan and press Start.") if status is None else self._prompt(status))
+
+    def _prompt(self, status: Any) -> str:
+        """The next step's prompt in the screen's language (the workflow's own text is English)."""
+        step = status.step
+        if step is None:
+            return self.tr("All captures taken: train and test the model.")
+        if step.label == BONA_FIDE:
+            return self.tr("Person {0} of {1}: look at the camera and move your head a little (live capture {2} of "
+                           "{3})").format(step.person, status.plan.people, step.k, step.n)
+        if step.label == "print":
+            return self.tr("Hold a printed photo of person {0}'s face in front of the camera and tilt it slowly "
+                           "(print capture {1} of {2})").format(step.person, step.k, step.n)
+        if step.label == "replay":
+            return self.tr("Show a photo or video of person {0}'s face on a phone or tablet screen to the camera and "
+                           "move it slowly (screen capture {1} of {2})").format(step.person, step.k, step.n)
+        return str(step.prompt)  # a species the screen has no words for: the workflow's sentence
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
@@ -160,8 +176,7 @@ class CalibrationScreen(QWidget):
         self.status = status
         self.message.setText("")
         self._enable()
-        done = status.step is None
-        self.prompt.setText(self.tr("All captures taken: train and test the model.") if done else status.step.prompt)
+        self.prompt.setText(self._prompt(status))
         self.progress.setText(self.tr("{0} of {1} captures").format(status.taken, status.total) +
                               (f" \u2013 {status.last}" if status.last else ""))
         classes = [BONA_FIDE, *status.plan.species]

@@ -1060,6 +1060,21 @@
     </message>
     <message>
       <location filename="../console/calibration.py" line="1" />
+      <source>Person {0} of {1}: look at the camera and move your head a little (live capture {2} of {3})</source>
+      <translation>Person {0} von {1}: Blicken Sie in die Kamera und bewegen Sie den Kopf ein wenig (Live-Aufnahme {2} von {3})</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Hold a printed photo of person {0}'s face in front of the camera and tilt it slowly (print capture {1} of {2})</source>
+      <translation>Halten Sie ein gedrucktes Foto des Gesichts von Person {0} vor die Kamera und neigen Sie es langsam (Druck-Aufnahme {1} von {2})</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
+      <source>Show a photo or video of person {0}'s face on a phone or tablet screen to the camera and move it slowly (screen capture {1} of {2})</source>
+      <translation>Zeigen Sie der Kamera ein Foto oder Video des Gesichts von Person {0} auf einem Handy- oder Tablet-Bildschirm und bewegen Sie es langsam (Bildschirm-Aufnahme {1} von {2})</translation>
+    </message>
+    <message>
+      <location filename="../console/calibration.py" line="1" />
       <source>All captures taken: train and test the model.</source>
       <translation>Alle Aufnahmen gemacht: Modell trainieren und prüfen.</translation>
     </message>

@@ -118,6 +118,19 @@ def test_screen_in_german(qtbot) -> None:
         QCoreApplication.processEvents()
         assert screen.title.text() == "Lebenderkennung kalibrieren" and screen.capture.text() == "Aufnehmen"
         assert screen.prompt.text().startswith("Wählen Sie den Plan")
+        # The workflow's prompts come in English; the screen says them in its own language.
+        from kiosk.console.calibration import CalibrationStatus
+
+        plan = CollectPlan(people=2, live_per_person=1, attacks_per_species=2)
+        steps = plan.steps()
+        for step, german in ((steps[0], "Person 1 von 2: Blicken Sie in die Kamera"),
+                             (next(s for s in steps if s.label == "print"), "Halten Sie ein gedrucktes Foto"),
+                             (next(s for s in steps if s.label == "replay"), "Zeigen Sie der Kamera")):
+            screen.show_status(CalibrationStatus(plan, step, step.index, len(steps), {}))
+            assert screen.prompt.text().startswith(german), screen.prompt.text()
+        languages.set("en")
+        QCoreApplication.processEvents()
+        assert screen.prompt.text() == step.prompt  # switched back: the same words as the workflow's
     finally:
         languages.set("en")
 
