@@ -57,6 +57,12 @@ class QueueScreen(QWidget):
             b.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
         self.day_from, self.day_to, self.session_id = QLineEdit(), QLineEdit(), QLineEdit()
         self.reason, self.kiosk, self.mode_box, self.outcome = QComboBox(), QComboBox(), QComboBox(), QComboBox()
+        for box in (self.reason, self.kiosk, self.mode_box, self.outcome):
+            # Sized to a dozen characters, not to the longest reason sentence: the filter row then fits a
+            # 1280-pixel screen; the open list still shows every entry whole.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(12)
+            box.view().setMinimumWidth(360)
         self.apply = QPushButton()
         self.apply.setProperty("role", "primary")
         self.apply.clicked.connect(lambda: self.request(0))

@@ -198,10 +198,10 @@ def save_console_screens(out: Path, data_dir: Path, size: tuple[int, int] = (192
     return written
 
 
-def save_calibration_screens(out: Path, size: tuple[int, int] = (1600, 1000)) -> list[Path]:
+def save_calibration_screens(out: Path, size: tuple[int, int] = (1280, 800)) -> list[Path]:
     """The admin's liveness calibration screen mid-collection and after the evaluation, on a replay camera
-    showing synthetic people (``inference.calibration_scene``): ``console-calibration-*.png``, at the console's
-    own window size (1600x1000: the queue screen needs 1554 px of width, so the console does not fit 1280x800)."""
+    showing synthetic people (``inference.calibration_scene``): ``console-calibration-*.png`` at 1280x800, a
+    small office screen (the other console screens are taken at 1920x1080)."""
     from hardware.camera.replay import ReplaySource
     from inference.calibration_scene import CalibrationScene, sample_photos
     from storage import StorageConfig, open_storage
