@@ -81,6 +81,10 @@ class CaseScreen(QWidget):
         self.integrity = _text("banner")
         self.dg2, self.live = ImagePanel(), ImagePanel()
         self.frames = [ImagePanel() for _ in range(4)]
+        for panel in self.frames:
+            # Two rows of audit frames at the panel's usual 120 px minimum held the image row at about 290 px,
+            # which on a 1280x800 screen squeezed the verdict sentences below it until they were cut off.
+            panel.view.setMinimumSize(80, 80)
         frames = QGridLayout()
         for i, panel in enumerate(self.frames):
             frames.addWidget(panel, i // 2, i % 2)
@@ -118,7 +122,9 @@ class CaseScreen(QWidget):
         self.history = _text()
         hbox.addWidget(self.history, 1)
         facts = QHBoxLayout()
-        for w, stretch in ((match_card, 5), (chip_card, 4), (live_card, 5), (history_card, 4)):
+        # The chip card gets the most width: its four verdicts are sentences beside a button, and at 1280 px
+        # a narrower card cut them off.
+        for w, stretch in ((match_card, 5), (chip_card, 6), (live_card, 5), (history_card, 3)):
             facts.addWidget(w, stretch)
         self.note = QLineEdit()
         self.approve, self.reject = QPushButton(), QPushButton()

@@ -148,3 +148,14 @@ def test_supervisor_reopens_from_the_reviews_and_exports_the_case(qtbot, window,
     assert case.approve.isEnabled() and not case.reopen.isEnabled()
     assert [r.verdict for r in store.decisions.load_session(sid, "test").reviews] == ["accept", "reopen"]
     assert [e.details for e in store.audit.events() if e.kind == "case_exported"] == [{"format": "html", "images": False}]
+
+
+def test_the_console_fits_a_1280x800_screen(qtbot, window) -> None:
+    """Every screen's layout asks for no more than a 1280x800 office screen (the queue once wanted 1554 px)."""
+    login(qtbot, window, "olga")
+    qtbot.waitUntil(lambda: window.queue.table.rowCount() == 2, timeout=10000)
+    window.queue.open_button.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.case, timeout=10000)
+    for screen in (window.queue, window.case):
+        hint = screen.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 800, (type(screen).__name__, hint)
