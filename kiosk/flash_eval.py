@@ -24,14 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from inference.flash import FlashConfig, FlashSequence, correlate, draw_sequence, sample_frame
 from kiosk.errors import BadInputError
 
 LAG_S = 0.1        # display + camera delay assumed for the simulated light
-MAX_SIDE = 640     # frames are scaled so their longer side is at most this (a kiosk camera's width)
 
 
 def _kiosk_flash_config() -> FlashConfig:
@@ -48,19 +46,16 @@ class _Draw:
 
 
 def _clip_frames(path: Path, seconds: float) -> tuple[list[tuple[float, np.ndarray]], float]:
-    """Frames of ``path`` (looped up to ``seconds``), scaled to at most ``MAX_SIDE``; and the frame rate."""
+    """Frames of ``path`` (looped up to ``seconds``) and the frame rate.
+
+    ``kiosk.verify.video_frames`` checks the file, fits every frame to the kiosk camera's 640x480 and stamps
+    it at the clip's frame rate, so the rate is read back from the stamps.
+    """
     from kiosk.verify import video_frames
 
-    frames = [f for f, _ in video_frames(path)]
-    if not frames:
-        raise BadInputError(f"{path.name} has no frames")
-    cap = cv2.VideoCapture(str(path))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    cap.release()
-    h, w = frames[0].shape[:2]
-    scale = min(1.0, MAX_SIDE / max(h, w))
-    if scale < 1.0:
-        frames = [cv2.resize(f, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) for f in frames]
+    stamped = list(video_frames(path))
+    frames = [f for f, _ in stamped]
+    fps = 1.0 / stamped[1][1] if len(stamped) > 1 else 25.0
     n = max(len(frames), int(np.ceil(seconds * fps)))
     return [(i / fps, frames[i % len(frames)]) for i in range(n)], float(fps)
 

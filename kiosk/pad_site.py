@@ -19,9 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,26 +118,12 @@ def liveness_config(model: str, data_dir: Path, aggregate: str = "median") -> Li
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a synced temporary file in the same folder and a rename.
+    """Write ``text`` to ``path`` durably (``storage.atomic_write``: synced temporary file, rename, synced
+    folder), creating the folder; a crash leaves the old file or the new one, never half of either."""
+    from storage import atomic_write
 
-    A crash leaves the old file or the new one, never half of either.
-    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, text.encode("utf-8"))
 
 
 def install(data_dir: Path, model: PadModel, report_path: Path | None) -> dict[str, Any]:
@@ -153,9 +136,7 @@ def install(data_dir: Path, model: PadModel, report_path: Path | None) -> dict[s
     previous = None
     if current.is_file():
         previous = _sha256(current)
-        tmp = folder / f".{BACKUP_FILE}.tmp"
-        shutil.copyfile(current, tmp)
-        os.replace(tmp, folder / BACKUP_FILE)
+        write_atomic(folder / BACKUP_FILE, current.read_text(encoding="utf-8"))
     text = json.dumps(model.to_dict(), indent=2)
     write_atomic(current, text)
     record = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -109,6 +109,8 @@ def read_window(win: Window) -> list[np.ndarray]:
     """The window's frames (BGR), scaled to at most ``MAX_SIDE`` pixels."""
     import cv2
 
+    from kiosk.verify import fit_frame
+
     cap = cv2.VideoCapture(str(win.path))
     cap.set(cv2.CAP_PROP_POS_FRAMES, win.start)
     frames = []
@@ -116,11 +118,7 @@ def read_window(win: Window) -> list[np.ndarray]:
         ok, frame = cap.read()
         if not ok:
             break
-        s = MAX_SIDE / max(frame.shape[:2])
-        if s < 1:
-            frame = cv2.resize(frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)),
-                               interpolation=cv2.INTER_AREA)
-        frames.append(frame)
+        frames.append(fit_frame(frame, (MAX_SIDE, MAX_SIDE)))
     cap.release()
     return frames
 

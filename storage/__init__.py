@@ -10,6 +10,7 @@ it is deleted: the README section "Storage". Typical use by the kiosk::
     done = st.decisions.record_session(SessionRecord(...))  # durable when it returns
     st.decisions.pending_reviews(); st.decisions.load_session(sid, actor="operator:olga")
 """
+from storage._fs import atomic_write
 from storage.attempts import AttemptStatus
 from storage.audit import AuditKind, AuditVerification
 from storage.clock import Clock, FixedClock, SystemClock
@@ -29,7 +30,7 @@ from storage.records import (
 from storage.store import Storage, open_storage
 
 __all__ = [
-    "AttemptStatus", "AuditKind", "AuditVerification", "Clock", "DecisionInput", "DuplicateMatch", "FixedClock",
+    "AttemptStatus", "AuditKind", "atomic_write", "AuditVerification", "Clock", "DecisionInput", "DuplicateMatch", "FixedClock",
     "IdentityFields", "ImageEvidence", "RecordedSession", "SessionDetail", "SessionRecord", "SessionSummary",
     "Storage", "StorageConfig", "StorageError", "SystemClock", "TemplateEvidence", "load_storage_config",
     "open_storage",

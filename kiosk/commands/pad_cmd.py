@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from kiosk.pad_eval import RowFilter, default_cache_dir
 
@@ -111,7 +110,9 @@ def _collect(args: argparse.Namespace) -> int:
             source.stop()
     # The audit store is opened before anything can be installed: a store that cannot be opened stops the
     # command with its own message, and no model goes in unrecorded.
-    st = None if args.no_install else _open_audit_store(args)
+    from kiosk.commands.audit_cmd import open_storage_from_args
+
+    st = None if args.no_install else open_storage_from_args(args)
     try:
         report = calibrate(collection, data_dir, holdout=args.holdout_person or None,
                            install_if_better=not args.no_install, apcer_target=args.apcer_target)
@@ -127,13 +128,6 @@ def _collect(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
-
-
-def _open_audit_store(args: argparse.Namespace) -> Any:
-    """The kiosk's store (the one ``--config``'s [storage] names, as the console's), for the install's audit event."""
-    from kiosk.commands.audit_cmd import open_storage_from_args
-
-    return open_storage_from_args(args)
 
 
 def _wait_for_enter(step: object) -> None:
