@@ -11,12 +11,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 
 # Debian packages: PC/SC daemon and headers (pyscard builds against them), swig (pyscard's build),
-# the virtual reader driver used by the chip tests, Xvfb for the Qt UI without a display,
+# the virtual reader driver used by the chip tests, Xvfb and x11-utils (xwininfo) for the window tests on a
+# real X display,
 # iproute2 for the test network namespace, npm for fetching npm-packaged models, PostgreSQL for the
 # storage tests that run the same code against a real server (started by the test on 127.0.0.1),
 # the OCR-B font for the synthetic MRZ test sets (kiosk mrz synth).
-DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb iproute2 npm postgresql
-              libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core fonts-ocr-b)
+# The libraries Qt's platform plugins load (xcb on a desktop, wayland, offscreen) are listed once, in
+# qt-runtime.debs, for this script and installer/kiosk-install alike.
+DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb x11-utils iproute2 npm postgresql
+              fonts-dejavu-core fonts-ocr-b)
+mapfile -t qt_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' installer/qt-runtime.debs)
+DEB_PACKAGES+=("${qt_packages[@]}")
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

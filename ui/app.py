@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.priority import lower_this_thread
+from ui.screen_fit import fit_to_screen, name_application
 from kiosk.workflow.config import KioskConfig
 from kiosk.workflow.machine import State
 
@@ -157,6 +158,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
 
     started = time.monotonic()
     app = QApplication.instance() or QApplication([])
+    name_application(app)
     languages = Languages(app)
     workflow, autoplay, models = build_kiosk(config, data_dir, provider, actor)
     window = KioskWindow(workflow, config, languages)
@@ -168,7 +170,7 @@ def run_window(config: KioskConfig, data_dir: Path, provider: str = "openvino", 
     if config.kiosk_mode.enabled:
         window.enter_kiosk_mode()
     else:
-        window.resize(*(size or (1280, 800)))
+        fit_to_screen(window, size or (1280, 800))
         window.show()
     log.info("attract screen shown %.2f s after start", time.monotonic() - started)
     QTimer.singleShot(50, models.start)  # once the attract screen is painted (see ModelLoader)

@@ -184,6 +184,7 @@ class KioskWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Header texts (the screens follow the LanguageChange event themselves)."""
+        self.setWindowTitle(self.tr("Identity check"))
         self.language.setText(LANGUAGE_NAMES[self._following_language()])
         self.language.setVisible(len(self.config.ui.languages) > 1)
         self.language.setAccessibleName(self.tr("Change language"))

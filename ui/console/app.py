@@ -8,6 +8,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from ui.screen_fit import fit_to_screen, name_application
+
 log = logging.getLogger(__name__)
 
 
@@ -51,9 +53,10 @@ def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: fl
                 keyring: Any = None, calibration_camera: Any = None) -> int:
     """Show the console and run the Qt event loop until it is closed."""
     app = QApplication.instance() or QApplication([])
+    name_application(app)
     window = build_console_window(data_dir, config_file, idle_lock_s, language, central_url, keyring,
                                   calibration_camera)
-    window.resize(*size)
+    fit_to_screen(window, size)
     window.show()
     try:
         return app.exec()
@@ -64,7 +67,7 @@ def run_console(data_dir: Path, config_file: Path | None = None, idle_lock_s: fl
 def open_console_login(parent: Any, data_dir: Path, language: str = "en") -> Any:
     """The console's login over the kiosk (after the operator PIN); returns the window, already shown."""
     window = build_console_window(data_dir, language=language)
-    window.showFullScreen() if parent is not None and parent.isFullScreen() else window.resize(1600, 1000)
+    window.showFullScreen() if parent is not None and parent.isFullScreen() else fit_to_screen(window, (1600, 1000))
     window.show()
     window.raise_()
     return window

@@ -243,6 +243,7 @@ class ConsoleWindow(QMainWindow):
     def retranslate(self) -> None:
         """Header texts."""
         self.title.setText(self.tr("Operator review"))
+        self.setWindowTitle(self.title.text())
         self.nav_queue.setText(self.tr("Queue"))
         self.nav_report.setText(self.tr("Report and audit"))
         self.nav_admin.setText(self.tr("Accounts"))

@@ -285,6 +285,11 @@
 <context>
     <name>KioskWindow</name>
     <message>
+        <location filename="../main_window.py" line="187" />
+        <source>Identity check</source>
+        <translation>Identitätsprüfung</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="167" />
         <source>Change language</source>
         <translation>Sprache wechseln</translation>
