@@ -49,6 +49,12 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     if args.attack and any(s.decision == "ACCEPT" for s in sessions):
         print("ATTACK ACCEPTED: the kiosk let a presentation attack through")
         return 1
+    undecided = [s for s in sessions if s.decision == "NO_DECISION"]
+    if undecided and not (args.attack and len(sessions) > 1):
+        print(f"{len(undecided)} session(s) ended without a decision (said above, and recorded in the audit trail "
+              "as session_ended); a busy machine can run a screen's time limit out: run the demo again, or raise "
+              "[timeouts] in --config")
+        return 1
     return 0 if check.ok else 1
 
 

@@ -34,7 +34,7 @@ from kiosk.priority import lower_this_thread
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
 from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned, FlashRequested,
-                                   MessageKey, StateChanged)
+                                   MessageKey, SessionEnded, StateChanged)
 from kiosk.workflow.document_step import scan_document
 from kiosk.workflow.record_step import decide_and_record
 from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown,
@@ -50,6 +50,8 @@ FLASH_CONFIG = FlashConfig(segment_min_s=0.34, segment_max_s=0.45)
 # How long the screen has to report that the flash sequence is showing before the check counts as failed.
 FLASH_SHOWN_WITHIN_S = 2.0
 
+# States in which no session is open (or its decision is already made): leaving them ends nothing.
+_NO_SESSION = (State.ATTRACT, State.RESULT, State.STAFF)
 _RETRY_MESSAGES = {ChipProblem.REMOVED: MessageKey.KEEP_ON_READER, ChipProblem.UNREADABLE: MessageKey.READ_AGAIN}
 
 
@@ -125,6 +127,8 @@ class KioskWorkflow:
         self._session: _Session | None = None
         self._threads: list[threading.Thread] = []
         self.last_report: dict[str, Any] | None = None
+        # How the last session that ended without a decision ended (which screen, which cause).
+        self.last_outcome: SessionEnded | None = None
 
     # -- observers -----------------------------------------------------------------------------------------
 
@@ -259,6 +263,8 @@ class KioskWorkflow:
             log.info("%s --%s--> %s", move.source, trigger, move.target)
             if move.target is State.STAFF:
                 self._record_fault(move.source, detail or str(message))
+            if move.target in (State.ATTRACT, State.STAFF) and move.source not in _NO_SESSION:
+                self._session_ended(move, detail or (str(message) if message else None))
             self._on_enter(move, extra)
             self._emit(StateChanged(move.target, move.source, trigger, message))
             return move
@@ -312,6 +318,32 @@ class KioskWorkflow:
             log.exception("worker %s failed", threading.current_thread().name)
             self._fire(Trigger.FAULT, session.generation, MessageKey.INTERNAL_ERROR,
                        detail=f"{type(exc).__name__}: {exc}")
+
+    def _session_ended(self, move: Transition, detail: str | None) -> None:
+        """Name how a session ended without a decision: an event, the log, and (a time limit or a cancel; faults
+        are recorded by ``_record_fault``) an audit event written off the caller's thread, which may be the GUI's."""
+        limit = self.machine.limits.get(move.source) if move.trigger is Trigger.TIMEOUT else None
+        ended = SessionEnded(move.source, move.trigger, limit, detail if move.trigger is Trigger.FAULT else None)
+        self.last_outcome = ended
+        log.warning("session ended without a decision: %s", ended.describe())
+        self._emit(ended)
+        if move.trigger is not Trigger.FAULT:
+            thread = threading.Thread(target=self._record_end, args=(ended,), name="record-session-end", daemon=True)
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
+
+    def _record_end(self, ended: SessionEnded) -> None:
+        from storage import open_storage
+
+        try:
+            st = open_storage(self.data_dir)
+            try:
+                st.audit.record("session_ended", self.config.kiosk_id, {
+                    "state": str(ended.state), "cause": str(ended.trigger), "limit_s": ended.limit_s})
+            finally:
+                st.close()
+        except Exception:  # a store that cannot be written must not stop the kiosk returning to attract
+            log.exception("could not record the end of the session in the audit trail")
 
     def _record_fault(self, state: State, detail: str) -> None:
         """Write the fault to the audit trail (what failed and where; no personal data)."""

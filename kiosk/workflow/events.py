@@ -105,3 +105,23 @@ class ResultReady:
     reasons: tuple[str, ...]
     session_id: str | None
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """A session ended without a decision: in ``state``, because of ``trigger`` (a screen's time limit, a
+    cancel or a fault). ``limit_s`` is the screen's time limit when it ran out; ``detail`` names a fault."""
+
+    state: State
+    trigger: Trigger
+    limit_s: float | None = None
+    detail: str | None = None
+
+    def describe(self) -> str:
+        """One line for a log, the demo or a clerk (no personal data)."""
+        if self.trigger is Trigger.TIMEOUT:
+            return f"the {self.state} screen's time limit ({self.limit_s:g} s) ran out"
+        if self.trigger is Trigger.CANCEL:
+            return f"cancelled on the {self.state} screen"
+        return f"fault on the {self.state} screen: {self.detail or 'see the log'}"
+

@@ -28,3 +28,19 @@ def test_headless_demo_records_both_sessions(tmp_path: Path, capsys) -> None:
 def test_runs_repeats_only_an_attacker(tmp_path: Path) -> None:
     # Refused before any model loads: --runs measures an attacker's sessions, not the customer's.
     assert main(["run", "--headless", "--runs", "3", "--data-dir", str(tmp_path)]) == 2
+
+
+def test_a_session_that_runs_a_time_limit_out_is_named_not_a_traceback(tmp_path: Path, capsys) -> None:
+    # A loaded machine can run a screen's limit out; here the face screen gets 0.05 s, so it always does.
+    config = tmp_path / "slow.toml"
+    config.write_text('kiosk_id = "demo-kiosk"\n[timeouts]\nface = 0.05\n', encoding="utf-8")
+    code = main(["run", "--headless", "--attack", "replay", "--config", str(config), "--data-dir", str(tmp_path / "d")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "-> no decision: the face screen's time limit (0.05 s) ran out" in out
+    assert "ended without a decision" in out and "audit chain intact" in out
+    st = open_storage(tmp_path / "d")
+    try:
+        assert [e.details["state"] for e in st.audit.events() if e.kind == "session_ended"] == ["face"]
+    finally:
+        st.close()

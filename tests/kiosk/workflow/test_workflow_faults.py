@@ -9,8 +9,8 @@ from typing import Any
 
 from hardware.emrtd.errors import CardRemovedError
 from hardware.errors import HardwareError
-from kiosk.workflow.events import ChallengeDrawn, ChipRetry, MessageKey, ResultReady, StateChanged
-from kiosk.workflow.machine import State
+from kiosk.workflow.events import ChallengeDrawn, ChipRetry, MessageKey, ResultReady, SessionEnded, StateChanged
+from kiosk.workflow.machine import State, Trigger
 from storage import open_storage
 
 
@@ -178,6 +178,17 @@ def test_a_customer_who_walks_away_is_reset_by_the_time_limit(engine, demo, run_
     wf, events = run_session(engine, demo("customer"), tmp_path, config=fast(document=0.3), autoplay=False)
     last = [e for e in events if isinstance(e, StateChanged)][-1]
     assert last.state is State.ATTRACT and last.message is MessageKey.TIMED_OUT
+    # The session's end is named (which screen, which limit), as an event and in the audit trail.
+    ended = SessionEnded(State.DOCUMENT, Trigger.TIMEOUT, limit_s=0.3)
+    assert wf.last_outcome == ended and ended in events
+    assert ended.describe() == "the document screen's time limit (0.3 s) ran out"
+    st = open_storage(tmp_path)
+    try:
+        assert st.audit.verify().ok
+        [record] = [e for e in st.audit.events() if e.kind == "session_ended"]
+        assert record.details == {"state": "document", "cause": "timeout", "limit_s": 0.3}
+    finally:
+        st.close()
 
 
 def test_a_hostile_chip_goes_straight_to_staff_without_a_second_read(engine, demo, run_session, fast,
