@@ -3,8 +3,9 @@
 It runs the kiosk's own workflow (``kiosk.workflow``), the same code the window shows: the virtual
 passport answers real APDUs (PACE, secure messaging, CA, AA) over a simulated 424 kbit/s link and is
 passively authenticated against its TEST CSCA; the portrait comes out of its DG2; the simulated customer
-types the MRZ and follows the random challenge. By default a customer and then a printed-photo attacker
-take a session each; ``attack`` runs one attacker instead (``print``: a printed photo moved by hand;
+types the MRZ and follows the random challenge. By default a customer, a printed-photo attacker and a customer
+whose passport has expired (a case left for the operator's review) take a session each; ``attack`` runs one
+attacker instead (``print``: a printed photo moved by hand;
 ``replay``: a recording of the customer made for another challenge). Every session is decided by the
 policy, recorded in the decision log, and the audit chain is verified by the caller.
 """
@@ -19,9 +20,13 @@ from typing import Any
 
 from kiosk.workflow.demo_devices import DEMO_MRZ
 
-__all__ = ["DEMO_MRZ", "DemoSession", "run_demo"]
+__all__ = ["DEMO_MRZ", "EXPIRED_MRZ", "DemoSession", "run_demo"]
 
-LABELS = {"customer": "customer (synthetic subject)", "print": "attacker (printed photo)",
+# The third default session's passport: the same customer, a document that expired on 2025-12-31. The policy
+# sends an expired document to a person (DOCUMENT_EXPIRED is a review), so the demo leaves a case to review.
+EXPIRED_MRZ = ("D23145891", "900101", "251231")
+LABELS = {"customer": "customer (synthetic subject)", "expired": "customer with an expired passport",
+          "print": "attacker (printed photo)",
           "replay": "attacker (replayed recording of another challenge)",
           "puppet": "attacker (live puppet on a tablet screen)"}
 
@@ -70,11 +75,12 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
     say("loading face models ...")
     engine = FaceEngine.load(RuntimeConfig(provider=provider), liveness=liveness)
     sessions: list[DemoSession] = []
-    cast = [attack] * max(1, runs) if attack else ["customer", "print"]
+    cast = [attack] * max(1, runs) if attack else ["customer", "print", "expired"]
     for run, actor in enumerate(cast):
-        devices = build_demo(engine, actor, seed=run)  # type: ignore[arg-type]
+        mrz = EXPIRED_MRZ if actor == "expired" else DEMO_MRZ
+        devices = build_demo(engine, "customer" if actor == "expired" else actor, seed=run, mrz=mrz)  # type: ignore[arg-type]
         workflow = KioskWorkflow(engine, devices, data_dir, config=config, record_mode="demo")
-        Autoplay(workflow)
+        Autoplay(workflow, mrz=mrz)
         workflow.subscribe(lambda e: isinstance(e, ChallengeDrawn) and say(
             f"  challenge: {', '.join(s.action for s in e.steps)}"))
         say(f"{LABELS[actor]}: types the MRZ and lays the passport on the (virtual) reader ...")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,10 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
         st.close()
     print(f"decision log: {data_dir} ({len(sessions)} sessions recorded, {pending} waiting for review); "
           f"audit chain {'intact' if check.ok else 'BROKEN'}")
+    if pending:
+        folder = shlex.quote(str(data_dir))
+        print(f"review it: create an operator once (kiosk operator add NAME --role supervisor --data-dir {folder}), "
+              f"then open the console: kiosk review --data-dir {folder}")
     if args.attack and len(sessions) > 1:
         counts = {d: sum(s.decision == d for s in sessions) for d in ("ACCEPT", "REVIEW", "REJECT", "NO_DECISION")}
         print(f"{args.attack} attacker over {len(sessions)} sessions: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -81,10 +81,12 @@ def demo_photo(store: Any = None) -> Any:
 
 
 def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer", *, realtime: bool = False,
-               clip: Path | None = None, photo_rgb: Any = None, link: Any = DEMO_LINK, seed: int = 0) -> Devices:
+               clip: Path | None = None, photo_rgb: Any = None, link: Any = DEMO_LINK, seed: int = 0,
+               mrz: tuple[str, str, str] = DEMO_MRZ) -> Devices:
     """Simulated devices for one demo actor (``clip``: replay that recording instead of a simulated one).
 
-    ``seed`` picks the puppet's screen (each seed another device).
+    ``seed`` picks the puppet's screen (each seed another device); ``mrz`` (number, birth, expiry) is the
+    virtual passport's.
 
     ``engine`` may be a Future (the models loading in the background): the actor, which needs the face
     detector and mesh to be built, is then made on first use, off the GUI thread.
@@ -93,7 +95,7 @@ def build_demo(engine: FaceEngine | Future[FaceEngine], actor: Actor = "customer
     from hardware.emrtd.trust import TrustStore
 
     photo_rgb = demo_photo() if photo_rgb is None else photo_rgb
-    reader = VirtualReader(photo_rgb, link=link)
+    reader = VirtualReader(photo_rgb, mrz=mrz, link=link)
     trust = TrustStore()
     trust.add_certificate(certs.load_certificate(reader.csca_certificate))
     camera: Any

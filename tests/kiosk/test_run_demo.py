@@ -8,7 +8,7 @@ from kiosk.cli import main
 from storage import open_storage
 
 
-def test_headless_demo_records_both_sessions(tmp_path: Path, capsys) -> None:
+def test_headless_demo_records_its_sessions_and_leaves_a_case(tmp_path: Path, capsys) -> None:
     assert main(["run", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "passive authentication passed, chip authentication passed, active authentication passed" in out
@@ -16,10 +16,15 @@ def test_headless_demo_records_both_sessions(tmp_path: Path, capsys) -> None:
     st = open_storage(tmp_path)
     try:
         sessions = st.decisions.list_sessions(newest_first=False)
-        assert [s.mode for s in sessions] == ["demo", "demo"]
+        assert [s.mode for s in sessions] == ["demo", "demo", "demo"]
         attacker = sessions[1]
         assert attacker.outcome == "reject"
         assert set(attacker.reasons) & {"PAD_SUSPECTED_PRINT", "LIVENESS_CHALLENGE_FAILED"}
+        # The third customer's passport expired: a case waits for a person, and the demo says how to open it.
+        expired = sessions[2]
+        assert expired.outcome == "review" and "DOCUMENT_EXPIRED" in expired.reasons
+        assert st.decisions.pending_count() == 1
+        assert f"kiosk review --data-dir {tmp_path}" in out and "kiosk operator add" in out
         assert st.audit.verify().ok
     finally:
         st.close()
