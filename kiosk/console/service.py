@@ -135,6 +135,13 @@ class Console:
             raise NotAllowedError("you cannot disable your own account: ask another admin")
         self.storage.operators.disable(username, self.session.actor)
 
+    def change_role(self, username: str, role: str) -> None:
+        """Give an account another role (audited with the previous one); an admin cannot change their own."""
+        op = self.session.require(Permission.ADMINISTER)
+        if username == op.username:
+            raise NotAllowedError("you cannot change your own role: ask another admin")
+        self.storage.operators.set_role(username, role, self.session.actor)
+
     def reset_password(self, username: str, password: str) -> None:
         """Set a new password (clears a lockout; audited)."""
         self.session.require(Permission.ADMINISTER)
