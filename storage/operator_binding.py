@@ -25,6 +25,7 @@ from storage.audit import AuditKind, AuditTrail
 from storage.binding import canonical_value, seal
 from storage.crypto import KeyContext
 from storage.db import Database
+from storage.legacy_binding import bind_once
 from storage.tables import AuditEventRow, OperatorRow, StateRow
 
 log = logging.getLogger(__name__)
@@ -76,36 +77,23 @@ def _explained(row: OperatorRow, acc: _Expected | None) -> bool:
 
 def bind_legacy_operators(db: Database, keys: KeyContext, audit: AuditTrail, actor: str = "system:upgrade") -> int | None:
     """Seal the pre-0006 accounts the chain explains, if the store is marked ``pending``; the event's seq or ``None``."""
-    with db.read() as s:
-        state = s.get(StateRow, STATE_KEY)
-        if state is None or state.value != "pending":
-            return None
-    chain = audit.verify()
-    if not chain.ok:
-        log.error("operator accounts from before operator seals were not bound: the audit chain is broken (%s)",
-                  chain.problem)
-        return None
-    keys.refresh()
-    with db.write() as s:
-        state = s.get(StateRow, STATE_KEY)
-        if state is None or state.value != "pending":  # another process did it meanwhile
-            return None
-        if s.execute(select(AuditEventRow.seq).where(AuditEventRow.kind == AuditKind.OPERATORS_BOUND).limit(1)).first():
-            log.error("operator_binding is 'pending' but accounts were already bound once: nothing is bound again")
-            state.value = "done"
-            return None
-        accounts = _replay(s)
-        bound, refused = [], []
-        for row in s.execute(select(OperatorRow).where(OperatorRow.seal.is_(None)).order_by(OperatorRow.id)).scalars():
-            if _explained(row, accounts.get(row.username)):
-                seal(keys.keys, row)
-                bound.append(row.id)
-            else:
-                refused.append(row.id)
-        seq = audit.append(s, AuditKind.OPERATORS_BOUND, actor, {
-            "reason": "operator accounts written before operator seals (schema 0006) bound at upgrade",
-            "bound": bound, "refused": refused})
-        state.value = "done"
+    return bind_once(db, keys, audit, STATE_KEY, AuditKind.OPERATORS_BOUND,
+                     "operator accounts from before operator seals", lambda s, state: _bind(s, keys, audit, state, actor))
+
+
+def _bind(s: Session, keys: KeyContext, audit: AuditTrail, state: StateRow, actor: str) -> int:
+    accounts = _replay(s)
+    bound, refused = [], []
+    for row in s.execute(select(OperatorRow).where(OperatorRow.seal.is_(None)).order_by(OperatorRow.id)).scalars():
+        if _explained(row, accounts.get(row.username)):
+            seal(keys.keys, row)
+            bound.append(row.id)
+        else:
+            refused.append(row.id)
+    seq = audit.append(s, AuditKind.OPERATORS_BOUND, actor, {
+        "reason": "operator accounts written before operator seals (schema 0006) bound at upgrade",
+        "bound": bound, "refused": refused})
+    state.value = "done"
     if refused:
         log.warning("%d operator accounts were not bound (the audit chain does not explain them)", len(refused))
     return seq

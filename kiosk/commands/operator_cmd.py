@@ -11,9 +11,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from kiosk.commands.audit_cmd import add_storage_arguments, cli_actor, open_storage_from_args
 from kiosk.errors import BadInputError
+
+if TYPE_CHECKING:
+    from storage.store import Storage
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -28,58 +33,46 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _add(args: argparse.Namespace) -> int:
-    password = _read_password(args)
+def _on_store(args: argparse.Namespace, action: Callable[[Storage], Any], done: str) -> int:
+    """Open the store, run ``action``, close the store, print ``done`` formatted with the action's result."""
     st = open_storage_from_args(args)
     try:
-        info = st.operators.add(args.username, args.role, password, cli_actor())
+        result = action(st)
     finally:
         st.close()
-    print(f"operator {info.username} added with role {info.role}")
+    print(done.format(result, args=args))
     return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    return _on_store(args, lambda st: st.operators.add(args.username, args.role, password, cli_actor()),
+                     "operator {0.username} added with role {0.role}")
 
 
 def _disable(args: argparse.Namespace) -> int:
-    st = open_storage_from_args(args)
-    try:
-        st.operators.disable(args.username, cli_actor())
-    finally:
-        st.close()
-    print(f"operator {args.username} disabled")
-    return 0
+    return _on_store(args, lambda st: st.operators.disable(args.username, cli_actor()),
+                     "operator {args.username} disabled")
 
 
 def _passwd(args: argparse.Namespace) -> int:
     password = _read_password(args)
-    st = open_storage_from_args(args)
-    try:
-        st.operators.set_password(args.username, password, cli_actor())
-    finally:
-        st.close()
-    print(f"password of {args.username} changed")
-    return 0
+    return _on_store(args, lambda st: st.operators.set_password(args.username, password, cli_actor()),
+                     "password of {args.username} changed")
 
 
 def _role(args: argparse.Namespace) -> int:
-    st = open_storage_from_args(args)
-    try:
-        st.operators.set_role(args.username, args.role, cli_actor())
-    finally:
-        st.close()
-    print(f"operator {args.username} now has role {args.role}")
-    return 0
+    return _on_store(args, lambda st: st.operators.set_role(args.username, args.role, cli_actor()),
+                     "operator {args.username} now has role {args.role}")
 
 
 def _restore(args: argparse.Namespace) -> int:
     password = _read_password(args)
-    st = open_storage_from_args(args)
-    try:
+
+    def restore(st: Storage) -> str:
         problem = st.operators.restore(args.username, args.role, password, cli_actor())
-    finally:
-        st.close()
-    print(f"operator {args.username} restored with role {args.role}"
-          + (f" (it had failed its integrity check: {problem})" if problem else ""))
-    return 0
+        return f" (it had failed its integrity check: {problem})" if problem else ""
+    return _on_store(args, restore, "operator {args.username} restored with role {args.role}{0}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
