@@ -70,6 +70,9 @@ class AuditKind:
     API_KEY_CREATED = "api_key_created"
     API_KEY_REVOKED = "api_key_revoked"
     API_CALL = "api_call"  # an integration-API call that read or wrote personal data (key id, endpoint)
+    OPERATOR_ROLE_CHANGED = "operator_role_changed"
+    OPERATOR_RESTORED = "operator_restored"  # an account that failed its seal, re-set from the command line
+    OPERATORS_BOUND = "operators_bound"      # accounts from before operator seals (0006) bound at upgrade
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:

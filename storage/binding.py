@@ -1,7 +1,7 @@
 """Row seals: every stored fact a decision, review or export relies on is MACed under the audit key.
 
-A *seal* is kept in the ``seal`` column of the sessions, decisions, reviews, images and templates
-rows: ``{"k": audit key id, "f": {field: mac}}`` with, for each bound field,
+A *seal* is kept in the ``seal`` column of the sessions, decisions, reviews, images, templates, API key
+and operator account rows: ``{"k": audit key id, "f": {field: mac}}`` with, for each bound field,
 ``mac = HMAC-SHA-256(K_audit, ["idkiosk-row/1", table, row id, field, canonical value])`` truncated
 to 128 bits (RFC 2104 section 5 allows truncation; 128 bits is far above the 80-bit floor of NIST
 SP 800-107). One MAC per field lets ``kiosk audit verify`` name the field that was edited; the
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from storage.keys import KeyMaterial
-from storage.tables import ApiKeyRow, DecisionRow, ImageRow, ReviewRow, SessionRow, TemplateRow
+from storage.tables import ApiKeyRow, DecisionRow, ImageRow, OperatorRow, ReviewRow, SessionRow, TemplateRow
 
 SEAL_FORMAT = "idkiosk-row/1"
 MAC_HEX = 32  # 128-bit truncated HMAC-SHA-256
@@ -34,12 +34,15 @@ BOUND_FIELDS: dict[str, tuple[str, ...]] = {
     "images": ("session_id", "kind", "media_type", "key_id", "size", "created_at"),
     "templates": ("session_id", "identity_key", "kind", "dim", "key_id", "ciphertext", "created_at"),
     "api_keys": ("name", "key_hash", "scopes", "created_at", "revoked_at"),
+    # Everything a login and a review rely on: a forged role, a swapped hash or a cleared lock fails it.
+    "operators": ("username", "role", "password_hash", "disabled", "failed_logins", "locked_until", "created_at",
+                  "password_changed_at"),
 }
 SEALED_TABLES: dict[str, type] = {
     "sessions": SessionRow, "decisions": DecisionRow, "reviews": ReviewRow, "images": ImageRow,
-    "templates": TemplateRow, "api_keys": ApiKeyRow,
+    "templates": TemplateRow, "api_keys": ApiKeyRow, "operators": OperatorRow,
 }
-TableRow = SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow | ApiKeyRow
+TableRow = SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow | ApiKeyRow | OperatorRow
 
 
 def canonical_value(value: Any) -> Any:

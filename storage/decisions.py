@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from storage.accounts import require_intact
 from storage.audit import AuditKind, AuditTrail
 from storage.binding import seal
 from storage.blobs import BlobStore
@@ -44,8 +45,10 @@ from storage.records import (
     SessionRecord,
     SessionSummary,
 )
+from storage.review_rules import PastReview, check_review_allowed
 from storage.tables import (
     AttemptRow,
+    AuditEventRow,
     DecisionRow,
     ImageRow,
     OperatorRow,
@@ -225,15 +228,17 @@ class DecisionLog:
         """An operator's verdict (``accept`` or ``reject``) on a session waiting for review; returns the review id.
 
         A session is reviewed once: one that is not pending (already reviewed, or never flagged) is
-        refused for every role; a supervisor reopens it first (:meth:`reopen_review`). Four eyes: the
-        clerk who ran an assisted session (``checks["assisted_by"]``) cannot review it. Audited as ``review``.
+        refused for every role; a supervisor reopens it first (:meth:`reopen_review`). Four eyes
+        (``storage.review_rules``): not an admin, not the clerk who ran an assisted session
+        (``checks["assisted_by"]``), not the supervisor who reopened it. Audited as ``review``.
         """
         if verdict not in ("accept", "reject"):
             raise StorageInputError("a review verdict is 'accept' or 'reject'")
         return self._write_review(session_id, operator, verdict, note)
 
     def reopen_review(self, session_id: str, operator: str, note: str) -> str:
-        """A supervisor or admin puts a reviewed session back in the queue, with a mandatory note.
+        """A supervisor puts a reviewed session back in the queue, with a mandatory note (not the author of
+        the verdict, not the clerk of an assisted session: ``storage.review_rules``).
 
         Stored as a review row with verdict ``reopen`` (note encrypted) and audited as ``review``; the
         decision's final outcome is cleared until the next review.
@@ -247,30 +252,21 @@ class DecisionLog:
         review_id = new_id()
         now = self._clock.now()
         with self._db.write() as s:
+            self._audit.lock_chain(s)  # first: no other review of this case can commit between our reads and write
             op = s.execute(select(OperatorRow).where(OperatorRow.username == operator)).scalar_one_or_none()
             if op is None or op.disabled:
                 raise StorageInputError(f"operator {operator!r} does not exist or is disabled")
+            require_intact(self._keys, op)  # a role forged in the database decides nothing
             row = s.execute(select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
                             .where(SessionRow.id == session_id)).one_or_none()
             if row is None:
                 raise NotFoundError(f"session {session_id} not found (purged?)")
             srow, dec = row
-            if verdict == "reopen":
-                if op.role not in ("supervisor", "admin"):
-                    raise StorageInputError("only a supervisor or admin may reopen a review")
-                if dec.review_state != "reviewed":
-                    raise StorageInputError("only a reviewed session can be reopened")
-            elif dec.review_state == "reviewed":
-                raise StorageInputError("this session was already reviewed; a supervisor may reopen it first")
-            elif dec.review_state != "pending":
-                raise StorageInputError("this session was not flagged for review")
-            clerk = (srow.checks or {}).get("assisted_by")
-            if verdict != "reopen" and isinstance(clerk, str) and clerk.casefold() == operator.casefold():
-                raise StorageInputError("four eyes: the clerk who ran this assisted session cannot review it")
+            check_review_allowed(verdict, dec.review_state, op.role, srow.checks, operator,
+                                 self._review_history(s, session_id))
             note_kid = note_ct = None
             if note:
                 note_kid, note_ct = self._keys.cipher.encrypt(note.encode("utf-8"), note_aad(review_id, session_id))
-            self._audit.lock_chain(s)
             self._keys.refresh()
             problem = self._integrity.row_problem(srow, dec)
             if problem is not None:  # never build a review on a forged decision (and re-seal it as genuine)
@@ -286,6 +282,18 @@ class DecisionLog:
                                {"review_id": review_id, "verdict": verdict, "previous": previous,
                                 "decision_id": dec.id, "note": note is not None}, session_id=session_id)
         return review_id
+
+    @staticmethod
+    def _review_history(s: Any, session_id: str) -> list[PastReview]:
+        """The session's reviews in chain order (the audit sequence orders them exactly; times may tie)."""
+        out = []
+        for actor, details in s.execute(select(AuditEventRow.actor, AuditEventRow.details)
+                                        .where(AuditEventRow.session_id == session_id,
+                                               AuditEventRow.kind == AuditKind.REVIEW)
+                                        .order_by(AuditEventRow.seq)):
+            name = actor.removeprefix("operator:")
+            out.append(PastReview(name, str(json.loads(details).get("verdict"))))
+        return out
 
     # ---------------------------------------------------------------- reading
     def _summary(self, srow: SessionRow, drow: DecisionRow) -> SessionSummary:

@@ -19,6 +19,10 @@ class StorageInputError(StorageError):
     """A caller handed the repository something it must not store (bad outcome, personal data in clear...)."""
 
 
+class ReviewNotAllowedError(StorageInputError):
+    """A review or reopen the four-eyes or role rules forbid (``storage.review_rules``); the message says who may."""
+
+
 class KeyStoreError(StorageError):
     """The key file or keyring backend is missing, unreadable, malformed or too widely readable."""
 
@@ -70,6 +74,11 @@ class AuditChainError(StorageError):
 
 class AuthenticationFailed(StorageError):
     """Unknown operator, wrong password or disabled account (deliberately not told apart)."""
+
+
+class AccountTamperedError(AuthenticationFailed):
+    """The operator's account row fails its seal (role, password hash, lock or enabled state edited outside
+    storage): the login is refused before the password is tried."""
 
 
 class AccountLockedError(AuthenticationFailed):

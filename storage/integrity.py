@@ -7,6 +7,9 @@ What the chain announces (the *expected* rows):
 * a ``rows_bound`` event (written once, when a store from before row seals is first opened) names
   the rows it bound, and the sessions that were already gone then;
 * an ``api_key_created`` event names its API key id (a revocation re-seals the row);
+* an ``operator_added`` or ``operator_restored`` event names its operator account id, an
+  ``operators_bound`` event (the first open after schema 0006) the accounts it bound (every change to
+  an account re-seals the row);
 * a ``purge`` event names what retention deleted (a purged session takes its decision, reviews,
   images and templates with it).
 A row that is present must carry a valid seal (``storage.binding``) and be expected ("row without
@@ -32,7 +35,7 @@ from storage.db import Database
 from storage.errors import IntegrityError
 from storage.tables import AuditEventRow, AuditHeadRow, DecisionRow, ImageRow, ReviewRow, SessionRow, TemplateRow
 
-TABLE_ORDER = ("sessions", "decisions", "reviews", "images", "templates", "api_keys")
+TABLE_ORDER = ("sessions", "decisions", "reviews", "images", "templates", "api_keys", "operators")
 
 
 @dataclass
@@ -51,11 +54,17 @@ class _Expected:
     def visit(self, ev: AuditEventRow) -> None:
         """Fold one (already MAC-checked) event into the expectations."""
         if ev.kind not in (AuditKind.DECISION, AuditKind.REVIEW, AuditKind.PURGE, AuditKind.ROWS_BOUND,
-                           AuditKind.API_KEY_CREATED):
+                           AuditKind.API_KEY_CREATED, AuditKind.OPERATOR_ADDED, AuditKind.OPERATOR_RESTORED,
+                           AuditKind.OPERATORS_BOUND):
             return
         d = json.loads(ev.details)
         sid = ev.session_id
-        if ev.kind == AuditKind.API_KEY_CREATED:
+        if ev.kind in (AuditKind.OPERATOR_ADDED, AuditKind.OPERATOR_RESTORED):
+            if d.get("operator_id") is not None:  # events from before schema 0006 name no id
+                self.add("operators", [str(d["operator_id"])], ev.seq, None)
+        elif ev.kind == AuditKind.OPERATORS_BOUND:
+            self.add("operators", [str(i) for i in d.get("bound") or []], ev.seq, None)
+        elif ev.kind == AuditKind.API_KEY_CREATED:
             self.add("api_keys", [d.get("key_id")], ev.seq, None)
         elif ev.kind == AuditKind.DECISION:
             if sid is not None:
@@ -124,10 +133,11 @@ class Integrity:
                 for row in s.execute(select(model).order_by(model.id).execution_options(yield_per=500)).scalars():
                     checked += 1
                     bad = check_seal(keys, row)
+                    rid = str(row.id)  # operator ids are integers
                     if bad is not None:
-                        return _bad(table, row.id, bad[0], bad[1], chain.events, checked)
-                    if alive.pop(row.id, None) is None:
-                        return _bad(table, row.id, None, "has no audit event announcing it (inserted outside storage)",
+                        return _bad(table, rid, bad[0], bad[1], chain.events, checked)
+                    if alive.pop(rid, None) is None:
+                        return _bad(table, rid, None, "has no audit event announcing it (inserted outside storage)",
                                     chain.events, checked)
                 if alive:
                     rid, (seq, _owner) = min(alive.items(), key=lambda kv: (kv[1][0], kv[0]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -47,27 +48,35 @@ def _decision_matches(d: dict[str, Any], drow: DecisionRow, verdicts: list[str])
     return drow.review_state == "none" and drow.final_outcome == drow.outcome
 
 
-def bind_legacy_rows(db: Database, keys: KeyContext, audit: AuditTrail, actor: str = "system:upgrade") -> int | None:
-    """Bind pre-seal rows if the store is marked ``pending``; returns the ``rows_bound`` seq, or ``None``."""
+def bind_once(db: Database, keys: KeyContext, audit: AuditTrail, state_key: str, bound_kind: str, what: str,
+              bind: Callable[[Session, StateRow], int]) -> int | None:
+    """Run ``bind`` (in one write transaction) if ``storage_state[state_key]`` is ``pending``, the chain
+    verifies and no ``bound_kind`` event exists yet; it sets the state to ``done``. Its seq, or ``None``."""
     with db.read() as s:
-        state = s.get(StateRow, STATE_KEY)
+        state = s.get(StateRow, state_key)
         if state is None or state.value != "pending":
             return None
     chain = audit.verify()
     if not chain.ok:
-        log.error("rows written before row seals were not bound: the audit chain is broken (%s)", chain.problem)
+        log.error("%s were not bound: the audit chain is broken (%s)", what, chain.problem)
         return None
     keys.refresh()
     with db.write() as s:
-        state = s.get(StateRow, STATE_KEY)
+        state = s.get(StateRow, state_key)
         if state is None or state.value != "pending":  # another process did it meanwhile
             return None
-        if s.execute(select(AuditEventRow.seq).where(AuditEventRow.kind == AuditKind.ROWS_BOUND).limit(1)).first():
+        if s.execute(select(AuditEventRow.seq).where(AuditEventRow.kind == bound_kind).limit(1)).first():
             # Binding happens once in a store's life; a "pending" state after that was put there by hand.
-            log.error("row_binding is 'pending' but rows were already bound once: nothing is bound again")
+            log.error("%s is 'pending' but %s were already bound once: nothing is bound again", state_key, what)
             state.value = "done"
             return None
-        return _bind(s, keys, audit, state, actor)
+        return bind(s, state)
+
+
+def bind_legacy_rows(db: Database, keys: KeyContext, audit: AuditTrail, actor: str = "system:upgrade") -> int | None:
+    """Bind pre-seal rows if the store is marked ``pending``; returns the ``rows_bound`` seq, or ``None``."""
+    return bind_once(db, keys, audit, STATE_KEY, AuditKind.ROWS_BOUND, "rows written before row seals",
+                     lambda s, state: _bind(s, keys, audit, state, actor))
 
 
 def _bind(s: Session, keys: KeyContext, audit: AuditTrail, state: StateRow, actor: str) -> int:

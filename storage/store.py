@@ -34,6 +34,7 @@ from storage.export import Exporter
 from storage.integrity import Integrity
 from storage.keys import FileKeyring, Keyring, describe_keyring
 from storage.legacy_binding import bind_legacy_rows
+from storage.operator_binding import bind_legacy_operators
 from storage.os_keyring import OsKeyring
 from storage.retention import PurgeReport, Retention
 from storage.review_queries import ReviewQueries
@@ -178,12 +179,13 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
     # shared PostgreSQL store gets a kiosk's head file only when that kiosk first appends.
     integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite")
     bind_legacy_rows(db, keys, audit)
+    bind_legacy_operators(db, keys, audit)
     return Storage(
         config=config, data_dir=data_dir, db=db, keys=keys, blobs=blobs, audit=audit,
         decisions=DecisionLog(db, keys, blobs, audit, clock, integrity, config.busy_retries),
         attempts=AttemptLimiter(db, keys, config.attempts, clock),
         duplicates=TemplateIndex(db, keys, config.duplicate_threshold),
-        operators=OperatorAccounts(db, audit, config.operators, clock),
+        operators=OperatorAccounts(db, audit, config.operators, clock, keys),
         retention=Retention(db, blobs, audit, config.retention, clock, config.sync),
         exporter=Exporter(db, keys, audit, clock, integrity),
         rotation=KeyRotation(db, keys, blobs, audit),

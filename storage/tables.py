@@ -132,6 +132,7 @@ class OperatorRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: role, hash, lock... MACed under the audit key
 
 
 class ReviewRow(Base):

@@ -21,14 +21,17 @@ WHERE = "review-console"
 class Permission(enum.Enum):
     """What a role may do in the console."""
 
-    REVIEW = "review"          # open cases, approve, reject
-    SUPERVISE = "supervise"    # every review, reopen, audit trail, report, case export
-    ADMINISTER = "administer"  # operator accounts
+    REVIEW = "review"          # the queue and search, open cases (identity, images), approve, reject
+    SUPERVISE = "supervise"    # every review (no identity), audit trail, daily report
+    OVERSEE = "oversee"        # reopen a reviewed case, export a case
+    ADMINISTER = "administer"  # operator accounts, site calibration
 
 
+# An admin administers and audits but never sees a case's identity or images and takes no case decision
+# (README, "Operator review"); storage.review_rules refuses an admin's review or reopen as well.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "operator": frozenset({Permission.REVIEW}),
-    "supervisor": frozenset({Permission.REVIEW, Permission.SUPERVISE}),
+    "supervisor": frozenset({Permission.REVIEW, Permission.SUPERVISE, Permission.OVERSEE}),
     "admin": frozenset({Permission.ADMINISTER, Permission.SUPERVISE}),
 }
 

@@ -1,8 +1,9 @@
 """``Console``: every action of the review console, with the role check in front of each.
 
 The Qt screens call these from a worker thread (``ui/console/worker.py``); tests call them directly.
-Storage enforces the rules that protect the record too (one review per case unless reopened, four
-eyes on assisted sessions, disabled operators), so a bug up here still fails closed.
+Storage enforces the rules that protect the record too (one review per case unless reopened, the four-eyes
+rules of ``storage.review_rules``, disabled operators) under its write lock, so a bug up here still fails
+closed; their refusals are ``storage.errors.ReviewNotAllowedError`` with a message naming who may act.
 """
 from __future__ import annotations
 
@@ -70,11 +71,8 @@ class Console:
 
     # -- cases -------------------------------------------------------------------------------------------
     def open_case(self, session_id: str) -> CaseFile:
-        """The whole case, images decrypted in memory; the opening is audited."""
-        if not self.session.may(Permission.SUPERVISE):
-            self.session.require(Permission.REVIEW)
-        else:
-            self.session.require(Permission.SUPERVISE)
+        """The whole case, images decrypted in memory; the opening is audited (not for an admin)."""
+        self.session.require(Permission.REVIEW)
         return assemble_case(self.storage, session_id, self.session.actor, self.policy)
 
     def approve(self, session_id: str, note: str) -> str:
@@ -94,8 +92,8 @@ class Console:
         return self.storage.queries.reviews(since, limit, offset)
 
     def reopen(self, session_id: str, note: str) -> str:
-        """Put a reviewed session back in the queue, with a note."""
-        op = self.session.require(Permission.SUPERVISE)
+        """Put a reviewed session back in the queue, with a note (not your own verdict, not as the clerk)."""
+        op = self.session.require(Permission.OVERSEE)
         return self.storage.decisions.reopen_review(session_id, op.username, _note(note))
 
     def audit_trail(self, last: int = 200) -> tuple[AuditVerification, list[AuditEvent]]:
@@ -112,7 +110,7 @@ class Console:
 
     def export_case(self, session_id: str, path: Path, with_images: bool = False) -> Path:
         """An HTML file of one case for an auditor (images only if asked); audited."""
-        self.session.require(Permission.SUPERVISE)
+        self.session.require(Permission.OVERSEE)
         case = assemble_case(self.storage, session_id, self.session.actor, self.policy)
         out = write_case_html(case, path, self.session.actor, with_images)
         self.storage.audit.record(AuditKind.CASE_EXPORTED, self.session.actor,
@@ -136,6 +134,13 @@ class Console:
         if username == op.username:
             raise NotAllowedError("you cannot disable your own account: ask another admin")
         self.storage.operators.disable(username, self.session.actor)
+
+    def change_role(self, username: str, role: str) -> None:
+        """Give an account another role (audited with the previous one); an admin cannot change their own."""
+        op = self.session.require(Permission.ADMINISTER)
+        if username == op.username:
+            raise NotAllowedError("you cannot change your own role: ask another admin")
+        self.storage.operators.set_role(username, role, self.session.actor)
 
     def reset_password(self, username: str, password: str) -> None:
         """Set a new password (clears a lockout; audited)."""

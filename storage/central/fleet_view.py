@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase
 
+from storage.accounts import require_intact
 from storage.central import schema
 from storage.central.central_audit import CentralKind, append_central_event, central_review_digest
 from storage.central.evidence import list_central_evidence, open_central_evidence
@@ -39,6 +40,7 @@ from storage.crypto import aad
 from storage.errors import NotFoundError, StorageConfigError, StorageInputError
 from storage.records import IdentityFields, ImageInfo, ReviewInfo, SessionDetail, SessionSummary
 from storage.review_queries import LogTables, ReviewEntry, ReviewQueries
+from storage.review_rules import PastReview, check_review_allowed
 from storage.store import Storage, open_storage
 from storage.tables import OperatorRow, new_id
 
@@ -168,13 +170,13 @@ class FleetDecisions:
 
     def record_review(self, session_id: str, operator: str, verdict: str, note: str | None = None) -> str:
         """A central reviewer's verdict (``accept``/``reject``) on a pending session; same rules as at the
-        kiosk (once, unless reopened; four eyes on assisted sessions). Returns the review id."""
+        kiosk (once, unless reopened; four eyes: ``storage.review_rules``). Returns the review id."""
         if verdict not in ("accept", "reject"):
             raise StorageInputError("a review verdict is 'accept' or 'reject'")
         return self._write_review(session_id, operator, verdict, note)
 
     def reopen_review(self, session_id: str, operator: str, note: str) -> str:
-        """A supervisor or admin puts a centrally reviewed session back in the queue, with a note."""
+        """A supervisor puts a centrally reviewed session back in the queue, with a note (``storage.review_rules``)."""
         if not note or not note.strip():
             raise StorageInputError("reopening a review needs a note saying why")
         return self._write_review(session_id, operator, "reopen", note)
@@ -182,6 +184,9 @@ class FleetDecisions:
     def _write_review(self, session_id: str, operator: str, verdict: str, note: str | None) -> str:
         with self._st.db.read() as s:
             op = s.execute(select(OperatorRow).where(OperatorRow.username == operator)).scalar_one_or_none()
+            if op is not None:
+                self._st.keys.refresh()
+                require_intact(self._st.keys, op)  # a role forged in the database decides nothing
             role, disabled = (op.role, op.disabled) if op is not None else (None, True)
         if disabled:
             raise StorageInputError(f"operator {operator!r} does not exist or is disabled")
@@ -203,7 +208,11 @@ class FleetDecisions:
             current = conn.execute(select(rs).where(rs.c.origin_kiosk == kiosk, rs.c.session_id == session_id)).first()
             state = current.review_state if current is not None else drow.review_state
             previous = current.final_outcome if current is not None else drow.final_outcome
-            _check_allowed(verdict, state, role, srow.checks, operator)
+            cr = schema.central_reviews
+            history = [PastReview(r.reviewer, r.verdict) for r in conn.execute(
+                select(cr.c.reviewer, cr.c.verdict).where(cr.c.kiosk_id == kiosk, cr.c.session_id == session_id)
+                .order_by(cr.c.audit_seq))]
+            check_review_allowed(verdict, state, role, srow.checks, operator, history)
             new_state, final = ("pending", None) if verdict == "reopen" else ("reviewed", verdict)
             row = dict(id=review_id, kiosk_id=kiosk, session_id=session_id, reviewer=operator, reviewed_at=now,
                        verdict=verdict, note_kid=note_kid, note_ct=note_ct)
@@ -219,21 +228,6 @@ class FleetDecisions:
                 "review_state": new_state, "final_outcome": final, "updated_at": now}))
         return review_id
 
-
-def _check_allowed(verdict: str, state: str, role: str | None, checks: dict[str, Any], operator: str) -> None:
-    if verdict == "reopen":
-        if role not in ("supervisor", "admin"):
-            raise StorageInputError("only a supervisor or admin may reopen a review")
-        if state != "reviewed":
-            raise StorageInputError("only a reviewed session can be reopened")
-        return
-    if state == "reviewed":
-        raise StorageInputError("this session was already reviewed; a supervisor may reopen it first")
-    if state != "pending":
-        raise StorageInputError("this session was not flagged for review")
-    clerk = (checks or {}).get("assisted_by")
-    if isinstance(clerk, str) and clerk.casefold() == operator.casefold():
-        raise StorageInputError("four eyes: the clerk who ran this assisted session cannot review it")
 
 
 @dataclass

@@ -62,8 +62,8 @@ def test_intact_store_verifies_and_counts_rows(logged, capsys) -> None:  # type:
     data, *_ = logged
     code, out = audit_verify(data, capsys)
     assert code == 0, out
-    # 3 sessions + 3 decisions + 1 review + 6 images + 1 template
-    assert "14 stored rows" in out
+    # 3 sessions + 3 decisions + 1 review + 6 images + 1 template + 1 operator account
+    assert "15 stored rows" in out
 
 
 def test_forged_outcome_is_named_refused_and_not_exported(logged, capsys, test_config, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from storage import DecisionInput, IdentityFields
-from storage.errors import NotFoundError, StorageInputError
+from storage.errors import NotFoundError, ReviewNotAllowedError, StorageInputError
 
 from storage_helpers import GIVEN, SURNAME, image_bytes
 
@@ -57,10 +57,12 @@ def test_review_flow_and_roles(store, make_record) -> None:  # type: ignore[no-u
         store.decisions.reopen_review(r.session_id, "olga", "second look")
     store.decisions.reopen_review(r.session_id, "sam", "the note does not say how the phone call went")
     assert store.decisions.pending_reviews()[0].session_id == r.session_id
-    store.decisions.record_review(r.session_id, "sam", "reject")
+    with pytest.raises(ReviewNotAllowedError, match="you reopened"):  # four eyes: not who reopened it
+        store.decisions.record_review(r.session_id, "sam", "reject")
+    store.decisions.record_review(r.session_id, "olga", "reject")
     detail = store.decisions.load_session(r.session_id, "operator:sam")
     assert [(v.operator, v.verdict) for v in detail.reviews] == [("olga", "accept"), ("sam", "reopen"),
-                                                                ("sam", "reject")]
+                                                                ("olga", "reject")]
     assert detail.reviews[0].note == f"checked {SURNAME} by phone"
     with pytest.raises(StorageInputError):
         store.decisions.record_review(r.session_id, "nobody", "reject")

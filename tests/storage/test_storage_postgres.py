@@ -37,7 +37,7 @@ def test_storage_on_postgresql(pg_db, tmp_path, make_record, clock) -> None:  # 
         assert st.exporter.export(clock.now().replace(year=2020), out, "t").count == 6
         assert st.audit.verify().ok
         full = st.verify()  # row seals both ways, purge and rotation included, on PostgreSQL too
-        assert full.ok and full.rows == 6 + 6 + 1, full  # sessions, decisions, review (images, templates purged)
+        assert full.ok and full.rows == 6 + 6 + 1 + 1, full  # sessions, decisions, review, operator (images purged)
         with st.db.engine.begin() as conn:
             conn.execute(text("UPDATE decisions SET outcome = 'accept', reasons = '[]' WHERE session_id = :s"),
                          {"s": recs[1].session_id})

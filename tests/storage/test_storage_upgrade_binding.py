@@ -53,7 +53,7 @@ def test_legacy_rows_are_bound_once_with_an_audit_event(tmp_path, test_config, c
     st = open_storage(data, test_config, clock=clock)
     try:
         result = st.verify()
-        assert result.ok and result.rows == 14, result  # 3 sessions, 3 decisions, 1 review, 6 images, 1 template
+        assert result.ok and result.rows == 15, result  # 3 sessions, 3 decisions, 1 review, 6 images, 1 template, 1 operator
         bound = [e for e in st.audit.events() if e.kind == "rows_bound"]
         assert len(bound) == 1 and bound[0].details["refused"] == 0
         assert set(bound[0].details["bound"]["sessions"]) == {a, b, c}

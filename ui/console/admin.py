@@ -105,7 +105,9 @@ class AdminScreen(QWidget):
         self.table.setRowCount(len(accounts))
         for r, a in enumerate(accounts):
             locked = a.locked_until is not None and a.locked_until > now
-            status = self.tr("disabled") if a.disabled else self.tr("locked") if locked else self.tr("active")
+            # An account whose row fails its seal cannot log in whatever its flags say: say so first.
+            status = (self.tr("tampered: restore it with 'kiosk operator restore'") if getattr(a, "problem", None)
+                      else self.tr("disabled") if a.disabled else self.tr("locked") if locked else self.tr("active"))
             for c, text in enumerate((a.username, a.role, status,
                                       f"{a.locked_until:%Y-%m-%d %H:%M}" if locked else "")):
                 self.table.setItem(r, c, QTableWidgetItem(text))

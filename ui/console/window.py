@@ -118,7 +118,7 @@ class ConsoleWindow(QMainWindow):
                                                              else self.tr("Login failed; details are in the log.")))
 
     def _logged_in(self, info: Any) -> None:
-        self.supervisor = info.role in ("supervisor", "admin")
+        self.supervisor = self.console.session.may(Permission.OVERSEE)  # reopen and export buttons
         self.who.setText(self.tr("{0} ({1})").format(info.username, self.tr(info.role)))
         may = self.console.session.may
         self.nav_queue.setVisible(may(Permission.REVIEW))
@@ -183,7 +183,10 @@ class ConsoleWindow(QMainWindow):
         def shown(case: Any) -> None:
             self.case.show_case(case, self.supervisor, self.now())
             self.stack.setCurrentWidget(self.case)
-        self._call(self.console.open_case, session_id, done=shown)
+        # Refusals (an admin opening a case from the report) show on the screen the request came from.
+        here = self.stack.currentWidget()
+        self._call(self.console.open_case, session_id, done=shown,
+                   shown_on=here if hasattr(here, "show_error") else None)
 
     def _review(self, session_id: str, verdict: str, note: str) -> None:
         fn = self.console.approve if verdict == "accept" else self.console.reject

@@ -87,6 +87,11 @@
       <source>active</source>
       <translation>aktiv</translation>
     </message>
+    <message>
+      <location filename="../console/admin.py" line="109" />
+      <source>tampered: restore it with 'kiosk operator restore'</source>
+      <translation>manipuliert: mit 'kiosk operator restore' neu setzen</translation>
+    </message>
   </context>
   <context>
     <name>CaseScreen</name>

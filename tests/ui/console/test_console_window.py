@@ -159,3 +159,25 @@ def test_the_console_fits_a_1280x800_screen(qtbot, window) -> None:
     for screen in (window.queue, window.case):
         hint = screen.minimumSizeHint()
         assert hint.width() <= 1280 and hint.height() <= 800, (type(screen).__name__, hint)
+
+
+def test_an_admin_sees_a_tampered_account_and_the_refusal_to_open_a_case(qtbot, window, store) -> None:
+    import sqlite3
+
+    sid = store.decisions.pending_reviews()[0].session_id
+    store.decisions.record_review(sid, "olga", "accept", "same person, checked the ears")
+    con = sqlite3.connect(store.data_dir / "kiosk.db")
+    con.execute("UPDATE operators SET role = 'supervisor' WHERE username = 'olga'")
+    con.commit()
+    con.close()
+    login(qtbot, window, "olga")  # the forged role gets no session: the login names the tampering
+    assert window.stack.currentWidget() is window.login and "tampered" in window.login.message.text()
+    login(qtbot, window, "ada")
+    qtbot.waitUntil(lambda: window.admin.table.rowCount() == 3, timeout=10000)
+    row = next(r for r in range(3) if window.admin.table.item(r, 0).text() == "olga")
+    assert "tampered" in window.admin.table.item(row, 2).text()
+    window.show_report()
+    _idle(qtbot, window)
+    window.report.open_requested.emit(sid)  # a row of the review list: an admin does not open cases
+    qtbot.waitUntil(lambda: "may not" in window.report.summary.text(), timeout=10000)
+    assert window.stack.currentWidget() is window.report and window.case.case is None
