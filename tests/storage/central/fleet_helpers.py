@@ -72,3 +72,10 @@ def local_ids(st: Storage) -> list[str]:
         from storage.tables import SessionRow
 
         return sorted(s.execute(select(SessionRow.id)).scalars())
+
+
+def revoke(central: CentralStore, kiosk_id: str, key_id: str) -> None:
+    """Revoke a kiosk's head-signing key."""
+    from storage.central.kiosks import revoke_kiosk_key
+
+    revoke_kiosk_key(central, kiosk_id, key_id, "test")

@@ -1,0 +1,104 @@
+"""Issue 20 item 2, "one trust model": the back office, not the kiosks' database role, decides which
+kiosk keys are trusted; key ids are fingerprints and revocation is of the public key; central
+verification covers the review state the queue reads. Each probe is replayed as the attacker would
+do it: with plain SQL over the database access every kiosk has."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from fleet_helpers import make_kiosk, register
+from kiosk.cli import main
+from storage.central.errors import CentralError
+from storage.central.push import Syncer
+from storage.head_signing import head_signing_public_key
+from storage.review_queries import SessionQuery
+
+
+def _verify(central, capsys, *extra: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    code = main(["audit", "verify", "--central", central.url, *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_probe1_a_kiosk_cannot_register_its_key_for_another_kiosk(central, tmp_path, make_record, clock,  # type: ignore[no-untyped-def]
+                                                                   capsys, monkeypatch) -> None:
+    victim = make_kiosk(tmp_path, "victim", 2, make_record, clock, central)  # registered, never synced
+    evil = make_kiosk(tmp_path, "evil", 5, make_record, clock)
+    key_id, public = head_signing_public_key(evil.keys.keys)
+    with central.begin() as conn:  # the kiosk's own database access, no back-office key
+        row = conn.execute(text("SELECT * FROM fleet_kiosk_keys WHERE kiosk_id = 'victim'")).mappings().first()
+        values = {**dict(row), "kiosk_id": "victim", "key_id": key_id, "public_key": public}
+        cols = ", ".join(values)
+        conn.execute(text(f"INSERT INTO fleet_kiosk_keys ({cols}) VALUES ({', '.join(':' + c for c in values)})"),
+                     values)
+    with pytest.raises(CentralError, match="not registered|back office"):
+        Syncer(evil, central, "victim").run()
+    # The attacker runs its own copy of the code, without the centre's registration check.
+    import storage.central.push as push
+    monkeypatch.setattr(push, "require_registered", lambda *a, **k: None)
+    Syncer(evil, central, "victim").run()
+    monkeypatch.undo()
+    code, out = _verify(central, capsys, "--kiosk", "victim")
+    assert code == 1, out
+    assert "kiosk victim: BROKEN" in out and "back office" in out, out
+    with pytest.raises(CentralError, match="back office never registered"):  # not "restored from an older copy"
+        Syncer(victim, central, "victim").run()
+    victim.close()
+    evil.close()
+
+
+def test_probe2_a_revoked_key_stays_revoked_under_any_key_id(central, tmp_path, make_record, clock, capsys,  # type: ignore[no-untyped-def]
+                                                              monkeypatch) -> None:
+    st = make_kiosk(tmp_path, "k1", 2, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    key_id, public = head_signing_public_key(st.keys.keys)
+    _revoke(central, "k1", key_id)
+    with central.begin() as conn:  # the same public key under a fresh, free-text key id
+        row = conn.execute(text("SELECT * FROM fleet_kiosk_keys WHERE kiosk_id = 'k1'")).mappings().first()
+        values = {**dict(row), "key_id": "e-fresh"}
+        values.pop("revoked_at", None)
+        cols = ", ".join(values)
+        conn.execute(text(f"INSERT INTO fleet_kiosk_keys ({cols}) VALUES ({', '.join(':' + c for c in values)})"),
+                     values)
+    import storage.head_signing as hs
+    real_sign = hs.sign_head
+    monkeypatch.setattr(hs, "head_signing_public_key", lambda keys: ("e-fresh", public))
+    monkeypatch.setattr(hs, "sign_head", lambda *a: ("e-fresh", real_sign(*a)[1]))
+    st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="AFTER1"))
+    with pytest.raises(CentralError, match="revoked|not registered"):
+        Syncer(st, central, "k1").run()
+    import storage.central.push as push
+    monkeypatch.setattr(push, "require_registered", lambda *a, **k: None)
+    Syncer(st, central, "k1").run()  # the attacker's own code pushes anyway
+    monkeypatch.undo()
+    code, out = _verify(central, capsys, "--kiosk", "k1")
+    assert code == 1 and "kiosk k1: BROKEN" in out, out
+    st.close()
+
+
+def _revoke(central, kiosk_id: str, key_id: str) -> None:  # type: ignore[no-untyped-def]
+    from fleet_helpers import revoke
+
+    revoke(central, kiosk_id, key_id)
+
+
+def test_probe3_an_inserted_review_state_row_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    from storage.central.fleet_view import open_fleet_console_storage
+
+    st = make_kiosk(tmp_path, "k1", 4, make_record, clock, central, reviews=0)
+    Syncer(st, central, "k1").run()
+    st.close()
+    fst = open_fleet_console_storage(tmp_path / "bo", central.url, clock=clock)
+    pending = [s.session_id for s in fst.queries.page(SessionQuery(review_state="pending"))]
+    assert len(pending) == 2
+    with central.begin() as conn:
+        conn.execute(text("INSERT INTO fleet_review_state VALUES ('k1', :s, 'reviewed', 'accept', :t)"),
+                     {"s": pending[0], "t": datetime.now(timezone.utc)})
+    assert [s.session_id for s in fst.queries.page(SessionQuery(review_state="pending"))] == pending[1:]
+    fst.close()
+    code, out = _verify(central, capsys)
+    assert code == 1, out
+    assert f"review state of session {pending[0]}" in out, out
