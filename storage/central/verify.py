@@ -30,7 +30,8 @@ from storage.audit import AuditKind
 from storage.central import schema
 from storage.central.central_audit import CentralAuditCheck, verify_central_audit
 from storage.central.chain import GENESIS_HASH, PUSH_KIND, event_hash_of, evidence_digest, row_digest
-from storage.central.kiosks import KioskKey, kiosk_keys, registered_kiosks
+from storage.central.key_records import KioskKey, kiosk_keys
+from storage.central.kiosks import registered_kiosks
 from storage.central.store import CentralStore
 from storage.central.errors import KioskNotRegisteredError
 
@@ -86,16 +87,29 @@ class _Walk:
     kiosk_named: dict[str, set[str]] | None = None  # table -> ids the kiosk's decision/review events name
 
 
+def _check_keys(k: str, keys: dict[str, KioskKey]) -> None:
+    """Every key row of the kiosk must carry the back office's signed registration, and every revocation
+    of one of its keys the back office's signature: anything else was written without its authority."""
+    for key in keys.values():
+        if key.problem is not None:
+            raise _Bad(f"kiosk {k}'s key {key.key_id} was not registered by the back office ({key.problem}): "
+                       f"written at the centre without the back-office signing key", table="fleet_kiosk_keys",
+                       row_id=key.key_id)
+        if key.revocation_problem is not None:
+            raise _Bad(f"the revocation of kiosk {k}'s key {key.key_id} is not the back office's "
+                       f"({key.revocation_problem})", table="fleet_key_revocations", row_id=key.key_id)
+
+
 def _check_head(k: str, head: Any, recomputed: str, keys: dict[str, KioskKey]) -> None:
     from storage.head_signing import verify_head
 
     key = keys.get(head.key_id)
     if key is None:
-        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} names key {head.key_id!r}, which is not registered "
-                   f"for it", seq=head.seq)
-    if key.revoked_at is not None and head.pushed_at >= key.revoked_at:
-        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} was pushed after its key {head.key_id} was revoked",
-                   seq=head.seq)
+        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} names key {head.key_id!r}, which the back office never "
+                   f"registered for it", seq=head.seq)
+    if key.revoked_at is not None and head.seq > (key.heads_upto if key.heads_upto is not None else -1):
+        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} was pushed after its key {head.key_id} was revoked "
+                   f"(the revocation covers heads up to seq {key.heads_upto})", seq=head.seq)
     if head.chain_hash != recomputed or not verify_head(key.public_key, k, head.seq, head.chain_hash,
                                                         head.signature):
         raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} does not match the events: an event after the "
@@ -195,13 +209,14 @@ def _check_rows(conn: Connection, k: str, walk: _Walk) -> int:
     return checked
 
 
-def verify_kiosk(conn: Connection, kiosk_id: str) -> KioskCheck:
-    """Check one kiosk's events, signed heads and rows inside the caller's (repeatable-read) transaction."""
-    keys = kiosk_keys(conn, kiosk_id)
+def verify_kiosk(conn: Connection, kiosk_id: str, central_id: str) -> KioskCheck:
+    """Check one kiosk's keys, events, signed heads and rows inside the caller's (repeatable-read) transaction."""
+    keys = kiosk_keys(conn, kiosk_id, central_id)
     if not keys:
         return KioskCheck(kiosk_id, False, problem=f"kiosk {kiosk_id} is not registered at the central store")
     walk = _Walk()
     try:
+        _check_keys(kiosk_id, keys)
         walk = _walk_events(conn, kiosk_id, keys)
         rows = _check_rows(conn, kiosk_id, walk)
     except _Bad as bad:
@@ -212,6 +227,7 @@ def verify_kiosk(conn: Connection, kiosk_id: str) -> KioskCheck:
 def pushing_kiosks(conn: Connection) -> list[str]:
     """Every kiosk that is registered or has anything pushed, sorted."""
     seen = set(registered_kiosks(conn))
+    seen.update(conn.execute(select(schema.kiosk_keys.c.kiosk_id).distinct()).scalars())
     seen.update(conn.execute(select(schema.audit_events.c.kiosk_id).distinct()).scalars())
     for tbl in schema.ROW_TABLES.values():
         seen.update(conn.execute(select(tbl.c.origin_kiosk).distinct()).scalars())
@@ -221,8 +237,8 @@ def pushing_kiosks(conn: Connection) -> list[str]:
 def verify_central(central: CentralStore, kiosk_id: str | None = None) -> CentralVerification:
     """Verify one kiosk (``kiosk_id``) or all of them, plus the central audit chain, in one snapshot."""
     with central.begin("central verification", snapshot=True) as conn:
-        central.central_id(conn)
+        central_id = central.central_id(conn)
         ids = [kiosk_id] if kiosk_id is not None else pushing_kiosks(conn)
         if kiosk_id is not None and kiosk_id not in pushing_kiosks(conn):
             raise KioskNotRegisteredError(f"the central store knows no kiosk {kiosk_id!r}")
-        return CentralVerification([verify_kiosk(conn, k) for k in ids], verify_central_audit(conn))
+        return CentralVerification([verify_kiosk(conn, k, central_id) for k in ids], verify_central_audit(conn))

@@ -68,7 +68,7 @@ def test_probe2_a_revoked_key_stays_revoked_under_any_key_id(central, tmp_path, 
     monkeypatch.setattr(hs, "head_signing_public_key", lambda keys: ("e-fresh", public))
     monkeypatch.setattr(hs, "sign_head", lambda *a: ("e-fresh", real_sign(*a)[1]))
     st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="AFTER1"))
-    with pytest.raises(CentralError, match="revoked|not registered"):
+    with pytest.raises(CentralError, match="revoked|not registered|not trusted"):
         Syncer(st, central, "k1").run()
     import storage.central.push as push
     monkeypatch.setattr(push, "require_registered", lambda *a, **k: None)
@@ -79,10 +79,37 @@ def test_probe2_a_revoked_key_stays_revoked_under_any_key_id(central, tmp_path, 
     st.close()
 
 
+def test_a_deleted_revocation_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    st = make_kiosk(tmp_path, "k1", 1, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    key_id, _ = head_signing_public_key(st.keys.keys)
+    _revoke(central, "k1", key_id)
+    with central.begin() as conn:  # a revoked key trusted again by deleting its revocation
+        conn.execute(text("DELETE FROM fleet_key_revocations"))
+    code, out = _verify(central, capsys)
+    assert code == 1 and f"the revocation of key {key_id}" in out and "(deleted)" in out, out
+    st.close()
+
+
+def test_a_forged_revocation_refuses_pushes_and_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    st = make_kiosk(tmp_path, "k1", 1, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    key_id, public = head_signing_public_key(st.keys.keys)
+    with central.begin() as conn:  # written without the back office's key: fail closed, and say so
+        conn.execute(text("INSERT INTO fleet_key_revocations VALUES (:k, :p, now(), '{}', 'bos-x', 'AAAA')"),
+                     {"k": key_id, "p": public})
+    st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="AFTER1"))
+    with pytest.raises(CentralError, match="revoked"):
+        Syncer(st, central, "k1").run()
+    code, out = _verify(central, capsys)
+    assert code == 1 and "table fleet_key_revocations" in out and "not the back office's" in out, out
+    st.close()
+
+
 def _revoke(central, kiosk_id: str, key_id: str) -> None:  # type: ignore[no-untyped-def]
     from fleet_helpers import revoke
 
-    revoke(central, kiosk_id, key_id)
+    revoke(central, key_id)
 
 
 def test_probe3_an_inserted_review_state_row_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -102,3 +129,42 @@ def test_probe3_an_inserted_review_state_row_is_named(central, tmp_path, make_re
     code, out = _verify(central, capsys)
     assert code == 1, out
     assert f"review state of session {pending[0]}" in out, out
+
+
+def _make_schema_1(central, kiosk_id: str, public: str, revoked: bool) -> None:  # type: ignore[no-untyped-def]
+    """Turn a schema-2 store into what schema 1 held: unsigned keys under a free-text id, heads naming it."""
+    with central.begin() as conn:
+        conn.execute(text("DROP TABLE fleet_kiosk_keys; DROP TABLE fleet_key_revocations"))
+        conn.execute(text("CREATE TABLE fleet_kiosk_keys (kiosk_id varchar(64) NOT NULL, key_id varchar(32) NOT NULL, "
+                          "public_key text NOT NULL, registered_at timestamptz NOT NULL, revoked_at timestamptz, "
+                          "CONSTRAINT pk_fleet_kiosk_keys PRIMARY KEY (kiosk_id, key_id))"))
+        conn.execute(text("INSERT INTO fleet_kiosk_keys VALUES (:k, 'e-legacy', :p, now() - interval '1 day', "
+                          + ("now()" if revoked else "NULL") + ")"), {"k": kiosk_id, "p": public})
+        conn.execute(text("UPDATE fleet_signed_heads SET key_id = 'e-legacy'"))
+        conn.execute(text("UPDATE fleet_meta SET value = '1' WHERE key = 'schema_version'"))
+        conn.execute(text("DELETE FROM fleet_meta WHERE key = 'backoffice_signing_key'"))
+
+
+def test_a_schema_1_store_is_refused_until_migrated(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    from fleet_helpers import SIGNER
+    from storage.central.errors import CentralConfigError
+    from storage.central.migrate import migrate_v1
+    from storage.head_signing import key_fingerprint
+
+    st = make_kiosk(tmp_path, "k1", 2, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    _, public = head_signing_public_key(st.keys.keys)
+    _make_schema_1(central, "k1", public, revoked=False)
+    with pytest.raises(CentralConfigError, match="kiosk central migrate"):
+        Syncer(st, central, "k1").run()
+    code, out = _verify(central, capsys)
+    assert code == 1 and "kiosk central migrate" in out
+    lines = migrate_v1(central, SIGNER, "test")
+    assert f"kiosk k1: key e-legacy -> {key_fingerprint(public)}" in lines[0]
+    code, out = _verify(central, capsys)
+    assert code == 0 and "kiosk k1: intact" in out, out
+    st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="AFTER1"))
+    assert Syncer(st, central, "k1").run().batches == 1
+    with pytest.raises(CentralConfigError, match="nothing to migrate"):
+        migrate_v1(central, SIGNER, "test")
+    st.close()
