@@ -2,7 +2,8 @@
 on PostgreSQL and pin the back office's signing key. ``kiosk central register --central URL --kiosk ID
 --public-key B64 --signing-key FILE.key``: register a kiosk's head-signing key (printed on the kiosk by
 ``kiosk fleet register``) under a record signed by the back office; ``kiosk central revoke`` revokes one
-for ever, ``kiosk central migrate`` brings a schema-1 store over. See storage.central."""
+for ever, ``kiosk central grant-login`` lets a kiosk's own database login push as that kiosk only
+(storage.central.roles), ``kiosk central migrate`` brings a schema-1 store over. See storage.central."""
 from __future__ import annotations
 
 import argparse
@@ -84,6 +85,21 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grant_login(args: argparse.Namespace) -> int:
+    from storage.central.roles import grant_kiosk_login
+    from storage.central.store import CentralStore
+
+    central = CentralStore(args.central)
+    try:
+        with central.begin("kiosk login grant") as conn:
+            central.central_id(conn)
+            grant_kiosk_login(conn, args.kiosk, args.role)
+    finally:
+        central.dispose()
+    print(f"database role {args.role} may now push as kiosk {args.kiosk} only (and nothing else at the centre)")
+    return 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from storage.central.migrate import migrate_v1
     from storage.central.store import CentralStore
@@ -100,7 +116,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk central init|register|revoke|migrate``."""
+    """Add ``kiosk central init|register|revoke|grant-login|migrate``."""
     p = subparsers.add_parser("central", help="the central (fleet) store: create it, register kiosks")
     sub = p.add_subparsers(dest="central_command", metavar="ACTION")
     sub.required = True
@@ -122,6 +138,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     v.add_argument("--key-id", required=True, help="the key id (ed-... fingerprint) to revoke")
     _add_signing_key(v)
     v.set_defaults(func=_revoke)
+    g = sub.add_parser("grant-login", help="let an existing database login push as one kiosk, and only that "
+                                           "(run with the back office's database login)")
+    add_central_argument(g)
+    g.add_argument("--kiosk", required=True, help="kiosk id")
+    g.add_argument("--role", required=True, help="the kiosk's own database login role (created beforehand)")
+    g.set_defaults(func=_grant_login)
     m = sub.add_parser("migrate", help="bring a schema-1 central store over: its keys re-registered under signed "
                                        "records (review the list it prints)")
     add_central_argument(m)

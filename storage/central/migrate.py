@@ -22,6 +22,7 @@ from storage.central.key_records import (
     registration_fields,
     revocation_fields,
 )
+from storage.central.roles import setup_kiosk_role
 from storage.central.store import _INIT_LOCK, CentralStore
 from storage.head_signing import MalformedKeyError, key_fingerprint
 
@@ -42,6 +43,7 @@ def migrate_v1(central: CentralStore, signer: BackofficeSigner, actor: str) -> l
         conn.execute(text("ALTER TABLE fleet_kiosk_keys_v1 RENAME CONSTRAINT pk_fleet_kiosk_keys TO "
                           "pk_fleet_kiosk_keys_v1"))
         schema.metadata.create_all(conn)
+        setup_kiosk_role(conn)
         legacy = conn.execute(text("SELECT kiosk_id, key_id, public_key, registered_at, revoked_at FROM "
                                    "fleet_kiosk_keys_v1 ORDER BY registered_at, kiosk_id, key_id")).all()
         owners: dict[str, str] = {}

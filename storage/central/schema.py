@@ -6,6 +6,8 @@ Every table is prefixed ``fleet_`` so a central database can never be mistaken f
 * ``fleet_kiosks`` / ``fleet_kiosk_keys``: registered kiosks and their Ed25519 head-signing public keys,
   each key with the registration record the back office signed (``storage.central.key_records``); its
   key id is the key's fingerprint. ``fleet_key_revocations``: signed revocations, of public keys.
+* ``fleet_kiosk_logins``: each kiosk's own database login and the kiosk it may push as
+  (``storage.central.roles``: grants and row-level security).
 * ``fleet_audit_events``: each kiosk's audit events byte for byte as stored locally (MACs included)
   plus ``chain_hash``, the public hash chain after that event (``storage.central.chain``).
 * ``fleet_signed_heads``: the kiosk's Ed25519 signature over (kiosk id, seq, chain hash) for the last
@@ -72,6 +74,13 @@ key_revocations = Table(
     Column("record", Text, nullable=False),
     Column("signer", String(32), nullable=False),
     Column("signature", Text, nullable=False),
+)
+
+# A kiosk's own database login -> the one kiosk whose rows it may write (storage.central.roles).
+kiosk_logins = Table(
+    "fleet_kiosk_logins", metadata,
+    Column("role_name", String(63), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
 )
 
 audit_events = Table(

@@ -92,6 +92,7 @@ class CentralStore:
         later is refused (``CentralConflictError``), since it would re-decide every kiosk's trust.
         """
         from storage.central.key_records import ANCHOR_KEY
+        from storage.central.roles import setup_kiosk_role
 
         with self.begin("central schema creation") as conn:
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_INIT_LOCK})"))
@@ -99,6 +100,7 @@ class CentralStore:
             if rows.get("schema_version") not in (None, schema.SCHEMA_VERSION):
                 raise _version_error(rows.get("schema_version"))
             schema.metadata.create_all(conn)
+            setup_kiosk_role(conn)
             if "central_id" not in rows:
                 conn.execute(schema.meta.insert(), [{"key": "central_id", "value": secrets.token_hex(16)},
                                                      {"key": "schema_version", "value": schema.SCHEMA_VERSION}])

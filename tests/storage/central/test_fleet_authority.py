@@ -168,3 +168,50 @@ def test_a_schema_1_store_is_refused_until_migrated(central, tmp_path, make_reco
     with pytest.raises(CentralConfigError, match="nothing to migrate"):
         migrate_v1(central, SIGNER, "test")
     st.close()
+
+
+def _login(central, kiosk_id: str) -> str:  # type: ignore[no-untyped-def]
+    """A fresh database login for ``kiosk_id`` granted through the CLI; returns its central URL."""
+    import uuid
+
+    role = "kiosk_" + uuid.uuid4().hex[:10]
+    with central.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+    assert main(["central", "grant-login", "--central", central.url, "--kiosk", kiosk_id, "--role", role]) == 0
+    return central.url.replace("//kiosk@", f"//{role}@")
+
+
+def test_a_kiosk_login_can_only_append_its_own_pushes(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import ProgrammingError
+
+    from storage.central.store import CentralStore
+
+    k1 = make_kiosk(tmp_path, "k1", 3, make_record, clock, central)
+    k2 = make_kiosk(tmp_path, "k2", 1, make_record, clock, central)
+    as_k1 = CentralStore(_login(central, "k1"))
+    assert Syncer(k1, as_k1, "k1").run().batches >= 1  # its own pushes go through
+    with pytest.raises(CentralError, match="row-level security"):
+        Syncer(k2, as_k1, "k2").run()  # k1's login pushing as k2 (here with k2's store: the keys are not the point)
+    Syncer(k2, central, "k2").run()
+    denied = {
+        "register a key": "INSERT INTO fleet_kiosk_keys SELECT 'ed-x', 'k2', public_key, now(), record, signer, "
+                          "signature FROM fleet_kiosk_keys LIMIT 1",
+        "delete a revocation": "DELETE FROM fleet_key_revocations",
+        "set a review state": "INSERT INTO fleet_review_state VALUES ('k1', 'x', 'reviewed', 'accept', now())",
+        "write the centre's chain": "DELETE FROM fleet_central_audit",
+        "edit its own events": "UPDATE fleet_audit_events SET actor = 'x'",
+        "pin another signing key": "UPDATE fleet_meta SET value = 'x'",
+        "append another kiosk's event": "INSERT INTO fleet_audit_events SELECT 'k2', seq + 1000, at, kind, actor, "
+                                        "session_id, details, key_id, mac, chain_hash FROM fleet_audit_events LIMIT 1",
+    }
+    for what, statement in denied.items():
+        with pytest.raises(ProgrammingError, match="permission denied|row-level security"), as_k1.engine.begin() as c:
+            c.execute(text(statement))
+        capsys.readouterr()
+    with as_k1.engine.begin() as c:  # and it does not see another kiosk's sessions
+        assert c.execute(text("SELECT count(*) FROM fleet_sessions WHERE origin_kiosk = 'k2'")).scalar() == 0
+        assert c.execute(text("SELECT count(*) FROM fleet_sessions")).scalar() == 3
+    as_k1.dispose()
+    assert _verify(central, capsys)[0] == 0
+    k1.close()
+    k2.close()
