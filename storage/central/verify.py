@@ -2,16 +2,23 @@
 without any kiosk's audit key.
 
 Per kiosk, in this order (the first problem is reported, naming the event seq or table and row id):
+0. keys: every key row of the kiosk carries a registration record signed by the back office's pinned
+   signing key (``storage.central.key_records``), its key id is its fingerprint, and every revocation of
+   one of its keys is signed too (a row written without that key is named: ``table fleet_kiosk_keys``);
 1. events: seqs 1..N without a gap, each one's public chain hash recomputed from its content and the
    previous hash (``storage.central.chain``) and equal to the stored one;
 2. signed heads: at each, the recomputed chain hash equals the signed one and the Ed25519 signature
-   verifies under a registered, unrevoked key of the kiosk (``storage.head_signing``); the last event
+   verifies under a key the back office registered for the kiosk, and, if that key was revoked, the head
+   is at or before the last one the signed revocation covers (``storage.head_signing``); the last event
    is the last signed head (events after it were inserted, a head after it means events were deleted);
 3. rows: every central session, decision, review and image row, and every sealed evidence item, has
    the digest that the latest *landed* ``central_push`` event announced for it (landed: that push's
    batch committed, i.e. a signed head sits at that event), the kiosk's own ``decision``, ``review`` (or,
    for rows from before row seals, ``rows_bound``) event names it, and every row a landed push announced
    is present.
+Then the centre's own chain (``storage.central.central_audit``): its events, every central review row
+against its event, the review state the queue reads against those reviews, and every recorded revocation
+against its row (all both ways).
 
 What this proves and what not is in the README ("Fleet"). In short: without the kiosk's signing key
 nobody can change, add, reorder or remove an event, row or evidence item inside the signed history
