@@ -37,10 +37,11 @@ from storage.audit import AuditKind
 from storage.central import schema
 from storage.central.central_audit import CentralAuditCheck, verify_central_audit
 from storage.central.chain import GENESIS_HASH, PUSH_KIND, event_hash_of, evidence_digest, row_digest
-from storage.central.key_records import KioskKey, kiosk_keys
+from storage.backoffice_signing import signing_key_id
+from storage.central.key_records import KioskKey, kiosk_keys, pinned_signing_key
 from storage.central.kiosks import registered_kiosks
 from storage.central.store import CentralStore
-from storage.central.errors import KioskNotRegisteredError
+from storage.central.errors import CentralConflictError, KioskNotRegisteredError
 
 EVIDENCE_TABLE = "evidence"
 
@@ -241,10 +242,23 @@ def pushing_kiosks(conn: Connection) -> list[str]:
     return sorted(seen)
 
 
-def verify_central(central: CentralStore, kiosk_id: str | None = None) -> CentralVerification:
-    """Verify one kiosk (``kiosk_id``) or all of them, plus the central audit chain, in one snapshot."""
+def verify_central(central: CentralStore, kiosk_id: str | None = None,
+                   expected_signing_key: str | None = None) -> CentralVerification:
+    """Verify one kiosk (``kiosk_id``) or all of them, plus the central audit chain, in one snapshot.
+
+    ``expected_signing_key``: the back office's signing public key (base64) from outside the database; when
+    given, a store that pins another one is refused (``CentralConflictError``): every trust decision in it
+    would be someone else's.
+    """
     with central.begin("central verification", snapshot=True) as conn:
         central_id = central.central_id(conn)
+        pinned = pinned_signing_key(conn)
+        if expected_signing_key is not None and pinned != expected_signing_key:
+            raise CentralConflictError(
+                "the central store trusts " + (f"back-office signing key {signing_key_id(pinned)}" if pinned else
+                                               "no back-office signing key") +
+                f", not the given {signing_key_id(expected_signing_key)}: its kiosk key registrations are not the "
+                f"back office's; nothing verified")
         ids = [kiosk_id] if kiosk_id is not None else pushing_kiosks(conn)
         if kiosk_id is not None and kiosk_id not in pushing_kiosks(conn):
             raise KioskNotRegisteredError(f"the central store knows no kiosk {kiosk_id!r}")

@@ -116,7 +116,7 @@ def test_register_refuses_a_key_of_another_kiosk_and_a_revoked_key(central, tmp_
 
 def test_central_commands_init_register_revoke(central, tmp_path, make_record, clock, capsys,  # type: ignore[no-untyped-def]
                                                monkeypatch) -> None:
-    from storage.backoffice_signing import generate_signing_key_pair
+    from storage.backoffice_signing import generate_signing_key_pair, read_signing_public_key
     from storage.head_signing import head_signing_public_key
 
     monkeypatch.setenv("BO_PASS", "signing passphrase 2026")
@@ -154,6 +154,13 @@ def test_central_commands_init_register_revoke(central, tmp_path, make_record, c
     code = main(["audit", "verify", "--central", url, "--kiosk", "k7"])
     out = capsys.readouterr().out
     assert code == 0 and "intact" in out  # what was pushed before the revocation still verifies
+    assert main(["audit", "verify", "--central", url, "--backoffice-signing-key", str(pub_path)]) == 0
+    capsys.readouterr()
+    with target.begin() as conn:  # the anchor re-pinned inside the database (by whoever holds the owner login)
+        conn.execute(text("UPDATE fleet_meta SET value = :v WHERE key = 'backoffice_signing_key'"),
+                     {"v": read_signing_public_key(other_pub)})
+    assert main(["audit", "verify", "--central", url, "--backoffice-signing-key", str(pub_path)]) == 1
+    assert f"not the given {key_id_bo}" in capsys.readouterr().err
     target.dispose()
     st.close()
 

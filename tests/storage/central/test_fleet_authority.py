@@ -128,7 +128,38 @@ def test_probe3_an_inserted_review_state_row_is_named(central, tmp_path, make_re
     fst.close()
     code, out = _verify(central, capsys)
     assert code == 1, out
-    assert f"review state of session {pending[0]}" in out, out
+    assert f"review state of session {pending[0]}" in out and "(inserted behind the console)" in out, out
+    fst = open_fleet_console_storage(tmp_path / "bo", central.url, clock=clock)
+    fst.operators.add("rita", "operator", "correct horse battery", "t")
+    with central.begin() as conn:
+        conn.execute(text("DELETE FROM fleet_review_state"))
+    fst.decisions.record_review(pending[1], "rita", "reject", "photo differs")
+    fst.close()
+    assert _verify(central, capsys)[0] == 0  # the console's own review and state verify
+    for statement, says in (("UPDATE fleet_review_state SET review_state = 'pending', final_outcome = NULL",
+                             "(edited)"), ("DELETE FROM fleet_review_state", "(deleted)")):
+        with central.begin() as conn:
+            conn.execute(text(statement))
+        code, out = _verify(central, capsys)
+        assert code == 1 and f"review state of session {pending[1]}" in out and says in out, out
+
+
+def test_a_head_after_revocation_fails_whatever_its_push_time(central, tmp_path, make_record, clock, capsys,  # type: ignore[no-untyped-def]
+                                                              monkeypatch) -> None:
+    st = make_kiosk(tmp_path, "k1", 2, make_record, clock, central)
+    Syncer(st, central, "k1").run()
+    key_id, _ = head_signing_public_key(st.keys.keys)
+    _revoke(central, "k1", key_id)
+    st.decisions.record_session(make_record("accept", kiosk_id="k1", doc="AFTER1"))
+    import storage.central.push as push
+    monkeypatch.setattr(push, "require_registered", lambda *a, **k: None)  # the stolen kiosk's own code
+    Syncer(st, central, "k1").run()
+    monkeypatch.undo()
+    with central.begin() as conn:  # and it backdates its push time, which it writes itself
+        conn.execute(text("UPDATE fleet_signed_heads SET pushed_at = '2000-01-01'"))
+    code, out = _verify(central, capsys)
+    assert code == 1 and "after its key" in out and "was revoked" in out, out
+    st.close()
 
 
 def _make_schema_1(central, kiosk_id: str, public: str, revoked: bool) -> None:  # type: ignore[no-untyped-def]
