@@ -7,8 +7,9 @@ SHA-256 over each event and the previous hash). The centre recomputes the chain 
 events and checks the signature with the kiosk's registered public key; an event edited, inserted or
 deleted centrally changes the hash and the signature no longer matches.
 
-Key: the kiosk's existing Ed25519 export-signing key (``KeyMaterial.export_signing_seed``, id
-``export_key_id``). It already is the kiosk's identity towards the back office, lives in keys.json or
+Key: the kiosk's existing Ed25519 export-signing key (``KeyMaterial.export_signing_seed``). Towards the
+centre its key id is :func:`key_fingerprint` of the public key, never a free-text name, so one public key
+has exactly one id everywhere and a revocation of it cannot be sidestepped by naming it differently. It already is the kiosk's identity towards the back office, lives in keys.json or
 the OS keystore, is in ``kiosk keys backup`` and is covered by the key-loss refusal, so heads need no
 new secret. Domain separation: a head message starts with ``idkiosk-head/1`` and a newline, while
 every signed export line is a JSON object (it starts with ``{``), so one can never pass as the other.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 
@@ -50,20 +52,33 @@ def head_message(kiosk_id: str, seq: int, chain_hash: str) -> bytes:
                                     ensure_ascii=True).encode("ascii")
 
 
+FINGERPRINT_PREFIX = "ed-"
+
+
+def key_fingerprint(public_key_b64: str) -> str:
+    """The key id of an Ed25519 public key: ``ed-`` + the first 24 hex digits (96 bits) of SHA-256 over
+    the raw 32 bytes. ``MalformedKeyError`` unless ``public_key_b64`` is such a key."""
+    load_public_key(public_key_b64)
+    raw = base64.b64decode(public_key_b64, validate=True)
+    return FINGERPRINT_PREFIX + hashlib.sha256(raw).hexdigest()[:24]
+
+
 def _signing_key(keys: KeyMaterial) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(keys.export_signing_seed)
 
 
 def head_signing_public_key(keys: KeyMaterial) -> tuple[str, str]:
-    """``(key id, raw Ed25519 public key as base64)`` of the kiosk's head-signing key, for registration."""
+    """``(key id, raw Ed25519 public key as base64)`` of the kiosk's head-signing key, for registration;
+    the key id is the key's fingerprint (:func:`key_fingerprint`)."""
     raw = _signing_key(keys).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return keys.export_key_id, base64.b64encode(raw).decode("ascii")
+    public_b64 = base64.b64encode(raw).decode("ascii")
+    return key_fingerprint(public_b64), public_b64
 
 
 def sign_head(keys: KeyMaterial, kiosk_id: str, seq: int, chain_hash: str) -> tuple[str, str]:
-    """``(key id, signature base64)`` over :func:`head_message`."""
+    """``(key id, signature base64)`` over :func:`head_message`; the key id is the fingerprint."""
     sig = _signing_key(keys).sign(head_message(kiosk_id, seq, chain_hash))
-    return keys.export_key_id, base64.b64encode(sig).decode("ascii")
+    return head_signing_public_key(keys)[0], base64.b64encode(sig).decode("ascii")
 
 
 def load_public_key(public_key_b64: str) -> Ed25519PublicKey:

@@ -62,9 +62,14 @@ def _verify_central(args: argparse.Namespace) -> int:
     from storage.central.store import CentralStore
     from storage.central.verify import verify_central
 
+    expected = None
+    if args.backoffice_signing_key is not None:
+        from storage.backoffice_signing import read_signing_public_key
+
+        expected = read_signing_public_key(args.backoffice_signing_key)
     central = CentralStore(args.central)
     try:
-        result = verify_central(central, args.kiosk)
+        result = verify_central(central, args.kiosk, expected_signing_key=expected)
     finally:
         central.dispose()
     for k in result.kiosks:
@@ -101,6 +106,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     v.add_argument("--central", default=None, metavar="URL",
                    help="verify the central store instead: every kiosk's pushed chain, signed heads and rows")
     v.add_argument("--kiosk", default=None, help="with --central: only this kiosk")
+    v.add_argument("--backoffice-signing-key", type=Path, default=None, metavar="FILE",
+                   help="with --central: the back office's signing public key (<bos-...>.pub), checked against the "
+                        "one the central store trusts (which lives in its database)")
     v.set_defaults(func=_verify)
     r = sub.add_parser("reanchor", help="after a deliberate restore of a database backup: accept its head "
                                         "(audited, with the reason) so verification can pass again")

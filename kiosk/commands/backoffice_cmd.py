@@ -1,7 +1,8 @@
 """``kiosk backoffice keygen --out DIR``: the back office's HPKE key pair for sealed evidence
 (storage.backoffice_keys). Run it on a back-office machine, never on a kiosk: the ``.key`` file
 (encrypted under a passphrase) opens every blob sealed to it; only the ``.pub`` file goes to kiosks.
-``kiosk backoffice evidence`` lists a session's sealed items at the central store;
+``kiosk backoffice signing-keygen --out DIR``: its Ed25519 signing key pair, the authority that registers
+and revokes kiosk keys at the central store (storage.backoffice_signing). ``kiosk backoffice evidence`` lists a session's sealed items at the central store;
 ``kiosk backoffice open-evidence`` opens one into a file (storage.central.evidence; audited centrally)."""
 from __future__ import annotations
 
@@ -21,6 +22,18 @@ def _keygen(args: argparse.Namespace) -> int:
     print(f"  private key (keep it, and every older one, at the back office): {key_path} (mode 0600, encrypted)")
     print(f"  public key (give it to each kiosk): {pub_path}")
     print(f"on each kiosk: kiosk fleet set-backoffice-key {pub_path.name}")
+    return 0
+
+
+def _signing_keygen(args: argparse.Namespace) -> int:
+    from storage.backoffice_signing import generate_signing_key_pair
+
+    passphrase = read_passphrase(args, confirm=True, what="back-office signing key")
+    key_id, key_path, pub_path = generate_signing_key_pair(args.out, passphrase)
+    print(f"back-office signing key {key_id}")
+    print(f"  private key (it decides which kiosk keys the centre trusts; keep it at the back office): {key_path}")
+    print(f"  public key: {pub_path}")
+    print(f"at the centre, once: kiosk central init --central URL --backoffice-signing-key {pub_path.name}")
     return 0
 
 
@@ -58,7 +71,7 @@ def _open(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk backoffice keygen|evidence|open-evidence``."""
+    """Add ``kiosk backoffice keygen|signing-keygen|evidence|open-evidence``."""
     p = subparsers.add_parser("backoffice", help="back-office keys that open sealed evidence")
     sub = p.add_subparsers(dest="backoffice_command", metavar="ACTION")
     sub.required = True
@@ -66,6 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     k.add_argument("--out", required=True, type=Path, help="folder for <key id>.key (private) and <key id>.pub")
     k.add_argument("--passphrase-env", metavar="VAR", help="read the passphrase from this environment variable")
     k.set_defaults(func=_keygen)
+    g = sub.add_parser("signing-keygen", help="make the back office's signing key pair: it registers and revokes "
+                                              "kiosk keys at the central store")
+    g.add_argument("--out", required=True, type=Path, help="folder for <bos-...>.key (private) and <bos-...>.pub")
+    g.add_argument("--passphrase-env", metavar="VAR", help="read the passphrase from this environment variable")
+    g.set_defaults(func=_signing_keygen)
     ls = sub.add_parser("evidence", help="list one session's sealed evidence at the central store")
     ls.add_argument("--central", required=True, help="central store URL (postgresql+psycopg://...)")
     ls.add_argument("--kiosk", required=True, help="kiosk id")

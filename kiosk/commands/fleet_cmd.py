@@ -52,8 +52,9 @@ def _register(args: argparse.Namespace) -> int:
         print(json.dumps({"kiosk_id": args.kiosk_id, "key_id": key_id, "public_key": public_b64}))
         return 0
     print(f"kiosk {args.kiosk_id}: head-signing key {key_id} (Ed25519) {public_b64}")
-    print("at the centre, run:")
-    print(f"  kiosk central register --central URL --kiosk {args.kiosk_id} --key-id {key_id} --public-key {public_b64}")
+    print("at the back office (it holds the signing key that registers kiosk keys), run:")
+    print(f"  kiosk central register --central URL --kiosk {args.kiosk_id} --public-key {public_b64} --key-id {key_id} "
+          f"--signing-key BOS.key")
     return 0
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from storage.bench import evidence_set
+from storage.backoffice_signing import BackofficeSigner, new_signer
 from storage.central.kiosks import register_kiosk_key
 from storage.central.push import SyncOptions, Syncer
 from storage.central.store import CentralStore
@@ -50,7 +51,8 @@ def _fill_day(st: Storage, clock: FixedClock, kiosk_id: str, sessions: int) -> N
         clock.advance(seconds=step.total_seconds())
 
 
-def _variant(central: CentralStore, folder: Path, sessions: int, evidence: bool, batch: int) -> dict[str, Any]:
+def _variant(central: CentralStore, folder: Path, sessions: int, evidence: bool, batch: int,
+             signer: BackofficeSigner) -> dict[str, Any]:
     from storage.backoffice_keys import generate_key_pair
     from storage.head_signing import head_signing_public_key
     from storage.sealed_evidence import record_backoffice_key
@@ -65,7 +67,7 @@ def _variant(central: CentralStore, folder: Path, sessions: int, evidence: bool,
         if evidence:
             public, _, _ = generate_key_pair(folder / "backoffice", secrets.token_hex(8), log2_n=14)
             record_backoffice_key(st, public, "bench")
-        register_kiosk_key(central, kiosk_id, *head_signing_public_key(st.keys.keys), "bench")
+        register_kiosk_key(central, kiosk_id, head_signing_public_key(st.keys.keys)[1], signer, "bench")
         options = SyncOptions(batch_sessions=batch, push_evidence=evidence)
         t0 = time.perf_counter()
         report = Syncer(st, central, kiosk_id, options).run()
@@ -94,11 +96,12 @@ def bench_sync(central_url: str, sessions: int = 500, batch: int = 50) -> dict[s
     central = CentralStore(central_url)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-sync-"))
     try:
-        central.init_schema()
+        signer = new_signer()  # a scratch store only: pinning fails on one that trusts a real back office
+        central.init_schema(signer.public_key)
         return {"central": central.describe(), "batch_sessions": batch,
                 "evidence_bytes_per_session": sum(len(i.data) for i in evidence_set()),
-                "records": _variant(central, folder, sessions, False, batch),
-                "with_evidence": _variant(central, folder, sessions, True, batch)}
+                "records": _variant(central, folder, sessions, False, batch, signer),
+                "with_evidence": _variant(central, folder, sessions, True, batch, signer)}
     finally:
         central.dispose()
         shutil.rmtree(folder, ignore_errors=True)

@@ -67,9 +67,12 @@ class CentralAuditCheck:
     first_bad_seq: int | None = None
     problem: str | None = None
     review_id: str | None = None
+    state_session: tuple[str, str] | None = None  # (kiosk id, session id) of a bad fleet_review_state row
 
     def where(self) -> str:
         """The first bad item in words."""
+        if self.state_session is not None:
+            return f"review state of session {self.state_session[1]} (kiosk {self.state_session[0]})"
         return f"central review {self.review_id}" if self.review_id else f"seq {self.first_bad_seq}"
 
 
@@ -82,10 +85,12 @@ def central_review_digest(values: Mapping[str, Any]) -> str:
 
 
 def verify_central_audit(conn: Connection) -> CentralAuditCheck:
-    """Walk the central chain, then check every central review row against its event (both ways)."""
+    """Walk the central chain, check every central review row against its event (both ways), then the
+    review state the queue reads against those reviews (both ways)."""
     t = schema.central_audit
     prev, expected = GENESIS_HASH, 1
     announced: dict[str, tuple[int, str]] = {}  # review id -> (event seq, digest)
+    revoked: dict[str, int] = {}  # key id -> its kiosk_key_revoked event
     for row in conn.execute(select(t).order_by(t.c.seq)):
         if row.seq != expected:
             return CentralAuditCheck(False, expected - 1, expected, f"central audit event {expected} is missing")
@@ -96,9 +101,20 @@ def verify_central_audit(conn: Connection) -> CentralAuditCheck:
         if row.kind == CentralKind.REVIEW:
             d = json.loads(row.details)
             announced[str(d.get("review_id"))] = (row.seq, str(d.get("digest")))
+        elif row.kind == CentralKind.KEY_REVOKED:
+            revoked.setdefault(str(json.loads(row.details).get("key_id")), row.seq)
         prev, expected = row.chain_hash, expected + 1
     events = expected - 1
+    held = set(conn.execute(select(schema.key_revocations.c.key_id)).scalars())
+    for key_id, seq in sorted(revoked.items(), key=lambda kv: kv[1]):
+        if key_id not in held:  # a revoked key trusted again: the worst thing a deletion here could do
+            return CentralAuditCheck(False, events, seq, f"the revocation of key {key_id} that central audit event "
+                                     f"{seq} recorded is missing (deleted)")
     r = schema.central_reviews
+    derived: dict[tuple[str, str], tuple[str, str | None, datetime]] = {}  # what the reviews make of each session
+    for rv in conn.execute(select(r).order_by(r.c.audit_seq)):
+        derived[(rv.kiosk_id, rv.session_id)] = (("pending", None, rv.reviewed_at) if rv.verdict == "reopen"
+                                                 else ("reviewed", rv.verdict, rv.reviewed_at))
     for rv in conn.execute(select(r).order_by(r.c.id)):
         seq_digest = announced.pop(rv.id, None)
         if seq_digest is None:
@@ -111,4 +127,27 @@ def verify_central_audit(conn: Connection) -> CentralAuditCheck:
         rid, (seq, _) = min(announced.items(), key=lambda kv: kv[1][0])
         return CentralAuditCheck(False, events, None, f"central review {rid} is missing but central audit event {seq} "
                                  f"recorded it (deleted)", rid)
+    return _check_review_state(conn, events, derived)
+
+
+def _check_review_state(conn: Connection, events: int,
+                        derived: dict[tuple[str, str], tuple[str, str | None, datetime]]) -> CentralAuditCheck:
+    """``fleet_review_state`` (what the queue reads) must be exactly what the checked central reviews give:
+    the latest review of each session by audit seq, ``reopen`` making it pending again."""
+    rs = schema.review_state
+    for row in conn.execute(select(rs).order_by(rs.c.origin_kiosk, rs.c.session_id)):
+        key = (row.origin_kiosk, row.session_id)
+        want = derived.pop(key, None)
+        if want is None:
+            return CentralAuditCheck(False, events, None, f"the review state of session {row.session_id} (kiosk "
+                                     f"{row.origin_kiosk}) is set by no central review (inserted behind the console)",
+                                     state_session=key)
+        if (row.review_state, row.final_outcome, iso_utc(row.updated_at)) != (want[0], want[1], iso_utc(want[2])):
+            return CentralAuditCheck(False, events, None, f"the review state of session {row.session_id} (kiosk "
+                                     f"{row.origin_kiosk}) is {row.review_state}/{row.final_outcome}, but its central "
+                                     f"reviews make it {want[0]}/{want[1]} (edited)", state_session=key)
+    if derived:
+        key = min(derived)
+        return CentralAuditCheck(False, events, None, f"the review state of session {key[1]} (kiosk {key[0]}) is "
+                                 f"missing although central reviews set it (deleted)", state_session=key)
     return CentralAuditCheck(True, events)

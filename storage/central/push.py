@@ -37,7 +37,7 @@ from storage.binding import check_seal
 from storage.central import schema
 from storage.central.chain import GENESIS_HASH, PUSH_KIND, event_hash_of, evidence_digest, row_digest
 from storage.central.errors import CentralBehindError, CentralConfigError, CentralConflictError
-from storage.central.kiosks import require_registered
+from storage.central.kiosks import push_lock, require_registered, untrusted_head_keys
 from storage.central.store import CentralStore
 from storage.errors import AuditChainError, IntegrityError
 from storage.store import Storage
@@ -134,6 +134,7 @@ class Syncer:
         self.kiosk_id = kiosk_id
         self.options = options or SyncOptions()
         self.actor = f"sync:{kiosk_id}"[:96]
+        self._central_id, self._key = "", ("", "")  # set by run(): the centre and this store's (key id, public key)
 
     # ------------------------------------------------------------------ public
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
@@ -144,8 +145,10 @@ class Syncer:
         key_id, public_key = head_signing_public_key(self.st.keys.keys)
         with self.central.begin("sync start") as conn:
             central_id = self.central.central_id(conn)
-            require_registered(conn, self.kiosk_id, key_id, public_key)
+            require_registered(conn, central_id, self.kiosk_id, key_id, public_key)
+            self._refuse_foreign_heads(conn, central_id)
             central_head = self._central_head(conn)
+        self._central_id, self._key = central_id, (key_id, public_key)
         report = SyncReport(self.kiosk_id, central_id)
         cursor, planned = self._load_cursor(central_id)
         self._reconcile(cursor, central_head)
@@ -352,6 +355,15 @@ class Syncer:
                            .order_by(t.c.seq.desc()).limit(1)).first()
         return _Cursor(row.seq, row.chain_hash) if row is not None else _Cursor(0, GENESIS_HASH)
 
+    def _refuse_foreign_heads(self, conn: Connection, central_id: str) -> None:
+        foreign = untrusted_head_keys(conn, central_id, self.kiosk_id)
+        if foreign:
+            raise CentralConflictError(
+                f"the central store holds events of kiosk {self.kiosk_id} signed with key {', '.join(foreign)}, which "
+                f"the back office never registered for this kiosk: another party pushed as {self.kiosk_id}. Nothing "
+                f"was pushed; the back office finds them with 'kiosk audit verify --central URL --kiosk "
+                f"{self.kiosk_id}'")
+
     def _reconcile(self, cursor: _Cursor, central: _Cursor) -> None:
         local = self._local_head()
         if central.seq > local:
@@ -400,8 +412,10 @@ class Syncer:
     def _write_central(self, conn: Connection, cursor: _Cursor, events: list[AuditEventRow], hashes: list[str],
                        batch: _Batch, push_seq: int | None, key_id: str, signature: str) -> None:
         k = self.kiosk_id
-        # Serialise the pushes of one kiosk (two sync processes of one store queue here).
-        conn.execute(select(schema.kiosks.c.kiosk_id).where(schema.kiosks.c.kiosk_id == k).with_for_update())
+        # Serialise the pushes of one kiosk (two sync processes of one store queue here, and a revocation of
+        # its key), then look again: the key may have been revoked since the sync started.
+        push_lock(conn, k)
+        require_registered(conn, self._central_id, k, *self._key)
         t = schema.audit_events
         head = self._central_head(conn)
         first = events[0].seq

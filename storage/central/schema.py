@@ -3,7 +3,11 @@
 Every table is prefixed ``fleet_`` so a central database can never be mistaken for a kiosk store.
 * ``fleet_meta``: ``central_id`` (random, made by ``kiosk central init``; kiosks key their
   acknowledgement cursor by it, so a fresh central database is filled from the start) and the schema version.
-* ``fleet_kiosks`` / ``fleet_kiosk_keys``: registered kiosks and their Ed25519 head-signing public keys.
+* ``fleet_kiosks`` / ``fleet_kiosk_keys``: registered kiosks and their Ed25519 head-signing public keys,
+  each key with the registration record the back office signed (``storage.central.key_records``); its
+  key id is the key's fingerprint. ``fleet_key_revocations``: signed revocations, of public keys.
+* ``fleet_kiosk_logins``: each kiosk's own database login and the kiosk it may push as
+  (``storage.central.roles``: grants and row-level security).
 * ``fleet_audit_events``: each kiosk's audit events byte for byte as stored locally (MACs included)
   plus ``chain_hash``, the public hash chain after that event (``storage.central.chain``).
 * ``fleet_signed_heads``: the kiosk's Ed25519 signature over (kiosk id, seq, chain hash) for the last
@@ -33,7 +37,7 @@ from sqlalchemy import (
 
 from storage.tables import DecisionRow, ImageRow, ReviewRow, SessionRow, UTCDateTime
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: key ids are fingerprints, registrations and revocations signed
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -53,12 +57,30 @@ kiosks = Table(
 
 kiosk_keys = Table(
     "fleet_kiosk_keys", metadata,
-    Column("kiosk_id", String(64), nullable=False),
-    Column("key_id", String(32), nullable=False),
+    Column("key_id", String(32), primary_key=True),  # the key's fingerprint: one key, one kiosk
+    Column("kiosk_id", String(64), nullable=False, index=True),
     Column("public_key", Text, nullable=False),  # raw Ed25519 public key, base64
     Column("registered_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime),
-    PrimaryKeyConstraint("kiosk_id", "key_id"),
+    Column("record", Text, nullable=False),  # the registration record the back office signed
+    Column("signer", String(32), nullable=False),  # its signing key id (bos-...)
+    Column("signature", Text, nullable=False),
+)
+
+key_revocations = Table(
+    "fleet_key_revocations", metadata,
+    Column("key_id", String(32), primary_key=True),  # fingerprint of the revoked public key
+    Column("public_key", Text, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("signer", String(32), nullable=False),
+    Column("signature", Text, nullable=False),
+)
+
+# A kiosk's own database login -> the one kiosk whose rows it may write (storage.central.roles).
+kiosk_logins = Table(
+    "fleet_kiosk_logins", metadata,
+    Column("role_name", String(63), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
 )
 
 audit_events = Table(

@@ -4,14 +4,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from storage.central import schema
-from storage.central.errors import CentralConfigError, CentralError, CentralUnavailableError
+from storage.central.errors import CentralConfigError, CentralConflictError, CentralError, CentralUnavailableError
 from storage.db import is_busy
 
 CONNECT_TIMEOUT_S = 10
@@ -38,6 +37,15 @@ def unavailable(exc: BaseException, url: str, what: str) -> CentralError:
                                        f"connection ({reason}); nothing of the batch in flight was acknowledged, "
                                        f"the next sync resumes")
     return CentralError(f"{what}: the central store refused the operation: {reason}")
+
+
+def _version_error(version: str | None) -> CentralConfigError:
+    if version == "1":
+        return CentralConfigError(
+            "this central store has schema version 1, which trusted kiosk keys registered without the back "
+            "office's signature under free-text key ids; run 'kiosk central migrate --central URL --signing-key "
+            "FILE' at the back office: it re-registers the keys it holds under signed records")
+    return CentralConfigError(f"the central schema is version {version!r}, this code speaks {schema.SCHEMA_VERSION!r}")
 
 
 class CentralStore:
@@ -76,39 +84,60 @@ class CentralStore:
         except SQLAlchemyError as exc:
             raise unavailable(exc, self.url, what) from exc
 
-    def init_schema(self) -> str:
-        """Create the ``fleet_`` tables if absent (idempotent); returns the store's ``central_id``."""
+    def init_schema(self, signing_public_key: str | None = None) -> str:
+        """Create the ``fleet_`` tables if absent (idempotent); returns the store's ``central_id``.
+
+        ``signing_public_key``: the back office's Ed25519 signing public key (base64) to pin; kiosk keys are
+        trusted only through records it signed (``storage.central.key_records``). Pinned once: another key
+        later is refused (``CentralConflictError``), since it would re-decide every kiosk's trust.
+        """
+        from storage.central.key_records import ANCHOR_KEY
+        from storage.central.roles import setup_kiosk_role
+
         with self.begin("central schema creation") as conn:
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_INIT_LOCK})"))
+            rows = self._meta(conn)
+            if rows.get("schema_version") not in (None, schema.SCHEMA_VERSION):
+                raise _version_error(rows.get("schema_version"))
             schema.metadata.create_all(conn)
-            rows = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
+            setup_kiosk_role(conn)
             if "central_id" not in rows:
                 conn.execute(schema.meta.insert(), [{"key": "central_id", "value": secrets.token_hex(16)},
                                                      {"key": "schema_version", "value": schema.SCHEMA_VERSION}])
-                rows = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
-            elif rows.get("schema_version") != schema.SCHEMA_VERSION:
-                raise CentralConfigError(f"the central schema is version {rows.get('schema_version')!r}, this code "
-                                         f"speaks {schema.SCHEMA_VERSION!r}")
+            if signing_public_key is not None:
+                pinned = rows.get(ANCHOR_KEY)
+                if pinned is None:
+                    conn.execute(schema.meta.insert().values(key=ANCHOR_KEY, value=signing_public_key))
+                elif pinned != signing_public_key:
+                    raise CentralConflictError("this central store already trusts another back-office signing key; "
+                                               "replacing it is not supported (it would re-decide which kiosk keys "
+                                               "are trusted)")
+            rows = self._meta(conn)
         return str(rows["central_id"])
 
+    @staticmethod
+    def _meta(conn: Connection) -> dict[str, str]:
+        try:
+            with conn.begin_nested():
+                return dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())  # type: ignore[arg-type]
+        except SQLAlchemyError as exc:
+            if "fleet_meta" in str(getattr(exc, "orig", exc)):
+                return {}
+            raise
+
     def central_id(self, conn: Connection | None = None) -> str:
-        """The store's random id (its identity for the kiosks' cursors); refuses an uninitialised database."""
-        def read(c: Connection) -> Any:
-            try:
-                with c.begin_nested():
-                    return c.execute(select(schema.meta.c.value).where(schema.meta.c.key == "central_id")).scalar()
-            except SQLAlchemyError as exc:
-                if "fleet_meta" in str(getattr(exc, "orig", exc)):
-                    return None
-                raise
-        value = read(conn) if conn is not None else None
+        """The store's random id (its identity for the kiosks' cursors); refuses an uninitialised database
+        and one of another schema version (``CentralConfigError`` saying what to run)."""
         if conn is None:
             with self.begin("central store check") as c:
-                value = read(c)
-        if value is None:
+                return self.central_id(c)
+        rows = self._meta(conn)
+        if "central_id" not in rows:
             raise CentralConfigError(f"{self.describe()} holds no central schema; run "
-                                     f"'kiosk central init --central URL' first")
-        return str(value)
+                                     f"'kiosk central init --central URL --backoffice-signing-key FILE' first")
+        if rows.get("schema_version") != schema.SCHEMA_VERSION:
+            raise _version_error(rows.get("schema_version"))
+        return str(rows["central_id"])
 
     def dispose(self) -> None:
         """Close pooled connections."""

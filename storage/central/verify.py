@@ -2,16 +2,23 @@
 without any kiosk's audit key.
 
 Per kiosk, in this order (the first problem is reported, naming the event seq or table and row id):
+0. keys: every key row of the kiosk carries a registration record signed by the back office's pinned
+   signing key (``storage.central.key_records``), its key id is its fingerprint, and every revocation of
+   one of its keys is signed too (a row written without that key is named: ``table fleet_kiosk_keys``);
 1. events: seqs 1..N without a gap, each one's public chain hash recomputed from its content and the
    previous hash (``storage.central.chain``) and equal to the stored one;
 2. signed heads: at each, the recomputed chain hash equals the signed one and the Ed25519 signature
-   verifies under a registered, unrevoked key of the kiosk (``storage.head_signing``); the last event
+   verifies under a key the back office registered for the kiosk, and, if that key was revoked, the head
+   is at or before the last one the signed revocation covers (``storage.head_signing``); the last event
    is the last signed head (events after it were inserted, a head after it means events were deleted);
 3. rows: every central session, decision, review and image row, and every sealed evidence item, has
    the digest that the latest *landed* ``central_push`` event announced for it (landed: that push's
    batch committed, i.e. a signed head sits at that event), the kiosk's own ``decision``, ``review`` (or,
    for rows from before row seals, ``rows_bound``) event names it, and every row a landed push announced
    is present.
+Then the centre's own chain (``storage.central.central_audit``): its events, every central review row
+against its event, the review state the queue reads against those reviews, and every recorded revocation
+against its row (all both ways).
 
 What this proves and what not is in the README ("Fleet"). In short: without the kiosk's signing key
 nobody can change, add, reorder or remove an event, row or evidence item inside the signed history
@@ -30,9 +37,11 @@ from storage.audit import AuditKind
 from storage.central import schema
 from storage.central.central_audit import CentralAuditCheck, verify_central_audit
 from storage.central.chain import GENESIS_HASH, PUSH_KIND, event_hash_of, evidence_digest, row_digest
-from storage.central.kiosks import KioskKey, kiosk_keys, registered_kiosks
+from storage.backoffice_signing import signing_key_id
+from storage.central.key_records import KioskKey, kiosk_keys, pinned_signing_key
+from storage.central.kiosks import registered_kiosks
 from storage.central.store import CentralStore
-from storage.central.errors import KioskNotRegisteredError
+from storage.central.errors import CentralConflictError, KioskNotRegisteredError
 
 EVIDENCE_TABLE = "evidence"
 
@@ -86,16 +95,29 @@ class _Walk:
     kiosk_named: dict[str, set[str]] | None = None  # table -> ids the kiosk's decision/review events name
 
 
+def _check_keys(k: str, keys: dict[str, KioskKey]) -> None:
+    """Every key row of the kiosk must carry the back office's signed registration, and every revocation
+    of one of its keys the back office's signature: anything else was written without its authority."""
+    for key in keys.values():
+        if key.problem is not None:
+            raise _Bad(f"kiosk {k}'s key {key.key_id} was not registered by the back office ({key.problem}): "
+                       f"written at the centre without the back-office signing key", table="fleet_kiosk_keys",
+                       row_id=key.key_id)
+        if key.revocation_problem is not None:
+            raise _Bad(f"the revocation of kiosk {k}'s key {key.key_id} is not the back office's "
+                       f"({key.revocation_problem})", table="fleet_key_revocations", row_id=key.key_id)
+
+
 def _check_head(k: str, head: Any, recomputed: str, keys: dict[str, KioskKey]) -> None:
     from storage.head_signing import verify_head
 
     key = keys.get(head.key_id)
     if key is None:
-        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} names key {head.key_id!r}, which is not registered "
-                   f"for it", seq=head.seq)
-    if key.revoked_at is not None and head.pushed_at >= key.revoked_at:
-        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} was pushed after its key {head.key_id} was revoked",
-                   seq=head.seq)
+        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} names key {head.key_id!r}, which the back office never "
+                   f"registered for it", seq=head.seq)
+    if key.revoked_at is not None and head.seq > (key.heads_upto if key.heads_upto is not None else -1):
+        raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} was pushed after its key {head.key_id} was revoked "
+                   f"(the revocation covers heads up to seq {key.heads_upto})", seq=head.seq)
     if head.chain_hash != recomputed or not verify_head(key.public_key, k, head.seq, head.chain_hash,
                                                         head.signature):
         raise _Bad(f"kiosk {k}'s signed head at seq {head.seq} does not match the events: an event after the "
@@ -195,13 +217,14 @@ def _check_rows(conn: Connection, k: str, walk: _Walk) -> int:
     return checked
 
 
-def verify_kiosk(conn: Connection, kiosk_id: str) -> KioskCheck:
-    """Check one kiosk's events, signed heads and rows inside the caller's (repeatable-read) transaction."""
-    keys = kiosk_keys(conn, kiosk_id)
+def verify_kiosk(conn: Connection, kiosk_id: str, central_id: str) -> KioskCheck:
+    """Check one kiosk's keys, events, signed heads and rows inside the caller's (repeatable-read) transaction."""
+    keys = kiosk_keys(conn, kiosk_id, central_id)
     if not keys:
         return KioskCheck(kiosk_id, False, problem=f"kiosk {kiosk_id} is not registered at the central store")
     walk = _Walk()
     try:
+        _check_keys(kiosk_id, keys)
         walk = _walk_events(conn, kiosk_id, keys)
         rows = _check_rows(conn, kiosk_id, walk)
     except _Bad as bad:
@@ -212,17 +235,31 @@ def verify_kiosk(conn: Connection, kiosk_id: str) -> KioskCheck:
 def pushing_kiosks(conn: Connection) -> list[str]:
     """Every kiosk that is registered or has anything pushed, sorted."""
     seen = set(registered_kiosks(conn))
+    seen.update(conn.execute(select(schema.kiosk_keys.c.kiosk_id).distinct()).scalars())
     seen.update(conn.execute(select(schema.audit_events.c.kiosk_id).distinct()).scalars())
     for tbl in schema.ROW_TABLES.values():
         seen.update(conn.execute(select(tbl.c.origin_kiosk).distinct()).scalars())
     return sorted(seen)
 
 
-def verify_central(central: CentralStore, kiosk_id: str | None = None) -> CentralVerification:
-    """Verify one kiosk (``kiosk_id``) or all of them, plus the central audit chain, in one snapshot."""
+def verify_central(central: CentralStore, kiosk_id: str | None = None,
+                   expected_signing_key: str | None = None) -> CentralVerification:
+    """Verify one kiosk (``kiosk_id``) or all of them, plus the central audit chain, in one snapshot.
+
+    ``expected_signing_key``: the back office's signing public key (base64) from outside the database; when
+    given, a store that pins another one is refused (``CentralConflictError``): every trust decision in it
+    would be someone else's.
+    """
     with central.begin("central verification", snapshot=True) as conn:
-        central.central_id(conn)
+        central_id = central.central_id(conn)
+        pinned = pinned_signing_key(conn)
+        if expected_signing_key is not None and pinned != expected_signing_key:
+            raise CentralConflictError(
+                "the central store trusts " + (f"back-office signing key {signing_key_id(pinned)}" if pinned else
+                                               "no back-office signing key") +
+                f", not the given {signing_key_id(expected_signing_key)}: its kiosk key registrations are not the "
+                f"back office's; nothing verified")
         ids = [kiosk_id] if kiosk_id is not None else pushing_kiosks(conn)
         if kiosk_id is not None and kiosk_id not in pushing_kiosks(conn):
             raise KioskNotRegisteredError(f"the central store knows no kiosk {kiosk_id!r}")
-        return CentralVerification([verify_kiosk(conn, k) for k in ids], verify_central_audit(conn))
+        return CentralVerification([verify_kiosk(conn, k, central_id) for k in ids], verify_central_audit(conn))

@@ -16,6 +16,7 @@ from storage.backoffice_keys import BackofficeKeyring, generate_key_pair
 from storage.central import schema
 from storage.central.central_audit import verify_central_audit
 from storage.central.evidence import list_central_evidence, open_central_evidence
+from storage.backoffice_signing import new_signer
 from storage.central.kiosks import register_kiosk_key
 from storage.central.push import SyncOptions, sync_store
 from storage.central.store import CentralStore
@@ -25,13 +26,14 @@ from storage.sealed_evidence import record_backoffice_key
 from storage.sealing import SUITE, DamagedBlobError, UnknownKeyIdError, WrongKeyError, sealing_info
 
 PASS = "back office passphrase 2026"
+SIGNER = new_signer()
 KIOSK = "branch-hamburg-2"
 
 
 @pytest.fixture
 def central(pg_db: str):  # type: ignore[no-untyped-def]
     c = CentralStore(pg_db)
-    c.init_schema()
+    c.init_schema(SIGNER.public_key)
     yield c
     c.dispose()
 
@@ -42,8 +44,8 @@ def _sync(store, central: CentralStore) -> None:  # type: ignore[no-untyped-def]
 
 
 def _kiosk(store, central: CentralStore, public) -> None:  # type: ignore[no-untyped-def]
-    key_id, pub = head_signing_public_key(store.keys.keys)
-    register_kiosk_key(central, KIOSK, key_id, pub, "test")
+    _, pub = head_signing_public_key(store.keys.keys)
+    register_kiosk_key(central, KIOSK, pub, SIGNER, "test")
     record_backoffice_key(store, public, "cli:test")
 
 

@@ -16,6 +16,7 @@ from storage.head_signing import (
     MalformedKeyError,
     head_message,
     head_signing_public_key,
+    key_fingerprint,
     sign_head,
     verify_head,
     verify_signed_head,
@@ -31,7 +32,8 @@ H = hashlib.sha256(b"some chain").hexdigest()
 def test_sign_and_verify(store) -> None:  # type: ignore[no-untyped-def]
     keys = store.keys.keys
     key_id, public = head_signing_public_key(keys)
-    assert key_id == keys.export_key_id and public == public_key_b64(store.keys)  # the kiosk's one Ed25519 identity
+    assert public == public_key_b64(store.keys)  # the kiosk's one Ed25519 identity
+    assert key_id == key_fingerprint(public) and key_id.startswith("ed-") and len(key_id) == 27  # derived, not chosen
     kid, sig = sign_head(keys, "branch-1", 42, H)
     assert kid == key_id
     assert verify_head(public, "branch-1", 42, H, sig)
@@ -75,7 +77,8 @@ def test_register_command_prints_what_the_centre_stores(tmp_path, capsys) -> Non
     doc = json.loads(capsys.readouterr().out)
     assert main(["keys", "export-public", *data]) == 0
     assert doc["public_key"] == capsys.readouterr().out.strip()
-    assert doc["kiosk_id"] == "branch-9" and doc["key_id"].startswith("e-")
+    assert doc["kiosk_id"] == "branch-9" and doc["key_id"] == key_fingerprint(doc["public_key"])
     assert main(["fleet", "register", "--kiosk-id", "branch-9", *data]) == 0
     out = capsys.readouterr().out
-    assert f"kiosk central register --central URL --kiosk branch-9 --key-id {doc['key_id']}" in out
+    assert (f"kiosk central register --central URL --kiosk branch-9 --public-key {doc['public_key']} --key-id "
+            f"{doc['key_id']} --signing-key BOS.key") in out

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from storage.backoffice_signing import new_signer
 from storage import FixedClock, Storage, StorageConfig, open_storage
 from storage.central import schema
 from storage.central.kiosks import register_kiosk_key
@@ -38,10 +39,13 @@ def make_kiosk(root: Path, kiosk_id: str, sessions: int, make_record: Callable[.
     return st
 
 
-def register(central: CentralStore, st: Storage, kiosk_id: str) -> None:
-    """Register the store's head-signing key for ``kiosk_id``."""
-    key_id, public = head_signing_public_key(st.keys.keys)
-    register_kiosk_key(central, kiosk_id, key_id, public, "test")
+SIGNER = new_signer()  # the back office's signing key of the tests (pinned by the ``central`` fixture)
+
+
+def register(central: CentralStore, st: Storage, kiosk_id: str) -> str:
+    """Register the store's head-signing key for ``kiosk_id`` as the back office; returns its key id."""
+    _, public = head_signing_public_key(st.keys.keys)
+    return register_kiosk_key(central, kiosk_id, public, SIGNER, "test")[0]
 
 
 def central_ids(central: CentralStore, table: str = "sessions") -> list[tuple[str, str]]:
@@ -72,3 +76,10 @@ def local_ids(st: Storage) -> list[str]:
         from storage.tables import SessionRow
 
         return sorted(s.execute(select(SessionRow.id)).scalars())
+
+
+def revoke(central: CentralStore, key_id: str) -> None:
+    """Revoke a head-signing key as the back office."""
+    from storage.central.kiosks import revoke_kiosk_key
+
+    revoke_kiosk_key(central, key_id, SIGNER, "test")

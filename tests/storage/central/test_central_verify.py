@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
-from fleet_helpers import make_kiosk
+from fleet_helpers import SIGNER, make_kiosk, revoke
 from kiosk.cli import main
 from storage.central.chain import event_hash
 from storage.central.errors import CentralConflictError
 from storage.central.kiosks import register_kiosk_key
 from storage.central.push import Syncer, SyncOptions
 from storage.central.store import CentralStore
+from storage.backoffice_signing import new_signer
+from storage.errors import StorageInputError
 from storage.review_queries import SessionQuery
 
 
@@ -96,39 +98,80 @@ def test_tampering_at_the_centre_is_named(central, fleet, capsys, case: str) -> 
     assert "kiosk k2: intact" in out  # the other kiosk's history is unaffected and said so
 
 
-def test_register_refuses_another_key_under_an_existing_key_id(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
-    from storage.head_signing import head_signing_public_key
+def test_register_refuses_a_key_of_another_kiosk_and_a_revoked_key(central, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
+    from storage.head_signing import head_signing_public_key, key_fingerprint
 
     st = make_kiosk(tmp_path, "k1", 0, make_record, clock, central)
-    other = make_kiosk(tmp_path, "k9", 0, make_record, clock)
-    key_id, _ = head_signing_public_key(st.keys.keys)
-    _, foreign = head_signing_public_key(other.keys.keys)
-    with pytest.raises(CentralConflictError, match="different public key"):
-        register_kiosk_key(central, "k1", key_id, foreign, "t")
-    assert register_kiosk_key(central, "k1", *head_signing_public_key(st.keys.keys), "t") is False
+    _, public = head_signing_public_key(st.keys.keys)
+    with pytest.raises(CentralConflictError, match="registered for kiosk k1"):
+        register_kiosk_key(central, "k2", public, SIGNER, "t")  # one key, one kiosk
+    assert register_kiosk_key(central, "k1", public, SIGNER, "t") == (key_fingerprint(public), False)
+    revoke(central, key_fingerprint(public))
+    with pytest.raises(CentralConflictError, match="never trusted again"):
+        register_kiosk_key(central, "k1", public, SIGNER, "t")
+    with pytest.raises(StorageInputError, match="not the back-office signing key"):
+        register_kiosk_key(central, "k1", public, new_signer(), "t")  # a signing key the centre does not trust
     st.close()
-    other.close()
 
 
-def test_central_commands_init_register_revoke(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_central_commands_init_register_revoke(central, tmp_path, make_record, clock, capsys,  # type: ignore[no-untyped-def]
+                                               monkeypatch) -> None:
+    from storage.backoffice_signing import generate_signing_key_pair, read_signing_public_key
     from storage.head_signing import head_signing_public_key
 
-    assert main(["central", "init", "--central", central.url]) == 0  # idempotent on an initialised store
+    monkeypatch.setenv("BO_PASS", "signing passphrase 2026")
+    key_id_bo, key_path, pub_path = generate_signing_key_pair(tmp_path / "bo", "signing passphrase 2026", log2_n=14)
+    url = _new_database(central)
+    assert main(["central", "init", "--central", url, "--backoffice-signing-key", str(pub_path)]) == 0
+    assert key_id_bo in capsys.readouterr().out
+    assert main(["central", "init", "--central", url]) == 0  # idempotent; the pinned key stays
+    other_pub = generate_signing_key_pair(tmp_path / "other", "signing passphrase 2026", log2_n=14)[2]
+    assert main(["central", "init", "--central", url, "--backoffice-signing-key", str(other_pub)]) == 1
+    assert "another back-office signing key" in capsys.readouterr().err
     st = make_kiosk(tmp_path, "k7", 2, make_record, clock)
     key_id, public = head_signing_public_key(st.keys.keys)
-    base = ["central", "register", "--central", central.url, "--kiosk", "k7", "--key-id", key_id]
-    assert main([*base, "--public-key", public]) == 0 and main([*base, "--public-key", public]) == 0
+    base = ["central", "register", "--central", url, "--kiosk", "k7", "--public-key", public]
+    signed = ["--signing-key", str(key_path), "--passphrase-env", "BO_PASS"]
+    with pytest.raises(SystemExit):  # no back-office signing key: argparse refuses
+        main(base)
+    assert "--signing-key" in capsys.readouterr().err
+    assert main([*base, *signed]) == 0 and main([*base, *signed]) == 0
     assert "was already registered" in capsys.readouterr().out
-    assert main([*base, "--public-key", "bm90IGEga2V5"]) == 1  # not 32 bytes
+    assert main([*base, "--key-id", "e-chosen", *signed]) == 2
+    assert "not the fingerprint" in capsys.readouterr().err
+    assert main(["central", "register", "--central", url, "--kiosk", "k7", "--public-key", "bm90IGEga2V5",
+                 *signed]) == 2  # not 32 bytes
     assert "raw Ed25519 public key" in capsys.readouterr().err
-    Syncer(st, central, "k7").run()
-    assert main(["central", "revoke", "--central", central.url, "--kiosk", "k7", "--key-id", key_id]) == 0
+    target = CentralStore(url)
+    Syncer(st, target, "k7").run()
+    with pytest.raises(SystemExit):
+        main(["central", "revoke", "--central", url, "--key-id", key_id])
+    capsys.readouterr()
+    assert main(["central", "revoke", "--central", url, "--key-id", key_id, *signed]) == 0
     st.decisions.record_session(make_record("accept", kiosk_id="k7", doc="AFTER1"))
-    assert main(["sync", "--central", central.url, "--data-dir", str(tmp_path / "k7"), "--kiosk-id", "k7"]) == 1
+    assert main(["sync", "--central", url, "--data-dir", str(tmp_path / "k7"), "--kiosk-id", "k7"]) == 1
     assert "was revoked" in capsys.readouterr().err
-    code, out = _verify(central, capsys, "--kiosk", "k7")
+    code = main(["audit", "verify", "--central", url, "--kiosk", "k7"])
+    out = capsys.readouterr().out
     assert code == 0 and "intact" in out  # what was pushed before the revocation still verifies
+    assert main(["audit", "verify", "--central", url, "--backoffice-signing-key", str(pub_path)]) == 0
+    capsys.readouterr()
+    with target.begin() as conn:  # the anchor re-pinned inside the database (by whoever holds the owner login)
+        conn.execute(text("UPDATE fleet_meta SET value = :v WHERE key = 'backoffice_signing_key'"),
+                     {"v": read_signing_public_key(other_pub)})
+    assert main(["audit", "verify", "--central", url, "--backoffice-signing-key", str(pub_path)]) == 1
+    assert f"not the given {key_id_bo}" in capsys.readouterr().err
+    target.dispose()
     st.close()
+
+
+def _new_database(central: CentralStore) -> str:
+    import uuid
+
+    name = "t" + uuid.uuid4().hex[:12]
+    with central.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    return central.url.rsplit("/", 1)[0] + "/" + name
 
 
 def test_an_edited_or_deleted_central_review_is_named(central, tmp_path, make_record, clock, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -76,7 +76,8 @@ def test_unregistered_kiosk_and_foreign_store_are_refused(central, tmp_path, mak
     with pytest.raises(KioskNotRegisteredError, match="kiosk k1 .* not registered"):
         Syncer(st, central, "k1").run()
     other = make_kiosk(tmp_path, "k2", 2, make_record, clock, central)
-    register(central, other, "k1")  # k1 now registered, but with the other store's key
+    with pytest.raises(CentralConflictError, match="registered for kiosk k2"):
+        register(central, other, "k1")  # a key belongs to one kiosk
     with pytest.raises(KioskNotRegisteredError, match="key .* is not registered"):
         Syncer(st, central, "k1").run()
     assert central_count(central, schema.audit_events) == 0

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from fleet_helpers import central_ids, kiosk_config, local_ids, make_kiosk
+from fleet_helpers import SIGNER, central_ids, kiosk_config, local_ids, make_kiosk
 from pg_server import PgServer, start_or_skip
 from storage import open_storage
 from storage.central.errors import CentralUnavailableError
@@ -77,7 +77,7 @@ def _assert_complete(central: CentralStore, st, kiosk_id: str) -> None:  # type:
 def test_central_server_stopped_mid_sync_and_restarted(own_server, tmp_path, make_record, clock) -> None:  # type: ignore[no-untyped-def]
     url = own_server.new_database()
     central = CentralStore(url)
-    central.init_schema()
+    central.init_schema(SIGNER.public_key)
     st = make_kiosk(tmp_path, "k1", 8, make_record, clock, central)
     order = local_ids(st)
     blocker = _block_row(url, "k1", order[4])
