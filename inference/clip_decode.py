@@ -55,7 +55,7 @@ def _describe(head: bytes) -> str:
         return "an HLS playlist"
     if head.lstrip().startswith(b"<"):
         return "XML/HTML text (a DASH manifest?)"
-    return "not a recognised video container"
+    return "not a readable video (no MP4/QuickTime, Matroska/WebM or AVI signature)"
 
 
 def _refuse_nested_open(url: str, flags: int, options: dict[str, Any]) -> Any:
