@@ -34,6 +34,7 @@ MAX_JPEG_SCANS = 64
 # Passport and camera JPEG 2000 files have 1 tile (large scans a few dozen); 3 components (4 with alpha).
 MAX_J2K_TILES = 4096
 MAX_J2K_COMPONENTS = 4
+_ORIENTATION = 0x0112  # EXIF tag
 
 _MAGIC: tuple[tuple[bytes, int, ImageFormat], ...] = (
     (b"\xff\xd8\xff", 0, "jpeg"),
@@ -180,8 +181,8 @@ def decode_image(data: bytes, what: str, max_bytes: int, max_pixels: int) -> tup
 
     Raises ``UnsupportedImageError`` (not JPEG, PNG or JPEG 2000, by content), ``ImageTooLargeError`` (bytes
     or header pixels over the limits), ``ImageTooComplexError`` (too many JPEG scans or JPEG 2000 tiles), or
-    ``BadImageError`` (truncated or corrupt). The EXIF orientation of a JPEG is applied, as a viewer would.
-    Messages name ``what``, never the content.
+    ``BadImageError`` (truncated or corrupt). An EXIF orientation is applied, as a viewer (and OpenCV's
+    ``imdecode``) would. Messages name ``what``, never the content. The array may be read-only.
     """
     from PIL import Image, ImageOps
 
@@ -200,7 +201,10 @@ def decode_image(data: bytes, what: str, max_bytes: int, max_pixels: int) -> tup
                 width, height = im.size
                 check_pixels(width, height, max_pixels, what)
                 im.load()  # raises on a truncated or corrupt file (OpenCV would return a partial picture)
-                rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+                out: Image.Image = im
+                if im.getexif().get(_ORIENTATION, 1) != 1:  # most files have nothing to rotate: skip the copy
+                    out = ImageOps.exif_transpose(im)
+                rgb = np.asarray(out if out.mode == "RGB" else out.convert("RGB"))
     except ImageTooLargeError:
         raise
     except Image.DecompressionBombError as exc:

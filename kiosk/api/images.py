@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference.errors import BadImageError, ImageTooLargeError, UnsupportedImageError
-from inference.image import check_bgr
+from inference.image import check_bgr, rgb_to_bgr
 from inference.image_decode import MEDIA_TYPE
 from inference.image_decode import decode_image as decode_rgb
 
@@ -59,7 +59,7 @@ def decode_image(data: bytes, what: str, max_bytes: int, max_pixels: int) -> Dec
         raise bad_input("empty_image", f"{what} is empty")
     try:
         rgb, fmt = decode_rgb(data, what, max_bytes, max_pixels)
-        bgr = check_bgr(np.ascontiguousarray(rgb[:, :, ::-1]))
+        bgr = check_bgr(rgb_to_bgr(rgb))
     except BadImageError as exc:
         raise _image_error(exc, what) from exc
     return DecodedImage(bgr, data, MEDIA_TYPE[fmt])
@@ -76,7 +76,7 @@ def decode_dg2(raw: bytes, max_bytes: int, max_pixels: int) -> DecodedImage:
         raise bad_input("bad_dg2", "the DG2 bytes are not a readable DG2 (ICAO 9303-10 data group 2)") from exc
     try:
         rgb, fmt = decode_rgb(face.image_data, "the face image inside DG2", max_bytes, max_pixels)
-        bgr = check_bgr(np.ascontiguousarray(rgb[:, :, ::-1]))
+        bgr = check_bgr(rgb_to_bgr(rgb))
     except ImageTooLargeError as exc:
         raise ApiError(413, "image_too_large", str(exc)) from exc
     except BadImageError as exc:

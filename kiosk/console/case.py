@@ -100,7 +100,7 @@ def decode_image(data: bytes, what: str = "the image", limits: InputLimits | Non
     """
     limits = limits or InputLimits()
     rgb, _ = decode_rgb(data, what, limits.image_max_bytes, limits.image_max_pixels)
-    return rgb
+    return rgb.copy()  # writable, and owned by the case (the decoder's array may be read-only)
 
 
 def _steps(challenge: dict[str, Any]) -> list[ChallengeStep]:

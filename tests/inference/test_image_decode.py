@@ -110,3 +110,16 @@ def test_image_over_the_limits_is_still_refused_from_its_header() -> None:
         decode_image(_save("PNG"), "t", 10, 10**6)
     with pytest.raises(BadImageError):
         decode_image(b"", "t", *BIG)
+
+
+def test_exif_orientation_is_applied_as_opencv_does() -> None:
+    import cv2
+
+    im = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", exif=exif)
+    rgb, _ = decode_image(buf.getvalue(), "t", *BIG)
+    ref = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+    assert rgb.shape == ref.shape == (64, 48, 3)
