@@ -18,6 +18,19 @@ class ImageTooLargeError(BadImageError):
     """An input image (file bytes or pixels from its header) is over the configured limits; not decoded."""
 
 
+class UnsupportedImageError(BadImageError):
+    """An image whose content (magic bytes) is not JPEG, PNG or JPEG 2000; not decoded."""
+
+
+class ImageTooComplexError(ImageTooLargeError):
+    """An image whose structure would make decoding costly (a JPEG with hundreds of scans, a JPEG 2000 of
+    millions of tiles) though its bytes and pixels are within the limits; not decoded."""
+
+
+class BadClipError(InferenceError):
+    """A video clip that is not an allowed container and codec, is over the limits, or cannot be decoded."""
+
+
 class NoFaceError(InferenceError):
     """No usable face was found where one was required."""
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from inference.errors import ImageTooLargeError
-from inference.image import InputLimits, check_pixels, read_image
+from inference.clip_decode import open_clip
+from inference.errors import BadClipError, BadImageError
+from inference.image import InputLimits, read_image
 from kiosk.errors import BadInputError, UserFacingError
 from kiosk.evidence import Evidence
 from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, PortraitEnrolment, enrol_portrait
@@ -36,55 +37,55 @@ def fit_frame(frame: np.ndarray, size: tuple[int, int] = FRAME_SIZE) -> np.ndarr
     return cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
 
 
-def video_frames(path: Path, limits: InputLimits | None = None) -> Iterator[tuple[np.ndarray, float]]:
-    """Frames of a video file with timestamps from its frame rate; ``BadInputError`` if unreadable.
+def video_frames(source: Path | bytes, limits: InputLimits | None = None, max_frames: int | None = None,
+                 what: str | None = None) -> Iterator[tuple[np.ndarray, float]]:
+    """Frames of a video file or in-memory clip, fitted to 640x480, with timestamps; ``BadInputError``.
 
-    The file size and the frame size the container declares are checked against ``limits`` here, when
-    called, before any frame is decoded; every decoded frame is checked again (a stream may change size).
+    Decoded by the one clip decoder (``inference.clip_decode``): MP4/QuickTime, Matroska/WebM or AVI by
+    magic bytes, H.264/VP8/VP9/AV1/MPEG-4/Motion JPEG. The byte size, the container, the codec and the frame
+    size it declares are checked here, when called, before any frame is decoded; bytes are decoded from
+    memory (never written to disk). Reading stops after ``max_frames`` frames.
     """
-    import cv2
-
     limits = limits or InputLimits()
-    path = Path(path)
-    if not path.is_file():
-        raise BadInputError(f"video {path} not found")
-    size = path.stat().st_size
+    fileobj: Any = None
+    if isinstance(source, (bytes, bytearray)):
+        name, size = what or "the clip", len(source)
+    else:
+        path = Path(source)
+        name = what or path.name
+        if not path.is_file():
+            raise BadInputError(f"video {path} not found")
+        size = path.stat().st_size
     if size > limits.video_max_bytes:
-        raise BadInputError(f"{path.name} has {size:,} bytes, over the limit of {limits.video_max_bytes:,} bytes "
+        raise BadInputError(f"{name} has {size:,} bytes, over the limit of {limits.video_max_bytes:,} bytes "
                             "for a video file; not read")
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        cap.release()
-        raise BadInputError(f"{path.name} is not a readable video")
-    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if size == 0:
+        raise BadInputError(f"{name} is empty")
+    if not isinstance(source, (bytes, bytearray)):
+        try:
+            fileobj = open(path, "rb")  # read through PyAV's I/O: FFmpeg never opens a path or URL itself
+        except OSError as exc:
+            raise BadInputError(f"cannot read video {name}: {exc.strerror}") from exc
     try:
-        check_pixels(width, height, limits.frame_max_pixels, f"video {path.name}: a frame")
-    except ImageTooLargeError as exc:
-        cap.release()
+        reader = open_clip(bytes(source) if fileobj is None else fileobj, name,
+                           max_pixels=limits.frame_max_pixels, max_frames=max_frames)
+    except BadClipError as exc:
+        if fileobj is not None:
+            fileobj.close()
         raise BadInputError(str(exc)) from exc
-    return _frames(cap, path.name, limits.frame_max_pixels)
+    return _frames(reader, fileobj)
 
 
-def _frames(cap: Any, name: str, max_pixels: int) -> Iterator[tuple[np.ndarray, float]]:
-    import cv2
-
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    n = 0
+def _frames(reader: Any, fileobj: Any) -> Iterator[tuple[np.ndarray, float]]:
     try:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            try:
-                check_pixels(frame.shape[1], frame.shape[0], max_pixels, f"video {name}: a frame")
-            except ImageTooLargeError as exc:
-                raise BadInputError(str(exc)) from exc
-            yield fit_frame(frame), n / fps
-            n += 1
+        for frame, t in reader:
+            yield fit_frame(frame), t
+    except BadClipError as exc:
+        raise BadInputError(str(exc)) from exc
     finally:
-        cap.release()
-    if n == 0:
-        raise BadInputError(f"{name} holds no decodable frames")
+        reader.close()
+        if fileobj is not None:
+            fileobj.close()
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def read_portrait(path: Path, limits: InputLimits | None = None) -> np.ndarray:
         raise BadInputError(f"portrait {path} not found")
     try:
         return read_image(Path(path), limits)
-    except ImageTooLargeError as exc:
+    except BadImageError as exc:  # another format, over the limits, too costly to decode, or corrupt
         raise BadInputError(f"portrait: {exc}") from exc
 
 

@@ -3,15 +3,15 @@
 The same ``FaceSession``, policy and recording as ``kiosk verify``: the client's frames replace the
 camera, and the challenge the server issued replaces the one the kiosk would draw. Frames are decoded
 one at a time on a worker (a 300-frame upload never sits in memory as pixels), each checked against the
-size limits first; timestamps are checked for order before anything is decoded.
+size limits first; timestamps are checked for order before anything is decoded. A clip is decoded from
+memory by the one clip decoder (allow-listed containers and codecs; never written to a temporary file)
+and only until the session is done.
 """
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,50 +70,51 @@ def check_upload(upload: FramesUpload, max_frames: int) -> None:
         last = t
 
 
-def _decoded(upload: FramesUpload, max_bytes: int, max_pixels: int, clip_path: Path | None
+def _decoded(upload: FramesUpload, max_bytes: int, max_pixels: int, max_frames: int | None
              ) -> Iterator[tuple[np.ndarray, float]]:
-    if clip_path is not None:
-        try:
-            yield from video_frames(clip_path, InputLimits(frame_max_pixels=max_pixels))
-        except BadInputError as exc:
-            raise bad_input("bad_clip", f"the clip cannot be used: {exc}") from exc
+    if upload.clip is not None:
+        yield from _clip_frames(upload.clip, max_pixels, max_frames)
         return
     for i, (data, t) in enumerate(upload.frames):
         yield fit_frame(decode_image(data, f"frame {i}", max_bytes, max_pixels).bgr), t
 
 
+def _clip_frames(clip: bytes, max_pixels: int, max_frames: int | None) -> Iterator[tuple[np.ndarray, float]]:
+    """A clip's frames, decoded from memory (never written to disk), at most ``max_frames``; 400 ``bad_clip``."""
+    try:
+        yield from video_frames(clip, InputLimits(frame_max_pixels=max_pixels), max_frames, what="the clip")
+    except BadInputError as exc:
+        raise bad_input("bad_clip", f"the clip cannot be used: {exc}") from exc
+
+
 def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: FramesUpload,
                portrait: PortraitEnrolment | None, policy: PolicyConfig, max_bytes: int, max_pixels: int,
-               chip: Any = None) -> LiveRun:
-    """Play the upload through a face session on the challenge's steps and decide (on a worker)."""
-    clip_file = None
-    try:
-        if upload.clip is not None:
-            clip_file = tempfile.NamedTemporaryFile(prefix="kiosk-api-clip-", suffix=".bin")
-            clip_file.write(upload.clip)
-            clip_file.flush()
-        session: FaceSession | None = None
-        for frame, t in _decoded(upload, max_bytes, max_pixels, Path(clip_file.name) if clip_file else None):
-            if session is None:
-                session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
-            session.push(frame, t)
-            if session.done:
-                break
+               chip: Any = None, max_frames: int | None = None) -> LiveRun:
+    """Play the upload through a face session on the challenge's steps and decide (on a worker).
+
+    A clip is decoded from memory and only as far as needed: the session stops reading when it is done
+    (or at ``max_frames``), and the audit frames are taken in a second pass that stops at the last one.
+    """
+    session: FaceSession | None = None
+    for frame, t in _decoded(upload, max_bytes, max_pixels, max_frames):
         if session is None:
-            raise bad_input("frames_missing", "the upload holds no frames")
-        result = session.finish(portrait or NO_PORTRAIT)
-        decision = decide(Evidence(face=result.evidence, chip=chip), policy)
-        wanted = sorted(result.audit_frames)[:AUDIT_FRAMES]
-        if clip_file is not None:
-            audit = tuple(encode_jpeg(f) for i, (f, _) in enumerate(video_frames(Path(clip_file.name),
-                                                                           InputLimits(frame_max_pixels=max_pixels)))
-                          if i in set(wanted))
-        else:
-            audit = tuple(upload.frames[i][0] for i in wanted if i < len(upload.frames))
-        return LiveRun(result, decision, session.best_frame(), audit)
-    finally:
-        if clip_file is not None:
-            clip_file.close()
+            session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
+        session.push(frame, t)
+        if session.done:
+            break
+    if session is None:
+        raise bad_input("frames_missing", "the upload holds no frames")
+    result = session.finish(portrait or NO_PORTRAIT)
+    decision = decide(Evidence(face=result.evidence, chip=chip), policy)
+    wanted = sorted(result.audit_frames)[:AUDIT_FRAMES]
+    if upload.clip is not None:
+        keep = set(wanted)
+        last = wanted[-1] + 1 if wanted else 0
+        audit = tuple(encode_jpeg(f) for i, (f, _) in enumerate(_clip_frames(upload.clip, max_pixels, last))
+                      if i in keep) if last else ()
+    else:
+        audit = tuple(upload.frames[i][0] for i in wanted if i < len(upload.frames))
+    return LiveRun(result, decision, session.best_frame(), audit)
 
 
 def liveness_summary(run: LiveRun) -> dict[str, Any]:

@@ -103,7 +103,8 @@ class ApiService:
 
         def work(engine: FaceEngine) -> LiveRun:
             enrolled = enrol_portrait(engine, portrait.bgr) if portrait is not None else None
-            return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits(), chip=chip)
+            return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits(), chip=chip,
+                              max_frames=self.config.max_frames)
 
         return ch, await self.pool.run(work)
 

@@ -159,8 +159,11 @@ def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
     import io
     import sys
 
-    from hardware.emrtd.errors import EmrtdError
+    from PIL import Image
+
     from hardware.emrtd.lds.files import file_name
+    from inference.errors import BadImageError
+    from kiosk.workflow.chip_step import decode_dg2_face
 
     try:
         warnings = _private_folder(out)
@@ -178,8 +181,8 @@ def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
         if result.dg2 is not None:
             buf = io.BytesIO()
             try:
-                result.dg2.face.decode().convert("RGB").save(buf, format="PNG")
-            except (EmrtdError, OSError, ValueError) as exc:
+                Image.fromarray(decode_dg2_face(result.dg2.face.image_data)).save(buf, format="PNG")
+            except BadImageError as exc:
                 log.warning("the portrait could not be decoded: %s", type(exc).__name__)
             else:
                 _write_private(out / "portrait.png", buf.getvalue())

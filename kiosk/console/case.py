@@ -6,12 +6,14 @@ each image read is audited as ``image_viewed``.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from inference.errors import BadImageError
+from inference.image import InputLimits
+from inference.image_decode import decode_image as decode_rgb
 from storage.duplicates import DuplicateMatch
 from storage.records import SessionDetail, SessionSummary
 from storage.store import Storage
@@ -89,12 +91,16 @@ class CaseFile:
         return [i for i in self.images if i.kind == "audit_frame"]
 
 
-def decode_image(data: bytes) -> np.ndarray:
-    """Encoded image bytes (JPEG, PNG, JPEG 2000) -> RGB uint8 array, in memory."""
-    from PIL import Image
+def decode_image(data: bytes, what: str = "the image", limits: InputLimits | None = None) -> np.ndarray:
+    """Encoded image bytes (JPEG, PNG, JPEG 2000 by content) -> RGB uint8 array, in memory.
 
-    with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("RGB")).copy()
+    The one image decoder, within the image limits: a stored image that is another format, over the
+    limits or too costly to decode (a many-scan JPEG) raises ``BadImageError`` instead of holding the
+    console for seconds.
+    """
+    limits = limits or InputLimits()
+    rgb, _ = decode_rgb(data, what, limits.image_max_bytes, limits.image_max_pixels)
+    return rgb.copy()  # writable, and owned by the case (the decoder's array may be read-only)
 
 
 def _steps(challenge: dict[str, Any]) -> list[ChallengeStep]:
@@ -120,8 +126,8 @@ def assemble_case(st: Storage, session_id: str, actor: str, policy: PolicyConfig
     for info in detail.images:
         _, data = st.decisions.load_image(info.image_id, actor)
         try:
-            images.append(CaseImage(info.kind, decode_image(data)))
-        except (OSError, ValueError) as exc:  # a damaged image is shown as such, the case still opens
+            images.append(CaseImage(info.kind, decode_image(data, f"the {info.kind} image")))
+        except BadImageError as exc:  # a damaged or refused image is shown as such, the case still opens
             images.append(CaseImage(info.kind, None, f"cannot decode {info.media_type}: {exc}"))
         del data
     checks = detail.checks

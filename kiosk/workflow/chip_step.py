@@ -20,6 +20,9 @@ from hardware.emrtd.errors import AccessControlError, CardRemovedError, ChipLimi
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.reader import AccessMethod, ChipReadResult, EmrtdReader, ReadPhase, ReadProgress
 from hardware.errors import HardwareError
+from inference.errors import BadImageError
+from inference.image import InputLimits
+from inference.image_decode import decode_image
 
 from kiosk.chip_evidence import chip_evidence
 from kiosk.evidence import ChipEvidence
@@ -101,10 +104,20 @@ def decode_portrait(result: ChipReadResult) -> tuple[np.ndarray | None, bytes | 
     face = dg2.face
     media = MEDIA_TYPES.get(face.image_format, "application/octet-stream")
     try:
-        rgb = np.asarray(face.decode().convert("RGB"))
-    except (EmrtdError, OSError, ValueError):
+        rgb = decode_dg2_face(face.image_data)
+    except BadImageError:  # unsupported format, over the DG2 limits, or corrupt: kept as evidence, not used
         return None, face.image_data, media
     return np.ascontiguousarray(rgb[:, :, ::-1]), face.image_data, media
+
+
+def decode_dg2_face(image_data: bytes, limits: InputLimits | None = None) -> np.ndarray:
+    """A DG2 portrait's bytes as RGB pixels, by the one image decoder within the DG2 limits.
+
+    Raises ``BadImageError`` (``UnsupportedImageError``, ``ImageTooLargeError``, ``ImageTooComplexError``).
+    """
+    limits = limits or InputLimits()
+    rgb, _ = decode_image(image_data, "the DG2 portrait", limits.dg2_max_bytes, limits.dg2_max_pixels)
+    return rgb
 
 
 def read_chip(connection: Any, key: AccessKey, trust: Any, *,

@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 import pytest
 
-from hardware.emrtd.lds import dg2
 from inference.image import InputLimits
 from kiosk.cli import main
 from kiosk.errors import BadInputError
@@ -123,7 +122,3 @@ def test_report_failing_after_recording_names_the_session_and_counts_it_once(cli
     assert json.loads(report.read_text())["decision"] == "REJECT"
     assert _sessions(data) == 2
 
-
-def test_dg2_limits_in_config_match_the_chip_layer_defaults() -> None:
-    limits = InputLimits()
-    assert (limits.dg2_max_pixels, limits.dg2_max_bytes) == (dg2.DG2_MAX_PIXELS, dg2.DG2_MAX_BYTES)

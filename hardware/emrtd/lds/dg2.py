@@ -4,7 +4,9 @@ Layout: ``75 { 7F61 { 02 count, 7F60 { A1 biometric header template, 5F2E or 7F2
 A ``5F2E`` block is an ISO/IEC 19794-5 facial record (``FAC\\0``, version ``010\\0``); a ``7F2E``
 block holds ISO/IEC 39794-5 DER (``[1] { [APPLICATION 5] FaceImageDataBlock }``).
 
-Images are JPEG or JPEG 2000 and decode with Pillow. Parsing raises only ``LdsError``.
+Images are JPEG or JPEG 2000. This module parses and never decodes pixels: the kiosk decodes a portrait
+with the one image decoder (``inference.image_decode.decode_image``: allow-listed by magic bytes, bounded
+in bytes, pixels and work), which this layer cannot import. Parsing raises only ``LdsError``.
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from hardware.emrtd.errors import LdsError, TlvError
 from hardware.emrtd.lds._util import children, unwrap
 
 if TYPE_CHECKING:
-    import numpy as np
     from PIL import Image
 
 TAG_DG2 = 0x75
@@ -28,13 +29,6 @@ _19794_DATA_TYPES = {0: JPEG, 1: JPEG2000}
 _39794_DATA_TYPES = {2: JPEG, 3: JPEG2000, 4: JPEG2000, 5: PNG}
 _FACIAL_INFO_LEN = 20
 _IMAGE_INFO_LEN = 12
-# Decoding limits (the kiosk passes its configured ones): ICAO portraits are well under 1 MP and 100 KB.
-DG2_MAX_PIXELS = 4_000_000
-DG2_MAX_BYTES = 1 << 20
-
-
-class Dg2ImageTooLargeError(LdsError):
-    """A DG2 image is over the byte or pixel limit; it was not decoded."""
 
 
 def sniff_image_format(data: bytes) -> str:
@@ -62,40 +56,6 @@ class FaceImage:
     source_type: int | None = None
     gender: int | None = None
     feature_points: int = 0
-
-    def decode(self, max_pixels: int = DG2_MAX_PIXELS, max_bytes: int = DG2_MAX_BYTES) -> Image.Image:
-        """The image as a Pillow image in RGB or greyscale (``L``) mode.
-
-        Its size in bytes, then its width x height from the header, are checked before any pixel is
-        decoded; over either limit raises ``Dg2ImageTooLargeError``.
-        """
-        from PIL import Image
-
-        if len(self.image_data) > max_bytes:
-            raise Dg2ImageTooLargeError(f"DG2 image has {len(self.image_data)} bytes, over the limit of {max_bytes}; "
-                                        "not decoded")
-        try:
-            img: Image.Image = Image.open(io.BytesIO(self.image_data))  # reads the header only
-            width, height = img.size
-            if width * height > max_pixels:
-                raise Dg2ImageTooLargeError(f"DG2 image is {width}x{height} pixels, over the limit of {max_pixels}; "
-                                            "not decoded")
-            img.load()
-        except Dg2ImageTooLargeError:
-            raise
-        except Image.DecompressionBombError as exc:
-            raise Dg2ImageTooLargeError("DG2 image declares more pixels than any portrait; not decoded") from exc
-        except Exception as exc:  # Pillow's decoders raise OSError, ValueError, SyntaxError, EOFError...
-            raise LdsError(f"DG2 {self.image_format} image cannot be decoded: {exc}") from exc
-        if img.mode not in ("RGB", "L"):
-            img = img.convert("RGB")
-        return img
-
-    def to_array(self, max_pixels: int = DG2_MAX_PIXELS, max_bytes: int = DG2_MAX_BYTES) -> np.ndarray:
-        """The decoded image as a numpy array (H x W x 3 RGB, or H x W greyscale), within the limits."""
-        import numpy as np
-
-        return np.asarray(self.decode(max_pixels, max_bytes))
 
 
 @dataclass(frozen=True)
@@ -280,7 +240,8 @@ def jpeg_for_dg2(image: Any, target_size: int | None = None, *, quality: int = 9
     img: Image.Image
     if isinstance(image, (bytes, bytearray)):
         try:
-            img = Image.open(io.BytesIO(bytes(image)))
+            # Only the formats a DG2 may hold (this builds virtual passports; it never reads a real chip).
+            img = Image.open(io.BytesIO(bytes(image)), formats=["JPEG", "PNG", "JPEG2000"])
             img.load()
         except Exception as exc:  # Pillow's decoders raise many exception types
             raise LdsError(f"the face image cannot be decoded: {exc}") from exc

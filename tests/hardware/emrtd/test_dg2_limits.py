@@ -1,4 +1,8 @@
-"""DG2 images are refused from their size and header before decoding, with an LdsError-family error."""
+"""DG2 portraits are refused from their size and header before decoding, by the one image decoder.
+
+The chip layer parses DG2 and never decodes pixels; the kiosk decodes the portrait with
+``kiosk.workflow.chip_step.decode_dg2_face`` (``inference.image_decode``) within ``InputLimits``' DG2 limits.
+"""
 from __future__ import annotations
 
 import io
@@ -6,8 +10,10 @@ import io
 import pytest
 from PIL import Image
 
-from hardware.emrtd.errors import LdsError
-from hardware.emrtd.lds.dg2 import DG2_MAX_PIXELS, Dg2ImageTooLargeError, encode_dg2, parse_dg2
+from hardware.emrtd.lds.dg2 import encode_dg2, parse_dg2
+from inference.errors import ImageTooLargeError
+from inference.image import InputLimits
+from kiosk.workflow.chip_step import decode_dg2_face
 
 
 def _jpeg(width: int, height: int) -> bytes:
@@ -25,12 +31,11 @@ def test_dg2_image_over_the_pixel_limit_is_refused_before_decoding(monkeypatch) 
     loaded: list[int] = []
     real_load = Image.Image.load
     monkeypatch.setattr(Image.Image, "load", lambda self: loaded.append(1) or real_load(self))
-    with pytest.raises(Dg2ImageTooLargeError, match="2500x2000 pixels"):
-        face.decode()
+    with pytest.raises(ImageTooLargeError, match="2500x2000 pixels"):
+        decode_dg2_face(face.image_data)
     assert loaded == []
-    assert issubclass(Dg2ImageTooLargeError, LdsError)
     monkeypatch.undo()
-    assert face.decode(max_pixels=6_000_000).size == (2500, 2000)
+    assert decode_dg2_face(face.image_data, InputLimits(dg2_max_pixels=6_000_000)).shape[:2] == (2000, 2500)
 
 
 def test_dg2_header_claiming_a_huge_image_is_refused() -> None:
@@ -38,12 +43,12 @@ def test_dg2_header_claiming_a_huge_image_is_refused() -> None:
     data = bytearray(_jpeg(64, 64))
     sof = data.index(b"\xff\xc0")
     data[sof + 5:sof + 9] = (20000).to_bytes(2, "big") * 2
-    with pytest.raises(Dg2ImageTooLargeError):
-        _face(bytes(data), 20000, 20000).decode()
+    with pytest.raises(ImageTooLargeError):
+        decode_dg2_face(_face(bytes(data), 20000, 20000).image_data)
 
 
 def test_dg2_image_over_the_byte_limit_is_refused() -> None:
     face = _face(_jpeg(64, 64) + bytes(2 << 20), 64, 64)
-    with pytest.raises(Dg2ImageTooLargeError, match="bytes"):
-        face.to_array()
-    assert DG2_MAX_PIXELS >= 640 * 480
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        decode_dg2_face(face.image_data)
+    assert InputLimits().dg2_max_pixels >= 640 * 480

@@ -25,7 +25,9 @@ def _check_complete(result, document) -> None:
     assert result.ok, (result.failed_phase, result.error)
     for fid, raw in document.files.items():
         assert result.files[fid] == raw, hex(fid)
-    assert result.dg2.face.decode().size == (240, 320)
+    from kiosk.workflow.chip_step import decode_dg2_face
+
+    assert decode_dg2_face(result.dg2.face.image_data).shape[:2] == (320, 240)
 
 
 def _chip(document, **kwargs) -> VirtualChip:
