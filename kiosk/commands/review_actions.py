@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from kiosk.commands.review_cmd import add_location_arguments, signed_in
+from kiosk.console.queue import waiting_text
 from kiosk.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -25,14 +26,6 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day as YYYY-MM-DD") from None
 
 
-def _waiting(s: SessionSummary, now: dt.datetime) -> str:
-    """How long a pending case has waited, as the window's queue says it."""
-    if s.review_state != "pending":
-        return ""
-    hours = (now - s.decided_at).total_seconds() / 3600
-    return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
-
-
 def _review_state(s: SessionSummary) -> str:
     if s.integrity_problem:
         return "INTEGRITY PROBLEM"
@@ -45,7 +38,7 @@ def queue_json(page: QueuePage, now: dt.datetime) -> dict[str, Any]:
 
     return {"total": page.total, "page": page.page + 1, "pages": page.pages, "page_size": page.page_size,
             "items": [{"session_id": s.session_id, "decided_at": s.decided_at.isoformat(),
-                       "waiting": _waiting(s, now) or None, "kiosk_id": s.kiosk_id, "mode": s.mode,
+                       "waiting": waiting_text(s, now) or None, "kiosk_id": s.kiosk_id, "mode": s.mode,
                        "outcome": s.outcome, "reasons": [{"code": c, "text": reason_text(c)} for c in s.reasons],
                        "review_state": s.review_state, "final_outcome": s.final_outcome,
                        "integrity_problem": s.integrity_problem} for s in page.items]}
@@ -68,7 +61,7 @@ def _queue(args: argparse.Namespace) -> int:
         what = "sessions found" if args.all else "cases waiting for review"
         print(f"{page.total:,} {what}  \u00b7  page {page.page + 1} of {page.pages}")
         for s in page.items:
-            print(f"{s.session_id[:12]}  {s.decided_at:%Y-%m-%d %H:%M}  {_waiting(s, now):>7}  {s.kiosk_id}  "
+            print(f"{s.session_id[:12]}  {s.decided_at:%Y-%m-%d %H:%M}  {waiting_text(s, now):>7}  {s.kiosk_id}  "
                   f"{s.mode}  {s.outcome.upper()}  {','.join(s.reasons) or '-'}  {_review_state(s)}")
         return 0
     return signed_in(args, run)

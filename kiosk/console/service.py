@@ -81,6 +81,8 @@ class Console:
     def find_session(self, id_or_prefix: str) -> str:
         """The full id of the one session whose id starts with ``id_or_prefix`` (as the queue shows it)."""
         self.session.require(Permission.REVIEW)
+        if not id_or_prefix.strip():
+            raise BadInputError("give the session id of the case, or its first digits")
         found = search(self.storage, QueueFilter(session_id=id_or_prefix), page_size=2)
         if found.total == 0:
             raise NotFoundError(f"no session id starts with {id_or_prefix!r}")

@@ -8,14 +8,20 @@ from pathlib import Path
 
 
 def _review(args: argparse.Namespace) -> int:
-    from kiosk.commands.review_cmd import backoffice_keyring
+    import os
+
+    from kiosk.commands.review_cmd import ACTIONS, backoffice_keyring
+    from kiosk.errors import BadInputError
     from kiosk.paths import default_data_dir
     from ui.console.app import run_console
 
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        # Qt would abort the process with a platform-plugin dump; a server without a display has the actions.
+        raise BadInputError("no display for the review window: review from the command line instead, "
+                            f"kiosk review {{{','.join(ACTIONS)}}} (see kiosk review --help)")
     keyring = backoffice_keyring(args)
     camera = None
     if args.calibration or args.calibration_replay:
-        from kiosk.errors import BadInputError
         from kiosk.pad_collect import open_camera
 
         if args.central:

@@ -129,6 +129,8 @@ def test_approve_then_a_second_review_is_refused(kiosk, site) -> None:
     assert _state(site, "expired").final_outcome == "accept"
     code, _, err = kiosk("review", "reject", site["expired"], "--note", "second thoughts here", user="otto")
     assert code == 1 and "already reviewed" in err
+    code, _, err = kiosk("review", "approve", "", "--note", "no case named here", user="otto")
+    assert code == 2 and "give the session id" in err
     code, _, err = kiosk("review", "reject", site["berlin"], "--note", "ok", user="otto")
     assert code == 2 and "note of at least 5 characters" in err
     assert _state(site, "berlin").review_state == "pending"
