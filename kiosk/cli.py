@@ -12,6 +12,9 @@ from kiosk.errors import BadInputError, UserFacingError
 
 log = logging.getLogger("kiosk")
 
+DESCRIPTION = ("Offline identity verification: the kiosk, its models, storage and audit trail, the operator "
+               "review, the integration API and the fleet. 'kiosk COMMAND --help' describes each command.")
+
 # Every package's own error base is shown to the person as its message (they are written for that).
 _KNOWN_ERRORS: tuple[type[BaseException], ...] = (UserFacingError,)
 
@@ -34,7 +37,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every command group registered."""
-    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
+    parser = argparse.ArgumentParser(prog="kiosk", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.keys_cmd",
     "kiosk.commands.purge_cmd",
     "kiosk.commands.operator_cmd",
+    "kiosk.commands.review_cmd",
     "kiosk.commands.export_cmd",
     "kiosk.commands.passport_cmd",
     "kiosk.commands.trust_cmd",

@@ -1,4 +1,5 @@
-"""``kiosk operator add|disable|passwd|role|restore``: operator accounts (storage.accounts); every change audited.
+"""``kiosk operator add|list|disable|passwd|role|restore``: operator accounts (storage.accounts); every change
+audited. ``list`` prints name, role, enabled, locked and tampered (no secrets), as the admin screen shows them.
 
 ``restore`` is the way back for an account whose row fails its seal (edited in the database): it sets the
 role, a new password, enabled and unlocked, and records the problem it had in the audit chain.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -50,6 +52,31 @@ def _add(args: argparse.Namespace) -> int:
                      "operator {0.username} added with role {0.role}")
 
 
+def account_rows(st: Storage) -> list[dict[str, Any]]:
+    """Every account as the admin screen lists it: name, role, enabled, locked (until when), tampered (why)."""
+    now = st.clock.now()
+    return [{"name": a.username, "role": a.role, "enabled": not a.disabled,
+             "locked": a.locked_until is not None and a.locked_until > now,
+             "locked_until": a.locked_until.isoformat() if a.locked_until is not None and a.locked_until > now else None,
+             "tampered": a.problem is not None, "problem": a.problem} for a in st.operators.list_accounts()]
+
+
+def _list(args: argparse.Namespace) -> int:
+    st = open_storage_from_args(args)
+    try:
+        rows = account_rows(st)
+    finally:
+        st.close()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'name':<20} {'role':<11} {'enabled':<8} {'locked':<7} tampered")
+    for r in rows:
+        print(f"{r['name']:<20} {r['role']:<11} {'yes' if r['enabled'] else 'no':<8} {'yes' if r['locked'] else 'no':<7} "
+              + (f"yes: {r['problem']} (kiosk operator restore)" if r["tampered"] else "no"))
+    return 0
+
+
 def _disable(args: argparse.Namespace) -> int:
     return _on_store(args, lambda st: st.operators.disable(args.username, cli_actor()),
                      "operator {args.username} disabled")
@@ -76,7 +103,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk operator add|disable|passwd|role|restore``."""
+    """Add ``kiosk operator add|list|disable|passwd|role|restore``."""
     p = subparsers.add_parser("operator", help="operator accounts for the review screen")
     sub = p.add_subparsers(dest="operator_command", metavar="ACTION")
     sub.required = True
@@ -86,6 +113,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     a.add_argument("--password-stdin", action="store_true", help="read the password from stdin (one line)")
     add_storage_arguments(a)
     a.set_defaults(func=_add)
+    ls = sub.add_parser("list", help="every account: name, role, enabled, locked, tampered (no secrets)")
+    ls.add_argument("--json", action="store_true", help="print the accounts as JSON")
+    add_storage_arguments(ls)
+    ls.set_defaults(func=_list)
     d = sub.add_parser("disable", help="disable an operator account")
     d.add_argument("username")
     add_storage_arguments(d)

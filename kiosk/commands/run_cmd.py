@@ -47,7 +47,9 @@ def _headless(args: argparse.Namespace, data_dir: Path) -> int:
     if pending:
         folder = shlex.quote(str(data_dir))
         print(f"review it: create an operator once (kiosk operator add NAME --role supervisor --data-dir {folder}), "
-              f"then open the console: kiosk review --data-dir {folder}")
+              f"then open the console window (kiosk review --data-dir {folder}) or review from the command line "
+              f"(kiosk review queue --user NAME --data-dir {folder}; then kiosk review show CASE and "
+              f"kiosk review approve|reject CASE --note TEXT, with the same --user and --data-dir)")
     if args.attack and len(sessions) > 1:
         counts = {d: sum(s.decision == d for s in sessions) for d in ("ACCEPT", "REVIEW", "REJECT", "NO_DECISION")}
         print(f"{args.attack} attacker over {len(sessions)} sessions: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -40,8 +40,9 @@ class ConsoleSession:
     """One operator at a time; locks itself after ``idle_lock_s`` without activity."""
 
     def __init__(self, storage: Storage, idle_lock_s: float = 300.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, where: str = WHERE) -> None:
         self._st = storage
+        self.where = where  # recorded with each login and logout: the window or the command line
         self.idle_lock_s = idle_lock_s
         self._now = monotonic
         self.operator: OperatorInfo | None = None
@@ -62,7 +63,7 @@ class ConsoleSession:
         """
         if self.operator is not None and self.operator.username != username:
             self.logout()  # someone else takes the desk: the first operator is logged out, on the record
-        info = self._st.operators.authenticate(username, password, where=WHERE)
+        info = self._st.operators.authenticate(username, password, where=self.where)
         self.operator, self.locked, self._last = info, False, self._now()
         return info
 
@@ -70,7 +71,7 @@ class ConsoleSession:
         """End the session (audited); nothing happens when nobody is logged in."""
         if self.operator is None:
             return
-        self._st.audit.record(AuditKind.LOGOUT, self.actor, {"where": WHERE})
+        self._st.audit.record(AuditKind.LOGOUT, self.actor, {"where": self.where})
         self.operator, self.locked = None, False
 
     def touch(self) -> None:
@@ -87,7 +88,7 @@ class ConsoleSession:
         if self.idle_expired():
             self.locked = True
             self._st.audit.record(AuditKind.CONSOLE_LOCKED, self.actor,
-                                  {"where": WHERE, "idle_s": round(self.idle_lock_s)})
+                                  {"where": self.where, "idle_s": round(self.idle_lock_s)})
         return self.locked
 
     def require(self, permission: Permission) -> OperatorInfo:

@@ -6,7 +6,7 @@ each image read is audited as ``image_viewed``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,6 +75,8 @@ class CaseFile:
     same_document: tuple[SessionSummary, ...]
     duplicates: tuple[DuplicateMatch, ...]
     assisted_by: str | None
+    flash: dict[str, Any] = field(default_factory=dict)
+    image_kinds: tuple[str, ...] = ()  # every stored image's kind, also when the images were not read
 
     @property
     def summary(self) -> SessionSummary:
@@ -118,12 +120,16 @@ def _steps(challenge: dict[str, Any]) -> list[ChallengeStep]:
     return out
 
 
-def assemble_case(st: Storage, session_id: str, actor: str, policy: PolicyConfig | None = None) -> CaseFile:
-    """Load, decrypt and lay out one case (audited as opened by ``actor``)."""
+def assemble_case(st: Storage, session_id: str, actor: str, policy: PolicyConfig | None = None,
+                  with_images: bool = True) -> CaseFile:
+    """Load, decrypt and lay out one case (audited as opened by ``actor``).
+
+    ``with_images=False`` (a terminal, which shows no images) reads no image at all, so no ``image_viewed``
+    is recorded for an image nobody saw; ``CaseFile.image_kinds`` still lists what is stored."""
     policy = policy or PolicyConfig()
     detail = st.decisions.load_session(session_id, actor)
     images = []
-    for info in detail.images:
+    for info in detail.images if with_images else ():
         _, data = st.decisions.load_image(info.image_id, actor)
         try:
             images.append(CaseImage(info.kind, decode_image(data, f"the {info.kind} image")))
@@ -147,4 +153,5 @@ def assemble_case(st: Storage, session_id: str, actor: str, policy: PolicyConfig
         challenge=_steps(challenge), planarity=face_session.get("planarity") or {},
         passive=face_session.get("passive") or {}, same_document=same,
         duplicates=tuple(st.duplicates.session_hits(session_id)),
-        assisted_by=checks.get("assisted_by") if isinstance(checks.get("assisted_by"), str) else None)
+        assisted_by=checks.get("assisted_by") if isinstance(checks.get("assisted_by"), str) else None,
+        flash=face_session.get("flash") or {}, image_kinds=tuple(i.kind for i in detail.images))

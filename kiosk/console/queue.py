@@ -54,6 +54,14 @@ class QueuePage:
         return max(1, -(-self.total // self.page_size))
 
 
+def waiting_text(s: SessionSummary, now: dt.datetime) -> str:
+    """How long a pending case has waited ("5.2 h", "3.1 d" from two days on); empty when not pending."""
+    if s.review_state != "pending":
+        return ""
+    hours = (now - s.decided_at).total_seconds() / 3600
+    return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
+
+
 def review_queue(st: Storage, f: QueueFilter, page: int = 0, page_size: int = PAGE_SIZE) -> QueuePage:
     """REVIEW sessions waiting for an operator, oldest first."""
     q = f.query("pending")

@@ -14,15 +14,17 @@ from pathlib import Path
 
 from storage.accounts import OperatorInfo
 from storage.audit import AuditEvent, AuditKind, AuditVerification
+from storage.errors import NotFoundError
 from storage.review_queries import ReviewEntry
 from storage.store import Storage
 
-from kiosk.console.auth import ConsoleSession, Permission
+from kiosk.console.auth import WHERE, ConsoleSession, Permission
 from kiosk.console.case import CaseFile, assemble_case
 from kiosk.console.errors import NotAllowedError, NoteRequiredError
 from kiosk.console.export_html import write_case_html
 from kiosk.console.queue import PAGE_SIZE, QueueFilter, QueuePage, review_queue, search
 from kiosk.console.report import ReportData, daily_report
+from kiosk.errors import BadInputError
 from kiosk.policy import PolicyConfig
 
 MIN_NOTE = 5  # characters: "ok" is not a note an auditor can read
@@ -39,10 +41,10 @@ class Console:
     """The review console over one open storage."""
 
     def __init__(self, storage: Storage, idle_lock_s: float = 300.0, policy: PolicyConfig | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, where: str = WHERE) -> None:
         self.storage = storage
         self.policy = policy or PolicyConfig()
-        self.session = ConsoleSession(storage, idle_lock_s, monotonic)
+        self.session = ConsoleSession(storage, idle_lock_s, monotonic, where)
 
     # -- login -----------------------------------------------------------------------------------------
     def login(self, username: str, password: str) -> OperatorInfo:
@@ -70,10 +72,23 @@ class Console:
         return self.storage.queries.kiosks_and_modes()
 
     # -- cases -------------------------------------------------------------------------------------------
-    def open_case(self, session_id: str) -> CaseFile:
-        """The whole case, images decrypted in memory; the opening is audited (not for an admin)."""
+    def open_case(self, session_id: str, with_images: bool = True) -> CaseFile:
+        """The whole case, images decrypted in memory (none read with ``with_images=False``); the opening is
+        audited (not for an admin)."""
         self.session.require(Permission.REVIEW)
-        return assemble_case(self.storage, session_id, self.session.actor, self.policy)
+        return assemble_case(self.storage, session_id, self.session.actor, self.policy, with_images)
+
+    def find_session(self, id_or_prefix: str) -> str:
+        """The full id of the one session whose id starts with ``id_or_prefix`` (as the queue shows it)."""
+        self.session.require(Permission.REVIEW)
+        if not id_or_prefix.strip():
+            raise BadInputError("give the session id of the case, or its first digits")
+        found = search(self.storage, QueueFilter(session_id=id_or_prefix), page_size=2)
+        if found.total == 0:
+            raise NotFoundError(f"no session id starts with {id_or_prefix!r}")
+        if found.total > 1:
+            raise BadInputError(f"{found.total} session ids start with {id_or_prefix!r}: give more of its digits")
+        return found.items[0].session_id
 
     def approve(self, session_id: str, note: str) -> str:
         """Accept a flagged session with a note; returns the review id."""

@@ -25,6 +25,8 @@ def test_headless_demo_records_its_sessions_and_leaves_a_case(tmp_path: Path, ca
         assert expired.outcome == "review" and "DOCUMENT_EXPIRED" in expired.reasons
         assert st.decisions.pending_count() == 1
         assert f"kiosk review --data-dir {tmp_path}" in out and "kiosk operator add" in out
+        assert f"kiosk review queue --user NAME --data-dir {tmp_path}" in out  # the command line too
+        assert "kiosk review show CASE" in out and "kiosk review approve|reject CASE --note" in out
         assert st.audit.verify().ok
     finally:
         st.close()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.console.case import CaseFile
+from kiosk.console.case_text import liveness_lines, match_lines, mrz_date, score_text
 from ui.console.queue import tr_reason
 from ui.console.widgets import ImagePanel, MatchBand
 from ui.screens.base import label
@@ -49,17 +50,6 @@ def _text(role: str | None = None) -> QLabel:
     w = label(role=role, align=LEFT)
     w.setTextFormat(Qt.TextFormat.PlainText)
     return w
-
-
-def mrz_date(value: str | None, now: dt.datetime, past: bool) -> str:
-    """An MRZ date (YYMMDD) as YYYY-MM-DD; a birth date is in the past, an expiry date may be ahead."""
-    if not value or len(value) != 6 or not value.isdigit():
-        return value or "-"
-    yy = int(value[:2])
-    century = 2000 if (yy <= now.year % 100 or not past) else 1900
-    if not past and yy > (now.year % 100) + 50:
-        century = 1900
-    return f"{century + yy}-{value[2:4]}-{value[4:6]}"
 
 
 class CaseScreen(QWidget):
@@ -233,11 +223,7 @@ class CaseScreen(QWidget):
             panel.set_image(frames[i].rgb if i < len(frames) else None, self.tr("no audit frames"))
         m = case.match
         self.band.set_band(m.score, m.review, m.accept, (self.tr("no match"), self.tr("borderline"), self.tr("match")))
-        verdict = {"match": self.tr("Clear match"), "borderline": self.tr("Borderline: a person must compare"),
-                   "no match": self.tr("Not the same person by the model"), "not measured": self.tr("Not measured")}
-        self.match_words.setText(verdict[m.verdict] + (self.tr("  (score {0:.3f}; review from {1:.3f}, accept from "
-                                                               "{2:.3f})").format(m.score, m.review, m.accept)
-                                                       if m.score is not None else ""))
+        self.match_words.setText("".join(line.render(self.tr) for line in match_lines(case)))
         self.reasons.setText("\n".join(f"\u2022 {tr_reason(code)}" + (f"\n   ({detail})" if detail else "")
                                        for code, _, detail in case.reasons) or self.tr("No reasons recorded."))
         for (words, more, detail), (name, ok, text, fields) in zip(self.chip_rows, case.chip):
@@ -256,37 +242,19 @@ class CaseScreen(QWidget):
         self.reopen.setEnabled(supervisor and s.review_state == "reviewed")
         for w in (self.export, self.with_images):
             w.setVisible(supervisor)
-        self.message.setText("")
+        self.show_message("")
         self.cancel_review()
 
     def _liveness(self, case: CaseFile) -> str:
-        q, pl, pa = case.quality, case.planarity, case.passive
-        yes_no = {True: self.tr("passed"), False: self.tr("FAILED"), None: self.tr("not run")}
-        lines = [self.tr("Quality gate: {0} (score {1})").format(yes_no[q.get("passed")], q.get("score", "-"))]
-        failed = [m.get("name") for m in q.get("measures") or [] if m.get("passed") is False]
-        if failed:
-            lines.append("   " + self.tr("failed: {0}").format(", ".join(map(str, failed))))
-        lines.append(self.tr("Challenge: {0}").format(yes_no[case.challenge_passed]))
-        for k, step in enumerate(case.challenge, 1):
-            when = (self.tr("{0:.1f}-{1:.1f} s").format(step.started_s, step.completed_s)
-                    if step.started_s is not None and step.completed_s is not None else "")
-            lines.append(f"   {k}. {self.tr(step.action.replace('_', ' '))}: "
-                         f"{yes_no[step.passed]} {when} {step.why_not or ''}".rstrip())
-        if pl:
-            lines.append(self.tr("Planarity: {0} (score {1:.3f}, threshold {2:.3f})").format(
-                self.tr("moves like a flat photo") if pl.get("planar") else self.tr("moves like a real head"),
-                float(pl.get("score") or 0), float(pl.get("threshold") or 0)))
-        if pa:
-            lines.append(self.tr("Passive liveness: score {0:.3f} against {1:.3f} ({2})").format(
-                float(pa.get("score") or 0), float(pa.get("threshold") or 0), pa.get("method", "-")))
-        return "\n".join(lines)
+        # The words and the rounding are the Qt-free layer's (kiosk/console/case_text.py), shared with the CLI.
+        return "\n".join(line.render(self.tr) for line in liveness_lines(case))
 
     def _history(self, case: CaseFile) -> str:
         lines = [self.tr("Earlier sessions of this document: {0}").format(len(case.same_document) or self.tr("none"))]
         lines += [f"   {o.decided_at:%Y-%m-%d %H:%M}  {o.outcome.upper()}  {o.kiosk_id}" for o in case.same_document[:4]]
         dups = [h for h in case.duplicates if h.is_duplicate]
         lines.append(self.tr("Same face with another document (1:N): {0}").format(len(dups) or self.tr("none")))
-        lines += [f"   {h.session_id[:12]}  {self.tr('similarity')} {h.score:.2f}" for h in dups[:3]]
+        lines += [f"   {h.session_id[:12]}  {self.tr('similarity')} {score_text(h.score)}" for h in dups[:3]]
         if case.assisted_by:
             lines.append(self.tr("Clerk of this assisted session: {0}").format(case.assisted_by))
         lines.append(self.tr("Reviews:") if case.detail.reviews else self.tr("Reviews: none yet"))
@@ -300,7 +268,7 @@ class CaseScreen(QWidget):
         if self.case is None or not self.approve.isEnabled():
             return
         if len(self.note.text().strip()) < 5:
-            self.message.setText(self.tr("Write a note first (at least 5 characters): what did you compare?"))
+            self.show_message(self.tr("Write a note first (at least 5 characters): what did you compare?"))
             self.note.setFocus()
             return
         self.pending_verdict = verdict
@@ -330,13 +298,19 @@ class CaseScreen(QWidget):
         if self.case is None:
             return
         if len(self.note.text().strip()) < 5:
-            self.message.setText(self.tr("Write in the note why the case is reopened."))
+            self.show_message(self.tr("Write in the note why the case is reopened."))
             return
         self.reopen_requested.emit(self.case.summary.session_id, self.note.text().strip())
 
+    def show_message(self, text: str, good: bool = False) -> None:
+        """A line under the case: in the success colour when ``good`` (an export done), else the error colour."""
+        self.message.setProperty("role", "good" if good else "error")
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+
     def show_error(self, text: str) -> None:
         """Say why an action failed (the buttons come back)."""
-        self.message.setText(text)
+        self.show_message(text)
         if self.case is not None:
             self.show_case_buttons()
 

@@ -1,5 +1,6 @@
-"""``kiosk review``: opens the operator review console (declared as an entry point in pyproject.toml,
-since kiosk/ never imports ui/)."""
+"""``kiosk review`` without an action: opens the operator review console window. The ``review`` parser and
+its Qt-free actions (queue, show, approve, reject, reopen) are ``kiosk/commands/review_cmd.py``'s; this
+entry point (pyproject.toml, since kiosk/ never imports ui/) only adds the window and its options."""
 from __future__ import annotations
 
 import argparse
@@ -7,19 +8,20 @@ from pathlib import Path
 
 
 def _review(args: argparse.Namespace) -> int:
+    import os
+
+    from kiosk.commands.review_cmd import ACTIONS, backoffice_keyring
+    from kiosk.errors import BadInputError
     from kiosk.paths import default_data_dir
     from ui.console.app import run_console
 
-    keyring = None
-    if args.backoffice_keys is not None:
-        from storage.backoffice_keys import BackofficeKeyring
-
-        from kiosk.commands.keys_cmd import read_passphrase
-
-        keyring = BackofficeKeyring(args.backoffice_keys, read_passphrase(args, confirm=False, what="back-office key"))
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        # Qt would abort the process with a platform-plugin dump; a server without a display has the actions.
+        raise BadInputError("no display for the review window: review from the command line instead, "
+                            f"kiosk review {{{','.join(ACTIONS)}}} (see kiosk review --help)")
+    keyring = backoffice_keyring(args)
     camera = None
     if args.calibration or args.calibration_replay:
-        from kiosk.errors import BadInputError
         from kiosk.pad_collect import open_camera
 
         if args.central:
@@ -30,23 +32,15 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def register_review(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk review``."""
-    p = sub.add_parser("review", help="the operator review console (login, queue, cases, report, accounts)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="folder holding the database, blobs and keys (default: the per-user data folder or $KIOSK_HOME)")
-    p.add_argument("--config", type=Path, default=None, help="TOML file whose [storage] table configures storage")
-    p.add_argument("--idle-lock", type=float, default=300.0, help="lock the console after this many idle seconds")
-    p.add_argument("--language", choices=("en", "de"), default="en")
-    p.add_argument("--central", default=None, metavar="URL",
-                   help="review at the central store (one queue across kiosks); --data-dir then holds the back "
-                        "office's own keys")
-    p.add_argument("--backoffice-keys", type=Path, default=None, metavar="DIR",
-                   help="with --central: the back office's key folder, to open sealed images and identity fields")
-    p.add_argument("--passphrase-env", default=None, metavar="VAR",
-                   help="read the back-office key passphrase from this environment variable (else asked)")
+    """Add the window to ``kiosk review`` (the parser is created here when the kiosk command has none)."""
+    from kiosk.commands.review_cmd import add_review_parser
+
+    p = sub.choices.get("review") or add_review_parser(sub)
+    p.add_argument("--idle-lock", type=float, default=300.0, help="(window) lock after this many idle seconds")
+    p.add_argument("--language", choices=("en", "de"), default="en", help="(window) language of the console")
     p.add_argument("--calibration", action="store_true",
-                   help="offer admins the liveness calibration screen on this kiosk's camera ([devices.camera] of "
-                        "--config; stop the kiosk first, it holds the camera)")
+                   help="(window) offer admins the liveness calibration screen on this kiosk's camera "
+                        "([devices.camera] of --config; stop the kiosk first, it holds the camera)")
     p.add_argument("--calibration-replay", type=Path, default=None, metavar="PATH",
-                   help="the calibration screen on a replayed video or image folder instead of the camera")
+                   help="(window) the calibration screen on a replayed video or image folder instead of the camera")
     p.set_defaults(func=_review)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.console.queue import QueueFilter, QueuePage
+from kiosk.console.queue import QueueFilter, QueuePage, waiting_text
 from kiosk.console.reasons import REASON_TEXT, reason_text
 from kiosk.errors import BadInputError
 from ui.screens.base import label
@@ -197,11 +197,8 @@ class QueueScreen(QWidget):
         now = now or dt.datetime.now(dt.timezone.utc)
         self.table.setRowCount(len(page.items))
         for row, s in enumerate(page.items):
-            waited = now - s.decided_at
-            hours = waited.total_seconds() / 3600
-            wait_text = f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
             review = s.review_state if s.final_outcome is None else f"{s.review_state}: {s.final_outcome}"
-            cells = [s.session_id[:12], f"{s.decided_at:%Y-%m-%d %H:%M}", wait_text if s.review_state == "pending" else "",
+            cells = [s.session_id[:12], f"{s.decided_at:%Y-%m-%d %H:%M}", waiting_text(s, now),
                      s.kiosk_id, s.mode, s.outcome.upper(), "; ".join(tr_reason(c) for c in s.reasons) or "-",
                      review if not s.integrity_problem else self.tr("INTEGRITY PROBLEM")]
             for col, text in enumerate(cells):

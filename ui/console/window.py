@@ -205,7 +205,7 @@ class ConsoleWindow(QMainWindow):
         path = self.choose_export_path(session_id)
         if path is not None:
             self._call(self.console.export_case, session_id, path, with_images, shown_on=self.case,
-                       done=lambda p: self.case.message.setText(self.tr("Exported to {0}").format(p)))
+                       done=lambda p: self.case.show_message(self.tr("Exported to {0}").format(p), good=True))
 
     def show_report(self) -> None:
         """The supervisor's report, reviews and audit trail (three calls on the worker)."""

@@ -273,8 +273,8 @@
     </message>
     <message>
       <location filename="../console/case.py" line="232" />
-      <source>  (score {0:.3f}; review from {1:.3f}, accept from {2:.3f})</source>
-      <translation>  (Wert {0:.3f}; Prüfung ab {1:.3f}, Annahme ab {2:.3f})</translation>
+      <source>  (score {0}; review from {1}, accept from {2})</source>
+      <translation>  (Wert {0}; Prüfung ab {1}, Annahme ab {2})</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="236" />
@@ -288,8 +288,8 @@
     </message>
     <message>
       <location filename="../console/case.py" line="258" />
-      <source>FAILED</source>
-      <translation>NICHT BESTANDEN</translation>
+      <source>flagged</source>
+      <translation>auffällig</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="258" />
@@ -313,13 +313,13 @@
     </message>
     <message>
       <location filename="../console/case.py" line="265" />
-      <source>{0:.1f}-{1:.1f} s</source>
-      <translation>{0:.1f}-{1:.1f} s</translation>
+      <source>{0}. {1}: {2}{3}</source>
+      <translation>{0}. {1}: {2}{3}</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="270" />
-      <source>Planarity: {0} (score {1:.3f}, threshold {2:.3f})</source>
-      <translation>Planarität: {0} (Wert {1:.3f}, Schwelle {2:.3f})</translation>
+      <source>Planarity: {0}, {1} (score {2}, threshold {3})</source>
+      <translation>Planarität: {0}, {1} (Wert {2}, Schwelle {3})</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="271" />
@@ -333,8 +333,13 @@
     </message>
     <message>
       <location filename="../console/case.py" line="274" />
-      <source>Passive liveness: score {0:.3f} against {1:.3f} ({2})</source>
-      <translation>Passive Lebenderkennung: Wert {0:.3f} gegen {1:.3f} ({2})</translation>
+      <source>Passive liveness: {0} (score {1} against {2}, {3})</source>
+      <translation>Passive Lebenderkennung: {0} (Wert {1} gegen {2}, {3})</translation>
+    </message>
+    <message>
+      <location filename="../../kiosk/console/case_text.py" line="39" />
+      <source>Screen-flash check: {0} (correlation {1} against {2})</source>
+      <translation>Bildschirm-Blitzprüfung: {0} (Korrelation {1} gegen {2})</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="279" />

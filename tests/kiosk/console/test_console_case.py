@@ -125,3 +125,11 @@ def test_kiosk_bench_review_reports_figures(tmp_path) -> None:
     r = json.loads(out.read_text())
     assert r["sessions"] == 160 and r["queue_first_page_ms"]["total"] == 20  # i % 8 == 3
     assert r["search_ms"]["median"] > 0 and r["queue_first_page_ms"]["rows"] == 20
+
+
+def test_scores_are_printed_with_the_kiosks_three_decimals() -> None:
+    """Issue 23: the quality score reached the screen as 0.8972170352935791; the shared wording rounds it."""
+    from kiosk.console.case_text import score_text
+
+    assert score_text(0.8972170352935791) == "0.897" and score_text(1) == "1.000"
+    assert score_text(None) == "-" and score_text(True) == "-" and score_text("0.5") == "-"

@@ -90,3 +90,35 @@ def test_the_console_window_opens_on_the_central_store(central, tmp_path, qtbot)
     qtbot.addWidget(window)
     assert type(window.storage).__name__ == "FleetStorage" and window.storage.queries.count(SessionQuery()) == 0
     window.close()
+
+
+def test_the_command_line_reviews_at_the_centre_as_the_window_does(
+        fleet_console, central, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: ``kiosk review ... --central URL`` lists, shows (identity from the sealed copy) and decides
+    at the central store, through the same console service as the window."""
+    import io
+    import json
+    import sys
+
+    from kiosk.cli import main
+
+    monkeypatch.setenv("BO_PASSPHRASE", PASS)
+    where = ["--user", "rita", "--password-stdin", "--central", central.url, "--data-dir", str(tmp_path / "backoffice"),
+             "--backoffice-keys", str(tmp_path / "bo-keys"), "--passphrase-env", "BO_PASSPHRASE"]
+
+    def kiosk(*argv: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(OPERATOR_PASSWORD + "\n"))
+        code = main([*argv, *where])
+        return code, capsys.readouterr().out
+
+    code, out = kiosk("review", "queue", "--json", "--kiosk", "k2")
+    page = json.loads(out)
+    assert code == 0 and page["total"] == 1 and page["items"][0]["kiosk_id"] == "k2"
+    sid = page["items"][0]["session_id"]
+    code, out = kiosk("review", "show", sid[:12], "--json")
+    case = json.loads(out)
+    assert code == 0 and case["identity"]["surname"] and set(case["images_stored"]) == {"dg2", "live"}
+    code, out = kiosk("review", "approve", sid[:12], "--note", "portrait and chip agree")
+    assert code == 0 and "approved by rita" in out
+    fleet_console.login("sven", OPERATOR_PASSWORD)
+    assert fleet_console.search(QueueFilter(session_id=sid)).items[0].final_outcome == "accept"

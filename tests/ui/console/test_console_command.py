@@ -31,3 +31,19 @@ def test_review_opens_the_console_on_the_given_folder(monkeypatch, tmp_path) -> 
                     "calibration": None}
     args = parser.parse_args(["review", "--data-dir", str(tmp_path), "--calibration-replay", str(tmp_path / "v.mp4")])
     assert args.func(args) == 0 and callable(seen["calibration"])  # the camera opens when the admin starts
+
+
+def test_review_without_a_display_points_to_the_command_line(monkeypatch, tmp_path) -> None:
+    """Qt aborted the process with a platform-plugin dump; now a typed error names the actions."""
+    import pytest
+
+    from kiosk.errors import BadInputError
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(ui.console.app, "run_console", lambda *a, **k: pytest.fail("the window was started"))
+    parser = argparse.ArgumentParser()
+    register_review(parser.add_subparsers())
+    args = parser.parse_args(["review", "--data-dir", str(tmp_path)])
+    with pytest.raises(BadInputError, match="no display .* kiosk review {queue,show,approve,reject,reopen}"):
+        args.func(args)
