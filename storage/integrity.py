@@ -149,6 +149,9 @@ class Integrity:
                     return None, (f"audit head anchor {anchor.describe()} is missing although the chain has "
                                   f"{head.seq} events (deleted to hide a rollback?)")
                 continue
+            problem = self._audit.head_problem(anchored)
+            if problem is not None:
+                return None, f"audit head anchor {anchor.describe()} {problem}"
             if anchored.seq > head.seq:
                 return head.seq + 1, (f"the database chain ends at seq {head.seq} but the anchor "
                                       f"{anchor.describe()} records seq {anchored.seq}: the database was rolled "
@@ -219,8 +222,9 @@ class Integrity:
         with self._db.write() as s:
             seq = self._audit.append(s, AuditKind.ANCHOR_RESET, actor,
                                      {"reason": reason.strip()[:500], "previous": held})
-            mac = s.execute(select(AuditHeadRow.mac).where(AuditHeadRow.id == 1)).scalar_one()
+            row = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+            head = AnchoredHead(row.seq, row.mac, row.head_mac, row.key_id)
         for anchor in self._anchors:
-            anchor.reset(AnchoredHead(seq, mac))
+            anchor.reset(head)
         return seq
 

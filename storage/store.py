@@ -19,7 +19,7 @@ from sqlalchemy import select
 from storage.accounts import OperatorAccounts
 from storage.api_keys import ApiKeys
 from storage.attempts import AttemptLimiter
-from storage.anchor import AnchoredHead, FileHeadAnchor, HeadAnchor
+from storage.anchor import FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
 from storage.blobs import BlobStore
 from storage.clock import Clock, SystemClock
@@ -31,6 +31,7 @@ from storage.duplicates import TemplateIndex
 from storage.errors import KeyStoreError, StorageConfigError
 from storage.key_backup import DEFAULT_LOG2_N, read_backup, write_backup
 from storage.export import Exporter
+from storage.head_upgrade import authenticate_head
 from storage.integrity import Integrity
 from storage.keys import FileKeyring, Keyring, describe_keyring
 from storage.legacy_binding import bind_legacy_rows
@@ -173,7 +174,8 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
     if empty:
         # The anchor exists from the start (at the genesis head), so a crash between the first commit
         # and its anchor update leaves a lagging anchor, never a missing one that looks deleted.
-        audit.publish(AnchoredHead(0, GENESIS_MAC))
+        audit.publish(audit.sign_head(0, GENESIS_MAC))
+    authenticate_head(db, audit)  # once per store: a new one, or one from before authenticated heads
     # A local SQLite file belongs to this data folder, so its anchor must exist once events do; a
     # shared PostgreSQL store gets a kiosk's head file only when that kiosk first appends.
     integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite")

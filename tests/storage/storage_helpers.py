@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -19,3 +20,29 @@ def image_bytes(fmt: str, seed: int = 0, size: int = 96) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, fmt)
     return buf.getvalue()
+
+
+def write_legacy_chain(data: Path, events: list[tuple[str, str, str | None, dict, datetime]]) -> None:
+    """Replace a store's audit chain with ``events`` (kind, actor, session id, details, time), MACed the way code
+    from before authenticated heads wrote them: no ``head_authenticated`` event, the head's ``seq``/``mac`` only
+    (schema 0005 or older has no ``head_mac`` column). Raw SQL, so it works on any older schema."""
+    import sqlite3
+
+    from storage.audit import GENESIS_MAC, canonical_details, event_mac
+    from storage.keys import FileKeyring
+
+    km = FileKeyring(data / "keys.json").load()
+    kid = km.active_audit_key
+    con = sqlite3.connect(data / "kiosk.db")
+    with con:
+        con.execute("DELETE FROM audit_events")
+        prev = GENESIS_MAC
+        for seq, (kind, actor, sid, details, at) in enumerate(events, start=1):
+            text = canonical_details(details)
+            mac = event_mac(km.audit_keys[kid], prev, seq, at, kind, actor, sid, text, kid)
+            stored_at = at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            con.execute("INSERT INTO audit_events (seq, at, kind, actor, session_id, details, key_id, mac) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (seq, stored_at, kind, actor, sid, text, kid, mac))
+            prev = mac
+        con.execute("UPDATE audit_head SET seq = ?, mac = ?", (len(events), prev))
+    con.close()
