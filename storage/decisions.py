@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from storage.audit import AuditKind, AuditTrail
 from storage.binding import seal
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, image_aad
 from storage.clock import Clock
 from storage.crypto import KeyContext, aad
 from storage.db import Database
@@ -63,11 +63,6 @@ _MAX_KEY_RACE_RETRIES = 3
 def identity_aad(session_id: str) -> bytes:
     """Associated data of a session's encrypted identity fields."""
     return aad("sessions.identity", session_id)
-
-
-def image_aad(image_id: str, session_id: str, kind: str) -> bytes:
-    """Associated data of an image blob."""
-    return aad("images.blob", image_id, session_id, kind)
 
 
 def template_aad(template_id: str, session_id: str, identity_key: str) -> bytes:

@@ -10,7 +10,9 @@ What the chain announces (the *expected* rows):
 * a ``purge`` event names what retention deleted (a purged session takes its decision, reviews,
   images and templates with it).
 A row that is present must carry a valid seal (``storage.binding``) and be expected ("row without
-event" otherwise); an expected row must be present ("event without row" otherwise). The first
+event" otherwise); an expected row must be present ("event without row" otherwise). An image row's
+evidence blob must authenticate against the row (AES-GCM, the row's id, session and kind as associated
+data, and the sealed size): a swapped, altered, emptied or missing file is named with its session. The first
 problem is reported as table, row id and field, in the order sessions, decisions, reviews, images,
 templates.
 """
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 from storage.anchor import AnchoredHead, HeadAnchor
 from storage.audit import AuditKind, AuditTrail, AuditVerification
 from storage.binding import SEALED_TABLES, check_seal
+from storage.blobs import BlobStore
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import IntegrityError
@@ -92,8 +95,9 @@ class Integrity:
     """Verifies the whole store, or one session for the review screen."""
 
     def __init__(self, db: Database, keys: KeyContext, audit: AuditTrail, anchors: list[HeadAnchor],
-                 require_anchor: bool) -> None:
+                 require_anchor: bool, blobs: BlobStore | None = None) -> None:
         self._db = db
+        self._blobs = blobs
         self._keys = keys
         self._audit = audit
         self._anchors = anchors
@@ -129,6 +133,11 @@ class Integrity:
                     if alive.pop(row.id, None) is None:
                         return _bad(table, row.id, None, "has no audit event announcing it (inserted outside storage)",
                                     chain.events, checked)
+                    if isinstance(row, ImageRow) and self._blobs is not None:
+                        blob = self._blobs.problem(row.id, row.session_id, row.kind, row.size, self._keys.cipher)
+                        if blob is not None:
+                            return _bad(table, row.id, "blob", f"(session {row.session_id}, {row.kind} image): its "
+                                        f"evidence blob {blob}", chain.events, checked)
                 if alive:
                     rid, (seq, _owner) = min(alive.items(), key=lambda kv: (kv[1][0], kv[0]))
                     return _bad(table, rid, None, f"is missing but audit event {seq} recorded it "

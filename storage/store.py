@@ -178,7 +178,7 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
     authenticate_head(db, audit)  # once per store: a new one, or one from before authenticated heads
     # A local SQLite file belongs to this data folder, so its anchor must exist once events do; a
     # shared PostgreSQL store gets a kiosk's head file only when that kiosk first appends.
-    integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite")
+    integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite", blobs=blobs)
     bind_legacy_rows(db, keys, audit)
     return Storage(
         config=config, data_dir=data_dir, db=db, keys=keys, blobs=blobs, audit=audit,

@@ -98,9 +98,9 @@ def test_every_purge_is_audited(store, clock) -> None:  # type: ignore[no-untype
     store.startup(config_hash="cfg-A")
     store.startup(config_hash="cfg-A")
     kinds = [(e.kind, e.actor) for e in store.audit.events()]
-    assert kinds == [("purge", "cli:root"), ("config_change", "system:startup"), ("purge", "system:startup"),
+    assert kinds == [("head_authenticated", "system:upgrade"), ("purge", "cli:root"), ("config_change", "system:startup"), ("purge", "system:startup"),
                      ("purge", "system:startup")]
-    purge = store.audit.events()[0]
+    purge = store.audit.events()[1]
     assert purge.details["images"] == 0 and "image_cutoff" in purge.details
 
 
