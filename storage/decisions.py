@@ -45,7 +45,6 @@ from storage.records import (
     SessionSummary,
 )
 from storage.tables import (
-    AttemptRow,
     DecisionRow,
     ImageRow,
     OperatorRow,
@@ -197,14 +196,12 @@ class DecisionLog:
         s.add(drow)
         s.add_all(image_rows)
         s.add_all(template_rows)
-        if p.doc_key is not None:
-            s.add(AttemptRow(subject="document", subject_key=p.doc_key, at=now, failed=failed, session_id=srow.id))
-        s.add(AttemptRow(subject="kiosk", subject_key=rec.kiosk_id[:64], at=now, failed=failed, session_id=srow.id))
         seq = self._audit.append(
             s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
             {"decision_id": drow.id, "outcome": rec.decision.outcome,
              "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
              "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
+             "failed": failed,  # counted by the attempt limits (storage.attempts derives them from these events)
              "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
             session_id=srow.id)
         return RecordedSession(srow.id, drow.id, seq, tuple(r.id for r in image_rows), p.doc_key)
