@@ -39,7 +39,7 @@ from storage.clock import Clock
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.anchor import AnchoredHead, HeadAnchor
-from storage.errors import StorageInputError
+from storage.errors import IntegrityError, StorageInputError
 from storage.tables import AuditEventRow, AuditHeadRow
 
 log = logging.getLogger(__name__)
@@ -237,17 +237,24 @@ class AuditTrail:
             return self.verify_in(session)
 
     def verify_in(self, session: Session, visit: Callable[[AuditEventRow], None] | None = None,
-                  head_authenticated: bool = True) -> AuditVerification:
+                  head_authenticated: bool = True, from_seq: int = 1) -> AuditVerification:
         """:meth:`verify` inside the caller's read transaction; ``visit`` sees each event once its MAC checked.
 
         ``head_authenticated=False`` skips only the head record's own MAC (the one-time upgrade of a store
-        from before authenticated heads, ``storage.head_upgrade``)."""
+        from before authenticated heads, ``storage.head_upgrade``). ``from_seq`` checks only the events from
+        that one to the authenticated head (the suffix: nothing after ``from_seq`` was edited, removed or
+        renumbered), taking the stored MAC of the event before it as given."""
         self._keys.refresh()
         audit_keys = self._keys.keys.audit_keys
         prev_mac = GENESIS_MAC
-        expected = 1
+        expected = max(1, from_seq)
+        if expected > 1:
+            stored = session.execute(select(AuditEventRow.mac).where(AuditEventRow.seq == expected - 1)).scalar_one_or_none()
+            if stored is None:
+                return AuditVerification(False, 0, expected - 1, f"audit event {expected - 1} is missing")
+            prev_mac = stored
         head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
-        rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)
+        rows = session.execute(select(AuditEventRow).where(AuditEventRow.seq >= expected).order_by(AuditEventRow.seq)
                                .execution_options(yield_per=1000)).scalars()
         for row in rows:
             if row.seq != expected:
@@ -284,6 +291,30 @@ class AuditTrail:
                 f"events from seq {first_bad} on were deleted or the head was altered",
             )
         return AuditVerification(True, count)
+
+    def newest(self, kind: str, match: Callable[[dict[str, Any]], bool]) -> AuditEvent | None:
+        """The newest event of ``kind`` whose details ``match``, proven newest: every event after it up to the
+        authenticated head is checked (:meth:`verify_in` from its seq; the whole chain when there is none), so
+        it cannot have been hidden by deleting, editing or renumbering events. ``None`` when the chain holds
+        none; ``IntegrityError`` naming the first bad event when the checked part of the chain is broken."""
+        with self._db.read() as session:
+            found: AuditEventRow | None = None
+            rows = session.execute(select(AuditEventRow).where(AuditEventRow.kind == kind)
+                                   .order_by(AuditEventRow.seq.desc()).execution_options(yield_per=100)).scalars()
+            for row in rows:
+                try:
+                    details = json.loads(row.details)
+                except ValueError:
+                    details = None
+                if isinstance(details, dict) and match(details):
+                    found = row
+                    break
+            check = self.verify_in(session, from_seq=found.seq if found is not None else 1)
+            if not check.ok:
+                raise IntegrityError(None, None, None, f"the audit chain is broken at {check.where()}: {check.problem}")
+            if found is None:
+                return None
+            return AuditEvent(found.seq, found.at, found.kind, found.actor, found.session_id, json.loads(found.details))
 
     def event_is_authentic(self, session: Session, row: AuditEventRow) -> bool:
         """Whether one event's MAC checks against its predecessor's (a cheap spot check of one link)."""
