@@ -1,6 +1,6 @@
 """Authenticating the audit head of a store, once in its life, at the first open with the keys.
 
-Schema 0006 adds ``audit_head.head_mac`` (``storage.audit.head_mac``) but the migration has no key, so a
+Schema 0007 adds ``audit_head.head_mac`` (``storage.audit.head_mac``) but the migration has no key, so a
 new store, or one written by code from before authenticated heads, opens with a head that carries no
 MAC. :func:`authenticate_head` then verifies the chain (everything except the missing head MAC) and
 appends one ``head_authenticated`` event, whose append authenticates the head and publishes it to the
@@ -29,7 +29,7 @@ def _marked(s: Session) -> bool:
 
 
 def authenticate_head(db: Database, audit: AuditTrail, actor: str = "system:upgrade") -> int | None:
-    """Authenticate a head that carries no MAC (new or pre-0006 store); returns the event's seq, or ``None``
+    """Authenticate a head that carries no MAC (new or pre-0007 store); returns the event's seq, or ``None``
     when nothing was done (already authenticated, already done once, or the chain is broken)."""
     with db.read() as s:
         head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()

@@ -173,7 +173,8 @@ class Integrity:
 
     def check_session(self, s: Session, srow: SessionRow, drow: DecisionRow) -> None:
         """Raise ``IntegrityError`` unless one session's rows are sealed, announced by an authentic
-        event, and the database is not behind its anchors (what the review screen relies on)."""
+        event, the head record authenticates and the database is not behind its anchors (what the review
+        screen relies on)."""
         keys = self._keys.keys
         rows: list[SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow] = [srow, drow]
         for model in (ReviewRow, ImageRow, TemplateRow):
@@ -197,6 +198,11 @@ class Integrity:
             if isinstance(row, ReviewRow) and row.id not in reviewed:
                 raise IntegrityError("reviews", row.id, None, f"session {srow.id} fails verification: review "
                                      f"{row.id} has no audit event; run 'kiosk audit verify'")
+        head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+        problem = self._audit.head_problem(AnchoredHead(head.seq, head.mac, head.head_mac, head.key_id))
+        if problem is not None:
+            raise IntegrityError(None, None, None, f"the store fails verification: the audit head record {problem}; "
+                                 f"run 'kiosk audit verify'")
         anchored = self.check_anchors(s)
         if anchored is not None:
             raise IntegrityError(None, None, None, f"the store fails verification: {anchored[1]}")

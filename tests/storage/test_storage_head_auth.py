@@ -115,3 +115,15 @@ def test_store_from_before_authenticated_heads_opens_and_verifies_once(tmp_path,
         assert st.verify().ok
     finally:
         st.close()
+
+
+def test_review_load_refuses_a_store_whose_head_does_not_authenticate(store, make_record) -> None:  # type: ignore[no-untyped-def]
+    from storage.errors import IntegrityError
+
+    r = store.decisions.record_session(make_record("review"))
+    with store.db.write() as s:
+        from sqlalchemy import text
+
+        s.execute(text("UPDATE audit_head SET head_mac = :m"), {"m": "0" * 64})
+    with pytest.raises(IntegrityError, match="audit head record .* does not authenticate"):
+        store.decisions.load_session(r.session_id, "operator:olga")

@@ -6,8 +6,8 @@ by someone who can only write the database. The migration has no key: it leaves 
 the first ``open_storage`` with the keys verifies the chain and appends one ``head_authenticated`` event,
 whose append authenticates the head (``storage.head_upgrade``). No bound field changes.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0005 (on main, where 0006_operator_seals exists, this follows 0006)
 Create Date: 2026-12-07 01:20:00
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0006'
+revision = '0007'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
