@@ -3,27 +3,25 @@
 
 Rule: a subject is locked for ``lockout_seconds`` from the moment its failures reach ``max_failures``
 within any sliding ``window_seconds``. The failures are not kept in a table of their own (one that
-could be emptied to unlock a document): they are derived from the audit chain, walked back from the
-authenticated head over the recent ``decision`` events (each carries ``failed``), and the sealed
-session rows those events name (kiosk, document key). An event or row that fails its MAC or seal, or an
-announced session row that is gone, raises ``IntegrityError``: the limiter fails closed rather than count
-less. (The ``attempts`` table of older stores is no longer written or read; retention empties it.) The decision policy
-asks through its port before a session starts (or before deciding) with :meth:`AttemptLimiter.for_document`
+could be emptied to unlock a document): they are derived from the audit chain, the recent ``decision``
+events (each carries ``failed``) with the chain checked from just before the window up to the
+authenticated head, and from the sealed session rows those events name (kiosk, document key). An event
+or row that fails its MAC or seal, or an announced session row that is gone, raises ``IntegrityError``:
+the limiter fails closed rather than count less. (The ``attempts`` table of older stores is no longer
+written or read; retention empties it.) The decision policy asks through its port before a session starts (or before deciding) with :meth:`AttemptLimiter.for_document`
 and :meth:`AttemptLimiter.for_kiosk`, which return a small frozen :class:`AttemptStatus`.
 """
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.anchor import AnchoredHead
-from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, event_mac
+from storage.audit import AuditKind, AuditTrail
 from storage.binding import check_seal
 from storage.clock import Clock
 from storage.config import AttemptLimitConfig
@@ -31,8 +29,6 @@ from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import IntegrityError
 from storage.tables import AuditEventRow, AuditHeadRow, SessionRow
-
-_PAGE = 256
 
 
 @dataclass(frozen=True)
@@ -48,53 +44,41 @@ def _distrust(what: str) -> IntegrityError:
     return IntegrityError(None, None, None, f"attempt limits cannot be counted: {what}; run 'kiosk audit verify'")
 
 
-def _authentic_suffix(s: Session, audit: AuditTrail, keys: KeyContext, since: datetime) -> Iterator[AuditEventRow]:
-    """Events from the head back to the first one at or before ``since`` (newest first), each checked: the head
-    record authenticates and names the newest event, every event's MAC verifies against its predecessor's."""
-    head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-    problem = audit.head_problem(AnchoredHead(head.seq, head.mac, head.head_mac, head.key_id))
-    if problem is not None:
-        raise _distrust(f"the audit head record {problem}")
-    expected_seq = head.seq
-    pending: AuditEventRow | None = None  # an event whose MAC waits for its predecessor's
-    upper = head.seq
-    while True:
-        rows = list(s.execute(select(AuditEventRow).where(AuditEventRow.seq <= upper)
-                              .order_by(AuditEventRow.seq.desc()).limit(_PAGE)).scalars()) if upper > 0 else []
-        at_genesis = upper <= 0 or (len(rows) < _PAGE and (not rows or rows[-1].seq == 1))
-        for ev in [*rows, None] if at_genesis else rows:  # None: the genesis before event 1
-            if ev is not None and ev.seq != expected_seq:
-                raise _distrust(f"audit event {expected_seq} is missing")
-            if ev is not None and pending is None and not hmac.compare_digest(ev.mac, head.mac):
-                raise _distrust(f"audit event {ev.seq} differs from the one the head record names")
-            if ev is None and expected_seq != 0:
-                raise _distrust(f"audit event {expected_seq} is missing")
-            if pending is not None:
-                prev_mac = ev.mac if ev is not None else GENESIS_MAC
-                key = keys.keys.audit_keys.get(pending.key_id)
-                if key is None or not hmac.compare_digest(pending.mac, event_mac(
-                        key, prev_mac, pending.seq, pending.at, pending.kind, pending.actor, pending.session_id,
-                        pending.details, pending.key_id)):
-                    raise _distrust(f"audit event {pending.seq} fails its MAC")
-                yield pending
-                if pending.at <= since:
-                    return
-            if ev is None:
-                return
-            pending, expected_seq = ev, ev.seq - 1
-        upper = expected_seq
+def _first_after(s: Session, since: datetime, head_seq: int) -> int:
+    """The first seq whose time is after ``since`` (``head_seq + 1`` if none), by bisection over the event times
+    (appends are stamped in chain order). The caller verifies from the event before it, so an edited time that
+    misleads the search fails its MAC there."""
+    lo, hi = 1, head_seq + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = s.execute(select(AuditEventRow.at).where(AuditEventRow.seq == mid)).scalar_one_or_none()
+        if at is None:
+            raise _distrust(f"audit event {mid} is missing")
+        if at > since:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def recent_failures(s: Session, audit: AuditTrail, keys: KeyContext, since: datetime) -> list[Failure]:
     """Failed sessions decided after ``since``: from the authenticated decision events and their sealed rows."""
     failed: dict[str, datetime] = {}
-    for ev in _authentic_suffix(s, audit, keys, since):
+
+    def visit(ev: AuditEventRow) -> None:
         if ev.kind != AuditKind.DECISION or ev.session_id is None or ev.at <= since:
-            continue
+            return
         d = json.loads(ev.details)
         # Events from before "failed" was recorded: a reject counted, as the attempts table did by default.
         if d.get("failed", d.get("outcome") == "reject"):
             failed[ev.session_id] = ev.at
+
+    head_seq = s.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar_one()
+    # The suffix from the last event before the window to the authenticated head: every MAC, the head's own
+    # MAC and its counter checked, so no failure in the window can have been deleted, edited or renumbered.
+    check = audit.verify_in(s, visit, from_seq=max(1, _first_after(s, since, head_seq) - 1))
+    if not check.ok:
+        raise _distrust(f"the audit chain is broken at {check.where()}: {check.problem}")
     out: list[Failure] = []
     ids = sorted(failed)
     for i in range(0, len(ids), 500):

@@ -4,9 +4,13 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from storage import Storage, StorageConfig
 
 T0 = datetime(2026, 3, 1, 9, 0, 0, tzinfo=timezone.utc)
 SURNAME = "QUIXOTEWHARTON"
@@ -46,3 +50,23 @@ def write_legacy_chain(data: Path, events: list[tuple[str, str, str | None, dict
             prev = mac
         con.execute("UPDATE audit_head SET seq = ?, mac = ?", (len(events), prev))
     con.close()
+
+
+def downgrade_store(data: Path, config: StorageConfig, revision: str) -> None:
+    """Take a closed store's schema down to ``revision`` with Alembic (what older code left behind)."""
+    from alembic import command
+
+    from storage.db import Database, alembic_config, database_url
+
+    db = Database(database_url(config, data), config)
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    db.dispose()
+
+
+def events_before_head_auth(st: Storage) -> list[tuple[str, str, str | None, dict, datetime]]:
+    """A store's events as code from before authenticated heads would have written them (no ``head_authenticated``)."""
+    return [(e.kind, e.actor, e.session_id, e.details, e.at) for e in st.audit.events()
+            if e.kind != "head_authenticated"]

@@ -9,13 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 
 from kiosk.cli import main
 from storage import open_storage
-from storage.db import Database, alembic_config, database_url
 
-from storage_helpers import write_legacy_chain  # noqa: E402
+from storage_helpers import downgrade_store, events_before_head_auth, write_legacy_chain  # noqa: E402
 
 
 def _verify(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -90,15 +88,9 @@ def test_store_from_before_authenticated_heads_opens_and_verifies_once(tmp_path,
     st = open_storage(data, test_config, clock=clock)
     st.decisions.record_session(make_record("accept"))
     st.decisions.record_session(make_record("reject", doc="C02X00T47", seed=3))
-    events = [(e.kind, e.actor, e.session_id, e.details, e.at) for e in st.audit.events()
-              if e.kind != "head_authenticated"]
+    events = events_before_head_auth(st)
     st.close()
-    db = Database(database_url(test_config, data), test_config)
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
-    db.dispose()
+    downgrade_store(data, test_config, "0005")
     write_legacy_chain(data, events)
     con = sqlite3.connect(data / "kiosk.db")
     seq, mac = con.execute("SELECT seq, mac FROM audit_head").fetchone()
