@@ -99,6 +99,11 @@ def head_mac(key: bytes, key_id: str, seq: int, mac: str) -> str:
     return hmac.new(key, body.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def stored_head(row: AuditHeadRow) -> AnchoredHead:
+    """The head record of the ``audit_head`` row as an :class:`AnchoredHead` (with its own MAC, if any)."""
+    return AnchoredHead(row.seq, row.mac, row.head_mac, row.key_id)
+
+
 @dataclass(frozen=True)
 class AuditVerification:
     """Outcome of :meth:`AuditTrail.verify`: ``ok``, events checked, and the first bad row if any."""
@@ -179,7 +184,7 @@ class AuditTrail:
         """The database's current chain head."""
         with self._db.read() as session:
             row = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-            return AnchoredHead(row.seq, row.mac, row.head_mac, row.key_id)
+            return stored_head(row)
 
     def lock_chain(self, session: Session) -> None:
         """Take the chain lock inside a write transaction (a global write mutex for storage).
@@ -280,7 +285,7 @@ class AuditTrail:
         count = expected - 1
         if head is None:
             return AuditVerification(False, count, None, "audit head row is missing")
-        problem = self.head_problem(AnchoredHead(head.seq, head.mac, head.head_mac, head.key_id))
+        problem = self.head_problem(stored_head(head))
         if head_authenticated and problem is not None:
             return AuditVerification(False, count, None, f"the audit head record {problem}")
         if head.seq != count or not hmac.compare_digest(head.mac, prev_mac):

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.anchor import AnchoredHead, HeadAnchor
-from storage.audit import AuditKind, AuditTrail, AuditVerification
+from storage.anchor import HeadAnchor
+from storage.audit import AuditKind, AuditTrail, AuditVerification, stored_head
 from storage.binding import SEALED_TABLES, check_seal
 from storage.blobs import BlobStore
 from storage.crypto import KeyContext
@@ -199,7 +199,7 @@ class Integrity:
                 raise IntegrityError("reviews", row.id, None, f"session {srow.id} fails verification: review "
                                      f"{row.id} has no audit event; run 'kiosk audit verify'")
         head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-        problem = self._audit.head_problem(AnchoredHead(head.seq, head.mac, head.head_mac, head.key_id))
+        problem = self._audit.head_problem(stored_head(head))
         if problem is not None:
             raise IntegrityError(None, None, None, f"the store fails verification: the audit head record {problem}; "
                                  f"run 'kiosk audit verify'")
@@ -238,7 +238,7 @@ class Integrity:
             seq = self._audit.append(s, AuditKind.ANCHOR_RESET, actor,
                                      {"reason": reason.strip()[:500], "previous": held})
             row = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-            head = AnchoredHead(row.seq, row.mac, row.head_mac, row.key_id)
+            head = stored_head(row)
         for anchor in self._anchors:
             anchor.reset(head)
         return seq
