@@ -11,8 +11,15 @@ The site model is ``<data dir>/pad/site_model.json`` (a ``pad-fusion/1`` file), 
 ``"site"`` (default) the installed model, or FaceAntiSpoofing alone while none was ever installed;
 ``"none"`` FaceAntiSpoofing alone; or a path to a model from ``kiosk pad train``. Once a site model was
 installed, the kiosk never silently runs without it: a missing, unreadable, damaged or changed file
-(its sha256 differs from the install record) raises ``SiteModelError`` at start-up. Why fail closed: a
-kiosk that quietly fell back to the uncalibrated score would accept attacks the site model rejects.
+raises ``SiteModelError`` at start-up. Why fail closed: a kiosk that quietly fell back to the
+uncalibrated score would accept attacks the site model rejects.
+
+What "changed" is measured against is the audit chain, not ``installed.json`` (an unkeyed sha256 beside
+the file, which whoever edits the model can rewrite): every install is a ``config_change`` event naming
+the model's sha256 (:func:`audit_install`), a deliberate removal is one too (:func:`uninstall`, ``kiosk pad
+uninstall --reason``), and start-up (:func:`liveness_config`) takes the newest such event, proven newest
+by checking the chain from it to the authenticated head (``AuditTrail.newest``). The installed file must
+hash to what it names; a file no event installed, or one present after an uninstall, is refused too.
 """
 from __future__ import annotations
 
@@ -31,6 +38,11 @@ from kiosk.errors import UserFacingError
 MODEL_FILE = "site_model.json"
 BACKUP_FILE = "site_model.prev.json"
 RECORD_FILE = "installed.json"
+INSTALLED_WHAT = "passive-liveness site model installed"
+UNINSTALLED_WHAT = "passive-liveness site model uninstalled"
+_FIX = ("restore the model from a backup of the data folder (the previous one is kept as {backup}), run 'kiosk pad "
+        "collect' again to install one (audited), or run 'kiosk pad uninstall --reason TEXT' (audited) to run on "
+        "FaceAntiSpoofing alone")
 
 
 class SiteModelError(UserFacingError):
@@ -99,6 +111,75 @@ def installed_model(data_dir: Path) -> InstalledModel | None:
     return InstalledModel(path, model, record or {})
 
 
+@dataclass(frozen=True)
+class RecordedSiteModel:
+    """What the audit chain says about the site model: the newest install/uninstall event."""
+
+    seq: int
+    at: dt.datetime
+    sha256: str | None  # None: uninstalled
+
+
+def recorded_site_model(storage: Any) -> RecordedSiteModel | None:
+    """The newest site-model event in ``storage``'s audit chain, proven newest (``AuditTrail.newest``);
+    ``None`` when no site model was ever installed. ``SiteModelError`` when the chain cannot say."""
+    from storage.audit import AuditKind
+    from storage.errors import IntegrityError
+
+    try:
+        ev = storage.audit.newest(AuditKind.CONFIG_CHANGE, lambda d: d.get("what") in (INSTALLED_WHAT, UNINSTALLED_WHAT))
+    except IntegrityError as exc:
+        raise SiteModelError(f"which site liveness model is installed cannot be confirmed: {exc}; run 'kiosk audit "
+                             "verify'") from exc
+    if ev is None:
+        return None
+    sha = ev.details.get("sha256") if ev.details.get("what") == INSTALLED_WHAT else None
+    return RecordedSiteModel(ev.seq, ev.at, str(sha) if sha else None)
+
+
+def checked_site_model(data_dir: Path, storage: Any) -> InstalledModel | None:
+    """The installed site model after checking it against the audit chain; ``None`` when none is installed
+    (never, or uninstalled on the record). ``SiteModelError`` says what is wrong and what to do."""
+    recorded = recorded_site_model(storage)
+    fix = _FIX.format(backup=site_dir(data_dir) / BACKUP_FILE)
+    path = site_model_path(data_dir)
+    if recorded is None or recorded.sha256 is None:
+        if path.exists():
+            why = ("no audit event records its install" if recorded is None else
+                   f"audit event {recorded.seq} records that the site model was uninstalled on {recorded.at:%Y-%m-%d}")
+            raise SiteModelError(f"a site liveness model lies at {path} but {why} (put there outside 'kiosk pad "
+                                 f"collect'?): {fix}")
+        return None
+    when = f"installed on {recorded.at:%Y-%m-%d} (audit event {recorded.seq})"
+    if not path.is_file():
+        raise SiteModelError(f"the site liveness model {when} is missing ({path}): {fix}")
+    inst = installed_model(data_dir)
+    assert inst is not None  # the file exists
+    actual = _sha256(path)
+    if actual != recorded.sha256:
+        raise SiteModelError(f"the site liveness model {path} is not the one {when}: its sha256 is {actual[:16]}..., "
+                             f"the audit event names {recorded.sha256[:16]}...: {fix}")
+    return inst
+
+
+def uninstall(storage: Any, data_dir: Path, actor: str, reason: str) -> int:
+    """Remove the installed site model on the record: a ``config_change`` event (what, by whom, why, which sha256),
+    then the model file and its install record. Returns the event's seq. The previous model's backup stays."""
+    from storage.audit import AuditKind
+
+    if not reason or not reason.strip():
+        raise SiteModelError("say why the site liveness model is removed (--reason); it is kept in the audit trail")
+    recorded = recorded_site_model(storage)
+    if recorded is None or recorded.sha256 is None:
+        if not site_model_path(data_dir).exists():
+            raise SiteModelError("no site liveness model is installed: nothing to uninstall")
+    seq: int = storage.audit.record(AuditKind.CONFIG_CHANGE, actor, {
+        "what": UNINSTALLED_WHAT, "sha256": recorded.sha256 if recorded else None, "reason": reason.strip()[:300]})
+    for name in (MODEL_FILE, RECORD_FILE):
+        (site_dir(data_dir) / name).unlink(missing_ok=True)
+    return seq
+
+
 def liveness_config(model: str, data_dir: Path, aggregate: str = "median") -> LivenessConfig:
     """The ``LivenessConfig`` that ``[liveness] model`` names; ``SiteModelError`` if that model is unusable.
 
@@ -107,7 +188,13 @@ def liveness_config(model: str, data_dir: Path, aggregate: str = "median") -> Li
     if model == "none":
         return LivenessConfig(model_path=None, aggregate=aggregate)  # type: ignore[arg-type]
     if model == "site":
-        inst = installed_model(data_dir)
+        from storage import open_storage
+
+        storage = open_storage(Path(data_dir))  # the kiosk's decision log (kiosk.workflow.record_step), whose chain
+        try:                                     # records every install and uninstall
+            inst = checked_site_model(data_dir, storage)
+        finally:
+            storage.close()
         return LivenessConfig(model_path=inst.path if inst else None, aggregate=aggregate)  # type: ignore[arg-type]
     path = Path(model).expanduser()
     try:
@@ -151,7 +238,8 @@ def audit_install(storage: Any, actor: str, report: dict[str, Any], by: str | No
     """Record an installed site model in ``storage``'s audit chain (``config_change``).
 
     An installed model's alarms count in every decision from then on, so who installed which model (by
-    sha256), replacing which, and why, must be as tamper-evident as the decisions themselves.
+    sha256), replacing which, and why, must be as tamper-evident as the decisions themselves. Start-up
+    (:func:`checked_site_model`) refuses an installed model until this event names its sha256.
     """
     from storage.audit import AuditKind
 
@@ -159,6 +247,6 @@ def audit_install(storage: Any, actor: str, report: dict[str, Any], by: str | No
     if not installed:
         return
     storage.audit.record(AuditKind.CONFIG_CHANGE, actor, {
-        "what": "passive-liveness site model installed", "by": by or actor,
+        "what": INSTALLED_WHAT, "by": by or actor,
         "sha256": installed["sha256"], "previous_sha256": installed["previous_sha256"],
         "decision": str(report.get("decision", ""))[:300]})

@@ -27,15 +27,19 @@ from storage._fs import atomic_write
 
 log = logging.getLogger(__name__)
 
-HEAD_FORMAT = "idkiosk-audit-head/1"
+HEAD_FORMAT = "idkiosk-audit-head/2"
+LEGACY_HEAD_FORMAT = "idkiosk-audit-head/1"  # before the head was authenticated: read, never written
 
 
 @dataclass(frozen=True)
 class AnchoredHead:
-    """The newest chain head an anchor has seen."""
+    """A chain head: its counter ``seq`` (events so far), the last event's ``mac``, and ``head_mac``, the
+    head record's own HMAC under audit key ``key_id`` (``storage.audit.head_mac``; ``None`` in a legacy file)."""
 
     seq: int
     mac: str
+    head_mac: str | None = None
+    key_id: str | None = None
 
 
 class HeadAnchor(Protocol):
@@ -79,12 +83,17 @@ class FileHeadAnchor:
         except FileNotFoundError:
             return None
         doc = json.loads(raw)  # ValueError when garbled: the caller reports it
-        if not isinstance(doc, dict) or doc.get("format") != HEAD_FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") not in (HEAD_FORMAT, LEGACY_HEAD_FORMAT):
             raise ValueError(f"not a {HEAD_FORMAT} file")
         seq, mac = doc.get("seq"), doc.get("mac")
         if not isinstance(seq, int) or not isinstance(mac, str) or len(mac) != 64:
             raise ValueError("seq or mac missing")
-        return AnchoredHead(seq, mac)
+        if doc["format"] == LEGACY_HEAD_FORMAT:
+            return AnchoredHead(seq, mac)  # unauthenticated: Integrity.check_anchors says so
+        head_mac, kid = doc.get("head_mac"), doc.get("key_id")
+        if not isinstance(head_mac, str) or not isinstance(kid, str):
+            raise ValueError("head_mac or key_id missing")
+        return AnchoredHead(seq, mac, head_mac, kid)
 
     def reset(self, head: AnchoredHead) -> None:
         """Overwrite the head file with ``head`` (``kiosk audit reanchor``)."""
@@ -103,9 +112,14 @@ class FileHeadAnchor:
                 current = self.read()
             except ValueError:
                 current = None
-            if current is not None and current.seq >= head.seq and not force:
+            # A legacy (unauthenticated) file at the same seq is replaced by the authenticated head.
+            if current is not None and current.seq >= head.seq and not force and \
+                    (current.head_mac is not None or head.head_mac is None or current.seq > head.seq):
                 return
-            doc = {"format": HEAD_FORMAT, "seq": head.seq, "mac": head.mac}
+            if head.head_mac is None or head.key_id is None:
+                raise ValueError("refusing to anchor an unauthenticated head")
+            doc = {"format": HEAD_FORMAT, "seq": head.seq, "mac": head.mac, "head_mac": head.head_mac,
+                   "key_id": head.key_id}
             atomic_write(self.path, json.dumps(doc, sort_keys=True).encode("ascii") + b"\n", mode=0o600)
         finally:
             os.close(fd)

@@ -6,9 +6,12 @@ fields (seq, time, kind, actor, session id, details text, key id). The audit key
 the data keys and never stored in the database, so someone with only write access to the database
 cannot forge a valid chain. The rows the events speak about (sessions, decisions, reviews, images,
 templates) carry per-field seals under the same key (``storage.binding``) and are checked against the
-events both ways by ``storage.integrity``. A one-row ``audit_head`` holds the last seq and mac: appends lock it,
-and verification compares it, so deleting events at the end is caught as well as edited, deleted
-or reordered events in the middle. After each commit that appended events the new head is published
+events both ways by ``storage.integrity``. A one-row ``audit_head`` holds the last seq (a monotonic
+counter) and mac, authenticated by its own ``head_mac`` = HMAC(K_audit, ["idkiosk-head/1", key id, seq,
+mac]): appends lock it, and verification checks its MAC and compares it with the chain, so deleting
+events at the end is caught (moving the head back to an earlier event needs the key: the earlier
+event's MAC is in the database, the earlier head's MAC is not) as well as edited, deleted or
+reordered events in the middle. After each commit that appended events the new head is published
 to the anchors outside the database (``storage.anchor``: a head file, later a central copy), so a
 rollback of the whole database is detected too. (An attacker who holds the audit key is out of
 reach of any MAC; one who rolls back the database and every anchor together is out of reach of the
@@ -36,12 +39,13 @@ from storage.clock import Clock
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.anchor import AnchoredHead, HeadAnchor
-from storage.errors import StorageInputError
+from storage.errors import IntegrityError, StorageInputError
 from storage.tables import AuditEventRow, AuditHeadRow
 
 log = logging.getLogger(__name__)
 
 GENESIS_MAC = "0" * 64
+HEAD_MAC_TAG = "idkiosk-head/1"
 
 
 class AuditKind:
@@ -73,6 +77,7 @@ class AuditKind:
     OPERATOR_ROLE_CHANGED = "operator_role_changed"
     OPERATOR_RESTORED = "operator_restored"  # an account that failed its seal, re-set from the command line
     OPERATORS_BOUND = "operators_bound"      # accounts from before operator seals (0006) bound at upgrade
+    HEAD_AUTHENTICATED = "head_authenticated"  # once per store: from here on the head record carries its MAC
 
 
 def canonical_details(details: Mapping[str, Any]) -> str:
@@ -89,6 +94,17 @@ def event_mac(key: bytes, prev_mac: str, seq: int, at: datetime, kind: str, acto
     body = json.dumps([seq, at.isoformat(), kind, actor, session_id, details, key_id],
                       separators=(",", ":"), ensure_ascii=True)
     return hmac.new(key, prev_mac.encode("ascii") + b"\n" + body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, key_id: str, seq: int, mac: str) -> str:
+    """The head record's own MAC: binds the counter ``seq`` to the last event's ``mac`` under the audit key."""
+    body = json.dumps([HEAD_MAC_TAG, key_id, seq, mac], separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def stored_head(row: AuditHeadRow) -> AnchoredHead:
+    """The head record of the ``audit_head`` row as an :class:`AnchoredHead` (with its own MAC, if any)."""
+    return AnchoredHead(row.seq, row.mac, row.head_mac, row.key_id)
 
 
 @dataclass(frozen=True)
@@ -139,7 +155,24 @@ class AuditTrail:
     def _publish_committed(self, info: dict[str, Any]) -> None:
         head = info.get("audit_head")
         if head is not None:
-            self.publish(AnchoredHead(*head))
+            self.publish(head)
+
+    def sign_head(self, seq: int, mac: str) -> AnchoredHead:
+        """The head ``(seq, mac)`` authenticated under the active audit key."""
+        kid = self._keys.keys.active_audit_key
+        return AnchoredHead(seq, mac, head_mac(self._keys.keys.audit_keys[kid], kid, seq, mac), kid)
+
+    def head_problem(self, head: AnchoredHead) -> str | None:
+        """``None`` when ``head``'s own MAC verifies under the audit key it names, else why not."""
+        if head.head_mac is None or head.key_id is None:
+            return "carries no head MAC (written outside storage, or by code from before authenticated heads)"
+        key = self._keys.keys.audit_keys.get(head.key_id)
+        if key is None:
+            return f"names unknown audit key {head.key_id!r}"
+        if not hmac.compare_digest(head_mac(key, head.key_id, head.seq, head.mac), head.head_mac):
+            return (f"(counter {head.seq}) does not authenticate under the audit key: rewritten outside "
+                    f"storage, e.g. moved back to an earlier event")
+        return None
 
     def publish(self, head: AnchoredHead) -> None:
         """Hand a committed head to every anchor. A failing anchor is logged, not raised: the
@@ -154,7 +187,7 @@ class AuditTrail:
         """The database's current chain head."""
         with self._db.read() as session:
             row = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-            return AnchoredHead(row.seq, row.mac)
+            return stored_head(row)
 
     def lock_chain(self, session: Session) -> None:
         """Take the chain lock inside a write transaction (a global write mutex for storage).
@@ -186,10 +219,10 @@ class AuditTrail:
         mac = event_mac(self._keys.keys.audit_keys[kid], head.mac, seq, at, kind, actor, session_id, text, kid)
         session.add(AuditEventRow(seq=seq, at=at, kind=kind, actor=actor, session_id=session_id,
                                   details=text, key_id=kid, mac=mac))
-        head.seq = seq
-        head.mac = mac
+        signed = self.sign_head(seq, mac)
+        head.seq, head.mac, head.head_mac, head.key_id = seq, mac, signed.head_mac, signed.key_id
         session.flush()
-        session.info["audit_head"] = (seq, mac)  # published to the anchors once committed (Database.write)
+        session.info["audit_head"] = signed  # published to the anchors once committed (Database.write)
         return seq
 
     def record(self, kind: str, actor: str, details: Mapping[str, Any] | None = None,
@@ -211,15 +244,25 @@ class AuditTrail:
         with self._db.read() as session:
             return self.verify_in(session)
 
-    def verify_in(self, session: Session,
-                  visit: Callable[[AuditEventRow], None] | None = None) -> AuditVerification:
-        """:meth:`verify` inside the caller's read transaction; ``visit`` sees each event once its MAC checked."""
+    def verify_in(self, session: Session, visit: Callable[[AuditEventRow], None] | None = None,
+                  head_authenticated: bool = True, from_seq: int = 1) -> AuditVerification:
+        """:meth:`verify` inside the caller's read transaction; ``visit`` sees each event once its MAC checked.
+
+        ``head_authenticated=False`` skips only the head record's own MAC (the one-time upgrade of a store
+        from before authenticated heads, ``storage.head_upgrade``). ``from_seq`` checks only the events from
+        that one to the authenticated head (the suffix: nothing after ``from_seq`` was edited, removed or
+        renumbered), taking the stored MAC of the event before it as given."""
         self._keys.refresh()
         audit_keys = self._keys.keys.audit_keys
         prev_mac = GENESIS_MAC
-        expected = 1
+        expected = max(1, from_seq)
+        if expected > 1:
+            stored = session.execute(select(AuditEventRow.mac).where(AuditEventRow.seq == expected - 1)).scalar_one_or_none()
+            if stored is None:
+                return AuditVerification(False, 0, expected - 1, f"audit event {expected - 1} is missing")
+            prev_mac = stored
         head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one_or_none()
-        rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)
+        rows = session.execute(select(AuditEventRow).where(AuditEventRow.seq >= expected).order_by(AuditEventRow.seq)
                                .execution_options(yield_per=1000)).scalars()
         for row in rows:
             if row.seq != expected:
@@ -245,14 +288,41 @@ class AuditTrail:
         count = expected - 1
         if head is None:
             return AuditVerification(False, count, None, "audit head row is missing")
+        problem = self.head_problem(stored_head(head))
+        if head_authenticated and problem is not None:
+            return AuditVerification(False, count, None, f"the audit head record {problem}")
         if head.seq != count or not hmac.compare_digest(head.mac, prev_mac):
             first_bad = min(head.seq, count) + 1 if head.seq != count else count
             return AuditVerification(
                 False, count, first_bad,
-                f"audit head records {head.seq} events but the chain ends at {count}: "
+                f"audit head counter records {head.seq} events but the chain ends at {count}: "
                 f"events from seq {first_bad} on were deleted or the head was altered",
             )
         return AuditVerification(True, count)
+
+    def newest(self, kind: str, match: Callable[[dict[str, Any]], bool]) -> AuditEvent | None:
+        """The newest event of ``kind`` whose details ``match``, proven newest: every event after it up to the
+        authenticated head is checked (:meth:`verify_in` from its seq; the whole chain when there is none), so
+        it cannot have been hidden by deleting, editing or renumbering events. ``None`` when the chain holds
+        none; ``IntegrityError`` naming the first bad event when the checked part of the chain is broken."""
+        with self._db.read() as session:
+            found: AuditEventRow | None = None
+            rows = session.execute(select(AuditEventRow).where(AuditEventRow.kind == kind)
+                                   .order_by(AuditEventRow.seq.desc()).execution_options(yield_per=100)).scalars()
+            for row in rows:
+                try:
+                    details = json.loads(row.details)
+                except ValueError:
+                    details = None
+                if isinstance(details, dict) and match(details):
+                    found = row
+                    break
+            check = self.verify_in(session, from_seq=found.seq if found is not None else 1)
+            if not check.ok:
+                raise IntegrityError(None, None, None, f"the audit chain is broken at {check.where()}: {check.problem}")
+            if found is None:
+                return None
+            return AuditEvent(found.seq, found.at, found.kind, found.actor, found.session_id, json.loads(found.details))
 
     def event_is_authentic(self, session: Session, row: AuditEventRow) -> bool:
         """Whether one event's MAC checks against its predecessor's (a cheap spot check of one link)."""

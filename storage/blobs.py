@@ -16,11 +16,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from storage._fs import atomic_write, fsync_dir
-from storage.crypto import FieldCipher
-from storage.errors import BlobError
+from storage.crypto import FieldCipher, aad
+from storage.errors import BlobError, DecryptionError, KeyStoreError
 
 MAGIC = b"IKB1"
 _ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def image_aad(image_id: str, session_id: str, kind: str) -> bytes:
+    """Associated data of an image blob: its image row, session and kind (a file moved elsewhere fails)."""
+    return aad("images.blob", image_id, session_id, kind)
 
 
 def encode_blob(key_id: str, sealed: bytes) -> bytes:
@@ -86,6 +91,25 @@ class BlobStore:
         """Read and decrypt a blob."""
         kid, sealed = self.read_raw(blob_id)
         return cipher.decrypt(kid, sealed, associated)
+
+    def problem(self, blob_id: str, session_id: str, kind: str, size: int, cipher: FieldCipher) -> str | None:
+        """``None`` when the blob authenticates against its image row (AES-GCM with the row's id, session
+        and kind as associated data) and holds ``size`` bytes, else what is wrong, in words.
+
+        A file swapped with another session's, a flipped byte, an emptied or a deleted file each fail here:
+        what ``kiosk audit verify`` checks so that loading evidence at review is not the first to notice.
+        """
+        try:
+            plain = self.get(blob_id, image_aad(blob_id, session_id, kind), cipher)
+        except BlobError as exc:
+            return str(exc)
+        except DecryptionError:
+            return "fails authentication (altered, or another image's file put in its place)"
+        except KeyStoreError as exc:
+            return f"cannot be checked: {exc}"
+        if len(plain) != size:
+            return f"holds {len(plain)} bytes where its row records {size}"
+        return None
 
     def delete(self, blob_id: str) -> bool:
         """Remove a blob file (and make the removal durable); ``False`` if it was already gone."""

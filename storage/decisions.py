@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from storage.accounts import require_intact
 from storage.audit import AuditKind, AuditTrail
 from storage.binding import seal
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, image_aad
 from storage.clock import Clock
 from storage.crypto import KeyContext, aad
 from storage.db import Database
@@ -47,7 +47,6 @@ from storage.records import (
 )
 from storage.review_rules import PastReview, check_review_allowed
 from storage.tables import (
-    AttemptRow,
     AuditEventRow,
     DecisionRow,
     ImageRow,
@@ -66,11 +65,6 @@ _MAX_KEY_RACE_RETRIES = 3
 def identity_aad(session_id: str) -> bytes:
     """Associated data of a session's encrypted identity fields."""
     return aad("sessions.identity", session_id)
-
-
-def image_aad(image_id: str, session_id: str, kind: str) -> bytes:
-    """Associated data of an image blob."""
-    return aad("images.blob", image_id, session_id, kind)
 
 
 def template_aad(template_id: str, session_id: str, identity_key: str) -> bytes:
@@ -205,14 +199,12 @@ class DecisionLog:
         s.add(drow)
         s.add_all(image_rows)
         s.add_all(template_rows)
-        if p.doc_key is not None:
-            s.add(AttemptRow(subject="document", subject_key=p.doc_key, at=now, failed=failed, session_id=srow.id))
-        s.add(AttemptRow(subject="kiosk", subject_key=rec.kiosk_id[:64], at=now, failed=failed, session_id=srow.id))
         seq = self._audit.append(
             s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
             {"decision_id": drow.id, "outcome": rec.decision.outcome,
              "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
              "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
+             "failed": failed,  # counted by the attempt limits (storage.attempts derives them from these events)
              "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
             session_id=srow.id)
         return RecordedSession(srow.id, drow.id, seq, tuple(r.id for r in image_rows), p.doc_key)

@@ -9,8 +9,11 @@ File format (one JSON object per line, UTF-8):
 * every line carries ``"sig"``: base64 Ed25519 signature over the line's canonical JSON without
   ``sig`` (sorted keys, no spaces), which includes the batch id, so lines cannot be moved between
   batches. The last line is a ``{"type": "trailer", "count": n}`` so truncation is visible.
-The outbox (``export_outbox``) records which session went out in which batch; the file is written
-atomically before the outbox commit, so a crash never marks unexported records.
+The outbox (``export_outbox``) records which session went out in which batch and when; the file is written
+atomically before the outbox commit, so a crash never marks unexported records. What ``only_new`` skips is
+not read from that table (rows inserted there would keep sessions from ever being exported): the ``export``
+audit event names the batch's session ids, and :func:`exported_sessions` takes them from the chain. Batches
+exported before events carried the ids are taken from the outbox, at most as many rows as their event counted.
 
 Nothing is signed from a store that fails verification (``storage.integrity``: chain, anchors, row
 seals both ways): the export refuses with ``ExportError`` naming the first bad row, since a signature
@@ -30,6 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage._fs import atomic_write
 from storage.audit import AuditKind, AuditTrail
@@ -38,7 +42,7 @@ from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import ExportError
 from storage.integrity import Integrity
-from storage.tables import DecisionRow, OutboxRow, SessionRow, new_id
+from storage.tables import AuditEventRow, DecisionRow, OutboxRow, SessionRow, new_id
 
 FORMAT = "idkiosk-decisions/1"
 
@@ -99,9 +103,10 @@ class Exporter:
         with self._db.read() as s:
             stmt = (select(SessionRow, DecisionRow).join(DecisionRow, DecisionRow.session_id == SessionRow.id)
                     .where(DecisionRow.decided_at >= since).order_by(DecisionRow.decided_at, DecisionRow.id))
-            if only_new:
-                stmt = stmt.where(~SessionRow.id.in_(select(OutboxRow.session_id)))
+            done = exported_sessions(s) if only_new else set()
             for srow, drow in s.execute(stmt):
+                if srow.id in done:
+                    continue
                 lines.append(signed({
                     "type": "decision", "batch_id": batch_id, "session_id": srow.id, "decision_id": drow.id,
                     "kiosk_id": srow.kiosk_id, "mode": srow.mode, "started_at": srow.started_at.isoformat(),
@@ -120,8 +125,24 @@ class Exporter:
         with self._db.write() as s:
             s.add_all(OutboxRow(session_id=sid, batch_id=batch_id, exported_at=now) for sid in exported)
             seq = self._audit.append(s, AuditKind.EXPORT, actor, {"batch_id": batch_id, "count": len(exported),
-                                                                  "since": since.isoformat(), "file": out.name})
+                                                                  "since": since.isoformat(), "file": out.name,
+                                                                  "session_ids": exported})
         return ExportReport(batch_id, len(exported), out, public_key_b64(self._keys), seq)
+
+
+def exported_sessions(s: Session) -> set[str]:
+    """Ids of every session some export batch sent, from the ``export`` audit events (the caller verified the
+    chain); a batch from before events named their sessions contributes its outbox rows, capped at its count."""
+    done: set[str] = set()
+    for (details,) in s.execute(select(AuditEventRow.details).where(AuditEventRow.kind == AuditKind.EXPORT)):
+        d = json.loads(details)
+        if isinstance(d.get("session_ids"), list):
+            done.update(str(x) for x in d["session_ids"])
+            continue
+        legacy = s.execute(select(OutboxRow.session_id).where(OutboxRow.batch_id == str(d.get("batch_id")))
+                           .order_by(OutboxRow.id).limit(max(0, int(d.get("count") or 0)))).scalars()
+        done.update(legacy)
+    return done
 
 
 def read_signed_export(path: Path, public_key: str | None = None) -> Iterator[dict[str, Any]]:

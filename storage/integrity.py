@@ -13,7 +13,9 @@ What the chain announces (the *expected* rows):
 * a ``purge`` event names what retention deleted (a purged session takes its decision, reviews,
   images and templates with it).
 A row that is present must carry a valid seal (``storage.binding``) and be expected ("row without
-event" otherwise); an expected row must be present ("event without row" otherwise). The first
+event" otherwise); an expected row must be present ("event without row" otherwise). An image row's
+evidence blob must authenticate against the row (AES-GCM, the row's id, session and kind as associated
+data, and the sealed size): a swapped, altered, emptied or missing file is named with its session. The first
 problem is reported as table, row id and field, in the order sessions, decisions, reviews, images,
 templates.
 """
@@ -27,9 +29,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.anchor import AnchoredHead, HeadAnchor
-from storage.audit import AuditKind, AuditTrail, AuditVerification
+from storage.anchor import HeadAnchor
+from storage.audit import AuditKind, AuditTrail, AuditVerification, stored_head
 from storage.binding import SEALED_TABLES, check_seal
+from storage.blobs import BlobStore
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import IntegrityError
@@ -101,8 +104,9 @@ class Integrity:
     """Verifies the whole store, or one session for the review screen."""
 
     def __init__(self, db: Database, keys: KeyContext, audit: AuditTrail, anchors: list[HeadAnchor],
-                 require_anchor: bool) -> None:
+                 require_anchor: bool, blobs: BlobStore | None = None) -> None:
         self._db = db
+        self._blobs = blobs
         self._keys = keys
         self._audit = audit
         self._anchors = anchors
@@ -139,6 +143,11 @@ class Integrity:
                     if alive.pop(rid, None) is None:
                         return _bad(table, rid, None, "has no audit event announcing it (inserted outside storage)",
                                     chain.events, checked)
+                    if isinstance(row, ImageRow) and self._blobs is not None:
+                        blob = self._blobs.problem(row.id, row.session_id, row.kind, row.size, self._keys.cipher)
+                        if blob is not None:
+                            return _bad(table, row.id, "blob", f"(session {row.session_id}, {row.kind} image): its "
+                                        f"evidence blob {blob}", chain.events, checked)
                 if alive:
                     rid, (seq, _owner) = min(alive.items(), key=lambda kv: (kv[1][0], kv[0]))
                     return _bad(table, rid, None, f"is missing but audit event {seq} recorded it "
@@ -159,6 +168,9 @@ class Integrity:
                     return None, (f"audit head anchor {anchor.describe()} is missing although the chain has "
                                   f"{head.seq} events (deleted to hide a rollback?)")
                 continue
+            problem = self._audit.head_problem(anchored)
+            if problem is not None:
+                return None, f"audit head anchor {anchor.describe()} {problem}"
             if anchored.seq > head.seq:
                 return head.seq + 1, (f"the database chain ends at seq {head.seq} but the anchor "
                                       f"{anchor.describe()} records seq {anchored.seq}: the database was rolled "
@@ -171,7 +183,8 @@ class Integrity:
 
     def check_session(self, s: Session, srow: SessionRow, drow: DecisionRow) -> None:
         """Raise ``IntegrityError`` unless one session's rows are sealed, announced by an authentic
-        event, and the database is not behind its anchors (what the review screen relies on)."""
+        event, the head record authenticates and the database is not behind its anchors (what the review
+        screen relies on)."""
         keys = self._keys.keys
         rows: list[SessionRow | DecisionRow | ReviewRow | ImageRow | TemplateRow] = [srow, drow]
         for model in (ReviewRow, ImageRow, TemplateRow):
@@ -195,6 +208,11 @@ class Integrity:
             if isinstance(row, ReviewRow) and row.id not in reviewed:
                 raise IntegrityError("reviews", row.id, None, f"session {srow.id} fails verification: review "
                                      f"{row.id} has no audit event; run 'kiosk audit verify'")
+        head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+        problem = self._audit.head_problem(stored_head(head))
+        if problem is not None:
+            raise IntegrityError(None, None, None, f"the store fails verification: the audit head record {problem}; "
+                                 f"run 'kiosk audit verify'")
         anchored = self.check_anchors(s)
         if anchored is not None:
             raise IntegrityError(None, None, None, f"the store fails verification: {anchored[1]}")
@@ -229,8 +247,9 @@ class Integrity:
         with self._db.write() as s:
             seq = self._audit.append(s, AuditKind.ANCHOR_RESET, actor,
                                      {"reason": reason.strip()[:500], "previous": held})
-            mac = s.execute(select(AuditHeadRow.mac).where(AuditHeadRow.id == 1)).scalar_one()
+            row = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+            head = stored_head(row)
         for anchor in self._anchors:
-            anchor.reset(AnchoredHead(seq, mac))
+            anchor.reset(head)
         return seq
 

@@ -10,16 +10,18 @@ and no keys refuses to open, ``KeysMissingError``), then rows from before row se
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.accounts import OperatorAccounts
 from storage.api_keys import ApiKeys
 from storage.attempts import AttemptLimiter
-from storage.anchor import AnchoredHead, FileHeadAnchor, HeadAnchor
+from storage.anchor import FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
 from storage.blobs import BlobStore
 from storage.clock import Clock, SystemClock
@@ -31,6 +33,7 @@ from storage.duplicates import TemplateIndex
 from storage.errors import KeyStoreError, StorageConfigError
 from storage.key_backup import DEFAULT_LOG2_N, read_backup, write_backup
 from storage.export import Exporter
+from storage.head_upgrade import authenticate_head
 from storage.integrity import Integrity
 from storage.keys import FileKeyring, Keyring, describe_keyring
 from storage.legacy_binding import bind_legacy_rows
@@ -46,7 +49,6 @@ from storage.tables import (
     OperatorRow,
     ReviewRow,
     SessionRow,
-    StateRow,
     TemplateRow,
 )
 
@@ -91,28 +93,40 @@ class Storage:
         return self.retention.purge(actor)
 
     def note_config(self, config_hash: str, actor: str) -> bool:
-        """Append ``config_change`` if the configuration hash changed; ``True`` when it did."""
+        """Append ``config_change`` if the configuration hash changed; ``True`` when it did.
+
+        "Changed" is judged against the chain (:meth:`last_config_hash`), not a table beside it: presetting a
+        stored value must not hide a change from the audit trail."""
         with self.db.write() as s:
-            row = s.get(StateRow, "config_hash")
-            if row is not None and row.value == config_hash:
+            previous = last_config_hash_in(s, self.audit)
+            if previous == config_hash:
                 return False
-            previous = row.value if row is not None else None
-            if row is None:
-                s.add(StateRow(key="config_hash", value=config_hash))
-            else:
-                row.value = config_hash
             self.audit.append(s, AuditKind.CONFIG_CHANGE, actor, {"previous": previous, "current": config_hash})
             return True
 
     def last_config_hash(self) -> str | None:
-        """The configuration hash last recorded by :meth:`note_config`."""
+        """The configuration hash the newest authentic ``config_change`` event from :meth:`note_config` recorded."""
         with self.db.read() as s:
-            return s.execute(select(StateRow.value).where(StateRow.key == "config_hash")).scalar_one_or_none()
+            return last_config_hash_in(s, self.audit)
 
     def close(self) -> None:
         """Release database connections and drop decrypted templates from memory."""
         self.duplicates.clear_cache()
         self.db.dispose()
+
+
+def last_config_hash_in(s: Session, audit: AuditTrail) -> str | None:
+    """The ``current`` hash of the newest ``config_change`` event written by ``note_config`` whose MAC checks;
+    ``None`` when there is none, or when that event fails its MAC (then a change is recorded again: an
+    extra event is the safe error, a suppressed one is not)."""
+    rows = s.execute(select(AuditEventRow).where(AuditEventRow.kind == AuditKind.CONFIG_CHANGE)
+                     .order_by(AuditEventRow.seq.desc()).execution_options(yield_per=100)).scalars()
+    for row in rows:
+        current = json.loads(row.details).get("current")
+        if current is None:
+            continue  # another kind of configuration change (e.g. a site liveness model installed)
+        return str(current) if audit.event_is_authentic(s, row) else None
+    return None
 
 
 def make_keyring(config: StorageConfig, data_dir: Path) -> Keyring:
@@ -174,16 +188,17 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
     if empty:
         # The anchor exists from the start (at the genesis head), so a crash between the first commit
         # and its anchor update leaves a lagging anchor, never a missing one that looks deleted.
-        audit.publish(AnchoredHead(0, GENESIS_MAC))
+        audit.publish(audit.sign_head(0, GENESIS_MAC))
+    authenticate_head(db, audit)  # once per store: a new one, or one from before authenticated heads
     # A local SQLite file belongs to this data folder, so its anchor must exist once events do; a
     # shared PostgreSQL store gets a kiosk's head file only when that kiosk first appends.
-    integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite")
+    integrity = Integrity(db, keys, audit, anchors, require_anchor=db.backend == "sqlite", blobs=blobs)
     bind_legacy_rows(db, keys, audit)
     bind_legacy_operators(db, keys, audit)
     return Storage(
         config=config, data_dir=data_dir, db=db, keys=keys, blobs=blobs, audit=audit,
         decisions=DecisionLog(db, keys, blobs, audit, clock, integrity, config.busy_retries),
-        attempts=AttemptLimiter(db, keys, config.attempts, clock),
+        attempts=AttemptLimiter(db, keys, config.attempts, clock, audit),
         duplicates=TemplateIndex(db, keys, config.duplicate_threshold),
         operators=OperatorAccounts(db, audit, config.operators, clock, keys),
         retention=Retention(db, blobs, audit, config.retention, clock, config.sync),

@@ -207,12 +207,15 @@ class AuditEventRow(Base):
 
 
 class AuditHeadRow(Base):
-    """Single row (id 1): the last event's seq and mac; appends lock it, truncation is detected by it."""
+    """Single row (id 1): the last event's seq (the head's monotonic counter) and mac, authenticated by
+    ``head_mac`` under the audit key ``key_id`` (migration 0007); appends lock it, truncation is detected by it."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     mac: Mapped[str] = mapped_column(String(64), nullable=False)
+    head_mac: Mapped[str | None] = mapped_column(String(64))  # storage.audit.head_mac; NULL only before 0007's upgrade
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class OutboxRow(Base):

@@ -81,6 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("--json", default=None, help="also write the training summary as JSON here")
     t.set_defaults(func=_train)
     register_collect(psub)
+    from kiosk.commands.pad_uninstall_cmd import register_uninstall
+
+    register_uninstall(psub)
 
 
 def _collect(args: argparse.Namespace) -> int:

@@ -97,6 +97,13 @@ def test_collection_stores_features_only(collected: Path) -> None:
 def test_calibration_installs_a_better_model_and_the_kiosk_loads_it(collected: Path) -> None:
     col = Collection.load(pad_site.site_dir(collected) / pad_collect.COLLECTION_FILE)
     report = calibrate(col, collected)
+    from storage import open_storage
+
+    st = open_storage(collected)  # as 'kiosk pad collect' does: the install is recorded in the audit chain
+    try:
+        pad_site.audit_install(st, "cli:test", report)
+    finally:
+        st.close()
     assert report["held_back_people"] == [4]
     assert report["current"]["name"].startswith("FaceAntiSpoofing alone")
     new, cur = report["new"], report["current"]

@@ -17,13 +17,14 @@ from storage.audit import GENESIS_MAC, canonical_details, event_mac
 
 @pytest.fixture
 def trail(store, make_record):  # type: ignore[no-untyped-def]
-    """A store with 6 audit events of several kinds, closed so raw SQL can edit the file."""
+    """A store with 7 audit events of several kinds (seq 1 is the store's ``head_authenticated``), closed so
+    raw SQL can edit the file."""
     store.operators.add("olga", "operator", "correct horse battery", "cli:root")
     for i in range(3):
         store.decisions.record_session(make_record("review" if i else "accept", doc=f"D{i}XX"))
     store.retention.purge("cli:root")
     store.note_config("cfg-2", "system")
-    assert store.audit.verify().events == 6
+    assert store.audit.verify().events == 7
     store.close()
     return store.data_dir
 
@@ -44,34 +45,34 @@ def verify(data_dir: Path, capsys) -> tuple[int, str]:  # type: ignore[no-untype
 
 def test_intact_chain_exits_zero(trail, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out = verify(trail, capsys)
-    assert code == 0 and "intact: 6 events" in out
+    assert code == 0 and "intact: 7 events" in out
 
 
 @pytest.mark.parametrize("statements, bad_seq", [
-    (["UPDATE audit_events SET details = '{\"outcome\":\"accept\"}' WHERE seq = 3"], 3),
-    (["UPDATE audit_events SET actor = 'cli:mallory' WHERE seq = 1"], 1),
-    (["UPDATE audit_events SET at = '2020-01-01 00:00:00.000000' WHERE seq = 5"], 5),
-    (["DELETE FROM audit_events WHERE seq = 4"], 4),
-    # delete event 2 and renumber the rest to close the gap
-    (["DELETE FROM audit_events WHERE seq = 2", "UPDATE audit_events SET seq = seq - 1 WHERE seq > 2",
-      "UPDATE audit_head SET seq = 5"], 2),
-    # swap events 2 and 4 (reorder)
-    (["UPDATE audit_events SET seq = 100 WHERE seq = 2", "UPDATE audit_events SET seq = 2 WHERE seq = 4",
-      "UPDATE audit_events SET seq = 4 WHERE seq = 100"], 2),
+    (["UPDATE audit_events SET details = '{\"outcome\":\"accept\"}' WHERE seq = 4"], 4),
+    (["UPDATE audit_events SET actor = 'cli:mallory' WHERE seq = 2"], 2),
+    (["UPDATE audit_events SET at = '2020-01-01 00:00:00.000000' WHERE seq = 6"], 6),
+    (["DELETE FROM audit_events WHERE seq = 5"], 5),
+    # delete event 3 and renumber the rest to close the gap
+    (["DELETE FROM audit_events WHERE seq = 3", "UPDATE audit_events SET seq = seq - 1 WHERE seq > 3",
+      "UPDATE audit_head SET seq = 6"], 3),
+    # swap events 3 and 5 (reorder)
+    (["UPDATE audit_events SET seq = 100 WHERE seq = 3", "UPDATE audit_events SET seq = 3 WHERE seq = 5",
+      "UPDATE audit_events SET seq = 5 WHERE seq = 100"], 3),
     # cut off the last event (and leave the head alone)
-    (["DELETE FROM audit_events WHERE seq = 6"], 6),
+    (["DELETE FROM audit_events WHERE seq = 7"], 7),
     # cut off the last event and rewind the head to the new last row
-    (["DELETE FROM audit_events WHERE seq = 6",
-      "UPDATE audit_head SET seq = 5, mac = (SELECT mac FROM audit_events WHERE seq = 5)"], None),
+    (["DELETE FROM audit_events WHERE seq = 7",
+      "UPDATE audit_head SET seq = 6, mac = (SELECT mac FROM audit_events WHERE seq = 6)"], None),
 ])
 def test_tampering_is_caught(trail, capsys, statements, bad_seq) -> None:  # type: ignore[no-untyped-def]
     sql(trail, *statements)
     code, out = verify(trail, capsys)
     if bad_seq is None:
-        # Truncation with a consistent head leaves a valid chain; the head file outside the
-        # database (storage.anchor) still records seq 6, so it is named as a rollback.
+        # Truncation with a rewound head leaves a valid chain, but the head record's own MAC (under the
+        # audit key) was made for counter 7: the rewound head does not authenticate.
         assert code == 1
-        assert "first bad row: seq 6" in out and "rolled back" in out, out
+        assert "first bad row: head record" in out and "does not authenticate" in out, out
         return
     assert code == 1
     assert f"first bad row: seq {bad_seq}" in out, out
@@ -79,17 +80,17 @@ def test_tampering_is_caught(trail, capsys, statements, bad_seq) -> None:  # typ
 
 def test_forged_event_without_key_is_caught(trail, capsys) -> None:  # type: ignore[no-untyped-def]
     con = sqlite3.connect(trail / "kiosk.db")
-    prev = con.execute("SELECT mac FROM audit_events WHERE seq = 6").fetchone()[0]
+    prev = con.execute("SELECT mac FROM audit_events WHERE seq = 7").fetchone()[0]
     con.close()
     from datetime import datetime, timezone
 
     at = datetime(2026, 3, 1, tzinfo=timezone.utc)
     text = canonical_details({"outcome": "accept"})
-    fake = event_mac(b"\x00" * 32, prev, 7, at, "decision", "kiosk:x", None, text, "a-00000000")
-    sql(trail, f"INSERT INTO audit_events VALUES (7, '2026-03-01 00:00:00.000000', 'decision', 'kiosk:x', NULL, "
-               f"'{text}', 'a-00000000', '{fake}')", f"UPDATE audit_head SET seq = 7, mac = '{fake}'")
+    fake = event_mac(b"\x00" * 32, prev, 8, at, "decision", "kiosk:x", None, text, "a-00000000")
+    sql(trail, f"INSERT INTO audit_events VALUES (8, '2026-03-01 00:00:00.000000', 'decision', 'kiosk:x', NULL, "
+               f"'{text}', 'a-00000000', '{fake}')", f"UPDATE audit_head SET seq = 8, mac = '{fake}'")
     code, out = verify(trail, capsys)
-    assert code == 1 and "seq 7" in out and "unknown audit key" in out
+    assert code == 1 and "seq 8" in out and "unknown audit key" in out
 
 
 def test_event_mac_is_hmac_over_previous_and_event() -> None:
@@ -125,7 +126,7 @@ def test_two_processes_appending_keep_one_chain(tmp_path: Path) -> None:
     try:
         result = st.audit.verify()
         assert result.ok, result.problem
-        assert result.events == 2 * n
+        assert result.events == 2 * n + 1  # and the store's head_authenticated event
         actors = [e.actor for e in st.audit.events(limit=10 * n)]
         assert actors.count("proc:a") == n and actors.count("proc:b") == n
     finally:

@@ -209,11 +209,12 @@ def test_purge_and_rotation_keep_the_store_verifiable(store, make_record, clock)
 
 
 def test_head_file_exists_from_creation_and_may_lag_after_a_crash(store, make_record, capsys) -> None:  # type: ignore[no-untyped-def]
-    """The anchor is written when the store is made (seq 0), so a crash between the first commit and
-    the anchor update leaves a lagging file (accepted), never a missing one (reported as deletion)."""
+    """The anchor is written when the store is made (seq 0, then seq 1: its ``head_authenticated`` event), so a
+    crash between a commit and the anchor update leaves a lagging file (accepted), never a missing one
+    (reported as deletion)."""
     data = store.data_dir
     genesis = (data / "audit_head.json").read_text()
-    assert '"seq": 0' in genesis
+    assert '"seq": 1' in genesis
     store.decisions.record_session(make_record("accept"))
     store.close()
     (data / "audit_head.json").write_text(genesis)  # as if killed before the post-commit anchor write

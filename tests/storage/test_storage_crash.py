@@ -48,8 +48,10 @@ def run_trials(tmp_path: Path, trials: int, seed: int) -> None:
     rng = random.Random(seed)
     reported: list[str] = []
     errors: list[str] = []
+    # The script's folder is tests/storage, so name the checkout's root: the writer must run this tree's storage.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WRITER.parents[2]), os.environ.get("PYTHONPATH", "")])}
     server = subprocess.Popen([sys.executable, str(WRITER), str(data_dir)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=WRITER.parent)
+                              stdout=subprocess.PIPE, text=True, cwd=WRITER.parent, env=env)
     assert server.stdin is not None and server.stdout is not None
     try:
         for trial in range(trials):

@@ -28,7 +28,7 @@ def test_record_and_read_back(store, make_record, clock) -> None:  # type: ignor
     info, data = store.decisions.load_image(r.image_ids[0], actor="operator:alice")
     assert data == rec.images[0].data and info.media_type == "image/jpeg"
     kinds = [e.kind for e in store.audit.events()]
-    assert kinds == ["decision", "session_viewed", "image_viewed"]
+    assert kinds == ["head_authenticated", "decision", "session_viewed", "image_viewed"]
 
 
 def test_accept_is_not_queued_and_filters_work(store, make_record, clock) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +151,7 @@ def test_policy_enums_are_stored_as_their_values(store, make_record) -> None:  #
                                                                           "policy-2")))  # type: ignore[arg-type]
     s = store.decisions.pending_reviews()[0]
     assert s.session_id == r.session_id and s.outcome == "review" and s.reasons == ("FACE_MISMATCH",)
-    assert store.audit.events()[0].details["reasons"] == ["FACE_MISMATCH"]
+    assert store.audit.events()[1].details["reasons"] == ["FACE_MISMATCH"]  # [0]: the store's head_authenticated
 
 
 def test_missing_session_is_not_found(store) -> None:  # type: ignore[no-untyped-def]

@@ -92,7 +92,7 @@ def test_operator_lockout_and_audit(store, clock) -> None:  # type: ignore[no-un
     with pytest.raises(AuthenticationFailed):
         store.operators.authenticate("nobody", "whatever it is")
     kinds = [e.kind for e in store.audit.events()]
-    assert kinds == ["operator_added", "login_ok"] + ["login_failed"] * 5 + ["login_locked", "login_ok", "login_failed"]
+    assert kinds == ["head_authenticated", "operator_added", "login_ok"] + ["login_failed"] * 5 + ["login_locked", "login_ok", "login_failed"]
     assert all("password" not in str(e.details) for e in store.audit.events())
 
 
@@ -147,7 +147,7 @@ def test_operator_cli(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no
     try:
         assert st.operators.get("sam").disabled
         kinds = [e.kind for e in st.audit.events()]
-        assert kinds[:2] == ["operator_added", "password_changed"] and "operator_disabled" in kinds
+        assert kinds[:3] == ["head_authenticated", "operator_added", "password_changed"] and "operator_disabled" in kinds
         assert st.audit.verify().ok
     finally:
         st.close()

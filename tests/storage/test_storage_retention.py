@@ -57,13 +57,19 @@ def test_sessions_expire_after_the_decision_period(store, make_record, clock) ->
     assert store.audit.verify().ok  # audit events are never purged
 
 
-def test_attempts_expire(store, make_record, clock) -> None:  # type: ignore[no-untyped-def]
-    store.decisions.record_session(make_record("reject", with_images=False))
+def test_attempt_rows_of_older_stores_expire(store, clock) -> None:  # type: ignore[no-untyped-def]
+    """Attempts are derived from the chain now (storage.attempts); rows an older store wrote still expire."""
+    from storage.tables import AttemptRow
+
+    with store.db.write() as s:
+        s.add_all([AttemptRow(subject="kiosk", subject_key="kiosk-7", at=clock.now(), failed=True),
+                   AttemptRow(subject="document", subject_key="d" * 64, at=clock.now(), failed=True)])
     clock.advance(days=7, seconds=1)
-    store.decisions.record_session(make_record("reject", with_images=False))
+    with store.db.write() as s:
+        s.add(AttemptRow(subject="kiosk", subject_key="kiosk-7", at=clock.now(), failed=True))
     r = store.retention.purge("test")
-    assert r.attempts == 2  # document + kiosk rows of the first session
-    assert counts(store)["attempts"] == 2
+    assert r.attempts == 2
+    assert counts(store)["attempts"] == 1
 
 
 def test_orphan_blobs_are_swept_only_when_old(store, make_record, clock) -> None:  # type: ignore[no-untyped-def]
@@ -98,9 +104,9 @@ def test_every_purge_is_audited(store, clock) -> None:  # type: ignore[no-untype
     store.startup(config_hash="cfg-A")
     store.startup(config_hash="cfg-A")
     kinds = [(e.kind, e.actor) for e in store.audit.events()]
-    assert kinds == [("purge", "cli:root"), ("config_change", "system:startup"), ("purge", "system:startup"),
+    assert kinds == [("head_authenticated", "system:upgrade"), ("purge", "cli:root"), ("config_change", "system:startup"), ("purge", "system:startup"),
                      ("purge", "system:startup")]
-    purge = store.audit.events()[0]
+    purge = store.audit.events()[1]
     assert purge.details["images"] == 0 and "image_cutoff" in purge.details
 
 

@@ -7,13 +7,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-
 from storage import StorageConfig, open_storage
-from storage.audit import GENESIS_MAC, AuditTrail
-from storage.crypto import KeyContext
-from storage.db import Database, alembic_config, database_url
-from storage.keys import FileKeyring
+
+from storage_helpers import downgrade_store, events_before_head_auth, write_legacy_chain  # noqa: E402
 
 
 def make_legacy_store(data: Path, config: StorageConfig, clock, make_record) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
@@ -25,24 +21,12 @@ def make_legacy_store(data: Path, config: StorageConfig, clock, make_record) -> 
     b = st.decisions.record_session(make_record("review", doc="C02X00T47", seed=4))
     st.decisions.record_review(b.session_id, "olga", "reject")
     c = st.decisions.record_session(make_record("review", doc="C03X00T47", seed=8))
-    events = [(e.kind, e.actor, e.session_id, e.details) for e in st.audit.events()]
+    events = events_before_head_auth(st)
     st.close()
-
-    db = Database(database_url(config, data), config)
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
-    con = sqlite3.connect(data / "kiosk.db")
-    con.execute("DELETE FROM audit_events")
-    con.execute("UPDATE audit_head SET seq = 0, mac = ?", (GENESIS_MAC,))
-    con.commit()
-    con.close()
-    trail = AuditTrail(db, KeyContext(FileKeyring(data / "keys.json")), clock)
-    for kind, actor, sid, details in events:
-        details = {k: v for k, v in details.items() if k not in ("image_ids", "template_ids")}
-        trail.record(kind, actor, details, session_id=sid)
-    db.dispose()
+    downgrade_store(data, config, "0001")
+    write_legacy_chain(data, [(kind, actor, sid, {k: v for k, v in details.items()
+                                                  if k not in ("image_ids", "template_ids")}, at)
+                              for kind, actor, sid, details, at in events])
     (data / "audit_head.json").unlink()  # old stores had no anchor
     return a.session_id, b.session_id, c.session_id
 

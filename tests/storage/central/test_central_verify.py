@@ -76,7 +76,7 @@ TAMPER: dict[str, tuple[Callable[[Connection, dict[str, Any]], None], str]] = {
                                   "chip, checks, model_versions, config_hash, seal, digest, announced_seq FROM "
                                   "fleet_sessions WHERE id = '{sessions}'"), "table sessions, id f"),
     "edited event": (_sql("UPDATE fleet_audit_events SET details = replace(details, '\"outcome\":', "
-                          "'\"outcome\": ') WHERE kiosk_id = 'k1' AND seq = 2"), "seq 2"),
+                          "'\"outcome\": ') WHERE kiosk_id = 'k1' AND seq = 3"), "seq 3"),  # 1: head_authenticated
     "deleted event in the middle": (_sql("DELETE FROM fleet_audit_events WHERE kiosk_id = 'k1' AND seq = 4"), "seq 4"),
     "deleted last event": (_sql("DELETE FROM fleet_audit_events WHERE kiosk_id = 'k1' AND seq = {last_seq}"),
                            "seq {last_seq}"),
