@@ -10,11 +10,10 @@ import threading
 import time
 
 import pytest
-from alembic import command
 
 from storage import open_storage
-from storage.db import Database, alembic_config, database_url
 from storage.errors import AccountLockedError, AccountTamperedError, AuthenticationFailed
+from storage_helpers import downgrade_store, events_before_head_auth, write_legacy_chain
 
 from kiosk.cli import main
 
@@ -173,14 +172,14 @@ def test_role_password_lock_and_unlock_are_audited_and_sealed(accounts, monkeypa
 
 
 def _downgrade_to_0005(store) -> None:
+    """What code from before operator seals left behind: schema 0005, and a chain without the
+    ``head_authenticated`` event that today's code appends (and no head file, as in the upgrade tests)."""
     data, config = store.data_dir, store.config
+    events = events_before_head_auth(store)
     store.close()
-    db = Database(database_url(config, data), config)
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
-    db.dispose()
+    downgrade_store(data, config, "0005")
+    write_legacy_chain(data, events)
+    (data / "audit_head.json").unlink()
 
 
 def test_accounts_from_before_operator_seals_are_bound_once_if_the_chain_explains_them(
