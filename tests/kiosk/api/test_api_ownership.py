@@ -121,3 +121,11 @@ def client_identify(server, key: str, photo) -> list:  # type: ignore[no-untyped
         r = c.post("/v1/identify", headers={"X-API-Key": key}, json={"list": "walkin", "image": _b64(jpeg(photo))})
         assert r.status_code == 200, r.text
         return r.json()["candidates"]  # type: ignore[no-any-return]
+
+
+def test_entries_from_before_owners_belong_to_their_enrolling_actor() -> None:
+    from kiosk.facebank import owner_of
+
+    assert owner_of({"facebank": {"list": "vip", "actor": "api:k1"}}) == "api:k1"
+    assert owner_of({"facebank": {"list": "vip", "actor": "api:k1", "owner": "site"}}) == "site"
+    assert owner_of({"match": {}}) is None
