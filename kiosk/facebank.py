@@ -9,8 +9,8 @@ label), sealed and announced by its ``decision`` audit event; withdrawal is an a
 Every identity has an owner, written in its sealed ``checks`` (``facebank.owner``): ``api:<key id>`` for the
 API key that enrolled it (or that ``kiosk facebank add --owner`` named), ``site`` for a list enrolled at the
 kiosk. A list is the pair (owner, name): two keys' lists called ``vip`` are two lists, and search,
-duplicate refusal and withdrawal see only the caller's own. Entries from before owners were recorded count
-as owned by the actor that enrolled them.
+duplicate refusal and withdrawal see only the caller's own. Entries from before owners were recorded belong
+to the API key that enrolled them, or else to the site.
 
 Templates follow the storage retention (``templates_days``, 30 days by default): a face bank meant to
 last longer needs that period raised for the site.
@@ -79,11 +79,15 @@ def key_owner(key_id: str) -> str:
 
 
 def owner_of(checks: dict[str, object]) -> str | None:
-    """The owner recorded in a face-bank entry's checks (the enrolling actor for entries older than owners)."""
+    """The owner recorded in a face-bank entry's checks. Entries older than owners belong to the API key that
+    enrolled them (actor ``api:<key id>``), or else to the site (``kiosk facebank add``)."""
     fb = checks.get("facebank")
     if not isinstance(fb, dict):
         return None
-    owner = fb.get("owner", fb.get("actor"))
+    owner = fb.get("owner")
+    if owner is None:
+        actor = fb.get("actor")
+        owner = actor if isinstance(actor, str) and actor.startswith("api:") else SITE_OWNER
     return owner if isinstance(owner, str) else None
 
 

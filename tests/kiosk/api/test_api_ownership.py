@@ -127,5 +127,6 @@ def test_entries_from_before_owners_belong_to_their_enrolling_actor() -> None:
     from kiosk.facebank import owner_of
 
     assert owner_of({"facebank": {"list": "vip", "actor": "api:k1"}}) == "api:k1"
+    assert owner_of({"facebank": {"list": "vip", "actor": "cli:ann"}}) == "site"  # kiosk facebank add
     assert owner_of({"facebank": {"list": "vip", "actor": "api:k1", "owner": "site"}}) == "site"
     assert owner_of({"match": {}}) is None
