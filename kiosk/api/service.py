@@ -237,6 +237,7 @@ class ApiService:
             await run_in_threadpool(self._bank(key).remove, identity_id, f"api:{key.key_id}",
                                     has_scope(key.scopes, "admin"))
         except KeyError:
+            await self.audit(key, "identities_delete", {"result": "not_found"})
             raise ApiError(404, "identity_not_found", f"no face-bank identity {identity_id}") from None
         await self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
         return {"identity_id": identity_id, "deleted": True}
@@ -281,6 +282,11 @@ class ApiService:
                     item["data_base64"] = base64.b64encode(data).decode("ascii")
             return out
 
-        out = await run_in_threadpool(load)
+        try:
+            out = await run_in_threadpool(load)
+        except ApiError as exc:
+            if exc.status_code == 404:  # a wrong id, or another owner's: recorded, so probing shows in the trail
+                await self.audit(key, "session", {"result": "not_found"})
+            raise
         await self.audit(key, "session", {"images": with_images}, session_id=session_id)
         return out

@@ -50,6 +50,9 @@ def test_the_kiosks_own_sessions_need_the_admin_scope(server, client, photo) -> 
         viewers = {e.actor for e in st.audit.events(limit=100000)
                    if e.session_id == sid and e.kind in ("session_viewed", "image_viewed")}
         assert len(viewers) == 1 and next(iter(viewers)).startswith("api:")
+        refused = [e for e in st.audit.events(limit=100000) if e.kind == "api_call"
+                   and e.details.get("endpoint") == "session" and e.details.get("result") == "not_found"]
+        assert len(refused) >= 4 and all(e.session_id is None for e in refused)  # the probes show in the trail
     finally:
         st.close()
 
