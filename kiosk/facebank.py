@@ -6,6 +6,12 @@ protection as a session: one identity is one recorded session (mode ``facebank``
 label), sealed and announced by its ``decision`` audit event; withdrawal is an audited erasure.
 1:N search is ``storage.duplicates.TemplateIndex.search_top`` restricted to the list's sessions.
 
+Every identity has an owner, written in its sealed ``checks`` (``facebank.owner``): ``api:<key id>`` for the
+API key that enrolled it (or that ``kiosk facebank add --owner`` named), ``site`` for a list enrolled at the
+kiosk. A list is the pair (owner, name): two keys' lists called ``vip`` are two lists, and search,
+duplicate refusal and withdrawal see only the caller's own. Entries from before owners were recorded belong
+to the API key that enrolled them, or else to the site.
+
 Templates follow the storage retention (``templates_days``, 30 days by default): a face bank meant to
 last longer needs that period raised for the site.
 """
@@ -26,6 +32,7 @@ from kiosk.errors import BadInputError, UserFacingError
 from kiosk.face_session import FaceEngine
 
 FACEBANK_MODE = "facebank"
+SITE_OWNER = "site"
 _LIST = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".jp2", ".j2k")
 
@@ -66,19 +73,39 @@ def face_vector(engine: FaceEngine, bgr: np.ndarray) -> np.ndarray | None:
     return np.asarray(engine.embedder.embed(bgr, face.landmarks).vector, dtype=np.float32)
 
 
-class FaceBank:
-    """Face-bank operations on an open storage."""
+def key_owner(key_id: str) -> str:
+    """The owner name of an API key's face-bank entries."""
+    return f"api:{key_id}"
 
-    def __init__(self, storage: Storage, threshold: float | None = None) -> None:
+
+def owner_of(checks: dict[str, object]) -> str | None:
+    """The owner recorded in a face-bank entry's checks. Entries older than owners belong to the API key that
+    enrolled them (actor ``api:<key id>``), or else to the site (``kiosk facebank add``)."""
+    fb = checks.get("facebank")
+    if not isinstance(fb, dict):
+        return None
+    owner = fb.get("owner")
+    if owner is None:
+        actor = fb.get("actor")
+        owner = actor if isinstance(actor, str) and actor.startswith("api:") else SITE_OWNER
+    return owner if isinstance(owner, str) else None
+
+
+class FaceBank:
+    """Face-bank operations on an open storage, for one owner's lists."""
+
+    def __init__(self, storage: Storage, owner: str = SITE_OWNER, threshold: float | None = None) -> None:
         self.storage = storage
+        self.owner = owner
         self.threshold = storage.config.duplicate_threshold if threshold is None else threshold
 
     def members(self, list_name: str) -> set[str]:
-        """Identity ids enrolled in ``list_name``."""
-        return self.storage.decisions.session_ids_of(f"facebank:{check_list_name(list_name)}", FACEBANK_MODE)
+        """Identity ids enrolled in this owner's ``list_name``."""
+        entries = self.storage.decisions.checks_of(f"facebank:{check_list_name(list_name)}", FACEBANK_MODE)
+        return {sid for sid, checks in entries.items() if owner_of(checks) == self.owner}
 
     def search(self, list_name: str, vector: np.ndarray, k: int) -> list[Hit]:
-        """The ``k`` most similar identities of the list, best first (one entry per identity)."""
+        """The ``k`` most similar identities of the owner's list, best first (one entry per identity)."""
         members = self.members(list_name)
         if not members:
             return []
@@ -90,7 +117,8 @@ class FaceBank:
 
     def enrol(self, list_name: str, vectors: Sequence[np.ndarray], actor: str, label: str | None = None,
               images: Sequence[ImageEvidence] = ()) -> str:
-        """Enrol one person (one or more templates); ``DuplicateIdentityError`` when already in the list."""
+        """Enrol one person (one or more templates) in the owner's list; ``DuplicateIdentityError`` when the
+        face is already in that list (another owner's list is neither searched nor named)."""
         check_list_name(list_name)
         if not vectors:
             raise BadInputError("no face to enrol")
@@ -105,15 +133,25 @@ class FaceBank:
             # A random per-person "document" groups the person's templates (storage keeps only its keyed hash).
             issuing_state="FACEBANK", document_number=uuid.uuid4().hex,
             identity=IdentityFields(surname=label, given_names="") if label else None,
-            checks={"facebank": {"list": list_name, "templates": len(vectors), "actor": actor}},
+            checks={"facebank": {"list": list_name, "templates": len(vectors), "actor": actor,
+                                 "owner": self.owner}},
             images=list(images), templates=[TemplateEvidence("live", v) for v in vectors],
             counts_as_failure=False)
         return self.storage.decisions.record_session(rec).session_id
 
-    def remove(self, identity_id: str, actor: str) -> None:
-        """Withdraw an identity (its templates, images and record), audited; 404-like ``KeyError`` if absent."""
+    def owns(self, identity_id: str) -> bool:
+        """Whether ``identity_id`` is a face-bank entry of this owner."""
         origin = self.storage.decisions.session_origin(identity_id)
         if origin is None or origin[1] != FACEBANK_MODE:
+            return False
+        entries = self.storage.decisions.checks_of(origin[0], FACEBANK_MODE)
+        return owner_of(entries.get(identity_id, {})) == self.owner
+
+    def remove(self, identity_id: str, actor: str, any_owner: bool = False) -> None:
+        """Withdraw an identity (its templates, images and record), audited; ``KeyError`` when there is no
+        such face-bank entry of this owner (``any_owner``: of anyone, for an administrator)."""
+        origin = self.storage.decisions.session_origin(identity_id)
+        if origin is None or origin[1] != FACEBANK_MODE or not (any_owner or self.owns(identity_id)):
             raise KeyError(identity_id)
         self.storage.retention.erase_session(identity_id, actor, "face-bank identity withdrawn")
 

@@ -378,6 +378,14 @@ class DecisionLog:
             return set(s.execute(select(SessionRow.id).where(SessionRow.kiosk_id == kiosk_id,
                                                              SessionRow.mode == mode)).scalars())
 
+    def checks_of(self, kiosk_id: str, mode: str) -> dict[str, dict[str, Any]]:
+        """``{session id: checks}`` of the sessions recorded by ``kiosk_id`` in ``mode`` (not audited: the
+        checks column holds measurements and bookkeeping such as a face-bank entry's owner, no personal data)."""
+        with self._db.read() as s:
+            return {sid: dict(checks or {}) for sid, checks in s.execute(
+                select(SessionRow.id, SessionRow.checks).where(SessionRow.kiosk_id == kiosk_id,
+                                                               SessionRow.mode == mode))}
+
     def session_origin(self, session_id: str) -> tuple[str, str] | None:
         """``(kiosk_id, mode)`` of a session, ``None`` when there is no such session (not audited: no personal data)."""
         with self._db.read() as s:

@@ -85,5 +85,6 @@ def create_app(service: Any) -> FastAPI:
     if service is not None:
         cfg = service.config
         app.add_middleware(Gate, authenticate=service.storage.api_keys.authenticate,
-                           rate_per_minute=cfg.rate_per_minute, max_body_bytes=cfg.max_body_bytes)
+                           rate_per_minute=cfg.rate_per_minute, max_body_bytes=cfg.max_body_bytes,
+                           body_timeout_s=cfg.body_timeout_s)
     return app

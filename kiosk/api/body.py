@@ -29,8 +29,8 @@ def openapi_body(model: type[BaseModel], required: bool = True) -> dict[str, Any
 def _timestamps(text: str) -> list[Any]:
     text = text.strip()
     try:
-        values = json.loads(text) if text.startswith("[") else [v for v in text.split(",") if v.strip()]
-    except json.JSONDecodeError:
+        values = loads_json(text) if text.startswith("[") else [v for v in text.split(",") if v.strip()]
+    except ApiError:
         raise bad_input("invalid_field", "timestamps: a JSON list or comma-separated numbers") from None
     if not isinstance(values, list):
         raise bad_input("invalid_field", "timestamps: a JSON list or comma-separated numbers")
@@ -65,10 +65,7 @@ async def parse_body(request: Request, model: type[M], max_parts: int = 1000) ->
     if ctype == "multipart/form-data":
         data: Any = await _form(request, max_parts)
     elif ctype in ("application/json", ""):
-        try:
-            data = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise bad_input("invalid_json", "the body is not valid JSON") from None
+        data = loads_json(await request.body() or b"null")
         if not isinstance(data, dict):
             raise bad_input("invalid_json", f"the body must be a JSON object with the fields of {model.__name__}")
     else:
@@ -77,6 +74,21 @@ async def parse_body(request: Request, model: type[M], max_parts: int = 1000) ->
         return model.model_validate(data)
     except ValidationError as exc:
         raise bad_input("invalid_field", describe(exc)) from None
+
+
+def loads_json(raw: bytes | str) -> Any:
+    """Parse JSON text; 400 ``invalid_json`` when it is not JSON or nests deeper than the parser's recursion limit.
+
+    ``json.loads`` recurses once per level: ``[[[[...`` 100,000 deep raises ``RecursionError``, which is bad
+    input, not a server fault. No request body of this API nests more than four levels.
+    """
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_input("invalid_json", "the body is not valid JSON") from None
+    except RecursionError:
+        raise bad_input("invalid_json", "the JSON nests too deeply (arrays or objects inside each other); "
+                        "the request bodies of this API nest at most a few levels") from None
 
 
 def describe(exc: ValidationError) -> str:

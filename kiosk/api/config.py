@@ -1,10 +1,17 @@
-"""``[api]`` settings of ``kiosk serve`` (TOML, unknown keys refused)."""
+"""``[api]`` settings of ``kiosk serve`` (TOML, unknown keys refused).
+
+``kiosk serve --config FILE`` reads the whole file with the kiosk's own loader
+(``kiosk.workflow.config.load_config``), so ``[policy]`` and ``[liveness]`` mean the same for the API as for
+``kiosk run`` with that file; :func:`load_serve_config` returns both halves.
+"""
 from __future__ import annotations
 
-import tomllib
+import ipaddress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kiosk.errors import BadInputError
 
@@ -31,6 +38,25 @@ class ApiConfig(BaseModel):
     challenge_ttl_s: float = Field(120.0, gt=0, description="Seconds a challenge stays usable after it is issued.")
     challenge_length: int = Field(4, ge=1, le=10, description="Actions in a remote challenge.")
     top_k_max: int = Field(20, ge=1, description="Largest top_k of /v1/identify.")
+    trusted_proxies: tuple[str, ...] = Field((), description="Addresses or networks (CIDR) of reverse proxies "
+                                             "whose X-Forwarded-For / X-Forwarded-Proto are believed. Empty (the "
+                                             "default): the headers are ignored and the rate limit counts the "
+                                             "connecting address.")
+    header_timeout_s: float = Field(10.0, gt=0, description="A connection whose request line and headers are "
+                                    "not complete this long after its first byte (or after it opened) is closed.")
+    body_timeout_s: float = Field(60.0, gt=0, description="Longest time a request body may take to arrive "
+                                  "whole; beyond it: 408 and the connection is closed (32 MiB in 60 s is 4.5 "
+                                  "Mbit/s).")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (CIDR)") from None
+        return value
 
     def check_bind(self) -> None:
         """Refuse a non-loopback address without TLS (fail closed: biometrics never cross a network in clear)."""
@@ -43,14 +69,26 @@ class ApiConfig(BaseModel):
                 raise BadInputError(f"[api] {name} {value} is not a file")
 
 
-def load_api_config(path: Path | None) -> ApiConfig:
-    """The ``[api]`` table of a TOML file (defaults when ``path`` is None)."""
-    if path is None:
-        return ApiConfig()
+@dataclass(frozen=True)
+class ServeConfig:
+    """What ``kiosk serve`` takes from its configuration file."""
+
+    api: ApiConfig
+    kiosk: Any  # kiosk.workflow.config.KioskConfig: [policy], [liveness] (and [storage], read by storage)
+
+
+def load_serve_config(path: Path | None) -> ServeConfig:
+    """The ``[api]`` table and the kiosk configuration of a TOML file (defaults when ``path`` is None).
+
+    The file goes through the kiosk's loader, so a ``[policy]`` or ``[liveness]`` typo is refused exactly as
+    ``kiosk run`` refuses it, and the API decides with the same thresholds and passive-liveness model.
+    """
+    from kiosk.workflow.config import load_config
+
+    kiosk = load_config(Path(path) if path is not None else None)
     try:
-        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        return ApiConfig(**doc.get("api", {}))
-    except OSError as exc:
-        raise BadInputError(f"cannot read the configuration {path}: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
-        raise BadInputError(f"the configuration {path} is invalid: {exc}") from exc
+        api = ApiConfig(**kiosk.api)
+    except (ValidationError, TypeError) as exc:
+        raise BadInputError(f"the [api] table of {path} is invalid: {exc}") from exc
+    return ServeConfig(api, kiosk)
+

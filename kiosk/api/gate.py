@@ -4,15 +4,19 @@
 2. the API key (``X-API-Key``, looked up by its hash), its revocation, and the rate limit: per key, and per
    client address for requests without a valid key, so bad requests count too;
 3. the scope the path needs;
-4. the body limit, enforced while the body streams in: a declared ``Content-Length`` over the limit is
-   refused before a byte is kept, and a body that grows past it stops being kept at the limit (the rest
-   is read and dropped, up to a cap, so the client can read the 413).
+4. the body: refused before a byte is read where no body belongs (the public paths, which anyone can
+   reach without a key, and GET, HEAD, OPTIONS, DELETE); elsewhere the limit is enforced while the body
+   streams in: a declared ``Content-Length`` over the limit is refused before a byte is kept, and a body
+   that grows past it stops being kept at the limit (the rest is read and dropped, up to a cap, so the
+   client can read the 413). The whole body must arrive within ``body_timeout_s`` (408 otherwise), so a
+   client trickling bytes cannot hold a connection and its buffer.
 
 Rate limiting uses ``limits`` (the engine behind slowapi) with its moving-window strategy in memory: one
 server process owns its counters.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -43,7 +47,11 @@ SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/verify", "verify"), ("/v1/identities", "facebank"), ("/v1/identify", "facebank"),
     ("/v1/sessions", "sessions"),
 )
-ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images")
+ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin")
+# ``all`` grants every operation but not ``admin`` (other keys' and the kiosk's own data): that one must be
+# named, so a key made with ``--scope all`` before ownership existed gains no reach over others' data.
+_NOT_IN_ALL = frozenset({"admin"})
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 def scope_for(path: str) -> str | None:
@@ -55,16 +63,17 @@ def scope_for(path: str) -> str | None:
 
 
 def has_scope(scopes: tuple[str, ...], needed: str) -> bool:
-    """Whether a key's scopes grant ``needed`` (``all`` grants every group)."""
-    return "all" in scopes or needed in scopes
+    """Whether a key's scopes grant ``needed`` (``all`` grants every group but ``admin``)."""
+    return needed in scopes or ("all" in scopes and needed not in _NOT_IN_ALL)
 
 
 class Gate:
     """Request id, API key, rate limit, scope and body limit (see the module docstring)."""
 
     def __init__(self, app: Any, authenticate: Callable[[str], Any], rate_per_minute: int,
-                 max_body_bytes: int) -> None:
+                 max_body_bytes: int, body_timeout_s: float = 60.0) -> None:
         self.app = app
+        self._body_timeout = body_timeout_s
         self._authenticate = authenticate
         self._limit = RateLimitItemPerMinute(rate_per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -87,7 +96,10 @@ class Gate:
             await send(message)
 
         try:
-            if scope["path"] not in PUBLIC_PATHS:
+            public = scope["path"] in PUBLIC_PATHS
+            if public or scope["method"] in _BODYLESS_METHODS:
+                _refuse_any_body(scope)  # before the key: a public path must not take a body from anyone
+            if not public:
                 state["api_key"] = await self._authorise(scope)
             receive = await self._bounded_body(scope, receive)
         except ApiError as err:
@@ -129,8 +141,16 @@ class Gate:
         return info
 
     async def _bounded_body(self, scope: Scope, receive: Receive) -> Receive:
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            return receive
+        if scope["method"] in _BODYLESS_METHODS or scope["path"] in PUBLIC_PATHS:
+            return receive  # no body there (refused above)
+        try:
+            async with asyncio.timeout(self._body_timeout):
+                return await self._read_body(scope, receive)
+        except TimeoutError:
+            raise ApiError(408, "body_timeout", f"the request body did not arrive whole within "
+                           f"{self._body_timeout:g} s; send it faster or in smaller requests") from None
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> Receive:
         declared = _header(scope, b"content-length")
         too_big = ApiError(413, "body_too_large", f"the request body is over the limit of {self._max_body:,} bytes")
         if declared is not None:
@@ -170,6 +190,14 @@ class Gate:
         return replay
 
 
+def _refuse_any_body(scope: Scope) -> None:
+    """400 ``body_not_allowed`` when the request announces a body (a non-zero ``Content-Length`` or a
+    ``Transfer-Encoding``), decided from the headers alone: not one byte of it is read."""
+    if _announces_body(scope):
+        raise ApiError(400, "body_not_allowed", f"{scope['method']} {scope['path']} takes no request body; "
+                       "send the request without one")
+
+
 async def _discard(receive: Receive, cap: int) -> None:
     """Read and drop the rest of a request body, at most ``cap`` bytes."""
     seen = 0
@@ -178,6 +206,12 @@ async def _discard(receive: Receive, cap: int) -> None:
         if message["type"] == "http.disconnect" or not message.get("more_body", False):
             return
         seen += len(message.get("body", b""))
+
+
+def _announces_body(scope: Scope) -> bool:
+    """Whether the request's headers announce a body (a non-zero ``Content-Length`` or a ``Transfer-Encoding``)."""
+    length = _header(scope, b"content-length")
+    return _header(scope, b"transfer-encoding") is not None or (length is not None and length.strip() != "0")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -194,7 +228,9 @@ def _request_id(scope: Scope) -> str:
 
 async def _reply(err: ApiError, rid: str, scope: Scope, receive: Receive, send: Send) -> None:
     headers = dict(err.headers or {})
-    if err.status_code == 413:
-        headers["Connection"] = "close"  # do not keep a connection whose body may not have been read whole
+    if _announces_body(scope):
+        # The gate answers before the app has read the body, so it may not have been read whole: close rather
+        # than let the client go on sending into a connection nobody reads (or trickle it forever).
+        headers["Connection"] = "close"
     response = JSONResponse(error_body(err.code, err.message, rid, err.extra), err.status_code, headers=headers)
     await response(scope, receive, send)

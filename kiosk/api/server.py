@@ -11,9 +11,9 @@ from kiosk.api.config import ApiConfig
 log = logging.getLogger(__name__)
 
 
-def model_info() -> dict[str, Any]:
+def model_info(policy: Any = None, liveness: Any = None) -> dict[str, Any]:
     """``/v1/info``: every model (id, task, source package and version, sha256 of the file and the converted
-    ONNX), the policy version and thresholds, the package versions."""
+    ONNX), the policy version and the thresholds in force, the passive-liveness model, the package versions."""
     from models.manifest import load_manifest
 
     from kiosk.policy import PolicyConfig
@@ -23,14 +23,23 @@ def model_info() -> dict[str, Any]:
                "onnx_sha256": m.onnx.sha256 if m.onnx else None,
                "source": {"kind": m.source.kind, "package": m.source.package, "version": m.source.version},
                "licence": m.licence} for m in load_manifest().models]
-    p = PolicyConfig()
+    p = policy if policy is not None else PolicyConfig()
+    fusion = getattr(liveness, "model_path", None)
     return {"models": models, "policy": {"version": POLICY_VERSION, "match_accept": p.match_accept,
                                          "match_review": p.match_review},
+            "liveness": {"fusion_model": Path(fusion).name if fusion else None,
+                         "aggregate": getattr(liveness, "aggregate", "median")},
             "versions": {k: v for k, v in model_versions().items() if not any(k == m["id"] for m in models)}}
 
 
-def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino", storage_config: Any = None) -> Any:
-    """Open the storage and load one face engine per worker (raises ``ModelError`` if models are missing)."""
+def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino", storage_config: Any = None,
+                  kiosk_config: Any = None) -> Any:
+    """Open the storage and load one face engine per worker (raises ``ModelError`` if models are missing).
+
+    ``kiosk_config`` (a ``KioskConfig``, default: the defaults) gives the decision policy and the passive-liveness
+    model, resolved exactly as ``kiosk run`` resolves them (``kiosk.pad_site.liveness_config``: a missing or
+    damaged site model stops the start, with its reason).
+    """
     from inference.challenge import ChallengeConfig
     from inference.config import RuntimeConfig
     from storage import open_storage
@@ -39,35 +48,42 @@ def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino",
     from kiosk.api.pool import EnginePool
     from kiosk.api.service import ApiService
     from kiosk.face_session import FaceEngine
+    from kiosk.pad_site import liveness_config
     from kiosk.recording import config_hash
-    from kiosk.policy import PolicyConfig
+    from kiosk.workflow.config import KioskConfig
 
+    kiosk_config = kiosk_config if kiosk_config is not None else KioskConfig()
+    policy = kiosk_config.policy
+    # Before the storage opens: a bad [liveness] model is refused with nothing written.
+    liveness = liveness_config(kiosk_config.liveness.model, Path(data_dir), kiosk_config.liveness.aggregate)
     storage = open_storage(Path(data_dir), storage_config)
     try:
-        policy = PolicyConfig()
-        storage.startup(config_hash(policy, {"api": config.model_dump(mode="json")}), actor="system:api")
+        storage.startup(config_hash(policy, {"api": config.model_dump(mode="json"),
+                                             "liveness": kiosk_config.liveness.model_dump(mode="json")}),
+                        actor="system:api")
         challenge = ChallengeConfig(length=config.challenge_length)
-        engines = [FaceEngine.load(RuntimeConfig(provider=provider), challenge=challenge)
+        engines = [FaceEngine.load(RuntimeConfig(provider=provider), liveness=liveness, challenge=challenge)
                    for _ in range(config.workers)]
         pool = EnginePool(engines, config.queue, config.timeout_s)
         return ApiService(config, storage, pool, ChallengeRegistry(challenge, config.challenge_ttl_s), policy,
-                          model_info())
+                          model_info(policy, liveness))
     except BaseException:
         storage.close()
         raise
 
 
 def serve(data_dir: Path, config: ApiConfig, provider: str = "openvino", ready: Any = None,
-          storage_config: Any = None) -> None:
+          storage_config: Any = None, kiosk_config: Any = None) -> None:
     """Serve until interrupted. ``ready(port)`` is called once the socket listens (tests, ``--port 0``)."""
     import socket
 
     import uvicorn
 
     from kiosk.api.app import create_app
+    from kiosk.api.transport import uvicorn_settings
 
     config.check_bind()
-    service = build_service(data_dir, config, provider, storage_config)
+    service = build_service(data_dir, config, provider, storage_config, kiosk_config)
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -77,9 +93,7 @@ def serve(data_dir: Path, config: ApiConfig, provider: str = "openvino", ready: 
     sock.bind((config.host, config.port))
     port = sock.getsockname()[1]
     try:
-        uv = uvicorn.Config(create_app(service), log_level="warning", access_log=False, backlog=2048,
-                            timeout_keep_alive=30, ssl_certfile=config.tls_cert, ssl_keyfile=config.tls_key,
-                            limit_concurrency=None, server_header=False)
+        uv = uvicorn.Config(create_app(service), **uvicorn_settings(config))
         server = uvicorn.Server(uv)
         log.warning("integration API listening on %s://%s:%d", "https" if config.tls_cert else "http",
                     config.host, port)

@@ -1,6 +1,11 @@
 """What the API does, without HTTP: the loaded engines, the open storage, the challenge registry, and one
 method per operation. Routers parse and call these; model work runs on the bounded engine pool.
 
+Ownership: a verification session is recorded with kiosk id ``api:<key id>``, a face-bank entry with its
+owner ``api:<key id>`` (``kiosk.facebank``). A key reads and changes only its own; another key's data, and
+the kiosk's own sessions, need the ``admin`` scope. A record the caller may not see is answered like one that
+does not exist (404), so ids cannot be probed.
+
 Every operation that reads or writes personal data (a face image, a template, a session) appends an
 ``api_call`` audit event naming the API key, the endpoint and the outcome (never the data).
 """
@@ -28,7 +33,12 @@ from kiosk.recording import POLICY_VERSION, record_to
 
 log = logging.getLogger(__name__)
 
-API_KIOSK_ID = "api"
+API_KIOSK_PREFIX = "api:"
+
+
+def api_kiosk_id(key_id: str) -> str:
+    """The kiosk id a key's verification sessions are recorded under: who owns them."""
+    return f"{API_KIOSK_PREFIX}{key_id}"
 
 
 @dataclass
@@ -144,7 +154,7 @@ class ApiService:
             lambda: record_to(self.storage, mode="api_verify", started_at=started,
                               evidence=Evidence(face=run.session.evidence, chip=chip), decision=run.decision,
                               policy=self.policy, checks=evidence_checks, chip_report=chip_report, images=images,
-                              kiosk_id=API_KIOSK_ID))
+                              kiosk_id=api_kiosk_id(key.key_id)))
         d = run.decision.to_dict()
         await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
         ev = run.session.evidence
@@ -156,10 +166,10 @@ class ApiService:
                              "frames": run.session.frames, "images_recorded": len(images)}}
 
     # ------------------------------------------------------------------ face bank
-    def _bank(self) -> Any:
-        from kiosk.facebank import FaceBank
+    def _bank(self, key: Any) -> Any:
+        from kiosk.facebank import FaceBank, key_owner
 
-        return FaceBank(self.storage)
+        return FaceBank(self.storage, key_owner(key.key_id))
 
     async def _vector(self, key: Any, endpoint: str, image: DecodedImage) -> Any:
         from kiosk.facebank import face_vector
@@ -185,11 +195,12 @@ class ApiService:
         vector = await self._vector(key, "identities", image)
         images = [ImageEvidence("dg2", image.data, image.media_type)] if keep_image else []
         try:
-            identity_id = await run_in_threadpool(self._bank().enrol, list_name, [vector], f"api:{key.key_id}",
+            identity_id = await run_in_threadpool(self._bank(key).enrol, list_name, [vector], f"api:{key.key_id}",
                                                   label, images)
         except DuplicateIdentityError as exc:
             await self.audit(key, "identities", {"list": list_name, "result": "duplicate"},
                              session_id=exc.identity_id)
+            # Only the caller's own list was searched: the id and score are the caller's own data.
             raise ApiError(409, "duplicate_identity", str(exc),
                            extra={"identity_id": exc.identity_id, "score": round(exc.score, 6)}) from exc
         await self.audit(key, "identities", {"list": list_name, "result": "enrolled"}, session_id=identity_id)
@@ -209,7 +220,7 @@ class ApiService:
         if top_k > self.config.top_k_max:
             raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
         vector = await self._vector(key, "identify", image)
-        bank = self._bank()
+        bank = self._bank(key)
         hits = await run_in_threadpool(bank.search, list_name, vector, top_k)
         await self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
                                      "match": bool(hits and hits[0].is_match)})
@@ -217,30 +228,45 @@ class ApiService:
                 "candidates": [{"identity_id": h.identity_id, "score": h.score, "is_match": h.is_match} for h in hits]}
 
     async def withdraw(self, key: Any, identity_id: str) -> dict[str, Any]:
-        """Erase a face-bank identity (audited); 404 when there is no such identity."""
+        """Erase one of the caller's face-bank identities (any one with ``admin``), audited; 404 when there is no
+        such identity, or it is another owner's."""
         from starlette.concurrency import run_in_threadpool
 
+        from kiosk.api.gate import has_scope
+
         try:
-            await run_in_threadpool(self._bank().remove, identity_id, f"api:{key.key_id}")
+            await run_in_threadpool(self._bank(key).remove, identity_id, f"api:{key.key_id}",
+                                    has_scope(key.scopes, "admin"))
         except KeyError:
+            await self.audit(key, "identities_delete", {"result": "not_found"})
             raise ApiError(404, "identity_not_found", f"no face-bank identity {identity_id}") from None
         await self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
         return {"identity_id": identity_id, "deleted": True}
 
     # ------------------------------------------------------------------ sessions
     async def session(self, key: Any, session_id: str, with_images: bool) -> dict[str, Any]:
-        """A recorded session's decision and reasons; images only for a key with the ``images`` scope."""
+        """A recorded session's decision and reasons; images only for a key with the ``images`` scope. Only
+        the key's own verification sessions, unless it has ``admin``."""
         import base64
 
         from starlette.concurrency import run_in_threadpool
 
+        from kiosk.api.gate import has_scope
+
         actor = f"api:{key.key_id}"
+        missing = ApiError(404, "session_not_found", f"no session {session_id} (wrong id, purged, or not made "
+                           "with this API key)")
 
         def load() -> dict[str, Any]:
+            # Checked before load_session, which decrypts and records a view: another owner's session is
+            # neither opened nor confirmed to exist.
+            origin = self.storage.decisions.session_origin(session_id)
+            if origin is None or (origin[0] != api_kiosk_id(key.key_id) and not has_scope(key.scopes, "admin")):
+                raise missing
             try:
                 detail = self.storage.decisions.load_session(session_id, actor=actor)  # audited: session_viewed
             except NotFoundError as exc:
-                raise ApiError(404, "session_not_found", f"no session {session_id} (wrong id, or purged)") from exc
+                raise missing from exc
             except StorageError as exc:  # IntegrityError among them: never serve a forged decision
                 raise ApiError(409, "integrity_failed", str(exc)) from exc
             s = detail.summary
@@ -257,6 +283,11 @@ class ApiService:
                     item["data_base64"] = base64.b64encode(data).decode("ascii")
             return out
 
-        out = await run_in_threadpool(load)
+        try:
+            out = await run_in_threadpool(load)
+        except ApiError as exc:
+            if exc.status_code == 404:  # a wrong id, or another owner's: recorded, so probing shows in the trail
+                await self.audit(key, "session", {"result": "not_found"})
+            raise
         await self.audit(key, "session", {"images": with_images}, session_id=session_id)
         return out

@@ -62,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     asub.required = True
     c = asub.add_parser("create", help="create a key (printed once, alone on the last line)")
     c.add_argument("--scope", required=True, help="comma-separated: compare, liveness, verify, facebank, sessions, "
-                                                  "images, or all")
+                                                  "images, admin (other keys' and the kiosk's sessions and "
+                                                  "face-bank entries; not included in all), or all")
     c.add_argument("--name", default="api-client", help="a name for the key (who uses it)")
     add_storage_arguments(c)
     c.set_defaults(func=_create)

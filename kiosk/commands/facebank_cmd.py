@@ -10,18 +10,23 @@ from kiosk.commands.audit_cmd import add_storage_arguments, cli_actor, open_stor
 def _add(args: argparse.Namespace) -> int:
     from inference.config import RuntimeConfig
 
+    from kiosk.errors import BadInputError
     from kiosk.face_session import FaceEngine
-    from kiosk.facebank import FaceBank, bulk_enrol, check_list_name
+    from kiosk.facebank import SITE_OWNER, FaceBank, bulk_enrol, check_list_name, key_owner
 
     check_list_name(args.list)
     if not Path(args.folder).is_dir():
-        from kiosk.errors import BadInputError
-
         raise BadInputError(f"{args.folder} is not a folder (expected one sub-folder per person)")
-    engine = FaceEngine.load(RuntimeConfig(provider=args.provider))
     st = open_storage_from_args(args)
     try:
-        report = bulk_enrol(FaceBank(st), engine, Path(args.folder), args.list, cli_actor(), args.keep_images)
+        owner = SITE_OWNER
+        if args.owner is not None:  # checked before the models load: a typo fails at once
+            if not any(k.key_id == args.owner and k.revoked_at is None for k in st.api_keys.list()):
+                raise BadInputError(f"--owner {args.owner} is not the id of an active API key "
+                                    "(see 'kiosk apikey list')")
+            owner = key_owner(args.owner)
+        engine = FaceEngine.load(RuntimeConfig(provider=args.provider))
+        report = bulk_enrol(FaceBank(st, owner), engine, Path(args.folder), args.list, cli_actor(), args.keep_images)
     finally:
         st.close()
     for person, identity in report.enrolled.items():
@@ -43,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = fsub.add_parser("add", help="enrol every sub-folder of DIR (one person each) into a list")
     a.add_argument("folder", metavar="DIR")
     a.add_argument("--list", required=True, help="list name (lower-case letters, digits, _ -)")
+    a.add_argument("--owner", default=None, metavar="KEY_ID",
+                   help="enrol into this API key's list (its id from 'kiosk apikey list'); default: the site's "
+                        "list, which API keys cannot search")
     a.add_argument("--keep-images", action="store_true", help="also keep the images (encrypted) as evidence")
     a.add_argument("--provider", choices=["openvino", "cpu"], default="openvino", help="execution provider")
     add_storage_arguments(a)

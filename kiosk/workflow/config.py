@@ -112,6 +112,8 @@ class KioskConfig(BaseModel):
     ui: UiConfig = Field(default_factory=UiConfig)
     liveness: LivenessTable = Field(default_factory=LivenessTable)
     storage: dict[str, object] = Field(default_factory=dict, description="See the Storage section.")
+    api: dict[str, object] = Field(default_factory=dict, description="`kiosk serve` only (kiosk.api.config."
+                                   "ApiConfig, validated there): see the Integration API section.")
     policy: PolicyConfig = Field(default_factory=PolicyConfig, description="The decision policy's thresholds and "
                                  "per-reason severities (kiosk.policy.PolicyConfig); the defaults are the measured ones.")
 

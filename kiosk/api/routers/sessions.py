@@ -1,4 +1,5 @@
-"""``GET /v1/sessions/{id}`` (scope ``sessions``; images need ``images`` too)."""
+"""``GET /v1/sessions/{id}`` (scope ``sessions``; images need ``images`` too; a session the key did not make
+needs ``admin``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,10 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 async def get_session(session_id: str, request: Request,
                       images: bool = Query(False, description="include the images (needs the 'images' scope)")
                       ) -> dict[str, Any]:
-    """Decision, reasons, review state and image list; with ``images=true`` the images too (audited)."""
+    """Decision, reasons, review state and image list; with ``images=true`` the images too (audited).
+
+    Only a session this key recorded; another key's, or the kiosk's own, needs the ``admin`` scope (otherwise
+    404, as for an unknown id)."""
     key = api_key(request)
     if images and not has_scope(key.scopes, "images"):
         raise ApiError(403, "scope_denied", "this API key lacks the 'images' scope")

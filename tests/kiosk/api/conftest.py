@@ -4,6 +4,7 @@ also stops if the test process dies). Keys are made per test through storage, as
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import json
@@ -69,11 +70,10 @@ class Server:
         return sessions, blobs
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Start ``kiosk serve`` and wait for its listening line."""
-    base = tmp_path_factory.mktemp("api")
-    (base / "api.toml").write_text(SERVER_TOML, encoding="utf-8")
+@contextlib.contextmanager
+def run_server(base: Path, toml: str) -> Iterator[Server]:
+    """``kiosk serve`` with ``toml`` as its configuration file and ``base/data`` as its data folder."""
+    (base / "api.toml").write_text(toml, encoding="utf-8")
     data = base / "data"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "serve", "--data-dir", str(data), "--config",
@@ -93,6 +93,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Start ``kiosk serve`` and wait for its listening line."""
+    with run_server(tmp_path_factory.mktemp("api"), SERVER_TOML) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")
