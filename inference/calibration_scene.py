@@ -2,7 +2,7 @@
 
 ``CalibrationScene`` holds, for each synthetic person, a short clip of the live subject
 (``inference.synthetic``), of a printed photo of it moved by hand (``inference.print_attack``) and of the live
-clip on a phone screen (``inference.pad_synth.ScreenReplay``). ``show(label, person)`` switches what the camera
+clip on a phone screen (``inference.pad.synth.ScreenReplay``). ``show(label, person)`` switches what the camera
 sees, as a technician following the prompts would; ``frames()`` is an endless frame iterator for
 ``hardware.camera.ReplaySource``. The faces are the astronaut and people of the t1 picture (model-store test
 assets): no personal data beyond those published samples.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from inference.image import read_image
-from inference.pad_synth import ScreenReplay
+from inference.pad.synth import ScreenReplay
 from inference.print_attack import PrintAttack
 from inference.synthetic import SyntheticSubject, action_script
 

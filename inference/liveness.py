@@ -1,7 +1,7 @@
 """Passive liveness on several good frames: FaceAntiSpoofing + cue features, fused (ISO/IEC 30107-1 PAD).
 
 Per frame: the FaceAntiSpoofing score of the face (``inference.antispoof``) and the cue features of
-``inference.pad_features``; a fusion model (``inference.pad_model``, trained per site with
+``inference.pad.features``; a fusion model (``inference.pad.model``, trained per site with
 ``kiosk pad train``) turns them into an attack probability. Without a configured model the kiosk uses
 the FaceAntiSpoofing score alone and says so in the evidence (``method`` = ``antispoof_only``).
 
@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from inference.antispoof import AntiSpoof
 from inference.detect import Face
 from inference.errors import NoFaceError
-from inference.pad_features import FEATURE_VERSION, PadFeatures, cue_features
-from inference.pad_model import PadModel, PadModelError, load_model
+from inference.pad.features import FEATURE_VERSION, PadFeatures, cue_features
+from inference.pad.model import PadModel, PadModelError, load_model
 
 # The FaceAntiSpoofing origin app's threshold. Measured here it is far from good on other cameras
 # (../shared/DESIGN.md: 87% of NUAA live frames rejected), which is why a site fusion model exists.
@@ -164,6 +164,6 @@ class PassiveLiveness:
 
 
 def _known_features() -> set[str]:
-    from inference.pad_features import FEATURE_NAMES
+    from inference.pad.features import FEATURE_NAMES
 
     return set(FEATURE_NAMES)

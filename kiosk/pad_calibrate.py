@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from inference import pad_metrics
+from inference.pad import metrics as pad_metrics
 from inference.liveness import ANTISPOOF_DEFAULT_THRESHOLD
-from inference.pad_features import FEATURE_NAMES, FEATURE_VERSION
-from inference.pad_model import PadModel
+from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
+from inference.pad.model import PadModel
 
 from kiosk.pad_collect import Collection, TooFewCapturesError, _now
 from kiosk.pad_eval import BONA_FIDE, scores_for

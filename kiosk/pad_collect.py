@@ -55,7 +55,7 @@ from inference.config import RuntimeConfig
 from inference.detect import FaceDetector, primary_face
 from inference.liveness import PassiveLiveness
 from inference.loader import load_runner
-from inference.pad_features import FEATURE_NAMES, FEATURE_VERSION
+from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
 from inference.quality import QualityConfig, count_faces
 from inference.quality_cues import face_crop, sharpness
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from inference import metrics, pad_metrics
+from inference import metrics
+from inference.pad import metrics as pad_metrics
 from inference.antispoof import AntiSpoof
 from inference.config import RuntimeConfig
 from inference.detect import FaceDetector, primary_face
@@ -31,8 +32,8 @@ from inference.errors import BadImageError
 from inference.image import read_image
 from inference.liveness import ANTISPOOF_DEFAULT_THRESHOLD
 from inference.loader import load_runner
-from inference.pad_features import FEATURE_NAMES, FEATURE_VERSION, PadFeatures, cue_features
-from inference.pad_model import PadModel, load_model
+from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION, PadFeatures, cue_features
+from inference.pad.model import PadModel, load_model
 from kiosk.errors import BadInputError
 from kiosk.paths import PROJECT_ROOT
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from inference import pad_metrics
-from inference.pad_features import FEATURE_NAMES
+from inference.pad import metrics as pad_metrics
+from inference.pad.features import FEATURE_NAMES
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import BONA_FIDE, PadSample, split_labels
 from kiosk.pad_train import L2_GRID, L2_GRID_WIDE, cv_groups, fit_fusion

@@ -1,7 +1,7 @@
 """The PAD feature sets by name, and their cached extraction over a dataset.
 
-``cues`` is the 26 hand-crafted cues of ``inference.pad_features`` (the FaceAntiSpoofing score among
-them); ``sface``, ``mfn``, ``fas`` and ``mesh`` are the deep sets of ``inference.pad_deep``. Every set is
+``cues`` is the 26 hand-crafted cues of ``inference.pad.features`` (the FaceAntiSpoofing score among
+them); ``sface``, ``mfn``, ``fas`` and ``mesh`` are the deep sets of ``inference.pad.deep``. Every set is
 cached per image under the feature cache folder (``out/pad_cache/`` in a checkout): the cues in their
 existing file, each deep set in ``deep-<set>-<version>.jsonl`` keyed by the image's sha256 (or a
 rendered image's id), where the version names the converted model's pinned sha256, so vectors of
@@ -21,8 +21,8 @@ import numpy as np
 from inference.config import RuntimeConfig
 from inference.errors import BadImageError
 from inference.image import read_image
-from inference.pad_deep import DEEP_VERSION, MODEL_OF, SET_DIMS, DeepPadFeatures, PadFeatureError, set_names
-from inference.pad_features import FEATURE_NAMES, PadFeatures
+from inference.pad.deep import DEEP_VERSION, MODEL_OF, SET_DIMS, DeepPadFeatures, PadFeatureError, set_names
+from inference.pad.features import FEATURE_NAMES, PadFeatures
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import FeatureExtractor, PadSample
 
@@ -180,12 +180,12 @@ def time_sets(root: Path, samples: Sequence[PadSample], sets: Sequence[str], n: 
     """Median milliseconds per frame of each step on the first ``n`` images with a face (after detection).
 
     ``antispoof`` is the FaceAntiSpoofing score, ``cues`` the 26 cue features without it; the deep sets
-    as ``inference.pad_deep`` computes them (``fas`` includes the score: it is the same network run).
+    as ``inference.pad.deep`` computes them (``fas`` includes the score: it is the same network run).
     """
     from inference.antispoof import AntiSpoof
     from inference.detect import FaceDetector, primary_face
     from inference.loader import load_runner
-    from inference.pad_features import cue_features
+    from inference.pad.features import cue_features
 
     cfg = RuntimeConfig(provider="cpu" if provider == "cpu" else "openvino")
     detector = FaceDetector(load_runner("yunet", cfg))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.liveness import LivenessConfig
-from inference.pad_model import PadModel, PadModelError, load_model
+from inference.pad.model import PadModel, PadModelError, load_model
 
 from kiosk.errors import UserFacingError
 

@@ -5,7 +5,7 @@ Bona fide faces come from three places, bounded so the work stays small (default
 NUAA live frames of labels.csv [every other frame, at most 200], frames of the live clips in
 ``video/live`` [at most 120, evenly spread over the 12 clips], and LFW dev crops [at most 150 people, one
 crop each, upscaled 2x so YuNet finds the face]. Each face gives one print and one replay
-(``inference.pad_synth``, seeded by the face's index, so a rerun renders the same bytes). Rows keep the
+(``inference.pad.synth``, seeded by the face's index, so a rerun renders the same bytes). Rows keep the
 person's subject id (a print of NUAA subject 3 sits in subject 3's cross-validation fold) and the
 ``origin`` source: a fold never trains on renders of the source it holds out. The video and LFW faces
 also join training as bona fide rows, so "looks like LFW" does not become an attack cue.
@@ -22,7 +22,7 @@ import numpy as np
 
 from inference.errors import BadImageError
 from inference.image import read_image
-from inference.pad_synth import RENDERERS, SYNTH_VERSION
+from inference.pad.synth import RENDERERS, SYNTH_VERSION
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import BONA_FIDE, PadSample
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from inference import pad_metrics
-from inference.pad_features import FEATURE_NAMES, FEATURE_VERSION
-from inference.pad_model import PadModel, train_model
+from inference.pad import metrics as pad_metrics
+from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
+from inference.pad.model import PadModel, train_model
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import BONA_FIDE, RowFilter, extract_dataset, read_dataset, split_labels
 

@@ -1,4 +1,4 @@
-"""``kiosk eval pad-video``: the temporal PAD cues (``inference.pad_temporal``) on windows of the live clips,
+"""``kiosk eval pad-video``: the temporal PAD cues (``inference.pad.temporal``) on windows of the live clips,
 against the same clips replayed on a simulated screen, moving prints of them, and the live puppet.
 
 The data (``video/live`` of the research data folder, 12 real clips):
@@ -6,7 +6,7 @@ The data (``video/live`` of the research data folder, 12 real clips):
 - **bona fide**: non-overlapping windows of ``seconds`` of each clip (default 4 s; a four-action challenge
   takes about 6-7 s), at most ``max_windows`` a clip, frames scaled to at most 640 px (the kiosk's
   camera); a clip shorter than one window gives none;
-- **replay**: the same window played through ``inference.pad_synth.ScreenReplay`` (one device per
+- **replay**: the same window played through ``inference.pad.synth.ScreenReplay`` (one device per
   window and seed, ``replay_seeds`` seeds);
 - **print**: the window's middle frame on a card (``inference.print_attack.PrintAttack``) swayed by hand
   (a seeded, slow yaw/pitch/shift script);
@@ -45,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from inference import pad_metrics
-from inference import pad_temporal as pt
-from inference.pad_features import FEATURE_NAMES
-from inference.pad_synth import SYNTH_VERSION
+from inference.pad import metrics as pad_metrics
+from inference.pad import temporal as pt
+from inference.pad.features import FEATURE_NAMES
+from inference.pad.synth import SYNTH_VERSION
 from kiosk.errors import BadInputError
 
 BONA_FIDE = "live"
@@ -156,7 +156,7 @@ def presentation(species: str, frames: list[np.ndarray], fps: float, seed: int, 
     if species == BONA_FIDE:
         yield from frames
     elif species == "replay":
-        from inference.pad_synth import ScreenReplay
+        from inference.pad.synth import ScreenReplay
 
         screen = ScreenReplay(seed, (w, h))
         for f in frames:

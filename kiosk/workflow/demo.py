@@ -31,7 +31,7 @@ Actor = Literal["customer", "print", "replay", "puppet"]
 class TabletPuppet:
     """The synthetic subject shown on a phone or tablet held up to the camera (a live puppet, e.g. made by
     face reenactment from any photo of the victim): it follows the challenge, and the camera sees it
-    through one screen (``inference.pad_synth.ScreenReplay``: gamma, gamut, pixel-grid moire, glare,
+    through one screen (``inference.pad.synth.ScreenReplay``: gamma, gamut, pixel-grid moire, glare,
     bezel), held close so the screen fills most of the frame. The attacker aims: nose targets are mapped
     into the screen's picture, so the shown nose lands where the kiosk asks. It has no ``project``, so the
     kiosk's screen flash does not light it: a screen shows its own content, not the light falling on it."""
@@ -39,7 +39,7 @@ class TabletPuppet:
     SCALE = (0.93, 1.0)  # screen width (bezel included) over frame width
 
     def __init__(self, subject: Any, seed: int) -> None:
-        from inference.pad_synth import ScreenReplay
+        from inference.pad.synth import ScreenReplay
 
         self.subject = subject
         w, h = subject.size

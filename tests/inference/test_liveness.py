@@ -17,8 +17,8 @@ from inference.detect import FaceDetector
 from inference.errors import InferenceError, NoFaceError
 from inference.liveness import LivenessConfig, PassiveLiveness, aggregate_scores
 from inference.loader import load_runner
-from inference.pad_features import FEATURE_NAMES, cue_features
-from inference.pad_model import PadModel, PadModelError, load_model, model_from_dict, train_model
+from inference.pad.features import FEATURE_NAMES, cue_features
+from inference.pad.model import PadModel, PadModelError, load_model, model_from_dict, train_model
 from models.store import ModelStore
 
 

@@ -1,4 +1,4 @@
-"""Deep PAD feature sets (``inference.pad_deep``) on a real face (astronaut): fixed-length finite vectors,
+"""Deep PAD feature sets (``inference.pad.deep``) on a real face (astronaut): fixed-length finite vectors,
 stable across calls, typed errors for bad images, bad faces and models without the tapped tensors."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from inference.config import RuntimeConfig
 from inference.detect import Face, FaceDetector, primary_face
 from inference.errors import BadImageError
 from inference.loader import load_runner
-from inference.pad_deep import SET_DIMS, DeepPadFeatures, PadFeatureError, set_names, tap_model
+from inference.pad.deep import SET_DIMS, DeepPadFeatures, PadFeatureError, set_names, tap_model
 from models.store import ModelStore
 
 

@@ -9,7 +9,7 @@ import pytest
 from inference.detect import FaceDetector, primary_face
 from inference.errors import BadImageError
 from inference.loader import load_runner
-from inference.pad_features import FEATURE_NAMES, cue_features, lbp_stats, spectrum_features
+from inference.pad.features import FEATURE_NAMES, cue_features, lbp_stats, spectrum_features
 from models.store import ModelStore
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference import pad_metrics as pm
+from inference.pad import metrics as pm
 
 # Higher = attack. Threshold 0.5: bona fide 0.6 and 0.9 are rejected (BPCER 2/8); print 0.3 is accepted
 # (APCER 1/4); replay 0.2 and 0.4 are accepted (APCER 2/5).
@@ -87,7 +87,7 @@ def test_bad_inputs_are_value_errors() -> None:
 
 
 def test_clopper_pearson_known_values_and_rule_of_three() -> None:
-    from inference.pad_metrics import clopper_pearson, rule_of_three
+    from inference.pad.metrics import clopper_pearson, rule_of_three
 
     lo, hi = clopper_pearson(3, 100)  # published exact interval: 0.0062 - 0.0852
     assert lo == pytest.approx(0.00622, abs=1e-4) and hi == pytest.approx(0.08518, abs=1e-4)

@@ -1,4 +1,4 @@
-"""Synthetic attack renderers (``inference.pad_synth``): deterministic per seed, and each changes the image
+"""Synthetic attack renderers (``inference.pad.synth``): deterministic per seed, and each changes the image
 the way its docstring claims (moire peak where the grids alias, halftone dots at the cell's frequency,
 lower saturation for print, a bluer white and lifted blacks for a screen). Small synthetic images only."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from inference.errors import BadImageError
-from inference.pad_synth import halftone, pixel_grid, render_print, render_replay
+from inference.pad.synth import halftone, pixel_grid, render_print, render_replay
 
 
 def _face_like(seed: int = 0) -> np.ndarray:

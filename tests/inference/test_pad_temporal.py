@@ -1,10 +1,10 @@
-"""Temporal PAD cues (inference/pad_temporal.py) on synthetic signals: no models, no shared data."""
+"""Temporal PAD cues (inference/pad/temporal.py) on synthetic signals: no models, no shared data."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from inference import pad_temporal as pt
+from inference.pad import temporal as pt
 from inference.flash import FACE_OVAL
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inference.pad_model import PadModelError, load_model
+from inference.pad.model import PadModelError, load_model
 from kiosk.cli import main
 from kiosk.commands.eval_pad_cmd import add_eval_pad
 from kiosk.errors import BadInputError

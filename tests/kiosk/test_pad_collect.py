@@ -15,7 +15,7 @@ import pytest
 from hardware.camera.replay import ReplaySource
 from inference.calibration_scene import CalibrationScene as Scene
 from inference.calibration_scene import sample_photos
-from inference.pad_features import FEATURE_NAMES
+from inference.pad.features import FEATURE_NAMES
 from kiosk import pad_calibrate, pad_collect, pad_site
 from kiosk.face_session import FaceEngine
 from kiosk.pad_collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,

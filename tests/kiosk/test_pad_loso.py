@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference import pad_metrics
-from inference.pad_features import FEATURE_NAMES
+from inference.pad import metrics as pad_metrics
+from inference.pad.features import FEATURE_NAMES
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import PadSample
 from kiosk.pad_loso import Method, cv_groups, loso_folds, parse_methods, run_loso

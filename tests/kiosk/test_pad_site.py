@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.pad_features import FEATURE_NAMES
-from inference.pad_model import PadModel, load_model, train_model
+from inference.pad.features import FEATURE_NAMES
+from inference.pad.model import PadModel, load_model, train_model
 from kiosk import pad_site
 from kiosk.cli import main
 from kiosk.pad_site import SiteModelError, audit_install, installed_model, liveness_config, site_model_path

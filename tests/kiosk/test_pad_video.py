@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.pad_features import FEATURE_NAMES
-from inference.pad_temporal import CUE_NAMES
+from inference.pad.features import FEATURE_NAMES
+from inference.pad.temporal import CUE_NAMES
 from kiosk import pad_video
 from kiosk.errors import BadInputError
 
