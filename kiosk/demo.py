@@ -52,13 +52,13 @@ def run_demo(data_dir: Path, say: Callable[[str], None] = print, provider: str =
     screen, seeded by the run's number) to measure how often it gets through. ``config``: the kiosk
     configuration (default: the defaults, as kiosk ``demo-kiosk``); ``pad_model``: a passive-liveness
     fusion model from ``kiosk pad train`` (default: what the config's ``[liveness] model`` names, see
-    ``kiosk.pad_site``: the installed site model, or FaceAntiSpoofing alone while none is installed).
+    ``kiosk.pad.site``: the installed site model, or FaceAntiSpoofing alone while none is installed).
     """
     from inference.config import RuntimeConfig
     from inference.liveness import LivenessConfig
 
     from kiosk.face_session import FaceEngine
-    from kiosk.pad_site import liveness_config
+    from kiosk.pad.site import liveness_config
     from kiosk.workflow.config import KioskConfig
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo, run_until_attract

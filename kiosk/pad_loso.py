@@ -6,9 +6,9 @@ tested on the source left out. The threshold is the one chosen on the training r
 so the report shows both how well a method ranks an unseen camera (BPCER@APCER, EER: the threshold is
 picked on the test scores there) and what happens at the threshold a site would actually ship.
 
-A method is a list of feature sets (``kiosk.pad_sets``); the method ``antispoof`` is FaceAntiSpoofing
+A method is a list of feature sets (``kiosk.pad.sets``); the method ``antispoof`` is FaceAntiSpoofing
 alone, whose threshold is set on the training rows at the same APCER target. Optional synthetic attacks
-(``kiosk.pad_synth``) join the training rows of a fold only when they were rendered from a source other
+(``kiosk.pad.synth``) join the training rows of a fold only when they were rendered from a source other
 than the one held out, so no face of the held-out source reaches training under any label.
 
 Sources with one attack species make leave-one-source-out also leave-one-species-out for their fold.
@@ -27,7 +27,7 @@ from inference.pad import metrics as pad_metrics
 from inference.pad.features import FEATURE_NAMES
 from kiosk.errors import BadInputError
 from kiosk.pad_eval import BONA_FIDE, PadSample, split_labels
-from kiosk.pad_train import L2_GRID, L2_GRID_WIDE, cv_groups, fit_fusion
+from kiosk.pad.train import L2_GRID, L2_GRID_WIDE, cv_groups, fit_fusion
 
 ANTISPOOF = "antispoof"
 # A source with fewer bona fide or attack images than this is reported but left out of the summary's
@@ -253,10 +253,10 @@ def evaluate_loso(root: Path, out_json: Path, methods: Sequence[Method], row_fil
 
     Methods marked ``synthetic`` also train on attacks rendered from the bona fide faces of ``synth_data``
     (the research data folder) and of labels.csv, at most ``synth_limits`` = (NUAA, video, LFW) faces.
-    ``cost_frames`` > 0 also times every feature set on that many frames (``kiosk.pad_sets.time_sets``).
+    ``cost_frames`` > 0 also times every feature set on that many frames (``kiosk.pad.sets.time_sets``).
     """
     from kiosk.pad_eval import read_dataset
-    from kiosk.pad_sets import extract_items, extract_sets, time_sets
+    from kiosk.pad.sets import extract_items, extract_sets, time_sets
 
     samples = read_dataset(root, row_filter)
     sets = sorted({s for m in methods for s in m.sets} - {ANTISPOOF} | {"cues"})
@@ -265,7 +265,7 @@ def evaluate_loso(root: Path, out_json: Path, methods: Sequence[Method], row_fil
     synth_feats: dict[str, np.ndarray] = {}
     synth_info: dict[str, Any] | None = None
     if any(m.synthetic for m in methods):
-        from kiosk.pad_synth import bona_fide_faces, synthetic_rows
+        from kiosk.pad.synth import bona_fide_faces, synthetic_rows
 
         if synth_data is None or not Path(synth_data).is_dir():
             raise BadInputError(f"synthetic attacks need the research data folder (got {synth_data}); "

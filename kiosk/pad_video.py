@@ -294,7 +294,7 @@ def _raw_fit(x: np.ndarray, labels: np.ndarray, name: str, apcer_target: float) 
 def leave_clip_out(recs: Sequence[dict[str, Any]], methods: Sequence[str], apcer_target: float = 0.05
                    ) -> dict[str, Any]:
     """Every method, leave-one-clip-out (see the module docstring); figures per method."""
-    from kiosk.pad_train import L2_GRID_WIDE, fit_fusion
+    from kiosk.pad.train import L2_GRID_WIDE, fit_fusion
 
     scored = [r for r in recs if r["species"] != REPORTED_ONLY]
     extra = [r for r in recs if r["species"] == REPORTED_ONLY]

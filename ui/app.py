@@ -78,7 +78,7 @@ def build_kiosk(config: KioskConfig, data_dir: Path, provider: str = "openvino",
     from inference.config import RuntimeConfig
 
     from kiosk.face_session import FaceEngine
-    from kiosk.pad_site import liveness_config
+    from kiosk.pad.site import liveness_config
     from kiosk.workflow.controller import KioskWorkflow
     from kiosk.workflow.demo import Autoplay, build_demo
 

@@ -18,7 +18,7 @@ The intermediate tensors are made outputs of an in-memory copy of the verified m
 weights are those the manifest pins; the copy is written under the model cache's ``derived/`` folder
 (named by its content hash) and loaded like any other model. Tensor names are those of our converted
 graphs (``tap_model`` refuses a graph without them). ``DEEP_VERSION`` changes with a set's definition;
-feature caches also name the converted model's pinned sha256 (``kiosk.pad_sets``), so vectors of another
+feature caches also name the converted model's pinned sha256 (``kiosk.pad.sets``), so vectors of another
 graph are never mixed in.
 """
 from __future__ import annotations

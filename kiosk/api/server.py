@@ -37,7 +37,7 @@ def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino",
     """Open the storage and load one face engine per worker (raises ``ModelError`` if models are missing).
 
     ``kiosk_config`` (a ``KioskConfig``, default: the defaults) gives the decision policy and the passive-liveness
-    model, resolved exactly as ``kiosk run`` resolves them (``kiosk.pad_site.liveness_config``: a missing or
+    model, resolved exactly as ``kiosk run`` resolves them (``kiosk.pad.site.liveness_config``: a missing or
     damaged site model stops the start, with its reason).
     """
     from inference.challenge import ChallengeConfig
@@ -48,7 +48,7 @@ def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino",
     from kiosk.api.pool import EnginePool
     from kiosk.api.service import ApiService
     from kiosk.face_session import FaceEngine
-    from kiosk.pad_site import liveness_config
+    from kiosk.pad.site import liveness_config
     from kiosk.recording import config_hash
     from kiosk.workflow.config import KioskConfig
 

@@ -11,7 +11,7 @@ from kiosk.commands.pad_cmd import add_data_args, cache_dir, row_filter
 def _eval_loso(args: argparse.Namespace) -> int:
     from kiosk.errors import BadInputError
     from kiosk.pad_loso import evaluate_loso, parse_methods, table
-    from kiosk.pad_sets import SET_NAMES
+    from kiosk.pad.sets import SET_NAMES
     from kiosk.paths import shared_data_dir
 
     if args.model or args.threshold is not None:

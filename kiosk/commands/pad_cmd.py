@@ -47,7 +47,7 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from kiosk.pad_train import train
+    from kiosk.pad.train import train
 
     out = Path(args.out)
     result = train(Path(args.data), out, row_filter(args), apcer_target=args.apcer_target, provider=args.provider,
@@ -87,8 +87,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from kiosk.pad_calibrate import calibrate, summary_lines
-    from kiosk.pad_collect import CaptureModels, Collection, CollectPlan, collection_from_dataset, open_camera, run_guided
+    from kiosk.pad.calibrate import calibrate, summary_lines
+    from kiosk.pad.collect import CaptureModels, Collection, CollectPlan, collection_from_dataset, open_camera, run_guided
     from kiosk.paths import default_data_dir
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
@@ -121,7 +121,7 @@ def _collect(args: argparse.Namespace) -> int:
                            install_if_better=not args.no_install, apcer_target=args.apcer_target)
         if st is not None:
             from kiosk.commands.audit_cmd import cli_actor
-            from kiosk.pad_site import audit_install
+            from kiosk.pad.site import audit_install
 
             audit_install(st, cli_actor(), report)
     finally:
@@ -134,7 +134,7 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _wait_for_enter(step: object) -> None:
-    from kiosk.pad_collect import CollectError
+    from kiosk.pad.collect import CollectError
 
     try:
         input("  press Enter to capture ")

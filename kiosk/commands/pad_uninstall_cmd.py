@@ -1,7 +1,7 @@
 """``kiosk pad uninstall --reason TEXT``: remove the installed site liveness model on the record.
 
 The kiosk refuses to start when a site model that the audit chain says is installed is missing or changed
-(``kiosk.pad_site``); running on FaceAntiSpoofing alone again is a decision, so it is an audited
+(``kiosk.pad.site``); running on FaceAntiSpoofing alone again is a decision, so it is an audited
 ``config_change`` event (who, why, which model) followed by the removal of the model file.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from kiosk.commands.audit_cmd import add_storage_arguments, cli_actor, open_stor
 
 
 def _uninstall(args: argparse.Namespace) -> int:
-    from kiosk.pad_site import uninstall
+    from kiosk.pad.site import uninstall
     from kiosk.paths import default_data_dir
 
     data_dir = Path(args.data_dir) if args.data_dir is not None else default_data_dir()

@@ -1,4 +1,4 @@
-"""The operator console's site calibration (admin only): ``kiosk.pad_collect`` driven step by step.
+"""The operator console's site calibration (admin only): ``kiosk.pad.collect`` driven step by step.
 
 The console runs on the kiosk (over its own store and data folder), so the admin captures at the kiosk's
 own camera. Every method checks the ADMINISTER permission first and is meant for the console's worker
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.console.auth import Permission
-from kiosk.pad_calibrate import calibrate
-from kiosk.pad_collect import CaptureModels, Collection, CollectPlan, Step, TooFewCapturesError, take_burst
-from kiosk.pad_site import audit_install
+from kiosk.pad.calibrate import calibrate
+from kiosk.pad.collect import CaptureModels, Collection, CollectPlan, Step, TooFewCapturesError, take_burst
+from kiosk.pad.site import audit_install
 
 
 @dataclass(frozen=True)

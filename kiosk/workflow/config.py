@@ -88,7 +88,7 @@ class UiConfig(BaseModel):
 
 
 class LivenessTable(BaseModel):
-    """Passive liveness: which fusion model scores the face (``kiosk.pad_site``)."""
+    """Passive liveness: which fusion model scores the face (``kiosk.pad.site``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -156,7 +156,7 @@ def test_eval_on_the_shared_pad_labels_csv(shared_data: Path, tmp_path: Path) ->
 
 
 def test_training_folds_keep_each_subject_together() -> None:
-    from kiosk.pad_train import _folds
+    from kiosk.pad.train import _folds
 
     groups = ["s1"] * 5 + ["s2"] * 3 + ["s3"] * 4 + ["s4"] * 1
     folds = _folds(groups, 3)

@@ -16,13 +16,15 @@ from hardware.camera.replay import ReplaySource
 from inference.calibration_scene import CalibrationScene as Scene
 from inference.calibration_scene import sample_photos
 from inference.pad.features import FEATURE_NAMES
-from kiosk import pad_calibrate, pad_collect, pad_site
+from kiosk.pad import site as pad_site
+from kiosk.pad import collect as pad_collect
+from kiosk.pad import calibrate as pad_calibrate
 from kiosk.face_session import FaceEngine
-from kiosk.pad_collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,
+from kiosk.pad.collect import (CameraUnavailableError, CaptureModels, CaptureRefusedError, Collection,
                                CollectionFileError, CollectError, CollectPlan, TooFewCapturesError,
                                run_guided, take_burst)
-from kiosk.pad_calibrate import calibrate
-from kiosk.pad_site import SiteModelError, liveness_config
+from kiosk.pad.calibrate import calibrate
+from kiosk.pad.site import SiteModelError, liveness_config
 
 PLAN = CollectPlan(people=4, live_per_person=2, species=("print", "replay"), attacks_per_species=4,
                    frames_per_capture=3)

@@ -16,9 +16,9 @@ import pytest
 
 from inference.pad.features import FEATURE_NAMES
 from inference.pad.model import PadModel, load_model, train_model
-from kiosk import pad_site
+from kiosk.pad import site as pad_site
 from kiosk.cli import main
-from kiosk.pad_site import SiteModelError, audit_install, installed_model, liveness_config, site_model_path
+from kiosk.pad.site import SiteModelError, audit_install, installed_model, liveness_config, site_model_path
 from kiosk.workflow.config import KioskConfig
 from storage import open_storage
 

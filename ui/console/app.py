@@ -20,7 +20,7 @@ def build_console_window(data_dir: Path, config_file: Path | None = None, idle_l
 
     ``central_url``: the console reviews the central store's sessions of every kiosk
     (``storage.central.fleet_view``); ``data_dir`` then holds the back office's own keys.
-    ``calibration_camera``: a callable opening the kiosk's camera (``kiosk.pad_collect.open_camera``): the
+    ``calibration_camera``: a callable opening the kiosk's camera (``kiosk.pad.collect.open_camera``): the
     admin's liveness calibration screen is offered (the console on the kiosk itself, with the kiosk stopped)."""
     from storage import load_storage_config, open_storage
     from storage.central.fleet_view import open_fleet_console_storage

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.pad_collect import BONA_FIDE, CollectPlan
+from kiosk.pad.collect import BONA_FIDE, CollectPlan
 from ui.screens.base import label
 
 LEFT = Qt.AlignmentFlag.AlignLeft

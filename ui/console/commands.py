@@ -22,7 +22,7 @@ def _review(args: argparse.Namespace) -> int:
     keyring = backoffice_keyring(args)
     camera = None
     if args.calibration or args.calibration_replay:
-        from kiosk.pad_collect import open_camera
+        from kiosk.pad.collect import open_camera
 
         if args.central:
             raise BadInputError("liveness calibration needs the kiosk's own camera and data folder, not --central")

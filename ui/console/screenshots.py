@@ -209,7 +209,7 @@ def save_calibration_screens(out: Path, size: tuple[int, int] = (1280, 800)) -> 
     from kiosk.console import Console
     from kiosk.console.calibration import CalibrationDesk
     from kiosk.face_session import FaceEngine
-    from kiosk.pad_collect import CaptureModels
+    from kiosk.pad.collect import CaptureModels
     from ui.console.window import ConsoleWindow
     from ui.screenshots import save_small_png
 

@@ -12,8 +12,8 @@ from inference.calibration_scene import CalibrationScene, sample_photos
 from kiosk.console import Console
 from kiosk.console.calibration import CalibrationDesk
 from kiosk.face_session import FaceEngine
-from kiosk.pad_collect import CaptureModels, CollectPlan
-from kiosk.pad_site import installed_model
+from kiosk.pad.collect import CaptureModels, CollectPlan
+from kiosk.pad.site import installed_model
 from storage.audit import AuditKind
 
 from console_ui_helpers import login

@@ -1,9 +1,9 @@
 """Site calibration, the evaluation half: train on a collection without its held-back people, score the new
 and the current model there with 95% intervals, and install the new one only if the rule allows.
 
-``kiosk.pad_collect`` takes the captures (plan, prompts, gate, the features-only collection file); this
+``kiosk.pad.collect`` takes the captures (plan, prompts, gate, the features-only collection file); this
 module is steps 4 and 5 of its docstring: the split, the figures, the install rule (``decide``) and the
-install itself (``kiosk.pad_site.install``).
+install itself (``kiosk.pad.site.install``).
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from inference.liveness import ANTISPOOF_DEFAULT_THRESHOLD
 from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
 from inference.pad.model import PadModel
 
-from kiosk.pad_collect import Collection, TooFewCapturesError, _now
+from kiosk.pad.collect import Collection, TooFewCapturesError, _now
 from kiosk.pad_eval import BONA_FIDE, scores_for
-from kiosk.pad_site import installed_model, site_dir, write_atomic
-from kiosk.pad_train import fit_fusion
+from kiosk.pad.site import installed_model, site_dir, write_atomic
+from kiosk.pad.train import fit_fusion
 
 APCER_TARGET = 0.05
 SITE_TARGET = 0.05  # issue 14: BPCER <= 5% at APCER 5% on the held-back part
@@ -161,7 +161,7 @@ def calibrate(collection: Collection, data_dir: Path, holdout: Sequence[int] | N
     Returns the report (also written to ``<data dir>/pad/reports/calibration-<time>.json``, beside the
     candidate model). Raises ``TooFewCapturesError`` or, for a damaged current model, ``SiteModelError``.
     """
-    from kiosk.pad_site import install
+    from kiosk.pad.site import install
 
     if collection.origin == "camera" and collection.remaining():
         raise TooFewCapturesError(f"the collection is not finished: {len(collection.remaining())} captures left; "
@@ -221,7 +221,7 @@ def calibrate(collection: Collection, data_dir: Path, holdout: Sequence[int] | N
 
 def _subset(model: PadModel) -> PadModel:
     """The current model, checked to use only features the collection holds (a foreign model is refused)."""
-    from kiosk.pad_site import SiteModelError
+    from kiosk.pad.site import SiteModelError
 
     unknown = [n for n in model.feature_names if n not in FEATURE_NAMES]
     if unknown:

@@ -15,14 +15,14 @@ terminal code. The flow:
    the FaceAntiSpoofing score), with the label, the person's number (1..P, never a name), the species
    and the capture time. The file (``<data dir>/pad/collection.json``) is rewritten atomically after
    every capture, so an interrupted collection resumes at the next step.
-4. **Calibration** (``kiosk.pad_calibrate.calibrate``): the held-back people (default the last max(1, P // 3)) and every attack
+4. **Calibration** (``kiosk.pad.calibrate.calibrate``): the held-back people (default the last max(1, P // 3)) and every attack
    capture that shows them are kept out; ``fit_fusion`` trains on the rest (ridge and threshold by
    cross-validation grouped by person, so each fold is tested on a person it did not see, as the held-back
    part is; by capture when only one person trains). Both the new model and the current one (the
    installed site model, or FaceAntiSpoofing alone at 0.2 when none is) are scored on the held-back part:
    BPCER and APCER per species at each one's own threshold, BPCER at APCER 5% (worst species), EER, with
    95% Clopper-Pearson intervals and the rule-of-three bound for zero errors.
-5. **Install rule** (``kiosk.pad_calibrate.decide``, ``INSTALL_RULE``), on the held-back frames: (a) security first: at its own
+5. **Install rule** (``kiosk.pad.calibrate.decide``, ``INSTALL_RULE``), on the held-back frames: (a) security first: at its own
    threshold the new model lets through no more of the worst species' attacks than the 5% target or the
    current model does (the larger of the two); (b) at its own threshold it rejects no more live frames than
    the current model at its own, and never more than ``MAX_BPCER`` (10%): an installed model's alarms count
@@ -30,7 +30,7 @@ terminal code. The flow:
    customers to review or away is not installed however it compares; and (c) it is better: a lower BPCER at APCER 5% (worst species) than the
    current model, or an equal one and a lower BPCER at its own threshold. Otherwise the current model stays
    and the report says why. Installing keeps the
-   previous model as a backup (``kiosk.pad_site.install``). The model installed is the one evaluated
+   previous model as a backup (``kiosk.pad.site.install``). The model installed is the one evaluated
    (trained without the held-back people), so the reported figures are the installed model's.
 
 Frames of one capture, and captures of one person, are not independent: the intervals count frames and
@@ -61,7 +61,7 @@ from inference.quality_cues import face_crop, sharpness
 
 from kiosk.errors import UserFacingError
 from kiosk.pad_eval import BONA_FIDE
-from kiosk.pad_site import site_dir, write_atomic
+from kiosk.pad.site import site_dir, write_atomic
 
 SCHEMA = "pad-collection/1"
 COLLECTION_FILE = "collection.json"
