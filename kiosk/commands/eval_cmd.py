@@ -11,7 +11,7 @@ from kiosk.errors import BadInputError
 
 
 def _match(args: argparse.Namespace) -> int:
-    from kiosk.eval_match import evaluate_pairs
+    from kiosk.evaluation.match import evaluate_pairs
 
     pairs = Path(args.pairs)
     if not pairs.is_file():

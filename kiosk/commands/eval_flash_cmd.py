@@ -1,4 +1,4 @@
-"""``kiosk eval flash``: the screen-flash challenge on recorded clips (``kiosk.flash_eval``)."""
+"""``kiosk eval flash``: the screen-flash challenge on recorded clips (``kiosk.evaluation.flash``)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _eval_flash(args: argparse.Namespace) -> int:
-    from kiosk.flash_eval import evaluate_flash
+    from kiosk.evaluation.flash import evaluate_flash
 
     from kiosk.paths import shared_data_dir
 

@@ -10,7 +10,7 @@ from kiosk.commands.pad_cmd import add_data_args, cache_dir, row_filter
 
 def _eval_loso(args: argparse.Namespace) -> int:
     from kiosk.errors import BadInputError
-    from kiosk.pad_loso import evaluate_loso, parse_methods, table
+    from kiosk.evaluation.pad_loso import evaluate_loso, parse_methods, table
     from kiosk.pad.sets import SET_NAMES
     from kiosk.paths import shared_data_dir
 
@@ -32,7 +32,7 @@ def _eval_loso(args: argparse.Namespace) -> int:
 
 
 def _eval_pad(args: argparse.Namespace) -> int:
-    from kiosk.pad_eval import evaluate
+    from kiosk.evaluation.pad import evaluate
 
     if args.protocol == "loso":
         return _eval_loso(args)

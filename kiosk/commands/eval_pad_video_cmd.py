@@ -7,8 +7,8 @@ from pathlib import Path
 
 def _eval_pad_video(args: argparse.Namespace) -> int:
     from kiosk.errors import BadInputError
-    from kiosk.pad_eval import default_cache_dir
-    from kiosk.pad_video import METHODS, evaluate, table
+    from kiosk.evaluation.pad import default_cache_dir
+    from kiosk.evaluation.pad_video import METHODS, evaluate, table
     from kiosk.paths import shared_data_dir
 
     video = Path(args.video_dir) if args.video_dir else shared_data_dir() / "video" / "live"
@@ -35,7 +35,7 @@ def add_eval_pad_video(esub: argparse._SubParsersAction) -> argparse.ArgumentPar
     q.add_argument("--json", required=True, help="where to write the report")
     q.add_argument("--video-dir", default=None,
                    help="folder of live .mp4 clips (default: video/live of KIOSK_DATA_DIR or ../shared/data)")
-    q.add_argument("--methods", default=None, help="comma-separated methods (default: all; see kiosk/pad_video.py)")
+    q.add_argument("--methods", default=None, help="comma-separated methods (default: all; see kiosk/evaluation/pad_video.py)")
     q.add_argument("--seconds", type=float, default=4.0, help="window length in seconds (at least 4)")
     q.add_argument("--max-windows", type=int, default=3, help="at most this many non-overlapping windows a clip")
     q.add_argument("--replay-seeds", type=int, default=1, help="screens each window is replayed on")

@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from kiosk.pad_eval import RowFilter, default_cache_dir
+from kiosk.evaluation.pad import RowFilter, default_cache_dir
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
 from inference.pad.model import PadModel
 
 from kiosk.pad.collect import Collection, TooFewCapturesError, _now
-from kiosk.pad_eval import BONA_FIDE, scores_for
+from kiosk.evaluation.pad import BONA_FIDE, scores_for
 from kiosk.pad.site import installed_model, site_dir, write_atomic
 from kiosk.pad.train import fit_fusion
 

@@ -60,7 +60,7 @@ from inference.quality import QualityConfig, count_faces
 from inference.quality_cues import face_crop, sharpness
 
 from kiosk.errors import UserFacingError
-from kiosk.pad_eval import BONA_FIDE
+from kiosk.evaluation.pad import BONA_FIDE
 from kiosk.pad.site import site_dir, write_atomic
 
 SCHEMA = "pad-collection/1"
@@ -400,7 +400,7 @@ def collection_from_dataset(root: Path, data_dir: Path, models: CaptureModels, r
     """
     from tqdm import tqdm  # type: ignore[import-untyped]
 
-    from kiosk.pad_eval import read_dataset
+    from kiosk.evaluation.pad import read_dataset
     from inference.image import read_image
 
     if (site_dir(data_dir) / COLLECTION_FILE).exists() and not restart:

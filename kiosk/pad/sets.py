@@ -24,7 +24,7 @@ from inference.image import read_image
 from inference.pad.deep import DEEP_VERSION, MODEL_OF, SET_DIMS, DeepPadFeatures, PadFeatureError, set_names
 from inference.pad.features import FEATURE_NAMES, PadFeatures
 from kiosk.errors import BadInputError
-from kiosk.pad_eval import FeatureExtractor, PadSample
+from kiosk.evaluation.pad import FeatureExtractor, PadSample
 
 SET_NAMES: tuple[str, ...] = ("cues", *SET_DIMS)
 

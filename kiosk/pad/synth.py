@@ -24,7 +24,7 @@ from inference.errors import BadImageError
 from inference.image import read_image
 from inference.pad.synth import RENDERERS, SYNTH_VERSION
 from kiosk.errors import BadInputError
-from kiosk.pad_eval import BONA_FIDE, PadSample
+from kiosk.evaluation.pad import BONA_FIDE, PadSample
 
 
 MAX_SIDE = 640  # renders work at most at this size (cost); NUAA frames (640 wide) keep their size

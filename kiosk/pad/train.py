@@ -20,7 +20,7 @@ from inference.pad import metrics as pad_metrics
 from inference.pad.features import FEATURE_NAMES, FEATURE_VERSION
 from inference.pad.model import PadModel, train_model
 from kiosk.errors import BadInputError
-from kiosk.pad_eval import BONA_FIDE, RowFilter, extract_dataset, read_dataset, split_labels
+from kiosk.evaluation.pad import BONA_FIDE, RowFilter, extract_dataset, read_dataset, split_labels
 
 log = logging.getLogger(__name__)
 

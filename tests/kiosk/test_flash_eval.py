@@ -10,7 +10,7 @@ import pytest
 from inference.synthetic import NEUTRAL, Keyframe, SubjectState, SyntheticSubject
 from kiosk.errors import BadInputError
 from kiosk.face_session import FaceEngine
-from kiosk.flash_eval import evaluate_flash
+from kiosk.evaluation.flash import evaluate_flash
 from kiosk.workflow.demo import demo_photo
 
 

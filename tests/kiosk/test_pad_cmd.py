@@ -171,7 +171,7 @@ def test_training_folds_keep_each_subject_together() -> None:
 def test_labels_csv_parser_raises_only_bad_input(tmp_path: Path, text: str, raw: bytes) -> None:
     import tempfile
 
-    from kiosk.pad_eval import RowFilter, read_dataset
+    from kiosk.evaluation.pad import RowFilter, read_dataset
 
     with tempfile.TemporaryDirectory(dir=tmp_path) as d:
         root = Path(d)

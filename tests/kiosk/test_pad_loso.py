@@ -1,4 +1,4 @@
-"""Leave-one-source-out bookkeeping (``kiosk.pad_loso``) on synthetic feature rows: no held-out source
+"""Leave-one-source-out bookkeeping (``kiosk.evaluation.pad_loso``) on synthetic feature rows: no held-out source
 reaches training, per-source figures come from that source's rows, synthetic rows follow their origin."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from inference.pad import metrics as pad_metrics
 from inference.pad.features import FEATURE_NAMES
 from kiosk.errors import BadInputError
-from kiosk.pad_eval import PadSample
-from kiosk.pad_loso import Method, cv_groups, loso_folds, parse_methods, run_loso
+from kiosk.evaluation.pad import PadSample
+from kiosk.evaluation.pad_loso import Method, cv_groups, loso_folds, parse_methods, run_loso
 
 ANTI = FEATURE_NAMES.index("antispoof")
 
@@ -121,7 +121,7 @@ def test_method_parsing() -> None:
 
 
 def test_cv_choice_uses_training_figures_only() -> None:
-    from kiosk.pad_loso import _cv_choice
+    from kiosk.evaluation.pad_loso import _cv_choice
 
     results = {"a": {"eer": 0.4, "training": {"cv_eer": 0.01, "features": 30}},
                "b": {"eer": 0.0, "training": {"cv_eer": 0.20, "features": 26}},

@@ -1,4 +1,4 @@
-"""The leave-one-clip-out protocol of ``kiosk eval pad-video`` (kiosk/pad_video.py) on made-up window records,
+"""The leave-one-clip-out protocol of ``kiosk eval pad-video`` (kiosk/evaluation/pad_video.py) on made-up window records,
 and its input checks. The evaluation itself needs the research clips and minutes; it is run by hand (README)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from inference.pad.features import FEATURE_NAMES
 from inference.pad.temporal import CUE_NAMES
-from kiosk import pad_video
+from kiosk.evaluation import pad_video
 from kiosk.errors import BadInputError
 
 

@@ -191,7 +191,7 @@ class WindowScorer:
         from inference.liveness import LivenessConfig, PassiveLiveness
         from inference.loader import load_runner
         from inference.pipeline import FacePipeline, PipelineConfig
-        from kiosk.pad_eval import read_jsonl_cache
+        from kiosk.evaluation.pad import read_jsonl_cache
 
         cfg = RuntimeConfig(provider="cpu" if provider == "cpu" else "openvino")
         self.pipeline = FacePipeline.from_config(cfg, config=PipelineConfig(with_iris=False))

@@ -26,7 +26,7 @@ import numpy as np
 from inference.pad import metrics as pad_metrics
 from inference.pad.features import FEATURE_NAMES
 from kiosk.errors import BadInputError
-from kiosk.pad_eval import BONA_FIDE, PadSample, split_labels
+from kiosk.evaluation.pad import BONA_FIDE, PadSample, split_labels
 from kiosk.pad.train import L2_GRID, L2_GRID_WIDE, cv_groups, fit_fusion
 
 ANTISPOOF = "antispoof"
@@ -255,7 +255,7 @@ def evaluate_loso(root: Path, out_json: Path, methods: Sequence[Method], row_fil
     (the research data folder) and of labels.csv, at most ``synth_limits`` = (NUAA, video, LFW) faces.
     ``cost_frames`` > 0 also times every feature set on that many frames (``kiosk.pad.sets.time_sets``).
     """
-    from kiosk.pad_eval import read_dataset
+    from kiosk.evaluation.pad import read_dataset
     from kiosk.pad.sets import extract_items, extract_sets, time_sets
 
     samples = read_dataset(root, row_filter)
