@@ -38,7 +38,7 @@ def register_screenshots(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def _bench(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
     from ui.bench import bench_ui, print_report
 
     result = bench_ui(providers=tuple(args.providers.split(",")), sessions=args.sessions,

@@ -6,7 +6,7 @@ import argparse
 
 def _bench_api(args: argparse.Namespace) -> int:
     from kiosk.api.bench import bench_api
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
 
     result = bench_api(level_s=args.level_s, soak_s=args.soak_s, soak_clients=args.soak_clients)
     result["machine"] = machine_info()

@@ -10,7 +10,7 @@ from pathlib import Path
 def _run(args: argparse.Namespace) -> int:
     from inference.bench_pipeline import bench_pipeline
 
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
     from kiosk.errors import BadInputError
     from kiosk.paths import shared_data_dir
 

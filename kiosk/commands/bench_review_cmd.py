@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
     from kiosk.console.bench import bench_review
 
     r = bench_review(sessions=args.sessions, data_dir=args.data_dir, runs=args.runs)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
     from storage.bench import bench_storage
     from storage.config import StorageConfig, load_storage_config
 

@@ -8,7 +8,7 @@ import argparse
 def _bench(args: argparse.Namespace) -> int:
     from storage.central.bench import bench_sync
 
-    from kiosk.commands.bench_cmd import machine_info, write_json
+    from kiosk.bench_report import machine_info, write_json
 
     r = bench_sync(args.central, sessions=args.sessions, batch=args.batch_sessions)
     r["machine"] = machine_info()

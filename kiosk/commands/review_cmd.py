@@ -110,9 +110,30 @@ def signed_in(args: argparse.Namespace, action: Callable[[Console], int]) -> int
         st.close()
 
 
-def _window_not_installed(args: argparse.Namespace) -> int:
-    raise BadInputError("the review window is not installed here (it needs the ui package and PySide6): "
-                        f"use an action instead, kiosk review {{{','.join(ACTIONS)}}} (see kiosk review --help)")
+def _window(args: argparse.Namespace) -> int:
+    """No action: the console window, through the ``console`` front end the ui package declares (kiosk/ never
+    imports ui/), on a display; otherwise a typed error that names the command-line actions."""
+    from kiosk.paths import default_data_dir
+    from kiosk.plugins import frontend
+
+    run_console = frontend("console")
+    if run_console is None:
+        raise BadInputError("the review window is not installed here (it needs the ui package and PySide6): "
+                            f"use an action instead, kiosk review {{{','.join(ACTIONS)}}} (see kiosk review --help)")
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        # Qt would abort the process with a platform-plugin dump; a server without a display has the actions.
+        raise BadInputError("no display for the review window: review from the command line instead, "
+                            f"kiosk review {{{','.join(ACTIONS)}}} (see kiosk review --help)")
+    keyring = backoffice_keyring(args)
+    camera = None
+    if args.calibration or args.calibration_replay:
+        from kiosk.pad.collect import open_camera
+
+        if args.central:
+            raise BadInputError("liveness calibration needs the kiosk's own camera and data folder, not --central")
+        camera = lambda: open_camera(args.config, args.calibration_replay)  # noqa: E731  (opened on Start)
+    return run_console(args.data_dir or default_data_dir(), args.config, idle_lock_s=args.idle_lock,
+                       language=args.language, central_url=args.central, keyring=keyring, calibration_camera=camera)
 
 
 def add_review_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -122,7 +143,14 @@ def add_review_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParse
                                    "package is installed). With one: the same review from the command line, "
                                    "signed in as an operator.")
     add_location_arguments(p)
-    p.set_defaults(func=_window_not_installed)
+    p.add_argument("--idle-lock", type=float, default=300.0, help="(window) lock after this many idle seconds")
+    p.add_argument("--language", choices=("en", "de"), default="en", help="(window) language of the console")
+    p.add_argument("--calibration", action="store_true",
+                   help="(window) offer admins the liveness calibration screen on this kiosk's camera "
+                        "([devices.camera] of --config; stop the kiosk first, it holds the camera)")
+    p.add_argument("--calibration-replay", type=Path, default=None, metavar="PATH",
+                   help="(window) the calibration screen on a replayed video or image folder instead of the camera")
+    p.set_defaults(func=_window)
     return p
 
 
