@@ -18,7 +18,7 @@ from typing import Any
 from storage import (DecisionInput, IdentityFields, ImageEvidence, SessionRecord, Storage, TemplateEvidence,
                      open_storage)
 
-from kiosk.evidence import Evidence
+from kiosk.evidence import AttemptEvidence, Evidence
 from kiosk.policy import Decision, PolicyConfig
 
 POLICY_VERSION = "1"
@@ -52,6 +52,17 @@ def identity_from_dg1(dg1: Any) -> IdentityFields | None:
     return IdentityFields(surname=m.primary_identifier, given_names=m.secondary_identifier, birth_date=m.birth_date,
                           sex=m.sex, nationality=m.nationality, expiry_date=m.expiry_date,
                           document_type=m.document_code)
+
+
+def attempt_evidence(st: Storage, kiosk_id: str, dg1: Any) -> AttemptEvidence:
+    """The attempt limits in force for this kiosk and, when the chip was read, this document: derived by storage
+    from the authenticated chain and the sealed sessions (``IntegrityError`` when those were tampered with)."""
+    statuses = [st.attempts.for_kiosk(kiosk_id)]
+    m = dg1.mrz if dg1 is not None else None
+    if m is not None:
+        statuses.append(st.attempts.for_document(m.issuing_state, m.document_number))
+    return AttemptEvidence(locked=any(s.locked for s in statuses),
+                           failures_in_window=max(s.failures_in_window for s in statuses))
 
 
 def record(data_dir: Path, *, mode: str, started_at: dt.datetime, evidence: Evidence, decision: Decision,

@@ -33,14 +33,35 @@ def prepare_store(data_dir: Path) -> None:
 def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: dt.datetime,
                       assisted_by: str | None, camera: Any, policy: PolicyConfig, chip: ChipOutcome,
                       portrait: PortraitEnrolment, capture: FaceCapture) -> tuple[ResultReady, dict[str, Any]]:
-    """Finish the face session, decide, record; the result event and the session report."""
-    from storage import ImageEvidence, TemplateEvidence
+    """Finish the face session, decide (with the attempt limits of this document and kiosk), record; the result
+    event and the session report."""
+    from storage import open_storage
 
-    from kiosk.recording import record
+    from kiosk.recording import attempt_evidence, config_hash
 
     face = capture.session.finish(portrait)
-    evidence = Evidence(face=face.evidence, chip=chip.evidence)
-    decision = decide(evidence, policy)
+    st = open_storage(Path(data_dir))
+    try:
+        st.startup(config_hash(policy))
+        evidence = Evidence(face=face.evidence, chip=chip.evidence,
+                            attempts=attempt_evidence(st, kiosk_id, chip.result.dg1))
+        decision = decide(evidence, policy)
+        result, report = _record(st, kiosk_id=kiosk_id, mode=mode, started_at=started_at, assisted_by=assisted_by,
+                                 camera=camera, policy=policy, chip=chip, capture=capture, face=face,
+                                 evidence=evidence, decision=decision)
+    finally:
+        st.close()
+    return result, report
+
+
+def _record(st: Any, *, kiosk_id: str, mode: str, started_at: dt.datetime, assisted_by: str | None, camera: Any,
+            policy: PolicyConfig, chip: ChipOutcome, capture: FaceCapture, face: Any, evidence: Evidence,
+            decision: Any) -> tuple[ResultReady, dict[str, Any]]:
+    """Write the decided session into the open store ``st``; the result event and the report."""
+    from storage import ImageEvidence, TemplateEvidence
+
+    from kiosk.recording import record_to
+
     images = []
     if chip.portrait_bytes:
         images.append(ImageEvidence("dg2", chip.portrait_bytes, chip.portrait_media_type))
@@ -57,9 +78,9 @@ def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: d
     camera_decision = getattr(camera, "decision", None)
     checks["camera"] = (camera_decision.to_evidence() if camera_decision is not None else
                         {"allowed": None, "code": "not_checked", "source": type(camera).__name__})
-    session_id = record(data_dir, mode=mode, started_at=started_at, evidence=evidence, decision=decision,
-                        policy=policy, checks=checks, chip_report=chip.report(), images=images,
-                        templates=templates, dg1=chip.result.dg1, kiosk_id=kiosk_id)
+    session_id = record_to(st, mode=mode, started_at=started_at, evidence=evidence, decision=decision,
+                           policy=policy, checks=checks, chip_report=chip.report(), images=images,
+                           templates=templates, dg1=chip.result.dg1, kiosk_id=kiosk_id)
     d = decision.to_dict()
     face_dict = face.to_dict()
     report = {

@@ -77,3 +77,28 @@ def test_the_camera_allow_list_verdict_reaches_the_evidence(engine, demo, run_se
         assert checks["camera"] == verdict.to_evidence()
     finally:
         st.close()
+
+
+def test_a_document_with_too_many_failures_is_refused_by_the_attempt_limit(engine, demo, run_session,
+                                                                           tmp_path: Path) -> None:
+    """Five failed sessions of the demo passport within the window lock it: the genuine customer's next session
+    is rejected with ATTEMPT_LIMIT, derived by storage from the sealed chain (the attempts table decides nothing)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from kiosk.evidence import Evidence
+    from kiosk.policy import Decision, Finding, Outcome, PolicyConfig, Reason
+    from kiosk.recording import record
+    from kiosk.workflow.demo_devices import DEMO_MRZ
+
+    mrz = SimpleNamespace(issuing_state="UTO", document_number=DEMO_MRZ[0], primary_identifier="SPECIMEN",
+                          secondary_identifier="VIRTUAL", birth_date=DEMO_MRZ[1], sex="<", nationality="UTO",
+                          expiry_date=DEMO_MRZ[2], document_code="P")
+    failed = Decision(Outcome.REJECT, (Finding(Reason.LIVENESS_CHALLENGE_FAILED, "reject", "a test failure"),))
+    for _ in range(5):
+        record(tmp_path, mode="kiosk", started_at=dt.datetime.now(dt.timezone.utc), evidence=Evidence(),
+               decision=failed, policy=PolicyConfig(), dg1=SimpleNamespace(mrz=mrz), kiosk_id="another-kiosk")
+    wf, events = run_session(engine, demo("customer"), tmp_path)
+    result = next(e for e in events if isinstance(e, ResultReady))
+    assert result.outcome == "REJECT" and "ATTEMPT_LIMIT" in result.reasons
+    assert any("5 failed attempts" in f["detail"] for f in wf.last_report["findings"])
