@@ -29,8 +29,8 @@ def register_screenshots(sub: argparse._SubParsersAction) -> None:  # type: igno
     p = sub.add_parser("screenshots", help="save every kiosk screen as PNG (both sizes, German, high contrast)")
     p.add_argument("--out", default="docs/screenshots", help="folder for the PNGs (default docs/screenshots)")
     p.add_argument("--console", action="store_true",
-                   help="the operator review console's screens instead (console-*.png at 1920x1080; the liveness "
-                        "calibration screen at 1280x800)")
+                   help="the operator review console's screens instead (console-*.png, the liveness "
+                        "calibration screen too, all at 1280x800)")
     p.add_argument("--data-dir", default=None,
                    help="research data folder with the DG2 specimens (default $KIOSK_DATA_DIR or ../shared/data)")
     p.set_defaults(func=_screenshots)

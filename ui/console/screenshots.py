@@ -1,4 +1,5 @@
-"""``kiosk screenshots --console``: the console's screens at 1920x1080 as ``console-*.png``.
+"""``kiosk screenshots --console``: the console's screens at 1280x800 (the smallest screen it supports) as
+``console-*.png``.
 
 The store is built here with the storage API: a few hundred sessions over two weeks (the queue and the
 report), and one REVIEW case whose DG2 is a real specimen portrait (BSI 2008 "Erika Mustermann", JPEG
@@ -144,7 +145,7 @@ def _settle(app: Any, window: Any, seconds: float = 20.0) -> None:
     raise RuntimeError("the console did not finish loading in time")
 
 
-def save_console_screens(out: Path, data_dir: Path, size: tuple[int, int] = (1920, 1080)) -> list[Path]:
+def save_console_screens(out: Path, data_dir: Path, size: tuple[int, int] = (1280, 800)) -> list[Path]:
     """Render login, queue, case, report and admin into ``out``; returns the files written."""
     from kiosk.console import Console
     from ui.console.window import ConsoleWindow
@@ -201,7 +202,7 @@ def save_console_screens(out: Path, data_dir: Path, size: tuple[int, int] = (192
 def save_calibration_screens(out: Path, size: tuple[int, int] = (1280, 800)) -> list[Path]:
     """The admin's liveness calibration screen mid-collection and after the evaluation, on a replay camera
     showing synthetic people (``inference.calibration_scene``): ``console-calibration-*.png`` at 1280x800, a
-    small office screen (the other console screens are taken at 1920x1080)."""
+    small office screen, like the other console screens."""
     from hardware.camera.replay import ReplaySource
     from inference.calibration_scene import CalibrationScene, sample_photos
     from storage import StorageConfig, open_storage
