@@ -19,3 +19,11 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert (site / "index.html").is_file() and (site / "api" / "reference.html").is_file()
     reference = (site / "api" / "reference.html").read_text(encoding="utf-8")
     assert "/v1/compare" in reference  # the reference is rendered from the OpenAPI document
+
+
+def test_the_site_home_is_the_readme() -> None:
+    """docs/index.md is README.md with its links made relative to docs/ (regenerate it when the README changes:
+    python -c "open('docs/index.md','w').write(open('README.md').read().replace('](docs/', ']('))")."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert (ROOT / "docs" / "index.md").read_text(encoding="utf-8") == readme.replace("](docs/", "](")
+    assert len(readme.splitlines()) <= 300
