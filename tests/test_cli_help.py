@@ -79,3 +79,14 @@ def test_review_names_its_actions_and_the_window() -> None:
 def test_the_top_level_description_is_for_a_person() -> None:
     description = build_parser().description or ""
     assert "``" not in description and "dispatches" not in description and "--help" in description
+
+
+def test_serve_says_what_it_reads_of_the_config() -> None:
+    """`kiosk serve --help` said --config configures storage only, while serve applies [policy] and [liveness]."""
+    import argparse
+
+    from kiosk.cli import build_parser
+
+    serve = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["serve"]
+    config = next(a for a in serve._actions if "--config" in a.option_strings)
+    assert "[policy]" in config.help and "[liveness]" in config.help and "[api]" in config.help

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from storage import Storage
 
 
-def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir`` (default: the per-user data folder) and ``--config`` (TOML with a [storage] table)."""
+def add_storage_arguments(parser: argparse.ArgumentParser,
+                          config_help: str = "TOML file whose [storage] table configures storage") -> None:
+    """``--data-dir`` (default: the per-user data folder) and ``--config`` (TOML with a [storage] table, or what
+    ``config_help`` says the command reads of it)."""
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder holding the database, blobs and keys (default: the per-user data folder or $KIOSK_HOME)")
-    parser.add_argument("--config", type=Path, default=None, help="TOML file whose [storage] table configures storage")
+    parser.add_argument("--config", type=Path, default=None, help=config_help)
 
 
 def open_storage_from_args(args: argparse.Namespace) -> Storage:

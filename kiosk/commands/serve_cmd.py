@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; others need TLS in [api])")
     p.add_argument("--port", type=int, default=None, help="TCP port (default 8321; 0 picks a free one)")
     p.add_argument("--provider", choices=["openvino", "cpu"], default="openvino", help="execution provider")
-    add_storage_arguments(p)  # --data-dir, --config (TOML: [api], [storage], [policy], [liveness])
+    add_storage_arguments(p, config_help="the kiosk's TOML file, read as `kiosk run` reads it: [api] configures the "
+                          "server, [storage] the store, [policy] and [liveness] decide verifications exactly as at "
+                          "the kiosk; a table it does not know is refused")
     p.set_defaults(func=_serve)
     o = sub.add_parser("openapi", help="write the integration API's OpenAPI document")
     o.add_argument("--out", default="docs/openapi.json", help="where to write it (default docs/openapi.json)")
