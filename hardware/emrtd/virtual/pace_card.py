@@ -2,7 +2,9 @@
 
 Mirrors ``hardware.emrtd.pace``: MSE:Set AT selects the protocol and password, then four
 GENERAL AUTHENTICATE steps (nonce, mapping, key agreement, tokens). A wrong token (wrong MRZ or
-CAN on the terminal side) gets 6300 and the protocol starts over.
+CAN on the terminal side) gets 6300 and the protocol starts over. With chip-authentication mapping
+(PACE-CAM) the last answer adds tag 8A, the encrypted ``CA_IC = SK_IC^-1 * SK_Map,IC mod n`` made
+with the chip-authentication private key (``VirtualChip.ca_private_key``).
 """
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ from hardware.emrtd.domain_params import CURVE_PARAMETER_IDS, standard_domain
 from hardware.emrtd.errors import EmrtdError
 from hardware.emrtd.lds.security_infos import (
     ID_PACE_DH_GM,
+    ID_PACE_ECDH_CAM,
     ID_PACE_ECDH_GM,
     PaceInfo,
     cipher_of,
     encode_security_infos,
 )
 from hardware.emrtd.pace import auth_token, pace_key, public_key_object
+from hardware.emrtd.pace_cam import encrypt_chip_authentication_data
 from hardware.emrtd.password import PasswordType
 from hardware.emrtd.sm import SecureMessaging
 
@@ -43,9 +47,18 @@ class PaceOffer:
     parameter_id: int
 
     @classmethod
-    def ecdh(cls, curve: str = "brainpoolP256r1", alg: CipherAlg = CipherAlg.AES, key_bits: int = 128) -> PaceOffer:
-        """ECDH generic mapping on a named curve with the given cipher."""
-        return cls(f"{ID_PACE_ECDH_GM}.{_CIPHER_ARC[(alg, key_bits)]}", CURVE_PARAMETER_IDS[curve])
+    def ecdh(cls, curve: str = "brainpoolP256r1", alg: CipherAlg = CipherAlg.AES, key_bits: int = 128,
+             mapping: str = "GM") -> PaceOffer:
+        """ECDH generic (``GM``) or chip-authentication (``CAM``, AES only) mapping on a named curve."""
+        if mapping not in ("GM", "CAM") or (mapping == "CAM" and alg is not CipherAlg.AES):
+            raise ValueError("mapping must be GM, or CAM with AES")
+        family = ID_PACE_ECDH_CAM if mapping == "CAM" else ID_PACE_ECDH_GM
+        return cls(f"{family}.{_CIPHER_ARC[(alg, key_bits)]}", CURVE_PARAMETER_IDS[curve])
+
+    @property
+    def mapping(self) -> str:
+        """``GM`` or ``CAM``."""
+        return self.info().mapping
 
     @classmethod
     def dh(cls, parameter_id: int = 2, alg: CipherAlg = CipherAlg.AES, key_bits: int = 128) -> PaceOffer:
@@ -111,6 +124,7 @@ def general_authenticate(chip: VirtualChip, cmd: CommandApdu, secure: bool) -> t
         y1 = domain.random_private(chip.rng)
         h = domain.agree(y1, domain.decode(objs[0x81]))
         st["g"] = domain.map_generic(st["s"], h)
+        st["map_private"] = y1
         st["step"] = 3
         return tlv.encode(0x7C, tlv.encode(0x82, domain.encode(domain.public_key(y1)))), SW.OK
     if step == 3 and 0x83 in objs:
@@ -129,9 +143,14 @@ def general_authenticate(chip: VirtualChip, cmd: CommandApdu, secure: bool) -> t
             chip.state = {}
             return b"", 0x6300  # authentication failed: wrong password on the terminal side
         token = auth_token(alg, st["k_mac"], public_key_object(oid_value, domain, st["terminal"]))
+        answer = tlv.encode(0x86, token)
+        if offer.mapping == "CAM":
+            static = chip.ca_private_key.private_numbers().private_value
+            answer += tlv.encode(0x8A, encrypt_chip_authentication_data(alg, st["k_enc"], domain, static,
+                                                                        st["map_private"]))
         chip.sm = SecureMessaging(alg, st["k_enc"], st["k_mac"], 0)
         chip.authenticated = "PACE"
         chip.state = {}
-        return tlv.encode(0x7C, tlv.encode(0x86, token)), SW.OK
+        return tlv.encode(0x7C, answer), SW.OK
     chip.state = {}
     return b"", SW.WRONG_DATA
