@@ -63,8 +63,9 @@ def decrypt_chip_authentication_data(alg: CipherAlg, k_enc: bytes, domain: EcDom
     """Terminal side: recover ``CA_IC`` from tag 8A; a malformed value is an ``AccessControlError``."""
     if not encrypted or len(encrypted) % 16:
         raise AccessControlError("PACE-CAM chip authentication data has a wrong length")
+    iv = _iv(alg, k_enc)
     try:
-        plain = crypto.unpad(crypto.decrypt(alg, k_enc, encrypted, _iv(alg, k_enc)))
+        plain = crypto.unpad(crypto.decrypt(alg, k_enc, encrypted, iv))
     except EmrtdError as exc:
         raise AccessControlError("PACE-CAM chip authentication data does not decrypt (bad padding)") from exc
     ca = int.from_bytes(plain, "big")
