@@ -46,7 +46,8 @@ def make_virtual_passport(key: AccessKey | None = None, *, pace: bool = True,
     :param dg2_size: make DG2 exactly this many bytes (else the portrait's natural JPEG size).
     :param face: portrait image (PIL image, array or encoded bytes); default: a drawn face.
     :param link: simulated link (latency, bitrate); :param faults: faults on demand.
-    :param pace_mapping: ``GM`` (generic mapping) or ``CAM`` (chip-authentication mapping: the chip
+    :param pace_mapping: ``GM`` (generic mapping), ``IM`` (integrated mapping) or ``CAM``
+        (chip-authentication mapping: the chip
         also carries a signed EF.CardSecurity with its chip-authentication key; DG14 is then always
         present, as on issued CAM documents).
     :raises MrzError: the MRZ fields cannot form a valid TD3 MRZ.
