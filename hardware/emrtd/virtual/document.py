@@ -36,7 +36,7 @@ from hardware.emrtd.lds.security_infos import (
     encode_security_infos,
 )
 from hardware.emrtd.lds.signed_data import build_signed_data
-from hardware.emrtd.lds.sod import hash_function
+from hardware.emrtd.lds.sod import hash_function, parse_sod
 
 CURVES: dict[str, ec.EllipticCurve] = {
     "brainpoolP256r1": ec.BrainpoolP256R1(),
@@ -178,7 +178,7 @@ class VirtualDocument:
         return build_signed_data(ID_SECURITY_OBJECT, encode_security_infos(infos), self.pki.dsc_certificate,
                                  self.pki.hash_algorithm, f"{self.pki.hash_algorithm}_ecdsa",
                                  lambda message: self.pki.dsc_key.sign(message, algo),
-                                 hash_function(self.pki.hash_algorithm))
+                                 hash_function(self.pki.hash_algorithm), parse_sod(self.sod).signing_time)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Save the files as ``EF_COM.bin``, ``EF_SOD.bin``, ``DG1.bin``...; returns the paths written.
