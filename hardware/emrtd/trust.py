@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable
@@ -116,6 +117,9 @@ class TrustStore:
         self._by_ski: dict[bytes, list[certs.Certificate]] = {}
         self._crls: dict[bytes, Crl] = {}
         self._ml_signers: dict[bytes, certs.Certificate] = {}
+        # sha256 hex of a certificate or CRL -> where it came from and when (informational: trust is decided
+        # by the files themselves, never by this)
+        self._sources: dict[str, dict[str, str]] = {}
 
     def __len__(self) -> int:
         return len(self._certs)
@@ -270,12 +274,24 @@ class TrustStore:
         self.add_crl(entry)
         return f"{name}: CRL of {entry.issuer_text}, {status}"
 
+    def source_of(self, der: bytes) -> dict[str, str] | None:
+        """Where a certificate or CRL came from (``{"source": ..., "imported": ...}``), if recorded."""
+        return self._sources.get(hashlib.sha256(der).hexdigest())
+
+    def _note_source(self, der: bytes, source: str) -> None:
+        today = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+        self._sources.setdefault(hashlib.sha256(der).hexdigest(), {"source": source, "imported": today})
+
     def _add_data(self, name: str, data: bytes, kind: str) -> str:
         if kind == "master_list":
             info = self.add_master_list(data)
+            for c in info.certificates:
+                self._note_source(c.der, f"master list {name} (signed by {info.signer})")
             return f"{name}: master list, {len(info.certificates)} CSCA certificates, {info.reason}"
         if kind == "crl":
-            return self._add_crl_checked(name, parse_crl(data))
+            entry = parse_crl(data)
+            self._note_source(entry.der, f"CRL file {name}")
+            return self._add_crl_checked(name, entry)
         try:
             loaded = certs.load_certificates(data)
         except CertificateError as cert_exc:
@@ -283,8 +299,11 @@ class TrustStore:
                 entry = parse_crl(data)
             except CertificateError:
                 raise TrustStoreError(f"{name} is not a certificate, CRL or master list: {cert_exc}") from cert_exc
+            self._note_source(entry.der, f"CRL file {name}")
             return self._add_crl_checked(name, entry)
         added = sum(self.add_certificate(c) for c in loaded)
+        for c in loaded:
+            self._note_source(c.der, f"certificate file {name}")
         return f"{name}: {len(loaded)} certificate(s), {added} new"
 
     def add_path(self, path: str | Path) -> list[str]:
@@ -302,6 +321,8 @@ class TrustStore:
         for p in sorted(q for q in root.rglob("*") if q.is_file()):
             if skip is not None and p.relative_to(root).parts[0] == skip:
                 continue
+            if p.parent == root and p.name in (SOURCES_FILE, f".{SOURCES_FILE}.tmp"):
+                continue  # the store's own provenance notes, not trust material
             try:
                 data = _read(p)
             except EmrtdError as exc:
@@ -335,6 +356,7 @@ class TrustStore:
                 _private_dir(base / sub)
                 for key, der in items.items():
                     _write_private(base / sub / f"{key.hex()}{suffix}", der)
+            _save_sources(base, self._sources)
         except OSError as exc:
             raise TrustStoreError(f"cannot write the trust store to {base}: {exc.strerror}") from exc
 
@@ -354,6 +376,7 @@ class TrustStore:
                 except EmrtdError as exc:
                     raise TrustStoreError(f"master-list signer {p.name} is unusable: {exc}") from exc
         store._add_folder(base, skip=ML_SIGNER_FOLDER)
+        store._sources = _load_sources(base)  # the stored files' own names say nothing of where they came from
         return store
 
     @classmethod
@@ -390,6 +413,32 @@ def _write_private(target: Path, data: bytes) -> None:
         return
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+SOURCES_FILE = "provenance.json"
+
+
+def _load_sources(base: Path) -> dict[str, dict[str, str]]:
+    """The provenance file, or nothing when absent or unreadable (it is informational only)."""
+    path = base / SOURCES_FILE
+    try:
+        data = json.loads(_read(path).decode("utf-8")) if path.is_file() else {}
+    except (TrustStoreError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("trust store provenance unreadable (%s); listing without it", type(exc).__name__)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): {"source": str(v.get("source", "")), "imported": str(v.get("imported", ""))}
+            for k, v in data.items() if isinstance(v, dict)}
+
+
+def _save_sources(base: Path, sources: dict[str, dict[str, str]]) -> None:
+    """Merge ``sources`` into the provenance file (earlier entries win), written 0600 via a temporary file."""
+    merged = {**sources, **_load_sources(base)}
+    tmp = base / f".{SOURCES_FILE}.tmp"
+    tmp.unlink(missing_ok=True)
+    _write_private(tmp, json.dumps(merged, indent=1, sort_keys=True).encode("utf-8"))
+    os.replace(tmp, base / SOURCES_FILE)
 
 
 def _signed_by(cert: certs.Certificate, issuer: certs.Certificate) -> bool:

@@ -30,9 +30,6 @@ from kiosk.evidence import Evidence
 from kiosk.policy import PolicyConfig, Reason, decide
 from kiosk.workflow.chip_step import read_chip
 
-VECTORS = Path("/work/shared/data/emrtd/gmrtd/vectors")
-if not VECTORS.is_dir():  # CI lays shared/ beside the clone
-    VECTORS = Path(__file__).resolve().parents[4] / "shared/data/emrtd/gmrtd/vectors"
 KEY = AccessKey.from_mrz("L898902C3", "740812", "120415")
 
 
@@ -95,13 +92,14 @@ def test_clone_with_its_own_card_security_fails_passive_authentication_and_cam()
     assert Reason.CHIP_CLONE_SUSPECTED in decide(Evidence(chip=ev)).reasons
 
 
-def test_german_card_access_selects_cam_and_card_security_keys_parse() -> None:
+def test_german_card_access_selects_cam_and_card_security_keys_parse(shared_data: Path) -> None:
     """Real specimen files (German ID card, gmrtd test vectors): GM and CAM offered, CAM chosen; the
     chip-authentication keys use BSI's standardized-domain-parameters form (0.4.0.127.0.7.1.2)."""
-    access = parse_card_access((VECTORS / "card_access/DE_EF_CardAccess.bin").read_bytes())
+    vectors = shared_data / "emrtd/gmrtd/vectors"
+    access = parse_card_access((vectors / "card_access/DE_EF_CardAccess.bin").read_bytes())
     assert {i.mapping for i in access.pace_infos} >= {"GM", "CAM"}
     assert select_pace_info(access).mapping == "CAM"
-    security = parse_card_security((VECTORS / "card_security/DE_EF_CardSecurity.bin").read_bytes())
+    security = parse_card_security((vectors / "card_security/DE_EF_CardSecurity.bin").read_bytes())
     keys = [public_key_from_spki(k.public_key_info) for k in security.chip_authentication_public_keys]
     assert keys and all(k.domain.name == "brainpoolP256r1" for k in keys)
 
