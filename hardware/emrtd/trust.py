@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _MAX_FILE = 64 * 1024 * 1024
 ML_SIGNER_FOLDER = "ml_signer"
-_IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "crl": 2}
+_IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "ldif": 1, "crl": 2}
 
 
 class _CscaMasterList(core.Sequence):
@@ -282,7 +282,39 @@ class TrustStore:
         today = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
         self._sources.setdefault(hashlib.sha256(der).hexdigest(), {"source": source, "imported": today})
 
+    def _add_ldif(self, name: str, data: bytes) -> str:
+        """Master lists and CRLs out of an ICAO PKD LDIF file, each under the same rules as a file of its own."""
+        from hardware.emrtd.pkd_ldif import read_pkd_ldif
+
+        objects = read_pkd_ldif(data)
+        lists = crls = dscs = refused = 0
+        reasons: list[str] = []
+        for obj in sorted(objects, key=lambda o: o.kind != "master_list"):  # lists first: they bring CSCAs
+            try:
+                if obj.kind == "master_list":
+                    info = self.add_master_list(obj.der)
+                    lists += 1
+                    for c in info.certificates:
+                        self._note_source(c.der, f"master list in LDIF {name} ({obj.dn})")
+                elif obj.kind == "crl":
+                    entry = parse_crl(obj.der)
+                    self._note_source(entry.der, f"CRL in LDIF {name} ({obj.dn})")
+                    self._add_crl_checked(name, entry)
+                    crls += 1
+                else:
+                    dscs += 1
+            except EmrtdError as exc:
+                refused += 1
+                reasons.append(f"{obj.dn}: {exc}")
+        if not objects:
+            raise TrustStoreError(f"{name} is an LDIF file with no master list, CRL or certificate in it")
+        line = (f"{name}: LDIF, {lists} master list(s), {crls} CRL(s) imported; {dscs} document signer "
+                f"certificate(s) not imported (EF.SOD carries its own)")
+        return line + (f"; {refused} refused: {'; '.join(reasons[:3])}" if refused else "")
+
     def _add_data(self, name: str, data: bytes, kind: str) -> str:
+        if kind == "ldif":
+            return self._add_ldif(name, data)
         if kind == "master_list":
             info = self.add_master_list(data)
             for c in info.certificates:
@@ -449,6 +481,10 @@ def _signed_by(cert: certs.Certificate, issuer: certs.Certificate) -> bool:
 
 
 def _sniff(data: bytes) -> str:
+    from hardware.emrtd.pkd_ldif import looks_like_ldif
+
+    if looks_like_ldif(data):
+        return "ldif"
     if b"-----BEGIN X509 CRL-----" in data:
         return "crl"
     if b"-----BEGIN" in data:
