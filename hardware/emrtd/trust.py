@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _MAX_FILE = 64 * 1024 * 1024
 ML_SIGNER_FOLDER = "ml_signer"
+CRL_CLOCK_SKEW = _dt.timedelta(hours=12)  # a CRL issued "later today" elsewhere is not from the future
 _IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "ldif": 1, "crl": 2}
 
 
@@ -204,6 +205,34 @@ class TrustStore:
         signed = "signature verified" if issuers else "signature not checked yet (no trusted CSCA of that name)"
         why = entry.currency(now)
         return f"{signed}; " + ("current" if why is None else f"NOT current: {why}")
+
+    def refresh_crl(self, name: str, data: bytes, now: _dt.datetime | None = None) -> str:
+        """Take a CRL delivered for a refresh (offline sites get them on media), stricter than an import:
+        it must verify under a trusted CSCA, must not be dated in the future, and must be newer than every
+        CRL of that issuer already held (an older one is a replay, not a refresh). Raises
+        ``TrustStoreError`` with the reason; returns a one-line summary."""
+        now = now or _dt.datetime.now(_dt.timezone.utc)
+        try:
+            entry = parse_crl(data)
+        except CertificateError as exc:
+            raise TrustStoreError(f"{name} is not a CRL: {exc}") from exc
+        issuers = self.cscas_named(entry.issuer_key)
+        if not issuers:
+            raise TrustStoreError(f"{name}: no trusted CSCA named {entry.issuer_text}, so the CRL cannot be checked")
+        if not entry.signed_by_any(issuers):
+            raise TrustStoreError(f"{name}: its signature does not verify under the trusted CSCA(s) of {entry.issuer_text}")
+        if entry.this_update is None or entry.this_update > now + CRL_CLOCK_SKEW:
+            raise TrustStoreError(f"{name}: dated in the future ({entry.this_update}); check this kiosk's clock")
+        held = [c.this_update for c in self.crls_for(entry.issuer_key) if c.this_update is not None]
+        if any(h >= entry.this_update for h in held) and hashlib.sha256(entry.der).digest() not in self._crls:
+            raise TrustStoreError(f"{name}: issued {entry.this_update.date()}, not newer than the CRL of "
+                                  f"{entry.issuer_text} already held ({max(held).date()}): not a refresh")
+        new = self.add_crl(entry)
+        self._note_source(entry.der, f"CRL refresh {name}")
+        why = entry.currency(now)
+        state = "current" if why is None else f"NOT current: {why}"
+        return f"{name}: CRL of {entry.issuer_text} issued {entry.this_update.date()}, " + (
+            f"{state}" if new else "already held")
 
     def _trusted_signer(self, signer: certs.Certificate, extra: Iterable[certs.Certificate]) -> str | None:
         """Which trusted certificate vouches for a master-list signer, or None."""

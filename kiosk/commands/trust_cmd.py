@@ -109,8 +109,36 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_crl(args: argparse.Namespace) -> int:
+    source = Path(args.folder)
+    if not source.is_dir():
+        raise BadInputError(f"{source} is not a folder")
+    files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in (".crl", ".der", ".pem"))
+    if not files:
+        raise BadInputError(f"{source} holds no .crl/.der/.pem file")
+    folder = trust_dir(args.data_dir)
+    try:
+        store = TrustStore.load(folder)
+    except TrustStoreError as exc:
+        raise BadInputError(f"the trust store in {folder} is unusable: {exc}") from exc
+    refused = 0
+    for path in files:
+        try:
+            data = path.read_bytes() if path.stat().st_size <= 64 * 2**20 else b""
+            print(store.refresh_crl(path.name, data))
+        except (OSError, TrustStoreError) as exc:
+            refused += 1
+            print(f"refused: {exc}")
+    try:
+        store.save(folder)
+    except TrustStoreError as exc:
+        raise BadInputError(str(exc)) from exc
+    print(f"{len(files) - refused} CRL file(s) taken, {refused} refused")
+    return 1 if refused else 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``kiosk trust import`` and ``kiosk trust list``."""
+    """Add ``kiosk trust import``, ``list`` and ``refresh-crl``."""
     p = subparsers.add_parser("trust", help="CSCA trust store for passive authentication")
     sub = p.add_subparsers(dest="trust_command", metavar="ACTION")
     sub.required = True
@@ -125,3 +153,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     lst.add_argument("--json", action="store_true", help="print the rows as JSON")
     lst.add_argument("--data-dir", default=None, help="kiosk data folder (default: the per-user data dir)")
     lst.set_defaults(func=_list)
+    ref = sub.add_parser("refresh-crl", help="take new CRLs from a folder (media at offline sites), checked and dated",
+                         description="Each CRL must verify under a trusted CSCA, must not be dated in the future "
+                                     "and must be newer than the one held for its issuer. Exit 0 all taken, 1 some "
+                                     "refused, 2 bad input.")
+    ref.add_argument("folder", help="folder holding the CRL files")
+    ref.add_argument("--data-dir", default=None, help="kiosk data folder (default: the per-user data dir)")
+    ref.set_defaults(func=_refresh_crl)
