@@ -250,6 +250,20 @@ def _check_cam(record: Mapping[str, Any], parts: dict[str, bytes], out: list[Ver
     out.append(Verdict("pace_cam", ok, words))
 
 
+_SHAPE = {"parts": dict, "data_group_hashes": dict, "active_authentication": (dict, type(None)),
+          "pace_cam": (dict, type(None))}
+
+
+def _check_shape(record: Mapping[str, Any]) -> None:
+    """Refuse a record whose fields have the wrong JSON types, before any of them is used."""
+    for name, kind in _SHAPE.items():
+        if name in record and not isinstance(record[name], kind):
+            raise ChipRecordError(f"field {name!r} has the wrong type")
+    hashes = record.get("data_group_hashes") or {}
+    if not isinstance(hashes.get("values", {}), dict):
+        raise ChipRecordError("field 'data_group_hashes.values' has the wrong type")
+
+
 def verify_chip_record(record: Mapping[str, Any], store: TrustStore, *,
                        now: _dt.datetime | None = None) -> list[Verdict]:
     """Re-check every part of a chip record against ``store``; one ``Verdict`` per part.
@@ -259,6 +273,7 @@ def verify_chip_record(record: Mapping[str, Any], store: TrustStore, *,
     """
     if record.get("format") != FORMAT:
         raise ChipRecordError(f"not a chip record (format must be {FORMAT!r})")
+    _check_shape(record)
     now = now or _dt.datetime.now(_dt.timezone.utc)
     out: list[Verdict] = []
     parts = _decode_parts(record, out)

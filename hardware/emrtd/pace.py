@@ -93,6 +93,8 @@ _MAPPING_RANK = {"CAM": -20, "GM": 0, "IM": 30}  # CAM also proves the chip genu
 def _usable(info: PaceInfo) -> bool:
     if info.mapping not in SUPPORTED_MAPPINGS or info.version != 2:
         return False
+    if info.mapping == "CAM":
+        return info.cipher[0] is CipherAlg.AES and info.key_agreement == "ECDH"  # CAM is defined for these only
     return info.mapping != "IM" or info.cipher == (CipherAlg.AES, 128)
 
 

@@ -121,3 +121,14 @@ def test_bad_input_is_a_clear_error(tmp_path, recorded) -> None:
     assert run("evidence", "verify", str(tmp_path / "y.json"), "--trust", str(csca)) == 2
     (tmp_path / "big.json").write_bytes(b" " * (MAX_RECORD_BYTES + 1))
     assert run("evidence", "verify", str(tmp_path / "big.json"), "--trust", str(csca)) == 2
+
+
+@pytest.mark.parametrize("edit", [
+    lambda r: r.update(parts=[1, 2]), lambda r: r.update(active_authentication="x"),
+    lambda r: r.update(pace_cam=5), lambda r: r["data_group_hashes"].update(values=[]),
+], ids=["parts", "aa", "cam", "hashes"])
+def test_wrongly_typed_fields_are_bad_input_not_a_crash(recorded, tmp_path, edit) -> None:
+    record, _, _, csca = recorded
+    copy = json.loads(json.dumps(record))
+    edit(copy)
+    assert run("evidence", "verify", str(_write(tmp_path, copy)), "--trust", str(csca)) == 2
