@@ -1,4 +1,4 @@
-"""``kiosk bench chip``: how long a full passport read takes, for BAC, PACE and PACE-CAM (figures only).
+"""``kiosk bench chip``: how long a full passport read takes, for BAC, PACE, PACE-CAM and PACE-IM (figures only).
 
 The measuring lives in ``hardware.emrtd.bench``; this prints it. The lead's ``bench_cmd`` calls
 ``add_bench_chip`` to put ``chip`` under the ``bench`` group.
@@ -34,7 +34,7 @@ def _handler(args: argparse.Namespace) -> int:
 
 def add_bench_chip(bench_subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``chip`` to the ``bench`` command group (called by ``kiosk.commands.bench_cmd``)."""
-    p = bench_subparsers.add_parser("chip", help="full passport read time from the virtual chip, BAC, PACE and PACE-CAM")
-    p.add_argument("--json", help="write the figures to this JSON file (keys 'bac', 'pace' and 'pace_cam')")
+    p = bench_subparsers.add_parser("chip", help="full passport read time from the virtual chip, BAC, PACE, PACE-CAM and PACE-IM")
+    p.add_argument("--json", help="write the figures to this JSON file (keys 'bac', 'pace', 'pace_cam', 'pace_im')")
     p.add_argument("--runs", type=int, default=3, help="reads per access method; the median is kept (default 3)")
     p.set_defaults(func=_handler)

@@ -43,7 +43,7 @@ def test_cli_writes_bac_and_pace(tmp_path) -> None:
     assert data["bac"]["total_s"] > 0 and data["pace"]["total_s"] > 0
     assert "pace" in data["pace"]["phases"] and "card_access" in data["pace"]["phases"]
     assert data["pace_cam"]["access_method"] == "PACE" and data["pace_cam"]["pace_mapping"] == "CAM"
-    assert data["pace"]["pace_mapping"] == "GM"
+    assert data["pace"]["pace_mapping"] == "GM" and data["pace_im"]["pace_mapping"] == "IM"
 
 
 def test_pace_cam_read_reads_card_security_and_adds_no_chip_authentication_step(document) -> None:
