@@ -132,3 +132,29 @@ def test_wrongly_typed_fields_are_bad_input_not_a_crash(recorded, tmp_path, edit
     copy = json.loads(json.dumps(record))
     edit(copy)
     assert run("evidence", "verify", str(_write(tmp_path, copy)), "--trust", str(csca)) == 2
+
+
+def test_any_json_gives_verdicts_or_a_typed_error(recorded) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from hardware.emrtd.chip_record import ChipRecordError
+
+    record, store, _, _ = recorded
+    leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                      HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(["parts", "data_group_hashes", "active_authentication", "pace_cam"]), values)
+    def check(field: str, value: object) -> None:
+        copy = json.loads(json.dumps(record))
+        copy[field] = value
+        try:
+            verdicts = verify_chip_record(copy, store)
+        except ChipRecordError:
+            return
+        assert verdicts and all(isinstance(v.words, str) for v in verdicts)
+
+    check()

@@ -69,3 +69,19 @@ def test_malformed_or_empty_ldif_is_a_clear_error(tmp_path: Path) -> None:
         read_pkd_ldif(b"version: 1\n\ndn: cn=x\nthis line has no colon\n\n")
     # a URL reference is never fetched
     assert read_pkd_ldif(b"version: 1\n\ndn: cn=x\npkdMasterListContent:< file:///etc/passwd\n\n") == []
+
+
+def test_any_bytes_give_objects_or_a_typed_error() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: ("version: 1\n\ndn: " + t).encode()))
+    def check(data: bytes) -> None:
+        try:
+            objects = read_pkd_ldif(data)
+        except TrustStoreError:
+            return
+        assert all(o.kind in ("master_list", "crl", "dsc") and o.der for o in objects)
+
+    check()
