@@ -59,4 +59,5 @@ def chip_evidence(result: Any, key: AccessKey, today: dt.date | None = None) -> 
         mrz_matches_dg1=mrz_matches_dg1(result.dg1, key),
         document_expired=bool(expiry is not None and expiry < today),
         portrait_present=result.dg2 is not None and bool(getattr(result.dg2, "faces", None)),
+        known_deviations=tuple(getattr(pa, "deviations", ()) or ()),
     )

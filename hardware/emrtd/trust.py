@@ -35,6 +35,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import cms, core, x509
 
@@ -121,6 +122,7 @@ class TrustStore:
         # sha256 hex of a certificate or CRL -> where it came from and when (informational: trust is decided
         # by the files themselves, never by this)
         self._sources: dict[str, dict[str, str]] = {}
+        self._deviation_lists: dict[bytes, Any] = {}  # sha256 -> deviation_list.DeviationList
 
     def __len__(self) -> int:
         return len(self._certs)
@@ -303,6 +305,22 @@ class TrustStore:
         self.add_crl(entry)
         return f"{name}: CRL of {entry.issuer_text}, {status}"
 
+    @property
+    def deviation_lists(self) -> list[Any]:
+        """Verified ICAO deviation lists (``deviation_list.DeviationList``)."""
+        return list(self._deviation_lists.values())
+
+    def add_deviation_list(self, data: bytes) -> Any:
+        """Import a deviation list whose signer a trusted CSCA issued; raises ``TrustStoreError`` otherwise."""
+        from hardware.emrtd.deviation_list import load_deviation_list
+
+        def vouch(signer: certs.Certificate) -> str | None:
+            return next((c.subject_text for c in self.cscas_named(signer.issuer_key) if _signed_by(signer, c)), None)
+
+        dl = load_deviation_list(data, vouch)
+        self._deviation_lists.setdefault(hashlib.sha256(dl.der).digest(), dl)
+        return dl
+
     def source_of(self, der: bytes) -> dict[str, str] | None:
         """Where a certificate or CRL came from (``{"source": ..., "imported": ...}``), if recorded."""
         return self._sources.get(hashlib.sha256(der).hexdigest())
@@ -344,6 +362,10 @@ class TrustStore:
     def _add_data(self, name: str, data: bytes, kind: str) -> str:
         if kind == "ldif":
             return self._add_ldif(name, data)
+        if kind == "master_list" and _content_type(data) == OID_DEVIATION_LIST:
+            dl = self.add_deviation_list(data)
+            self._note_source(dl.der, f"deviation list {name}")
+            return f"{name}: deviation list signed by {dl.signer}, {len(dl.deviations)} deviation(s)"
         if kind == "master_list":
             info = self.add_master_list(data)
             for c in info.certificates:
@@ -408,6 +430,7 @@ class TrustStore:
         base = Path(folder)
         groups = (("csca", ".der", {k: c.der for k, c in self._certs.items()}),
                   ("crl", ".crl", {k: c.der for k, c in self._crls.items()}),
+                  ("deviation", ".dl", {k: d.der for k, d in self._deviation_lists.items()}),
                   (ML_SIGNER_FOLDER, ".der", {k: c.der for k, c in self._ml_signers.items()}))
         try:
             _private_dir(base)
@@ -477,6 +500,14 @@ def _write_private(target: Path, data: bytes) -> None:
 
 
 SOURCES_FILE = "provenance.json"
+OID_DEVIATION_LIST = "2.23.136.1.1.7"
+
+
+def _content_type(data: bytes) -> str | None:
+    try:
+        return str(cms.ContentInfo.load(data)["content"]["encap_content_info"]["content_type"].dotted)
+    except Exception:  # noqa: BLE001 - sniffing: anything unparsable is "not this kind"
+        return None
 
 
 def _load_sources(base: Path) -> dict[str, dict[str, str]]:
