@@ -15,6 +15,18 @@ def _check(result: Any) -> str:
     return "passed" if getattr(result, "passed", False) else "failed"
 
 
+def _chip_authentication(result: Any) -> str:
+    """CA or PACE-CAM verdict. PACE-CAM checks the chip against the key in EF.CardSecurity, so it
+    counts only when passive authentication found that file signed by a trusted document signer:
+    a clone that brings its own key and its own unsigned (or self-signed) file fails here."""
+    verdict = _check(result.chip_authentication)
+    if verdict == "passed" and getattr(result, "pace_cam", None) is not None:
+        pa = result.passive_authentication
+        if pa is None or getattr(pa, "card_security", None) != "valid":
+            return "failed"
+    return verdict
+
+
 def mrz_matches_dg1(dg1: Any, key: AccessKey) -> bool | None:
     """Whether DG1's MRZ derives the same access key that opened the chip (None for a CAN).
 
@@ -42,9 +54,10 @@ def chip_evidence(result: Any, key: AccessKey, today: dt.date | None = None) -> 
         revocation=getattr(pa, "revocation", "unknown"),
         hashes_ok=bool(pa is not None and pa.hashes and all(v == "match" for v in pa.hashes.values())),
         passive_auth_passed=bool(pa is not None and pa.passed),
-        chip_authentication=_check(result.chip_authentication),  # type: ignore[arg-type]
+        chip_authentication=_chip_authentication(result),  # type: ignore[arg-type]
         active_authentication=_check(result.active_authentication),  # type: ignore[arg-type]
         mrz_matches_dg1=mrz_matches_dg1(result.dg1, key),
         document_expired=bool(expiry is not None and expiry < today),
         portrait_present=result.dg2 is not None and bool(getattr(result.dg2, "faces", None)),
+        known_deviations=tuple(getattr(pa, "deviations", ()) or ()),
     )

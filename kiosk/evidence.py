@@ -28,6 +28,8 @@ class ChipEvidence:
     mrz_matches_dg1: bool | None = None
     document_expired: bool = False
     portrait_present: bool = False
+    # ICAO deviation types (OIDs) the issuer's signed deviation list names for this document
+    known_deviations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Reason(str, Enum):
     CHIP_REVOCATION_UNKNOWN = "CHIP_REVOCATION_UNKNOWN"
     CHIP_CLONE_SUSPECTED = "CHIP_CLONE_SUSPECTED"
     CHIP_AUTH_NOT_PERFORMED = "CHIP_AUTH_NOT_PERFORMED"
+    CHIP_KNOWN_DEVIATION = "CHIP_KNOWN_DEVIATION"
     MRZ_MISMATCH = "MRZ_MISMATCH"
     DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
     PORTRAIT_MISSING = "PORTRAIT_MISSING"
@@ -76,6 +77,9 @@ _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     Reason.CHIP_CLONE_SUSPECTED: "reject",
     # Many older passports have neither CA nor AA: not suspicious alone, but not fully proven either.
     Reason.CHIP_AUTH_NOT_PERFORMED: "review",
+    # The issuer's signed deviation list names this document's fault: genuine, but the fault hides what else
+    # might be wrong, so a person decides (the fault it names is not a reject).
+    Reason.CHIP_KNOWN_DEVIATION: "review",
     Reason.MRZ_MISMATCH: "reject",
     # An expired passport still proves identity for some uses; the bank's rules decide, so a person looks.
     Reason.DOCUMENT_EXPIRED: "review",
@@ -157,6 +161,13 @@ class Decision:
                 "findings": [{"code": f.code.value, "severity": f.severity, "detail": f.detail} for f in self.findings]}
 
 
+# ICAO deviation types (9303-12 10.2) that explain a failed passive authentication or an MRZ mismatch;
+# kept here as OIDs so the policy stays a pure function of the evidence.
+_PA_DEVIATIONS = frozenset({"2.23.136.1.1.7.1.1", "2.23.136.1.1.7.1.2", "2.23.136.1.1.7.2.1",
+                            "2.23.136.1.1.7.2.2", "2.23.136.1.1.7.2.3"})
+_MRZ_DEVIATIONS = frozenset({"2.23.136.1.1.7.3.1", "2.23.136.1.1.7.3.2"})
+
+
 def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     chip = ev.chip
     if chip is None:
@@ -164,7 +175,14 @@ def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     if not chip.read_ok:
         return [(Reason.CHIP_NOT_READ, "the chip could not be read completely")]
     out: list[tuple[Reason, str]] = []
-    if chip.signature != "valid" or not chip.hashes_ok:
+    listed = set(chip.known_deviations)
+    if listed:
+        from hardware.emrtd.deviation_list import DEVIATION_NAMES
+
+        out.append((Reason.CHIP_KNOWN_DEVIATION, "the issuer lists a known fault for this document: "
+                                                 + ", ".join(DEVIATION_NAMES.get(t, t) for t in sorted(listed))))
+    pa_fault_listed = bool(listed & _PA_DEVIATIONS) and chip.chain == "valid"
+    if (chip.signature != "valid" or not chip.hashes_ok) and not pa_fault_listed:
         out.append((Reason.CHIP_PA_FAILED, f"SOD signature {chip.signature}, data-group hashes "
                                            f"{'match' if chip.hashes_ok else 'do not match'}"))
     elif chip.chain != "valid":
@@ -178,7 +196,7 @@ def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
                                                  f"active authentication {chip.active_authentication}"))
     elif cfg.require_chip_authentication and "passed" not in (chip.chip_authentication, chip.active_authentication):
         out.append((Reason.CHIP_AUTH_NOT_PERFORMED, "the chip offered neither chip nor active authentication"))
-    if chip.mrz_matches_dg1 is False:
+    if chip.mrz_matches_dg1 is False and not listed & _MRZ_DEVIATIONS:
         out.append((Reason.MRZ_MISMATCH, "DG1 differs from the MRZ that opened the chip"))
     if chip.document_expired:
         out.append((Reason.DOCUMENT_EXPIRED, "the document's expiry date has passed"))

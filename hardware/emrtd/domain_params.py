@@ -318,6 +318,9 @@ _NAMED_OID_TO_NAME = {
 OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 OID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"
 OID_DH_KEY_AGREEMENT = "1.2.840.113549.1.3.1"
+# BSI TR-03110-3 A.2.1.1: standardizedDomainParameters, parameters = INTEGER parameter ID (German
+# EF.CardSecurity keys use it for the chip-authentication and PACE-CAM public keys).
+OID_STANDARDIZED_DOMAIN_PARAMETERS = "0.4.0.127.0.7.1.2"
 
 
 class _DhDomainParameters(core.Sequence):  # type: ignore[misc]
@@ -325,6 +328,8 @@ class _DhDomainParameters(core.Sequence):  # type: ignore[misc]
 
 
 def _domain_from_parts(algorithm: str, params: Any) -> Domain:
+    if algorithm == OID_STANDARDIZED_DOMAIN_PARAMETERS:
+        return standard_domain(int(core.Integer.load(params.dump()).native))
     if algorithm == OID_EC_PUBLIC_KEY:
         ec_params = keys.ECDomainParameters.load(params.dump())
         if ec_params.name == "named":
@@ -354,6 +359,12 @@ def domain_from_algorithm(algorithm_identifier_der: bytes) -> Domain:
         raise DomainParameterError(f"domain parameters cannot be parsed: {exc}") from exc
 
 
+class _SubjectPublicKeyInfo(core.Sequence):  # type: ignore[misc]
+    """SubjectPublicKeyInfo with any algorithm (asn1crypto's own refuses BSI's standardized-parameters OID)."""
+
+    _fields = [("algorithm", algos.AnyAlgorithmIdentifier), ("public_key", core.BitString)]
+
+
 @dataclass(frozen=True)
 class PublicKey:
     """A key-agreement public key from a SubjectPublicKeyInfo: its domain and encoded value."""
@@ -369,7 +380,7 @@ class PublicKey:
 def public_key_from_spki(spki_der: bytes) -> PublicKey:
     """Parse a SubjectPublicKeyInfo holding an EC (named or explicit) or DH public key."""
     try:
-        info = keys.PublicKeyInfo.load(bytes(spki_der))
+        info = _SubjectPublicKeyInfo.load(bytes(spki_der))
         alg = info["algorithm"]
         domain = _domain_from_parts(alg["algorithm"].dotted, alg["parameters"])
         raw = bytes(info["public_key"].contents)[1:]  # BIT STRING without the unused-bits byte

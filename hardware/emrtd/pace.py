@@ -14,8 +14,11 @@ The terminal side, step by step (section 4.4.4):
 5. Mutual authentication (85/86): tokens are MACs (AES-CMAC or retail MAC, 8 bytes) over the other
    side's public-key data object ``7F49 { 06 OID, 86 point | 84 value }``.
 
-Secure messaging then starts with SSC = 0. Integrated mapping and chip-authentication mapping
-are refused with a clear error (``select_pace_info`` never picks them).
+Secure messaging then starts with SSC = 0. Chip Authentication Mapping (PACE-CAM, ECDH, AES) is
+generic mapping plus tag 8A in the last answer: see ``hardware.emrtd.pace_cam``; the result carries
+the data to verify once EF.CardSecurity has been read. Integrated mapping (PACE-IM, ECDH and DH,
+AES-128) replaces step 3's key exchange by a terminal nonce t (tag 81; the chip answers an empty
+82) and a deterministic map of (s, t) to the new generator: see ``hardware.emrtd.pace_im``.
 """
 from __future__ import annotations
 
@@ -29,9 +32,17 @@ from typing import Any
 from hardware.emrtd import crypto, tlv
 from hardware.emrtd.apdu import CardConnection, CommandApdu, INS, transceive
 from hardware.emrtd.crypto import KDF_ENC, KDF_MAC, KDF_PACE, CipherAlg
-from hardware.emrtd.domain_params import Domain, DomainParameterError, domain_from_algorithm, standard_domain
+from hardware.emrtd.domain_params import (
+    Domain,
+    DomainParameterError,
+    EcDomain,
+    domain_from_algorithm,
+    standard_domain,
+)
 from hardware.emrtd.errors import AccessControlError, ApduError, LdsError, TlvError
 from hardware.emrtd.lds.security_infos import PaceInfo, SecurityInfos, parse_card_access
+from hardware.emrtd import pace_im
+from hardware.emrtd.pace_cam import CamData, decrypt_chip_authentication_data
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.sm import SecureMessaging
 
@@ -75,17 +86,31 @@ _PREFERENCE = {("ECDH", 256): 0, ("ECDH", 192): 1, ("ECDH", 128): 2, ("DH", 256)
                ("DH", 128): 5}
 
 
+SUPPORTED_MAPPINGS = ("CAM", "GM", "IM")
+_MAPPING_RANK = {"CAM": -20, "GM": 0, "IM": 30}  # CAM also proves the chip genuine; IM only when alone
+
+
+def _usable(info: PaceInfo) -> bool:
+    if info.mapping not in SUPPORTED_MAPPINGS or info.version != 2:
+        return False
+    if info.mapping == "CAM":
+        return info.cipher[0] is CipherAlg.AES and info.key_agreement == "ECDH"  # CAM is defined for these only
+    return info.mapping != "IM" or info.cipher == (CipherAlg.AES, 128)
+
+
 def select_pace_info(card_access: SecurityInfos) -> PaceInfo:
-    """The PACEInfo to use: generic mapping only, ECDH before DH, AES (largest key) before 3DES."""
-    usable = [i for i in card_access.pace_infos if i.mapping == "GM" and i.version == 2]
+    """The PACEInfo to use: chip-authentication mapping first (it proves the chip genuine inside
+    PACE, sparing the separate chip authentication), then generic mapping, then integrated mapping
+    (AES-128 only); ECDH before DH, AES (largest key) before 3DES."""
+    usable = [i for i in card_access.pace_infos if _usable(i)]
     if not usable:
-        raise AccessControlError("EF.CardAccess offers no PACE generic mapping (integrated mapping "
-                                 "and chip-authentication mapping are not supported)")
+        raise AccessControlError("EF.CardAccess offers no PACE protocol this kiosk supports (generic "
+                                 "mapping, chip-authentication mapping, integrated mapping with AES-128)")
 
     def rank(info: PaceInfo) -> int:
         alg, bits = info.cipher
         base = _PREFERENCE.get((info.key_agreement, bits), 9)
-        return base + (10 if alg is CipherAlg.DES3 else 0)
+        return base + (10 if alg is CipherAlg.DES3 else 0) + _MAPPING_RANK[info.mapping]
 
     return min(usable, key=rank)
 
@@ -98,6 +123,8 @@ class PaceResult:
     info: PaceInfo
     chip_public_key: bytes  # the chip's ephemeral public key on G~ (encoded)
     domain_name: str
+    cam: CamData | None = None  # PACE-CAM only: to verify against EF.CardSecurity (pace_cam.verify_cam)
+    domain: Domain | None = None
 
 
 def _ga(conn: CardConnection, data: bytes, last: bool = False) -> dict[int, bytes]:
@@ -132,12 +159,12 @@ def perform_pace(conn: CardConnection, key: AccessKey, info: PaceInfo, *,
     :param info: the PACEInfo chosen from EF.CardAccess (see ``select_pace_info``).
     :param domain: domain parameters (default: the standardized set named by ``info.parameter_id``).
     :param send_parameter_id: add tag 84 (needed when EF.CardAccess lists several parameter sets).
-    :param rng: randomness for the terminal's ephemeral keys.
+    :param rng: randomness for the terminal's ephemeral keys (and the integrated-mapping nonce t).
     :param private_keys: fixed terminal private keys (mapping, then agreement): tests only.
     :raises AccessControlError: wrong password, chip refusal, bad tokens, unsupported parameters.
     """
-    if info.mapping != "GM":
-        raise AccessControlError(f"PACE mapping {info.mapping} is not supported (generic mapping only)")
+    if info.mapping not in SUPPORTED_MAPPINGS:
+        raise AccessControlError(f"PACE mapping {info.mapping} is not supported")
     alg, bits = info.cipher
     if domain is None:
         if info.parameter_id is None:
@@ -165,12 +192,20 @@ def perform_pace(conn: CardConnection, key: AccessKey, info: PaceInfo, *,
         k_pi = pace_key(key, alg, bits)
         if not z or len(z) % alg.block_size:
             raise AccessControlError("PACE nonce has a wrong length")
-        s = int.from_bytes(crypto.decrypt(alg, k_pi, z), "big")
-        # 3. Generic mapping
-        x1 = new_private()
-        chip_map = _ga(conn, tlv.encode(0x81, domain.encode(domain.public_key(x1))))
-        h = domain.agree(x1, domain.decode(_need(chip_map, 0x82)))
-        g_mapped = domain.map_generic(s, h)
+        s_bytes = crypto.decrypt(alg, k_pi, z)
+        # 3. Mapping
+        chip_map_key = b""
+        if info.mapping == "IM":
+            pace_im.check_supported(alg, bits, domain)
+            t = rng(pace_im.NONCE_LENGTH)
+            _need(_ga(conn, tlv.encode(0x81, t)), 0x82)  # the chip's 82 is empty for IM
+            g_mapped = pace_im.map_nonce(domain, s_bytes, t)
+        else:
+            x1 = new_private()
+            chip_map = _ga(conn, tlv.encode(0x81, domain.encode(domain.public_key(x1))))
+            chip_map_key = _need(chip_map, 0x82)
+            h = domain.agree(x1, domain.decode(chip_map_key))
+            g_mapped = domain.map_generic(int.from_bytes(s_bytes, "big"), h)
         # 4. Key agreement on the mapped generator
         x2 = new_private()
         own_pub = domain.encode(domain.public_key(x2, g_mapped))
@@ -188,10 +223,19 @@ def perform_pace(conn: CardConnection, key: AccessKey, info: PaceInfo, *,
         expected = auth_token(alg, k_mac, public_key_object(info.oid_der_value, domain, own_pub))
         if not hmac.compare_digest(t_picc, expected):
             raise AccessControlError("chip's PACE authentication token does not verify")
+        cam = None
+        if info.mapping == "CAM":
+            if not isinstance(domain, EcDomain):
+                raise AccessControlError("PACE-CAM needs elliptic-curve domain parameters")
+            encrypted = _need(final, 0x8A)  # mandatory for CAM (ICAO 9303-11 4.4.4.2)
+            ca = decrypt_chip_authentication_data(alg, k_enc, domain, encrypted)
+            cam = CamData(domain.name, chip_map_key, ca, encrypted)
+        elif 0x8A in final:
+            raise AccessControlError("chip sent chip-authentication data without PACE-CAM")
     except DomainParameterError as exc:
         raise AccessControlError(f"PACE key exchange failed: {exc}") from exc
     log.debug("PACE succeeded (%s, %s)", info.oid, domain.name)
-    return PaceResult(SecureMessaging(alg, k_enc, k_mac, 0), info, chip_pub, domain.name)
+    return PaceResult(SecureMessaging(alg, k_enc, k_mac, 0), info, chip_pub, domain.name, cam, domain)
 
 
 def pace_from_card_access(conn: CardConnection, key: AccessKey, card_access: bytes | SecurityInfos, *,

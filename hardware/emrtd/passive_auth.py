@@ -67,6 +67,8 @@ class PassiveAuthReport:
     dsc_subject: str | None = None
     csca_subject: str | None = None
     card_security: str | None = None
+    deviations: tuple[str, ...] = ()
+    deviations: tuple[str, ...] = ()  # deviation-type OIDs an issuer's deviation list names for this document
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: passed, signature, chain, revocation, hashes, expiry, reasons, and details."""
@@ -77,7 +79,7 @@ class PassiveAuthReport:
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "chain_time": self.chain_time.isoformat() if self.chain_time else None,
             "dsc_subject": self.dsc_subject, "csca_subject": self.csca_subject,
-            "card_security": self.card_security,
+            "card_security": self.card_security, "deviations": list(self.deviations),
         }
 
 
@@ -98,6 +100,7 @@ class _Draft:
     dsc_subject: str | None = None
     csca_subject: str | None = None
     card_security: str | None = None
+    deviations: tuple[str, ...] = ()
 
     def freeze(self) -> PassiveAuthReport:
         """The finished, immutable report."""
@@ -256,6 +259,26 @@ def _verify_card_security(data: bytes, store: TrustStore, now: _dt.datetime) -> 
     return (VALID if ok else INVALID), check.reasons
 
 
+def _known_deviations(store: TrustStore, dsc: Any, data_groups: Mapping[int, bytes], sod: Sod) -> tuple[str, ...]:
+    """Deviation types that the store's deviation lists name for this document (DSC, type, number, date)."""
+    if not store.deviation_lists:
+        return ()
+    document_type = document_number = None
+    if 1 in data_groups:
+        try:
+            mrz = parse_dg1(data_groups[1]).mrz
+            document_type, document_number = mrz.document_code, mrz.document_number
+        except EmrtdError:
+            pass  # an unreadable DG1 matches only deviations that do not need it
+    found: list[str] = []
+    for dl in store.deviation_lists:
+        for dev in dl.deviations:
+            if dev.applies(dsc=dsc, document_type=document_type, document_number=document_number,
+                           signed_at=sod.signing_time):
+                found += [t for t in dev.types if t not in found]
+    return tuple(found)
+
+
 def verify(
     sod: Sod | bytes | None,
     data_groups: Mapping[int, bytes],
@@ -306,6 +329,12 @@ def verify(
     report.csca_subject = check.csca.subject_text if check.csca else None
     report.reasons.extend(check.reasons)
     hashes_ok = _hashes(report, sod, data_groups)
+    report.deviations = _known_deviations(trust_store, check.dsc, data_groups, sod)
+    if report.deviations:
+        from hardware.emrtd.deviation_list import DEVIATION_NAMES
+
+        report.reasons.append("the issuer's deviation list names this document: "
+                              + ", ".join(DEVIATION_NAMES.get(t, t) for t in report.deviations))
     _expiry(report, check, data_groups, today)
     report.passed = (
         report.signature == VALID and report.chain == VALID and report.revocation != INVALID and hashes_ok

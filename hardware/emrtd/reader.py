@@ -27,14 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hardware.emrtd import active_auth, chip_auth, lds
+from hardware.emrtd import active_auth, chip_auth, lds, pace_cam
 from hardware.emrtd.apdu import CardConnection
 from hardware.emrtd.atr import atr_announces_extended_length
-from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError
+from hardware.emrtd.errors import AccessControlError, ApduError, EmrtdError, LdsError
 from hardware.emrtd.lds import security_infos
 from hardware.emrtd.password import AccessKey, PasswordType
 from hardware.emrtd.read_limits import BudgetedConnection, ReadLimits
-from hardware.emrtd.session import EF_COM, EF_SOD, EmrtdSession, dg_fid
+from hardware.emrtd.session import EF_CARD_SECURITY, EF_COM, EF_SOD, EmrtdSession, dg_fid
 from hardware.errors import HardwareError
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,9 @@ class ChipReadResult:
     """Everything a read produced (also when it failed part-way).
 
     ``files`` holds raw bytes by file identifier (``0x011E`` EF.COM, ``0x011D`` EF.SOD, ``0x0101``
-    DG1...); ``card_access`` is EF.CardAccess when the chip has one. Parsed objects keep their own
+    DG1...); ``card_access`` is EF.CardAccess when the chip has one, ``card_security`` EF.CardSecurity
+    when PACE-CAM needed it (give it to passive authentication: it carries the key CAM was checked
+    against). Parsed objects keep their own
     raw bytes. ``phase_seconds`` is host wall time per phase; ``phase_link_seconds`` the simulated
     link time per phase when the transport models one (the virtual chip). ``error`` is the typed
     error that stopped the read (``None`` when it completed) and ``failed_phase`` where.
@@ -156,7 +158,10 @@ class ChipReadResult:
 
     files: dict[int, bytes] = field(default_factory=dict)
     card_access: bytes | None = None
+    card_security: bytes | None = None  # EF.CardSecurity (MF level), read after PACE-CAM
     access_method: str | None = None
+    pace_mapping: str | None = None  # "GM" or "CAM" when PACE was used
+    pace_cam: Any = None  # pace_cam.CamData: what an auditor needs to re-check PACE-CAM
     com: Any = None
     sod: Any = None
     dg1: Any = None
@@ -353,7 +358,25 @@ class EmrtdReader:
             self.session.select_application()
 
     def _pace(self, card_access: bytes) -> None:
-        self.session.authenticate_pace(self.access_key, card_access)
+        result = self.session.authenticate_pace(self.access_key, card_access)
+        r = self._result
+        r.pace_mapping = result.info.mapping
+        if result.cam is not None:
+            r.pace_cam = result.cam
+            r.chip_authentication = self._verify_cam(result)
+
+    def _verify_cam(self, pace_result: Any) -> Any:
+        """PACE-CAM: read EF.CardSecurity (MF level, under the new secure messaging) and check the
+        chip against its signed key. A chip that cannot show the file fails chip authentication
+        (never falls back to BAC: PACE itself succeeded)."""
+        r = self._result
+        try:
+            r.card_security = self.session.read_file(EF_CARD_SECURITY, max_length=self.limits.file_cap(EF_SOD))
+            infos = security_infos.parse_card_security(r.card_security)
+        except (ApduError, LdsError) as exc:  # a removed card or broken secure messaging still stops the read
+            r.notes.append(f"EF.CardSecurity unusable for PACE-CAM ({exc})")
+            infos = None
+        return pace_cam.verify_cam(pace_result.cam, pace_result.domain, infos)
 
     def _read(self, phase: ReadPhase, fid: int) -> bytes:
         self._enter(phase)
@@ -393,7 +416,8 @@ class EmrtdReader:
 
     def _authenticate_chip(self) -> None:
         r = self._result
-        if self.do_chip_authentication and r.dg14 is not None:
+        if r.chip_authentication is None and self.do_chip_authentication and r.dg14 is not None:
+            # (PACE-CAM already authenticated the chip: ICAO 9303-11 4.4.3.5 makes CA redundant)
             self._enter(ReadPhase.CHIP_AUTHENTICATION)
             r.chip_authentication = _chip_authentication(self.session, r.dg14)
         if r.dg15 is not None and self.aa_challenge is not None:

@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import cms, core, x509
 
@@ -48,7 +50,8 @@ log = logging.getLogger(__name__)
 OID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 _MAX_FILE = 64 * 1024 * 1024
 ML_SIGNER_FOLDER = "ml_signer"
-_IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "crl": 2}
+CRL_CLOCK_SKEW = _dt.timedelta(hours=12)  # a CRL issued "later today" elsewhere is not from the future
+_IMPORT_ORDER = {"certificate": 0, "other": 0, "master_list": 1, "ldif": 1, "crl": 2}
 
 
 class _CscaMasterList(core.Sequence):
@@ -116,6 +119,10 @@ class TrustStore:
         self._by_ski: dict[bytes, list[certs.Certificate]] = {}
         self._crls: dict[bytes, Crl] = {}
         self._ml_signers: dict[bytes, certs.Certificate] = {}
+        # sha256 hex of a certificate or CRL -> where it came from and when (informational: trust is decided
+        # by the files themselves, never by this)
+        self._sources: dict[str, dict[str, str]] = {}
+        self._deviation_lists: dict[bytes, Any] = {}  # sha256 -> deviation_list.DeviationList
 
     def __len__(self) -> int:
         return len(self._certs)
@@ -201,6 +208,34 @@ class TrustStore:
         why = entry.currency(now)
         return f"{signed}; " + ("current" if why is None else f"NOT current: {why}")
 
+    def refresh_crl(self, name: str, data: bytes, now: _dt.datetime | None = None) -> str:
+        """Take a CRL delivered for a refresh (offline sites get them on media), stricter than an import:
+        it must verify under a trusted CSCA, must not be dated in the future, and must be newer than every
+        CRL of that issuer already held (an older one is a replay, not a refresh). Raises
+        ``TrustStoreError`` with the reason; returns a one-line summary."""
+        now = now or _dt.datetime.now(_dt.timezone.utc)
+        try:
+            entry = parse_crl(data)
+        except CertificateError as exc:
+            raise TrustStoreError(f"{name} is not a CRL: {exc}") from exc
+        issuers = self.cscas_named(entry.issuer_key)
+        if not issuers:
+            raise TrustStoreError(f"{name}: no trusted CSCA named {entry.issuer_text}, so the CRL cannot be checked")
+        if not entry.signed_by_any(issuers):
+            raise TrustStoreError(f"{name}: its signature does not verify under the trusted CSCA(s) of {entry.issuer_text}")
+        if entry.this_update is None or entry.this_update > now + CRL_CLOCK_SKEW:
+            raise TrustStoreError(f"{name}: dated in the future ({entry.this_update}); check this kiosk's clock")
+        held = [c.this_update for c in self.crls_for(entry.issuer_key) if c.this_update is not None]
+        if any(h >= entry.this_update for h in held) and hashlib.sha256(entry.der).digest() not in self._crls:
+            raise TrustStoreError(f"{name}: issued {entry.this_update.date()}, not newer than the CRL of "
+                                  f"{entry.issuer_text} already held ({max(held).date()}): not a refresh")
+        new = self.add_crl(entry)
+        self._note_source(entry.der, f"CRL refresh {name}")
+        why = entry.currency(now)
+        state = "current" if why is None else f"NOT current: {why}"
+        return f"{name}: CRL of {entry.issuer_text} issued {entry.this_update.date()}, " + (
+            f"{state}" if new else "already held")
+
     def _trusted_signer(self, signer: certs.Certificate, extra: Iterable[certs.Certificate]) -> str | None:
         """Which trusted certificate vouches for a master-list signer, or None."""
         configured = self.master_list_signers + list(extra)
@@ -270,12 +305,76 @@ class TrustStore:
         self.add_crl(entry)
         return f"{name}: CRL of {entry.issuer_text}, {status}"
 
+    @property
+    def deviation_lists(self) -> list[Any]:
+        """Verified ICAO deviation lists (``deviation_list.DeviationList``)."""
+        return list(self._deviation_lists.values())
+
+    def add_deviation_list(self, data: bytes) -> Any:
+        """Import a deviation list whose signer a trusted CSCA issued; raises ``TrustStoreError`` otherwise."""
+        from hardware.emrtd.deviation_list import load_deviation_list
+
+        def vouch(signer: certs.Certificate) -> str | None:
+            return next((c.subject_text for c in self.cscas_named(signer.issuer_key) if _signed_by(signer, c)), None)
+
+        dl = load_deviation_list(data, vouch)
+        self._deviation_lists.setdefault(hashlib.sha256(dl.der).digest(), dl)
+        return dl
+
+    def source_of(self, der: bytes) -> dict[str, str] | None:
+        """Where a certificate or CRL came from (``{"source": ..., "imported": ...}``), if recorded."""
+        return self._sources.get(hashlib.sha256(der).hexdigest())
+
+    def _note_source(self, der: bytes, source: str) -> None:
+        today = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+        self._sources.setdefault(hashlib.sha256(der).hexdigest(), {"source": source, "imported": today})
+
+    def _add_ldif(self, name: str, data: bytes) -> str:
+        """Master lists and CRLs out of an ICAO PKD LDIF file, each under the same rules as a file of its own."""
+        from hardware.emrtd.pkd_ldif import read_pkd_ldif
+
+        objects = read_pkd_ldif(data)
+        lists = crls = dscs = refused = 0
+        reasons: list[str] = []
+        for obj in sorted(objects, key=lambda o: o.kind != "master_list"):  # lists first: they bring CSCAs
+            try:
+                if obj.kind == "master_list":
+                    info = self.add_master_list(obj.der)
+                    lists += 1
+                    for c in info.certificates:
+                        self._note_source(c.der, f"master list in LDIF {name} ({obj.dn})")
+                elif obj.kind == "crl":
+                    entry = parse_crl(obj.der)
+                    self._note_source(entry.der, f"CRL in LDIF {name} ({obj.dn})")
+                    self._add_crl_checked(name, entry)
+                    crls += 1
+                else:
+                    dscs += 1
+            except EmrtdError as exc:
+                refused += 1
+                reasons.append(f"{obj.dn}: {exc}")
+        if not objects:
+            raise TrustStoreError(f"{name} is an LDIF file with no master list, CRL or certificate in it")
+        line = (f"{name}: LDIF, {lists} master list(s), {crls} CRL(s) imported; {dscs} document signer "
+                f"certificate(s) not imported (EF.SOD carries its own)")
+        return line + (f"; {refused} refused: {'; '.join(reasons[:3])}" if refused else "")
+
     def _add_data(self, name: str, data: bytes, kind: str) -> str:
+        if kind == "ldif":
+            return self._add_ldif(name, data)
+        if kind == "master_list" and _content_type(data) == OID_DEVIATION_LIST:
+            dl = self.add_deviation_list(data)
+            self._note_source(dl.der, f"deviation list {name}")
+            return f"{name}: deviation list signed by {dl.signer}, {len(dl.deviations)} deviation(s)"
         if kind == "master_list":
             info = self.add_master_list(data)
+            for c in info.certificates:
+                self._note_source(c.der, f"master list {name} (signed by {info.signer})")
             return f"{name}: master list, {len(info.certificates)} CSCA certificates, {info.reason}"
         if kind == "crl":
-            return self._add_crl_checked(name, parse_crl(data))
+            entry = parse_crl(data)
+            self._note_source(entry.der, f"CRL file {name}")
+            return self._add_crl_checked(name, entry)
         try:
             loaded = certs.load_certificates(data)
         except CertificateError as cert_exc:
@@ -283,8 +382,11 @@ class TrustStore:
                 entry = parse_crl(data)
             except CertificateError:
                 raise TrustStoreError(f"{name} is not a certificate, CRL or master list: {cert_exc}") from cert_exc
+            self._note_source(entry.der, f"CRL file {name}")
             return self._add_crl_checked(name, entry)
         added = sum(self.add_certificate(c) for c in loaded)
+        for c in loaded:
+            self._note_source(c.der, f"certificate file {name}")
         return f"{name}: {len(loaded)} certificate(s), {added} new"
 
     def add_path(self, path: str | Path) -> list[str]:
@@ -302,6 +404,8 @@ class TrustStore:
         for p in sorted(q for q in root.rglob("*") if q.is_file()):
             if skip is not None and p.relative_to(root).parts[0] == skip:
                 continue
+            if p.parent == root and p.name in (SOURCES_FILE, f".{SOURCES_FILE}.tmp"):
+                continue  # the store's own provenance notes, not trust material
             try:
                 data = _read(p)
             except EmrtdError as exc:
@@ -326,6 +430,7 @@ class TrustStore:
         base = Path(folder)
         groups = (("csca", ".der", {k: c.der for k, c in self._certs.items()}),
                   ("crl", ".crl", {k: c.der for k, c in self._crls.items()}),
+                  ("deviation", ".dl", {k: d.der for k, d in self._deviation_lists.items()}),
                   (ML_SIGNER_FOLDER, ".der", {k: c.der for k, c in self._ml_signers.items()}))
         try:
             _private_dir(base)
@@ -335,6 +440,7 @@ class TrustStore:
                 _private_dir(base / sub)
                 for key, der in items.items():
                     _write_private(base / sub / f"{key.hex()}{suffix}", der)
+            _save_sources(base, self._sources)
         except OSError as exc:
             raise TrustStoreError(f"cannot write the trust store to {base}: {exc.strerror}") from exc
 
@@ -354,6 +460,7 @@ class TrustStore:
                 except EmrtdError as exc:
                     raise TrustStoreError(f"master-list signer {p.name} is unusable: {exc}") from exc
         store._add_folder(base, skip=ML_SIGNER_FOLDER)
+        store._sources = _load_sources(base)  # the stored files' own names say nothing of where they came from
         return store
 
     @classmethod
@@ -392,6 +499,40 @@ def _write_private(target: Path, data: bytes) -> None:
         fh.write(data)
 
 
+SOURCES_FILE = "provenance.json"
+OID_DEVIATION_LIST = "2.23.136.1.1.7"
+
+
+def _content_type(data: bytes) -> str | None:
+    try:
+        return str(cms.ContentInfo.load(data)["content"]["encap_content_info"]["content_type"].dotted)
+    except Exception:  # noqa: BLE001 - sniffing: anything unparsable is "not this kind"
+        return None
+
+
+def _load_sources(base: Path) -> dict[str, dict[str, str]]:
+    """The provenance file, or nothing when absent or unreadable (it is informational only)."""
+    path = base / SOURCES_FILE
+    try:
+        data = json.loads(_read(path).decode("utf-8")) if path.is_file() else {}
+    except (TrustStoreError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("trust store provenance unreadable (%s); listing without it", type(exc).__name__)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): {"source": str(v.get("source", "")), "imported": str(v.get("imported", ""))}
+            for k, v in data.items() if isinstance(v, dict)}
+
+
+def _save_sources(base: Path, sources: dict[str, dict[str, str]]) -> None:
+    """Merge ``sources`` into the provenance file (earlier entries win), written 0600 via a temporary file."""
+    merged = {**sources, **_load_sources(base)}
+    tmp = base / f".{SOURCES_FILE}.tmp"
+    tmp.unlink(missing_ok=True)
+    _write_private(tmp, json.dumps(merged, indent=1, sort_keys=True).encode("utf-8"))
+    os.replace(tmp, base / SOURCES_FILE)
+
+
 def _signed_by(cert: certs.Certificate, issuer: certs.Certificate) -> bool:
     try:
         return cert.is_signed_by(issuer.public_key())
@@ -400,6 +541,10 @@ def _signed_by(cert: certs.Certificate, issuer: certs.Certificate) -> bool:
 
 
 def _sniff(data: bytes) -> str:
+    from hardware.emrtd.pkd_ldif import looks_like_ldif
+
+    if looks_like_ldif(data):
+        return "ldif"
     if b"-----BEGIN X509 CRL-----" in data:
         return "crl"
     if b"-----BEGIN" in data:

@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "kiosk.commands.review_cmd",
     "kiosk.commands.export_cmd",
     "kiosk.commands.passport_cmd",
+    "kiosk.commands.evidence_cmd",
     "kiosk.commands.trust_cmd",
     "kiosk.commands.pad_cmd",
     "kiosk.commands.calibrate_cmd",

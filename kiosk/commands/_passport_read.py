@@ -46,7 +46,10 @@ def add_read_parser(passport_sub: argparse._SubParsersAction) -> None:  # type: 
     method = p.add_mutually_exclusive_group()
     method.add_argument("--bac", action="store_true", help="use BAC only")
     method.add_argument("--pace", action="store_true", help="use PACE only (default: PACE, BAC as fallback)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for EF_COM.bin, EF_SOD.bin, DGn.bin, portrait.png")
+    p.add_argument("--virtual-pace", choices=("GM", "CAM", "IM"), default="GM",
+                   help="with --virtual: the PACE mapping the chip offers (generic, chip-authentication, integrated)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for EF_COM.bin, EF_SOD.bin, DGn.bin, portrait.png and chip_record.json")
     p.add_argument("--json", required=True, metavar="OUT", help="write the report as JSON here")
     p.add_argument("--data-dir", metavar="DIR", help="kiosk state folder (trust store in DIR/trust)")
     p.add_argument("--trust", action="append", default=[], metavar="PATH",
@@ -88,7 +91,7 @@ def _virtual_source(args: argparse.Namespace, key: Any) -> tuple[Any, Any, str]:
     from hardware.emrtd.virtual.passport import make_virtual_passport
 
     try:
-        passport = make_virtual_passport(key, pace=not args.bac)
+        passport = make_virtual_passport(key, pace=not args.bac, pace_mapping=args.virtual_pace)
     except (MrzError, LdsError) as exc:
         raise BadInputError(f"cannot make a virtual passport: {exc}") from exc
     return passport.chip, passport.document, "virtual passport (TEST PKI)"
@@ -171,6 +174,9 @@ def _save(result: Any, out: Path) -> tuple[dict[str, int], str | None]:
         if result.card_access is not None:
             _write_private(out / "EF_CardAccess.bin", result.card_access)
             sizes["EF_CardAccess.bin"] = len(result.card_access)
+        if getattr(result, "card_security", None) is not None:  # read by PACE-CAM; 'passport verify' checks it
+            _write_private(out / "EF_CardSecurity.bin", result.card_security)
+            sizes["EF_CardSecurity.bin"] = len(result.card_security)
         # EF.COM and EF.SOD first, then the data groups in order (as a person expects to see them).
         for fid, raw in sorted(result.files.items(),
                                key=lambda item: (0x0101 <= item[0] <= 0x0110, item[0] != 0x011E, item[0])):
@@ -223,6 +229,8 @@ def run_read(args: argparse.Namespace) -> int:
     finally:
         connection.close()
     sizes, portrait = _save(result, out)
+    if result.sod is not None:
+        sizes.update(_save_chip_record(result, store, out))
     report = read_report(result, source, sizes, portrait)
     if args.data_dir:
         report.update(record_document_check(Path(args.data_dir), result, key, started_at))
@@ -231,6 +239,19 @@ def run_read(args: argparse.Namespace) -> int:
     _print_report(report)
     pa = result.passive_authentication
     return 0 if result.ok and pa is not None and pa.passed else 1
+
+
+def _save_chip_record(result: Any, store: Any, out: Path) -> dict[str, int]:
+    """``chip_record.json``: what 'kiosk evidence verify' re-checks offline (identifies the document; no
+    name or image)."""
+    from hardware.emrtd.chip_record import build_chip_record
+
+    data = json.dumps(build_chip_record(result, store), indent=1).encode("utf-8")
+    try:
+        _write_private(out / "chip_record.json", data)
+    except OSError as exc:
+        raise BadInputError(f"cannot write to --out {out}: {exc.strerror or exc}") from exc
+    return {"chip_record.json": len(data)}
 
 
 def _print_report(report: dict[str, Any]) -> None:

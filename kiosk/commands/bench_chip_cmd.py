@@ -1,4 +1,4 @@
-"""``kiosk bench chip``: how long a full passport read takes, for BAC and for PACE (figures only).
+"""``kiosk bench chip``: how long a full passport read takes, for BAC, PACE, PACE-CAM and PACE-IM (figures only).
 
 The measuring lives in ``hardware.emrtd.bench``; this prints it. The lead's ``bench_cmd`` calls
 ``add_bench_chip`` to put ``chip`` under the ``bench`` group.
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 def _handler(args: argparse.Namespace) -> int:
-    from hardware.emrtd.bench import TARGETS_S, bench_chip
+    from hardware.emrtd.bench import METHODS, TARGETS_S, bench_chip
 
     from kiosk.errors import BadInputError
 
@@ -20,10 +20,10 @@ def _handler(args: argparse.Namespace) -> int:
     link = result["link"]
     print(f"full passport read, virtual chip, {link['bitrate_bps'] // 1000} kbit/s link, "
           f"{link['chip_latency_s'] * 1000:.0f} ms chip latency per APDU (median of {args.runs})")
-    for method in ("bac", "pace"):
+    for method in METHODS:
         r = result[method]
         verdict = "within" if r["within_target"] else "OVER"
-        print(f"  {method.upper():<4} total {r['total_s']:.3f} s (host {r['host_s']:.3f} + link {r['link_s']:.3f})"
+        print(f"  {method.upper().replace('_', '-'):<8} total {r['total_s']:.3f} s (host {r['host_s']:.3f} + link {r['link_s']:.3f})"
               f"  {r['apdu_count']} APDUs, chunks {r['chunk_sizes']}  [{verdict} target {TARGETS_S[method]:g} s]")
         print("       " + ", ".join(f"{name} {p['total_s']:.3f}" for name, p in r["phases"].items()))
     if args.json:
@@ -34,7 +34,7 @@ def _handler(args: argparse.Namespace) -> int:
 
 def add_bench_chip(bench_subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``chip`` to the ``bench`` command group (called by ``kiosk.commands.bench_cmd``)."""
-    p = bench_subparsers.add_parser("chip", help="full passport read time from the virtual chip, BAC and PACE")
-    p.add_argument("--json", help="write the figures to this JSON file (keys 'bac' and 'pace')")
+    p = bench_subparsers.add_parser("chip", help="full passport read time from the virtual chip, BAC, PACE, PACE-CAM and PACE-IM")
+    p.add_argument("--json", help="write the figures to this JSON file (keys 'bac', 'pace', 'pace_cam', 'pace_im')")
     p.add_argument("--runs", type=int, default=3, help="reads per access method; the median is kept (default 3)")
     p.set_defaults(func=_handler)

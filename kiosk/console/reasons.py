@@ -15,6 +15,7 @@ REASON_TEXT: dict[str, str] = {
     Reason.CHIP_REVOCATION_UNKNOWN: "The revocation list for this issuer is out of date or not trusted.",
     Reason.CHIP_CLONE_SUSPECTED: "The chip failed its authenticity check: it may be a cloned chip.",
     Reason.CHIP_AUTH_NOT_PERFORMED: "The chip offers no authenticity check (neither chip nor active authentication).",
+    Reason.CHIP_KNOWN_DEVIATION: "The issuer has published a known fault for this document (deviation list): check it by hand.",
     Reason.MRZ_MISMATCH: "The data on the chip differs from the printed data page.",
     Reason.DOCUMENT_EXPIRED: "The document has expired.",
     Reason.PORTRAIT_MISSING: "The chip holds no portrait.",

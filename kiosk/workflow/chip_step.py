@@ -130,7 +130,8 @@ def read_chip(connection: Any, key: AccessKey, trust: Any, *,
     replayed answer cannot match it.
     """
     def verify(result: ChipReadResult) -> Any:
-        return passive_auth.verify(result.files.get(0x011D), result.data_groups(), trust)
+        return passive_auth.verify(result.files.get(0x011D), result.data_groups(), trust,
+                                   card_security=result.card_security)
 
     return EmrtdReader(connection, key, method=method, progress=progress, aa_challenge=os.urandom(8),
                        passive_auth=verify).read()

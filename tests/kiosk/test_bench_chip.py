@@ -16,7 +16,7 @@ KEY = AccessKey.from_mrz("L898902C3", "740812", "120415")
 
 @pytest.fixture(scope="module")
 def document():
-    return make_document(dg2_size=bench.DG2_SIZE)
+    return make_document(dg2_size=bench.DG2_SIZE, chip_authentication=True)
 
 
 def test_bac_figures_add_up(document) -> None:
@@ -42,3 +42,14 @@ def test_cli_writes_bac_and_pace(tmp_path) -> None:
     assert data["bac"]["access_method"] == "BAC" and data["pace"]["access_method"] == "PACE"
     assert data["bac"]["total_s"] > 0 and data["pace"]["total_s"] > 0
     assert "pace" in data["pace"]["phases"] and "card_access" in data["pace"]["phases"]
+    assert data["pace_cam"]["access_method"] == "PACE" and data["pace_cam"]["pace_mapping"] == "CAM"
+    assert data["pace"]["pace_mapping"] == "GM" and data["pace_im"]["pace_mapping"] == "IM"
+
+
+def test_pace_cam_read_reads_card_security_and_adds_no_chip_authentication_step(document) -> None:
+    cam = bench.run_once(document, KEY, "pace_cam")
+    gm = bench.run_once(document, KEY, "pace")
+    assert cam["pace_mapping"] == "CAM" and "chip_authentication" not in cam["phases"]
+    # CAM moves EF.CardSecurity on top of GM's files: more bytes, in the PACE phase
+    assert cam["bytes_read"] > gm["bytes_read"]
+    assert cam["total_s"] == pytest.approx(cam["host_s"] + cam["link_s"], abs=1e-5)

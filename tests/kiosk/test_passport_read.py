@@ -69,3 +69,16 @@ def test_virtual_read_with_can(tmp_path) -> None:
 def test_bad_input_is_refused(tmp_path, extra, message) -> None:
     with pytest.raises(BadInputError, match=message):
         _run(tmp_path, "--virtual", *extra)
+
+
+def test_virtual_cam_read_saves_card_security_and_a_chip_record(tmp_path) -> None:
+    code, report = _run(tmp_path, "--virtual", "--virtual-pace", "CAM", *MRZ_ARGS)
+    assert code == 0, report
+    assert report["chip_authentication"]["passed"] and report["chip_authentication"]["protocol"] == "PACE-CAM"
+    assert report["passive_authentication"]["card_security"] == "valid"
+    out = tmp_path / "out"
+    assert (out / "EF_CardSecurity.bin").stat().st_size > 0
+    record = json.loads((out / "chip_record.json").read_text())
+    assert record["format"] == "idkiosk-chip-record/1" and record["pace_mapping"] == "CAM"
+    assert b"L898902C3" not in (out / "chip_record.json").read_bytes()  # hashes of DG1, never DG1 itself
+    assert (out / "chip_record.json").stat().st_mode & 0o077 == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from asn1crypto import cms, core
+from asn1crypto import core
 
 from hardware.emrtd import tlv
 from hardware.emrtd.crypto import CipherAlg
@@ -328,16 +328,11 @@ def parse_dg14(raw: bytes) -> SecurityInfos:
 
 def parse_card_security(raw: bytes) -> SecurityInfos:
     """The SecurityInfos inside EF.CardSecurity (CMS SignedData, id-SecurityObject); no signature check."""
-    try:
-        info = cms.ContentInfo.load(bytes(raw))
-        content = info["content"]["encap_content_info"]["content"]
-        data = content.parsed.dump() if hasattr(content, "parsed") and content.parsed is not None else None
-        if data is None:
-            data = bytes(content.native)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise LdsError(f"EF.CardSecurity is not a CMS SignedData: {exc}") from exc
-    infos = parse_security_infos(data)
-    return infos
+    # The content is taken as the raw octets: asn1crypto's own ``parsed`` guesses a type and fails
+    # on some encoders' SET OF (the virtual chip's, found by PACE-CAM).
+    from hardware.emrtd.lds.signed_data import parse_signed_data
+
+    return parse_security_infos(parse_signed_data(bytes(raw), "EF.CardSecurity").content)
 
 
 def encode_security_infos(infos: list[SecurityInfo] | tuple[SecurityInfo, ...]) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,14 @@ from hardware.emrtd.errors import LdsError
 from hardware.emrtd.lds import encode_com, encode_dg1, encode_dg2, encode_dg15, encode_sod, jpeg_for_dg2
 from hardware.emrtd.lds.dg14 import encode_dg14_chip_authentication
 from hardware.emrtd.lds.files import FID_COM, FID_SOD, dg_fid, file_name
+from hardware.emrtd.lds.security_infos import (
+    ID_SECURITY_OBJECT,
+    ChipAuthenticationPublicKeyInfo,
+    SecurityInfo,
+    encode_security_infos,
+)
+from hardware.emrtd.lds.signed_data import build_signed_data
+from hardware.emrtd.lds.sod import hash_function, parse_sod
 
 CURVES: dict[str, ec.EllipticCurve] = {
     "brainpoolP256r1": ec.BrainpoolP256R1(),
@@ -152,6 +160,25 @@ class VirtualDocument:
     def sod(self) -> bytes:
         """Raw EF.SOD."""
         return self.files[FID_SOD]
+
+    def card_security(self, pace_infos: Sequence[SecurityInfo]) -> bytes:
+        """EF.CardSecurity (BSI TR-03110-3, ICAO 9303-11 9.2.12) signed by the document signer.
+
+        It announces ``pace_infos`` and the chip-authentication public key (needed by PACE-CAM,
+        whose terminal checks the chip against this signed key). Requires a document made with
+        ``chip_authentication=True``.
+        """
+        if self.ca_private_key is None:
+            raise LdsError("EF.CardSecurity needs the chip-authentication key: make the document with "
+                           "chip_authentication=True")
+        spki = self.ca_private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        infos = list(pace_infos) + [ChipAuthenticationPublicKeyInfo.make(spki, key_id=1)]
+        algo = ec.ECDSA(_CRYPTO_HASH[self.pki.hash_algorithm](), deterministic_signing=True)
+        return build_signed_data(ID_SECURITY_OBJECT, encode_security_infos(infos), self.pki.dsc_certificate,
+                                 self.pki.hash_algorithm, f"{self.pki.hash_algorithm}_ecdsa",
+                                 lambda message: self.pki.dsc_key.sign(message, algo),
+                                 hash_function(self.pki.hash_algorithm), parse_sod(self.sod).signing_time)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Save the files as ``EF_COM.bin``, ``EF_SOD.bin``, ``DG1.bin``...; returns the paths written.

@@ -2,7 +2,10 @@
 
 Mirrors ``hardware.emrtd.pace``: MSE:Set AT selects the protocol and password, then four
 GENERAL AUTHENTICATE steps (nonce, mapping, key agreement, tokens). A wrong token (wrong MRZ or
-CAN on the terminal side) gets 6300 and the protocol starts over.
+CAN on the terminal side) gets 6300 and the protocol starts over. With chip-authentication mapping
+(PACE-CAM) the last answer adds tag 8A, the encrypted ``CA_IC = SK_IC^-1 * SK_Map,IC mod n`` made
+with the chip-authentication private key (``VirtualChip.ca_private_key``). With integrated mapping
+(PACE-IM) step 2 takes the terminal's nonce t and answers an empty 82.
 """
 from __future__ import annotations
 
@@ -19,12 +22,17 @@ from hardware.emrtd.domain_params import CURVE_PARAMETER_IDS, standard_domain
 from hardware.emrtd.errors import EmrtdError
 from hardware.emrtd.lds.security_infos import (
     ID_PACE_DH_GM,
+    ID_PACE_DH_IM,
+    ID_PACE_ECDH_CAM,
     ID_PACE_ECDH_GM,
+    ID_PACE_ECDH_IM,
     PaceInfo,
     cipher_of,
     encode_security_infos,
 )
 from hardware.emrtd.pace import auth_token, pace_key, public_key_object
+from hardware.emrtd import pace_im
+from hardware.emrtd.pace_cam import encrypt_chip_authentication_data
 from hardware.emrtd.password import PasswordType
 from hardware.emrtd.sm import SecureMessaging
 
@@ -43,14 +51,27 @@ class PaceOffer:
     parameter_id: int
 
     @classmethod
-    def ecdh(cls, curve: str = "brainpoolP256r1", alg: CipherAlg = CipherAlg.AES, key_bits: int = 128) -> PaceOffer:
-        """ECDH generic mapping on a named curve with the given cipher."""
-        return cls(f"{ID_PACE_ECDH_GM}.{_CIPHER_ARC[(alg, key_bits)]}", CURVE_PARAMETER_IDS[curve])
+    def ecdh(cls, curve: str = "brainpoolP256r1", alg: CipherAlg = CipherAlg.AES, key_bits: int = 128,
+             mapping: str = "GM") -> PaceOffer:
+        """ECDH generic (``GM``), chip-authentication (``CAM``, AES only) or integrated (``IM``) mapping."""
+        families = {"GM": ID_PACE_ECDH_GM, "CAM": ID_PACE_ECDH_CAM, "IM": ID_PACE_ECDH_IM}
+        if mapping not in families or (mapping == "CAM" and alg is not CipherAlg.AES):
+            raise ValueError("mapping must be GM, IM, or CAM with AES")
+        return cls(f"{families[mapping]}.{_CIPHER_ARC[(alg, key_bits)]}", CURVE_PARAMETER_IDS[curve])
+
+    @property
+    def mapping(self) -> str:
+        """``GM`` or ``CAM``."""
+        return self.info().mapping
 
     @classmethod
-    def dh(cls, parameter_id: int = 2, alg: CipherAlg = CipherAlg.AES, key_bits: int = 128) -> PaceOffer:
-        """DH generic mapping on an RFC 5114 group (parameter ID 0, 1 or 2)."""
-        return cls(f"{ID_PACE_DH_GM}.{_CIPHER_ARC[(alg, key_bits)]}", parameter_id)
+    def dh(cls, parameter_id: int = 2, alg: CipherAlg = CipherAlg.AES, key_bits: int = 128,
+           mapping: str = "GM") -> PaceOffer:
+        """DH generic (``GM``) or integrated (``IM``) mapping on an RFC 5114 group (parameter ID 0, 1 or 2)."""
+        if mapping not in ("GM", "IM"):
+            raise ValueError("DH mapping must be GM or IM")
+        return cls(f"{ID_PACE_DH_IM if mapping == 'IM' else ID_PACE_DH_GM}.{_CIPHER_ARC[(alg, key_bits)]}",
+                   parameter_id)
 
     def info(self) -> PaceInfo:
         """The PACEInfo announcing this offer."""
@@ -104,13 +125,23 @@ def general_authenticate(chip: VirtualChip, cmd: CommandApdu, secure: bool) -> t
     if step == 1:
         s = chip.rng(16)
         st["s"] = int.from_bytes(s, "big")
+        st["s_bytes"] = s
         z = crypto.encrypt(alg, pace_key(st["key"], alg, bits), s)
         st["step"] = 2
         return tlv.encode(0x7C, tlv.encode(0x80, z)), SW.OK
+    if step == 2 and 0x81 in objs and offer.mapping == "IM":
+        try:
+            st["g"] = pace_im.map_nonce(domain, st["s_bytes"], objs[0x81])
+        except EmrtdError:
+            chip.state = {}
+            return b"", SW.WRONG_DATA
+        st["step"] = 3
+        return tlv.encode(0x7C, tlv.encode(0x82, b"")), SW.OK
     if step == 2 and 0x81 in objs:
         y1 = domain.random_private(chip.rng)
         h = domain.agree(y1, domain.decode(objs[0x81]))
         st["g"] = domain.map_generic(st["s"], h)
+        st["map_private"] = y1
         st["step"] = 3
         return tlv.encode(0x7C, tlv.encode(0x82, domain.encode(domain.public_key(y1)))), SW.OK
     if step == 3 and 0x83 in objs:
@@ -129,9 +160,14 @@ def general_authenticate(chip: VirtualChip, cmd: CommandApdu, secure: bool) -> t
             chip.state = {}
             return b"", 0x6300  # authentication failed: wrong password on the terminal side
         token = auth_token(alg, st["k_mac"], public_key_object(oid_value, domain, st["terminal"]))
+        answer = tlv.encode(0x86, token)
+        if offer.mapping == "CAM":
+            static = chip.ca_private_key.private_numbers().private_value
+            answer += tlv.encode(0x8A, encrypt_chip_authentication_data(alg, st["k_enc"], domain, static,
+                                                                        st["map_private"]))
         chip.sm = SecureMessaging(alg, st["k_enc"], st["k_mac"], 0)
         chip.authenticated = "PACE"
         chip.state = {}
-        return tlv.encode(0x7C, tlv.encode(0x86, token)), SW.OK
+        return tlv.encode(0x7C, answer), SW.OK
     chip.state = {}
     return b"", SW.WRONG_DATA

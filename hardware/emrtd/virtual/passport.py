@@ -34,7 +34,7 @@ class VirtualPassport:
 def make_virtual_passport(key: AccessKey | None = None, *, pace: bool = True,
                           chip_authentication: bool = True, active_authentication: bool = True,
                           dg2_size: int | None = None, face: Any = None, link: LinkModel | None = None,
-                          faults: ChipFaults | None = None) -> VirtualPassport:
+                          faults: ChipFaults | None = None, pace_mapping: str = "GM") -> VirtualPassport:
     """A virtual passport that opens with ``key``.
 
     :param key: an MRZ key (the document gets that number and those dates, a specimen name and
@@ -46,6 +46,10 @@ def make_virtual_passport(key: AccessKey | None = None, *, pace: bool = True,
     :param dg2_size: make DG2 exactly this many bytes (else the portrait's natural JPEG size).
     :param face: portrait image (PIL image, array or encoded bytes); default: a drawn face.
     :param link: simulated link (latency, bitrate); :param faults: faults on demand.
+    :param pace_mapping: ``GM`` (generic mapping), ``IM`` (integrated mapping) or ``CAM``
+        (chip-authentication mapping: the chip
+        also carries a signed EF.CardSecurity with its chip-authentication key; DG14 is then always
+        present, as on issued CAM documents).
     :raises MrzError: the MRZ fields cannot form a valid TD3 MRZ.
     """
     if key is not None and key.kind is PasswordType.MRZ:
@@ -57,11 +61,14 @@ def make_virtual_passport(key: AccessKey | None = None, *, pace: bool = True,
     else:
         document_mrz = ICAO_SAMPLE_MRZ
     mrz_key = AccessKey.from_mrz(document_mrz.document_number, document_mrz.birth_date, document_mrz.expiry_date)
-    document = make_document(document_mrz, face, dg2_size=dg2_size, chip_authentication=chip_authentication,
+    cam = pace_mapping == "CAM"
+    document = make_document(document_mrz, face, dg2_size=dg2_size,
+                             chip_authentication=chip_authentication or cam,
                              active_authentication="ec" if active_authentication else None)
     can = key if key is not None and key.kind is PasswordType.CAN else None
-    chip = VirtualChip(document.files, mrz_key=mrz_key, can=can,
-                       pace=[PaceOffer.ecdh()] if pace or can is not None else [],
+    offers = [PaceOffer.ecdh(mapping=pace_mapping)] if pace or can is not None else []
+    mf_files = {0x011D: document.card_security([o.info() for o in offers])} if cam and offers else None
+    chip = VirtualChip(document.files, mf_files=mf_files, mrz_key=mrz_key, can=can, pace=offers,
                        ca_private_key=document.ca_private_key, aa_private_key=document.aa_private_key,
                        link=link, faults=faults)
     return VirtualPassport(chip, document)

@@ -134,16 +134,14 @@ def test_pace_with_can_and_wrong_password() -> None:
         pace_from_card_access(chip, AccessKey.from_mrz("L898902C<", "740812", "120416"), chip.mf_files[0x011C])
 
 
-def test_selection_prefers_generic_mapping_and_aes() -> None:
+def test_selection_prefers_cam_then_generic_mapping_and_aes() -> None:
     from hardware.emrtd.lds.security_infos import PaceInfo, SecurityInfos
 
-    infos = SecurityInfos((PaceInfo.make("0.4.0.127.0.7.2.2.4.6.2", 13), PaceInfo.make("0.4.0.127.0.7.2.2.4.2.1", 13),
-                           PaceInfo.make("0.4.0.127.0.7.2.2.4.2.2", 13), PaceInfo.make("0.4.0.127.0.7.2.2.4.1.4", 2)),
-                          b"")
-    assert select_pace_info(infos).oid == "0.4.0.127.0.7.2.2.4.2.2"
-    only_cam = SecurityInfos((PaceInfo.make("0.4.0.127.0.7.2.2.4.6.2", 13),), b"")
-    with pytest.raises(AccessControlError):
-        select_pace_info(only_cam)
+    gm = (PaceInfo.make("0.4.0.127.0.7.2.2.4.2.1", 13), PaceInfo.make("0.4.0.127.0.7.2.2.4.2.2", 13),
+          PaceInfo.make("0.4.0.127.0.7.2.2.4.1.4", 2))
+    assert select_pace_info(SecurityInfos(gm, b"")).oid == "0.4.0.127.0.7.2.2.4.2.2"
+    with_cam = SecurityInfos((PaceInfo.make("0.4.0.127.0.7.2.2.4.6.2", 13),) + gm, b"")
+    assert select_pace_info(with_cam).oid == "0.4.0.127.0.7.2.2.4.6.2"  # CAM authenticates the chip too
 
 
 def test_rfc5114_groups_are_consistent() -> None:

@@ -126,7 +126,8 @@ def test_pace_with_bac_switched_off(document) -> None:
 def test_unsupported_pace_falls_back_to_bac(document) -> None:
     from hardware.emrtd.virtual.pace_card import PaceOffer
 
-    integrated_mapping = PaceOffer("0.4.0.127.0.7.2.2.4.4.2", 13)  # id-PACE-ECDH-IM-AES-CBC-CMAC-128
+    # id-PACE-ECDH-IM-AES-CBC-CMAC-256: integrated mapping is supported with AES-128 only
+    integrated_mapping = PaceOffer("0.4.0.127.0.7.2.2.4.4.4", 13)
     result = EmrtdReader(_pace_chip(document, [integrated_mapping]), KEY).read()
     assert result.ok and result.access_method == "BAC"
     assert any("PACE failed" in note for note in result.notes)
