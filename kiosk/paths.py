@@ -26,3 +26,8 @@ def default_data_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("idkiosk", appauthor=False))
+
+
+def trust_dir(data_dir: str | Path | None) -> Path:
+    """The trust-store folder inside ``data_dir`` (default: the kiosk's data dir)."""
+    return Path(data_dir).expanduser() / "trust" if data_dir else default_data_dir() / "trust"

@@ -18,7 +18,7 @@ from pathlib import Path
 from hardware.emrtd.errors import TrustStoreError
 from hardware.emrtd.passive_auth import verify
 from hardware.emrtd.trust import TrustStore
-from kiosk.commands.trust_cmd import trust_dir
+from kiosk.paths import trust_dir
 from kiosk.errors import BadInputError
 
 SUBPARSERS: argparse._SubParsersAction | None = None  # type: ignore[type-arg]

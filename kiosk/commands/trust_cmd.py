@@ -20,12 +20,7 @@ from hardware.emrtd import certs
 from hardware.emrtd.errors import EmrtdError, TrustStoreError
 from hardware.emrtd.trust import TrustStore
 from kiosk.errors import BadInputError
-from kiosk.paths import default_data_dir
-
-
-def trust_dir(data_dir: str | Path | None) -> Path:
-    """The trust-store folder inside ``data_dir`` (default: the kiosk's data dir)."""
-    return Path(data_dir).expanduser() / "trust" if data_dir else default_data_dir() / "trust"
+from kiosk.paths import trust_dir
 
 
 def _ml_signers(paths: list[str]) -> list[certs.Certificate]:
