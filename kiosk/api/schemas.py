@@ -80,5 +80,11 @@ class IdentifyRequest(_Body):
     top_k: int = Field(5, ge=1, description="how many identities to return, best first")
 
 
+class IdentityVerifyRequest(_Body):
+    """A face to compare 1:1 with one enrolled identity."""
+
+    image: Blob
+
+
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (ChallengeRequest, QualityRequest, CompareRequest, FramesRequest, VerifyRequest,
-                                               IdentityRequest, IdentifyRequest)
+                                               IdentityRequest, IdentifyRequest, IdentityVerifyRequest)

@@ -29,7 +29,7 @@ async def new_challenge(request: Request) -> dict[str, Any]:
     ttl = (await parse_body(request, ChallengeRequest)).ttl_s if body.strip() else None
     ch = svc.new_challenge(api_key(request), ttl)
     return {"challenge_id": ch.challenge_id, "nonce": ch.nonce, "steps": [s.to_dict() for s in ch.steps],
-            "issued_at": _iso(ch.issued_at), "expires_at": _iso(ch.expires_at), "ttl_s": svc.challenges.ttl_s,
+            "issued_at": _iso(ch.issued_at), "expires_at": _iso(ch.expires_at), "ttl_s": round(ch.expires_at - ch.issued_at, 3),
             "frame_size_hint": [640, 480], "max_frames": svc.config.max_frames}
 
 
