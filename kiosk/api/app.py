@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from kiosk.api.contract import finish
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
 from kiosk.api.routers import challenges, compare, health, identities, sessions, verify
@@ -67,7 +68,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         comps[model.__name__] = schema
     doc["components"]["securitySchemes"] = {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
     doc["security"] = [{"ApiKey": []}]
-    app.openapi_schema = doc
+    app.openapi_schema = finish(doc)
     return doc
 
 

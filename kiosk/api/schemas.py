@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+# In JSON a blob is base64 text; the schema says so (a multipart body, built from the same model by
+# ``kiosk.api.contract``, shows it as a binary file part, which ``x-blob`` marks).
 Blob = Annotated[str | bytes, Field(description="base64 text in JSON (a data: URL is accepted); a file part in "
-                                                "multipart/form-data")]
+                                                "multipart/form-data"),
+                 WithJsonSchema({"type": "string", "x-blob": True,
+                                 "description": "base64 text in JSON (a data: URL is accepted); a file part in "
+                                                "multipart/form-data"})]
 Encoding = Literal["base64", "hex"]
 
 

@@ -8,6 +8,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from kiosk.api.body import openapi_body, parse_body
+from kiosk.api.contract import BODY, KEYED, SCOPED, errors
+from kiosk.api.responses import Liveness, NewChallenge
 from kiosk.api.routers._common import api_key, service, upload
 from kiosk.api.schemas import ChallengeRequest, FramesRequest
 
@@ -18,7 +20,8 @@ def _iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat()
 
 
-@router.post("", summary="Issue a random active challenge", openapi_extra=openapi_body(ChallengeRequest, required=False))
+@router.post("", summary="Issue a random active challenge", openapi_extra=openapi_body(ChallengeRequest, required=False),
+             response_model=NewChallenge, responses=errors(*KEYED, *SCOPED, *BODY))
 async def new_challenge(request: Request) -> dict[str, Any]:
     """Random steps (nose targets in normalised camera-image coordinates, x right, y down), a nonce, an expiry.
 
@@ -34,7 +37,8 @@ async def new_challenge(request: Request) -> dict[str, Any]:
 
 
 @router.post("/{challenge_id}/frames", summary="Upload a challenge's frames; get the liveness result",
-             openapi_extra=openapi_body(FramesRequest))
+             openapi_extra=openapi_body(FramesRequest), response_model=Liveness,
+             responses=errors(*KEYED, *SCOPED, *BODY, 404, 409, 410))
 async def frames(challenge_id: str, request: Request) -> dict[str, Any]:
     """Single use: the first upload consumes the challenge, whatever its outcome."""
     svc = service(request)
