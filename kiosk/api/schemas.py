@@ -14,6 +14,7 @@ Blob = Annotated[str | bytes, Field(description="base64 text in JSON (a data: UR
                                  "description": "base64 text in JSON (a data: URL is accepted); a file part in "
                                                 "multipart/form-data"})]
 Encoding = Literal["base64", "hex"]
+LIST_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"  # kiosk.facebank.check_list_name
 
 
 class _Body(BaseModel):
@@ -71,7 +72,8 @@ class VerifyRequest(FramesRequest):
 class IdentityRequest(_Body):
     """A face to enrol in a named list."""
 
-    list: str = Field(max_length=40, description="face-bank / watch-list name (lower-case letters, digits, _ -)")
+    list: str = Field(max_length=40, pattern=LIST_PATTERN,
+                      description="face-bank / watch-list name (lower-case letters, digits, _ -)")
     image: Blob
     label: str | None = Field(None, max_length=64, description="your reference for the person (stored encrypted)")
     keep_image: bool = Field(False, description="also keep the image (encrypted) as evidence")
@@ -80,7 +82,7 @@ class IdentityRequest(_Body):
 class IdentifyRequest(_Body):
     """A face to search for in a named list."""
 
-    list: str = Field(max_length=40)
+    list: str = Field(max_length=40, pattern=LIST_PATTERN, description="the list's name")
     image: Blob
     top_k: int = Field(5, ge=1, description="how many identities to return, best first")
 

@@ -14,7 +14,7 @@ from kiosk.api.body import openapi_body, parse_body
 from kiosk.api.contract import BODY, KEYED, SCOPED, errors
 from kiosk.api.responses import Comparison, Enrolled, Identification, IdentityOut, IdentityPage, Withdrawn
 from kiosk.api.routers._common import api_key, image, service
-from kiosk.api.schemas import IdentifyRequest, IdentityRequest, IdentityVerifyRequest
+from kiosk.api.schemas import LIST_PATTERN, IdentifyRequest, IdentityRequest, IdentityVerifyRequest
 
 router = APIRouter(prefix="/v1", tags=["facebank"])
 
@@ -34,7 +34,7 @@ async def enrol(request: Request) -> dict[str, Any]:
 @router.get("/identities", summary="One page of one of this key's lists (labels included)",
             response_model=IdentityPage, responses=errors(*KEYED, *SCOPED, 400, 404))
 async def list_identities(request: Request,
-                          list: str = Query(max_length=40, description="the list's name"),  # noqa: A002
+                          list: str = Query(max_length=40, pattern=LIST_PATTERN, description="the list's name"),  # noqa: A002
                           offset: int = Query(0, ge=0, description="identities to skip (oldest enrolment first)"),
                           limit: int = Query(50, ge=1, le=500, description="identities to return")
                           ) -> dict[str, Any]:
