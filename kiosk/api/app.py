@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from kiosk.api.contract import finish
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
-from kiosk.api.routers import challenges, compare, health, identities, sessions, verify
+from kiosk.api.routers import challenges, compare, health, identities, liveness, sessions, verify
 from kiosk.api.schemas import REQUEST_MODELS
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def create_app(service: Any) -> FastAPI:
                               "challenge, verification recorded with evidence, face banks (1:N). Every response "
                               "carries X-Request-ID; errors are {error: {code, message, request_id}}.")
     app.state.service = service
-    for module in (health, compare, challenges, verify, identities, sessions):
+    for module in (health, compare, challenges, liveness, verify, identities, sessions):
         app.include_router(module.router)
     _install_errors(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from kiosk.api.errors import ApiError, bad_input
 
 M = TypeVar("M", bound=BaseModel)
-_LIST_FIELDS = ("frames",)
+_LIST_FIELDS = ("frames", "images")
 
 
 def openapi_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:

@@ -76,6 +76,12 @@ def _multipart(schema: dict[str, Any], comps: dict[str, Any]) -> dict[str, Any]:
             text = prop.get("description") or next((p.get("description") for p in prop.get("anyOf", ())
                                                     if p.get("description")), "")
             props[name] = {"type": "string", "format": "binary", "description": text}
+        elif prop.get("type") == "array" and _is_blob(prop.get("items", {})):
+            props[name] = {"type": "array", "items": {"type": "string", "format": "binary"},
+                           "description": prop.get("description", "")}
+            for key in ("minItems", "maxItems"):
+                if key in prop:
+                    props[name][key] = prop[key]
         elif name == "frames":
             props["frames"] = {"type": "array", "items": {"type": "string", "format": "binary"},
                                "description": "the frames, one JPEG/PNG file part each, in order"}

@@ -118,6 +118,17 @@ class StepOut(_Out):
     action: str = Field(examples=["turn_left"])
     target: list[float] | None = Field(description="nose target for nose_to_target: [x, y] in normalised "
                                                    "camera-image coordinates (x right, y down, not mirrored)")
+    prompt: str = Field(description="the kiosk's text for the step, in the answer's language",
+                        examples=["Turn your head to your left"])
+    time_limit_s: float = Field(description="seconds allowed for the step, from when it is shown")
+
+
+class Coordinates(_Out):
+    """How to read and draw the targets."""
+
+    space: str
+    mirrored_preview: str
+    customer_left: str
 
 
 class NewChallenge(_Out):
@@ -126,11 +137,35 @@ class NewChallenge(_Out):
     challenge_id: str
     nonce: str
     steps: list[StepOut]
+    language: Literal["en", "de"] = Field(description="language of the prompts (from Accept-Language)")
+    coordinates: Coordinates
     issued_at: str = Field(description="ISO 8601, UTC")
     expires_at: str = Field(description="ISO 8601, UTC")
     ttl_s: float = Field(description="seconds from issue to expiry, as granted")
     frame_size_hint: list[int]
     max_frames: int
+
+
+class PassiveOut(_Out):
+    """Passive-liveness evidence of the images."""
+
+    score: float = Field(description="higher = more likely an attack")
+    threshold: float
+    attack_suspected: bool = Field(description="score >= threshold")
+    method: str = Field(description="fusion (a calibrated site model) or antispoof_only")
+
+
+class SingleImageLiveness(_Out):
+    """``POST /v1/liveness``: a passive score, never a decision."""
+
+    decision_grade: Literal[False] = Field(description="always false: one image is never enough to accept "
+                                                       "(a printed photo or a screen can pass a passive model); "
+                                                       "use a challenge and /v1/verify to decide")
+    passive: PassiveOut
+    quality: QualityReportOut = Field(description="the quality report of the first image with a face")
+    images: int
+    images_with_face: int
+    note: str
 
 
 class FindingOut(_Out):

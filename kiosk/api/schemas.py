@@ -14,6 +14,7 @@ Blob = Annotated[str | bytes, Field(description="base64 text in JSON (a data: UR
                                  "description": "base64 text in JSON (a data: URL is accepted); a file part in "
                                                 "multipart/form-data"})]
 Encoding = Literal["base64", "hex"]
+MAX_LIVENESS_IMAGES = 8
 LIST_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"  # kiosk.facebank.check_list_name
 
 
@@ -87,6 +88,14 @@ class IdentifyRequest(_Body):
     top_k: int = Field(5, ge=1, description="how many identities to return, best first")
 
 
+class LivenessRequest(_Body):
+    """One selfie (or a few images of the same capture) to score for passive liveness."""
+
+    images: list[Blob] = Field(min_length=1, max_length=MAX_LIVENESS_IMAGES,
+                               description="JPEG/PNG images of one capture, best first (multipart: repeated "
+                                           "'images' parts)")
+
+
 class IdentityVerifyRequest(_Body):
     """A face to compare 1:1 with one enrolled identity."""
 
@@ -94,4 +103,5 @@ class IdentityVerifyRequest(_Body):
 
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (ChallengeRequest, QualityRequest, CompareRequest, FramesRequest, VerifyRequest,
-                                               IdentityRequest, IdentifyRequest, IdentityVerifyRequest)
+                                               IdentityRequest, IdentifyRequest, IdentityVerifyRequest,
+                                               LivenessRequest)

@@ -118,6 +118,38 @@ class ApiService:
                 "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review},
                 "threshold_kind": "1:1", "model": "sface"}
 
+    async def passive_liveness(self, key: Any, images: list[DecodedImage]) -> dict[str, Any]:
+        """Passive liveness of one capture's images: score, threshold, quality; never decision grade."""
+        def work(engine: FaceEngine) -> dict[str, Any] | None:
+            from inference.errors import NoFaceError
+            from kiosk.verify import fit_frame
+
+            faces, quality = [], None
+            for img in images:
+                frame = fit_frame(img.bgr)
+                engine.pipeline.reset()  # images are scored one by one, not tracked as a video
+                a = engine.pipeline.process(frame, 0.0)
+                if a.face is not None:
+                    faces.append((frame, a.face))
+                    quality = quality or api_report(a.quality.to_dict())
+            try:
+                result = engine.liveness.score(faces)
+            except NoFaceError:
+                return None
+            return {"decision_grade": False, "images": len(images), "images_with_face": len(faces),
+                    "passive": {"score": round(result.score, 5), "threshold": round(result.threshold, 5),
+                                "attack_suspected": result.is_attack, "method": result.method},
+                    "quality": quality,
+                    "note": "a passive score from still images; a printed photo or a screen can pass it, so it "
+                            "never accepts anyone: decide with a challenge (/v1/challenges, /v1/verify)"}
+
+        out = await self.pool.run(work)
+        if out is None:
+            await self.audit(key, "liveness", {"result": "no_face"})
+            raise unprocessable("no_face", "no face found in the image(s)")
+        await self.audit(key, "liveness", {"attack_suspected": out["passive"]["attack_suspected"]})
+        return out
+
     # ------------------------------------------------------------------ challenges
     def new_challenge(self, key: Any, ttl_s: float | None = None) -> Challenge:
         """Issue a challenge to this key."""
