@@ -98,3 +98,12 @@ def test_facebank_list_show_remove_commands(tmp_path: Path, photo, other_face, c
         assert st.verify().ok
     finally:
         st.close()
+
+
+def test_facebank_bench_reports_search_latency_and_index_memory(tmp_path: Path) -> None:
+    from kiosk.facebank_bench import bench_facebank
+
+    out = bench_facebank(identities=40, queries=3, data_dir=tmp_path, batch=16)
+    assert out["identities"] == 40 and out["queries"] == 3
+    assert out["search_ms"]["p50"] > 0 and out["search_ms"]["p99"] >= out["search_ms"]["p50"]
+    assert out["store_mb"] > 0 and not any(tmp_path.iterdir())  # the temporary store is removed
