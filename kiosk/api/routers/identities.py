@@ -36,7 +36,7 @@ async def enrol(request: Request) -> dict[str, Any]:
 async def list_identities(request: Request,
                           list: str = Query(max_length=40, pattern=LIST_PATTERN, description="the list's name"),  # noqa: A002
                           offset: int = Query(0, ge=0, description="identities to skip (oldest enrolment first)"),
-                          limit: int = Query(50, ge=1, le=500, description="identities to return")
+                          limit: int = Query(50, ge=1, le=100, description="identities to return (each label read is one audited decryption)")
                           ) -> dict[str, Any]:
     """Identities oldest first with their labels (each label read is audited); 404 ``list_not_found`` when this
     key has no identity in a list of that name."""
