@@ -235,13 +235,9 @@ class ApiService:
         """Enrol a face in a list; 409 ``duplicate_identity`` when it is already there."""
         from starlette.concurrency import run_in_threadpool
 
-        from kiosk.errors import BadInputError
-        from kiosk.facebank import DuplicateIdentityError, check_list_name
+        from kiosk.facebank import DuplicateIdentityError
 
-        try:
-            check_list_name(list_name)
-        except BadInputError as exc:
-            raise ApiError(400, "invalid_field", str(exc)) from exc
+        self._list_name(list_name)
         vector = await self._vector(key, "identities", image)
         images = [ImageEvidence("dg2", image.data, image.media_type)] if keep_image else []
         try:
@@ -260,13 +256,7 @@ class ApiService:
         """1:N: the ``top_k`` best identities of the list."""
         from starlette.concurrency import run_in_threadpool
 
-        from kiosk.errors import BadInputError
-        from kiosk.facebank import check_list_name
-
-        try:
-            check_list_name(list_name)
-        except BadInputError as exc:
-            raise ApiError(400, "invalid_field", str(exc)) from exc
+        self._list_name(list_name)
         if top_k > self.config.top_k_max:
             raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
         bank = self._bank(key)
