@@ -55,6 +55,32 @@ class Hit:
     is_match: bool
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One enrolled identity as its owner sees it (the label decrypted)."""
+
+    identity_id: str
+    list: str
+    label: str | None
+    enrolled_at: dt.datetime
+    templates: int
+    images: int
+
+
+class ListNotFoundError(UserFacingError):
+    """The owner has no identity in a list of that name (a list exists while it holds an identity)."""
+
+    def __init__(self, list_name: str) -> None:
+        self.list_name = list_name
+        super().__init__(f"no face-bank list '{list_name}' (a list exists once an identity is enrolled in it, "
+                         "and only for the key that enrolled it)")
+
+
+def _fb(checks: dict[str, object]) -> dict[str, object]:
+    fb = checks.get("facebank")
+    return fb if isinstance(fb, dict) else {}
+
+
 def check_list_name(name: str) -> str:
     """A list name: 1-40 lower-case letters, digits, '_' or '-' (it is stored in clear)."""
     if not isinstance(name, str) or not _LIST.match(name):
@@ -104,10 +130,13 @@ class FaceBank:
         entries = self.storage.decisions.checks_of(f"facebank:{check_list_name(list_name)}", FACEBANK_MODE)
         return {sid for sid, checks in entries.items() if owner_of(checks) == self.owner}
 
-    def search(self, list_name: str, vector: np.ndarray, k: int) -> list[Hit]:
-        """The ``k`` most similar identities of the owner's list, best first (one entry per identity)."""
+    def search(self, list_name: str, vector: np.ndarray, k: int, must_exist: bool = False) -> list[Hit]:
+        """The ``k`` most similar identities of the owner's list, best first (one entry per identity);
+        ``ListNotFoundError`` for an empty or unknown list when ``must_exist``."""
         members = self.members(list_name)
         if not members:
+            if must_exist:
+                raise ListNotFoundError(list_name)
             return []
         best: dict[str, float] = {}
         for m in self.storage.duplicates.search_top(vector, k * 4 + 8, members):
@@ -134,10 +163,52 @@ class FaceBank:
             issuing_state="FACEBANK", document_number=uuid.uuid4().hex,
             identity=IdentityFields(surname=label, given_names="") if label else None,
             checks={"facebank": {"list": list_name, "templates": len(vectors), "actor": actor,
-                                 "owner": self.owner}},
+                                 "owner": self.owner, "enrolled_at": now.isoformat()}},
             images=list(images), templates=[TemplateEvidence("live", v) for v in vectors],
             counts_as_failure=False)
         return self.storage.decisions.record_session(rec).session_id
+
+    def page(self, list_name: str, offset: int, limit: int) -> tuple[int, list[str]]:
+        """``(total, ids)``: one page of the owner's list, oldest enrolment first (then by id, so pages are
+        stable); ``ListNotFoundError`` when the owner has no such list."""
+        entries = self.storage.decisions.checks_of(f"facebank:{check_list_name(list_name)}", FACEBANK_MODE)
+        mine = [(str(_fb(c).get("enrolled_at", "")), sid) for sid, c in entries.items()
+                if owner_of(c) == self.owner]
+        if not mine:
+            raise ListNotFoundError(list_name)
+        mine.sort()
+        return len(mine), [sid for _, sid in mine[max(0, offset):max(0, offset) + max(0, limit)]]
+
+    def entry(self, identity_id: str, actor: str, any_owner: bool = False) -> Entry:
+        """One identity with its label (decrypted: audited as ``session_viewed``); ``KeyError`` when there is
+        no such face-bank entry of this owner (``any_owner``: of anyone, for an administrator)."""
+        origin = self.storage.decisions.session_origin(identity_id)
+        if origin is None or origin[1] != FACEBANK_MODE or not (any_owner or self.owns(identity_id)):
+            raise KeyError(identity_id)
+        detail = self.storage.decisions.load_session(identity_id, actor=actor)
+        fb = _fb(detail.checks)
+        label = detail.identity.surname if detail.identity is not None else None
+        return Entry(identity_id, str(fb.get("list", origin[0].split(":", 1)[-1])), label or None,
+                     detail.summary.started_at, int(fb.get("templates", 0)),
+                     sum(1 for i in detail.images if i.kind == "dg2"))
+
+    def labels(self, identity_ids: Sequence[str], actor: str) -> dict[str, str | None]:
+        """The labels of some of the owner's identities (each read audited as ``session_viewed``)."""
+        out: dict[str, str | None] = {}
+        for sid in identity_ids:
+            try:
+                out[sid] = self.entry(sid, actor).label
+            except KeyError:  # withdrawn between the search and now
+                out[sid] = None
+        return out
+
+    def verify(self, identity_id: str, vector: np.ndarray) -> float | None:
+        """1:1: the best cosine between ``vector`` and the identity's templates (``KeyError`` when it is not the
+        owner's; ``None`` when its templates are gone, e.g. past the template retention period)."""
+        if not self.owns(identity_id):
+            raise KeyError(identity_id)
+        hits = self.storage.duplicates.search_top(vector, 64, {identity_id})
+        return max((m.score for m in hits), default=None)
 
     def owns(self, identity_id: str) -> bool:
         """Whether ``identity_id`` is a face-bank entry of this owner."""

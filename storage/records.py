@@ -12,7 +12,7 @@ import numpy as np
 
 Outcome = Literal["accept", "review", "reject"]
 OUTCOMES: tuple[str, ...] = ("accept", "review", "reject")
-IMAGE_KINDS: tuple[str, ...] = ("dg2", "live", "audit_frame")
+IMAGE_KINDS: tuple[str, ...] = ("dg2", "portrait", "live", "audit_frame")
 ROLES: tuple[str, ...] = ("operator", "supervisor", "admin")
 
 
@@ -36,7 +36,7 @@ class IdentityFields:
 class ImageEvidence:
     """One evidence image as encoded bytes (JPEG, PNG, JPEG 2000); encrypted before it touches disk."""
 
-    kind: str  # one of IMAGE_KINDS: "dg2" portrait, "live" best frame, "audit_frame"
+    kind: str  # one of IMAGE_KINDS: "dg2" chip portrait, "portrait" a document photo (API), "live" best frame, "audit_frame"
     data: bytes
     media_type: str  # e.g. "image/jpeg", "image/png", "image/jp2"
 

@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from kiosk.api.contract import finish
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
-from kiosk.api.routers import challenges, compare, health, identities, sessions, verify
+from kiosk.api.routers import challenges, compare, health, identities, liveness, sessions, verify
 from kiosk.api.schemas import REQUEST_MODELS
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         comps[model.__name__] = schema
     doc["components"]["securitySchemes"] = {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
     doc["security"] = [{"ApiKey": []}]
-    app.openapi_schema = doc
+    app.openapi_schema = finish(doc)
     return doc
 
 
@@ -78,7 +79,7 @@ def create_app(service: Any) -> FastAPI:
                               "challenge, verification recorded with evidence, face banks (1:N). Every response "
                               "carries X-Request-ID; errors are {error: {code, message, request_id}}.")
     app.state.service = service
-    for module in (health, compare, challenges, verify, identities, sessions):
+    for module in (health, compare, challenges, liveness, verify, identities, sessions):
         app.include_router(module.router)
     _install_errors(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

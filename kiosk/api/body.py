@@ -13,17 +13,15 @@ from starlette.requests import Request
 from kiosk.api.errors import ApiError, bad_input
 
 M = TypeVar("M", bound=BaseModel)
-_LIST_FIELDS = ("frames",)
+_LIST_FIELDS = ("frames", "images")
 
 
 def openapi_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
-    """``openapi_extra`` documenting ``model`` as the JSON body (and the same fields as multipart)."""
-    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": required, "content": {
-        "application/json": {"schema": ref},
-        "multipart/form-data": {"schema": {"type": "object", "description": f"the fields of {model.__name__} as "
-                                           "form fields, images as file parts; frames as repeated 'frames' file "
-                                           "parts with a 'timestamps' field (JSON list or comma-separated)"}}}}}
+    """``openapi_extra`` documenting ``model`` as the JSON body and the same fields as multipart
+    (``kiosk.api.contract.request_body``)."""
+    from kiosk.api.contract import request_body
+
+    return request_body(model, required)
 
 
 def _timestamps(text: str) -> list[Any]:

@@ -43,7 +43,7 @@ PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Path prefix -> scope group. "/v1/info" and unknown /v1 paths need a valid key of any scope.
 SCOPES: tuple[tuple[str, str], ...] = (
-    ("/v1/quality", "compare"), ("/v1/compare", "compare"), ("/v1/challenges", "liveness"),
+    ("/v1/quality", "compare"), ("/v1/compare", "compare"), ("/v1/challenges", "liveness"), ("/v1/liveness", "liveness"),
     ("/v1/verify", "verify"), ("/v1/identities", "facebank"), ("/v1/identify", "facebank"),
     ("/v1/sessions", "sessions"),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,9 @@ from inference.image_decode import MEDIA_TYPE
 from inference.image_decode import decode_image as decode_rgb
 
 from kiosk.api.errors import ApiError, bad_input
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+CHIP_FIELDS = ("dg2", "sod", "dg1")  # the fields dg2_encoding applies to
 
 @dataclass(frozen=True)
 class DecodedImage:
@@ -33,6 +37,10 @@ def raw_bytes(value: str | bytes, what: str, encoding: str = "base64") -> bytes:
     if isinstance(value, bytes):
         return value
     text = value.strip()
+    if encoding == "base64" and what in CHIP_FIELDS and len(text) >= 16 and _HEX.fullmatch(text):
+        # Hex whose length is a multiple of 4 is also valid base64 (of other bytes): refused rather than guessed.
+        raise bad_input("invalid_encoding", f"{what} looks like hex, but dg2_encoding is base64 (the default): set "
+                        "\"dg2_encoding\": \"hex\" beside it, or send base64")
     try:
         if encoding == "hex":
             return bytes.fromhex(text)
@@ -40,7 +48,11 @@ def raw_bytes(value: str | bytes, what: str, encoding: str = "base64") -> bytes:
             text = text.split(",", 1)[1]
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise bad_input("invalid_encoding", f"{what} is not valid {encoding}") from None
+        hint = ""
+        if what in CHIP_FIELDS:
+            hint = (" (hex is pairs of 0-9 a-f; for base64 leave dg2_encoding out)" if encoding == "hex" else
+                    " (for hex text set \"dg2_encoding\": \"hex\")")
+        raise bad_input("invalid_encoding", f"{what} is not valid {encoding}{hint}") from None
 
 
 def _image_error(exc: BadImageError, what: str) -> ApiError:

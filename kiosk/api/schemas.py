@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+# In JSON a blob is base64 text; the schema says so (a multipart body, built from the same model by
+# ``kiosk.api.contract``, shows it as a binary file part, which ``x-blob`` marks).
 Blob = Annotated[str | bytes, Field(description="base64 text in JSON (a data: URL is accepted); a file part in "
-                                                "multipart/form-data")]
+                                                "multipart/form-data"),
+                 WithJsonSchema({"type": "string", "x-blob": True,
+                                 "description": "base64 text in JSON (a data: URL is accepted); a file part in "
+                                                "multipart/form-data"})]
 Encoding = Literal["base64", "hex"]
+MAX_LIVENESS_IMAGES = 8
+LIST_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"  # kiosk.facebank.check_list_name
 
 
 class _Body(BaseModel):
@@ -66,7 +73,8 @@ class VerifyRequest(FramesRequest):
 class IdentityRequest(_Body):
     """A face to enrol in a named list."""
 
-    list: str = Field(max_length=40, description="face-bank / watch-list name (lower-case letters, digits, _ -)")
+    list: str = Field(max_length=40, pattern=LIST_PATTERN,
+                      description="face-bank / watch-list name (lower-case letters, digits, _ -)")
     image: Blob
     label: str | None = Field(None, max_length=64, description="your reference for the person (stored encrypted)")
     keep_image: bool = Field(False, description="also keep the image (encrypted) as evidence")
@@ -75,10 +83,25 @@ class IdentityRequest(_Body):
 class IdentifyRequest(_Body):
     """A face to search for in a named list."""
 
-    list: str = Field(max_length=40)
+    list: str = Field(max_length=40, pattern=LIST_PATTERN, description="the list's name")
     image: Blob
     top_k: int = Field(5, ge=1, description="how many identities to return, best first")
 
 
+class LivenessRequest(_Body):
+    """One selfie (or a few images of the same capture) to score for passive liveness."""
+
+    images: list[Blob] = Field(min_length=1, max_length=MAX_LIVENESS_IMAGES,
+                               description="JPEG/PNG images of one capture, best first (multipart: repeated "
+                                           "'images' parts)")
+
+
+class IdentityVerifyRequest(_Body):
+    """A face to compare 1:1 with one enrolled identity."""
+
+    image: Blob
+
+
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (ChallengeRequest, QualityRequest, CompareRequest, FramesRequest, VerifyRequest,
-                                               IdentityRequest, IdentifyRequest)
+                                               IdentityRequest, IdentifyRequest, IdentityVerifyRequest,
+                                               LivenessRequest)

@@ -32,6 +32,19 @@ def model_info(policy: Any = None, liveness: Any = None) -> dict[str, Any]:
             "versions": {k: v for k, v in model_versions().items() if not any(k == m["id"] for m in models)}}
 
 
+def thresholds_info(policy: Any, one_to_n: float) -> dict[str, Any]:
+    """``/v1/info``'s thresholds: 1:1 (compare, identity verify, the policy) and 1:N (identify, duplicate refusal)
+    side by side, with why 1:N is stricter. Each answer names the kind it used (``threshold_kind``)."""
+    return {
+        "1:1": {"match_accept": policy.match_accept, "match_review": policy.match_review,
+                "used_by": ["/v1/compare", "/v1/identities/{id}/verify", "/v1/verify"]},
+        "1:N": {"threshold": one_to_n, "used_by": ["/v1/identify", "/v1/identities (duplicate refusal)"],
+                "setting": "[storage] duplicate_threshold"},
+        "why_1n_is_stricter": "a search of N identities is N comparisons: the chance that some other person "
+                              "passes is FMR_N = 1 - (1 - FMR_1(t))^N, about N x FMR_1(t), so 1:N needs a "
+                              "threshold with a far lower FMR_1 than one 1:1 comparison (see the README)"}
+
+
 def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino", storage_config: Any = None,
                   kiosk_config: Any = None) -> Any:
     """Open the storage and load one face engine per worker (raises ``ModelError`` if models are missing).
@@ -65,8 +78,8 @@ def build_service(data_dir: Path, config: ApiConfig, provider: str = "openvino",
         engines = [FaceEngine.load(RuntimeConfig(provider=provider), liveness=liveness, challenge=challenge)
                    for _ in range(config.workers)]
         pool = EnginePool(engines, config.queue, config.timeout_s)
-        return ApiService(config, storage, pool, ChallengeRegistry(challenge, config.challenge_ttl_s), policy,
-                          model_info(policy, liveness))
+        info = {**model_info(policy, liveness), "thresholds": thresholds_info(policy, storage.config.duplicate_threshold)}
+        return ApiService(config, storage, pool, ChallengeRegistry(challenge, config.challenge_ttl_s), policy, info)
     except BaseException:
         storage.close()
         raise

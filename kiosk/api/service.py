@@ -24,16 +24,28 @@ from storage.errors import NotFoundError, StorageError
 from kiosk.api.challenges import Challenge, ChallengeRegistry
 from kiosk.api.config import ApiConfig
 from kiosk.api.errors import ApiError, unprocessable
+from kiosk.api.hints import api_report
 from kiosk.api.images import DecodedImage, encode_jpeg
 from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames
 from kiosk.api.pool import EnginePool
 from kiosk.face_session import FaceEngine, enrol_portrait
+from kiosk.facebank import Entry, ListNotFoundError
 from kiosk.policy import PolicyConfig
 from kiosk.recording import POLICY_VERSION, record_to
 
 log = logging.getLogger(__name__)
 
 API_KIOSK_PREFIX = "api:"
+
+
+def _no_identity(identity_id: str) -> ApiError:
+    return ApiError(404, "identity_not_found", f"no face-bank identity {identity_id} (wrong id, withdrawn, or "
+                    "not enrolled with this API key)")
+
+
+def _entry_json(e: Entry) -> dict[str, Any]:
+    return {"identity_id": e.identity_id, "list": e.list, "label": e.label, "enrolled_at": e.enrolled_at.isoformat(),
+            "templates": e.templates, "images": e.images}
 
 
 def api_kiosk_id(key_id: str) -> str:
@@ -73,7 +85,7 @@ class ApiService:
 
             engine.pipeline.reset()
             a = engine.pipeline.process(fit_frame(image.bgr), 0.0)
-            report = a.quality.to_dict()
+            report = api_report(a.quality.to_dict())
             return {"face_found": a.face is not None, "faces": a.faces_count, "passed": report["passed"],
                     "score": report["score"], "hints": report["hints"], "report": report}
 
@@ -94,12 +106,49 @@ class ApiService:
             if v is None:
                 await self.audit(key, "compare", {"result": "no_face"})
                 raise unprocessable("no_face", f"no face found in the {name} image")
-        score = float(np.dot(ref, prb))  # both L2-normalised (SFace embeddings)
+        out = self.one_to_one(float(np.dot(ref, prb)), reference_kind)  # both L2-normalised (SFace embeddings)
+        await self.audit(key, "compare", {"band": out["band"]})
+        return out
+
+    def one_to_one(self, score: float, reference_kind: str) -> dict[str, Any]:
+        """The answer of a 1:1 comparison: score, band by the policy's 1:1 thresholds, and which were used."""
         p = self.policy
         band = "match" if score >= p.match_accept else "borderline" if score >= p.match_review else "mismatch"
-        await self.audit(key, "compare", {"band": band})
         return {"score": round(score, 6), "band": band, "reference_kind": reference_kind,
-                "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review}, "model": "sface"}
+                "thresholds": {"match_accept": p.match_accept, "match_review": p.match_review},
+                "threshold_kind": "1:1", "model": "sface"}
+
+    async def passive_liveness(self, key: Any, images: list[DecodedImage]) -> dict[str, Any]:
+        """Passive liveness of one capture's images: score, threshold, quality; never decision grade."""
+        def work(engine: FaceEngine) -> dict[str, Any] | None:
+            from inference.errors import NoFaceError
+            from kiosk.verify import fit_frame
+
+            faces, quality = [], None
+            for img in images:
+                frame = fit_frame(img.bgr)
+                engine.pipeline.reset()  # images are scored one by one, not tracked as a video
+                a = engine.pipeline.process(frame, 0.0)
+                if a.face is not None:
+                    faces.append((frame, a.face))
+                    quality = quality or api_report(a.quality.to_dict())
+            try:
+                result = engine.liveness.score(faces)
+            except NoFaceError:
+                return None
+            return {"decision_grade": False, "images": len(images), "images_with_face": len(faces),
+                    "passive": {"score": round(result.score, 5), "threshold": round(result.threshold, 5),
+                                "attack_suspected": result.is_attack, "method": result.method},
+                    "quality": quality,
+                    "note": "a passive score from still images; a printed photo or a screen can pass it, so it "
+                            "never accepts anyone: decide with a challenge (/v1/challenges, /v1/verify)"}
+
+        out = await self.pool.run(work)
+        if out is None:
+            await self.audit(key, "liveness", {"result": "no_face"})
+            raise unprocessable("no_face", "no face found in the image(s)")
+        await self.audit(key, "liveness", {"attack_suspected": out["passive"]["attack_suspected"]})
+        return out
 
     # ------------------------------------------------------------------ challenges
     def new_challenge(self, key: Any, ttl_s: float | None = None) -> Challenge:
@@ -140,7 +189,8 @@ class ApiService:
             chip, chip_report = await run_in_threadpool(chip_files_evidence, *chip_files,
                                                         self.storage.data_dir / "trust")
         ch, run = await self._run_challenge(key, challenge_id, nonce, upload, portrait, chip)
-        images = [ImageEvidence("dg2", portrait.data, portrait.media_type)]
+        # The reference as it came: "dg2" only for the chip's data group, "portrait" for a photo of the document.
+        images = [ImageEvidence("dg2" if portrait_kind == "dg2" else "portrait", portrait.data, portrait.media_type)]
         if run.best_frame is not None:
             images.append(ImageEvidence("live", encode_jpeg(run.best_frame), "image/jpeg"))
         images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in run.audit_frames]
@@ -185,13 +235,9 @@ class ApiService:
         """Enrol a face in a list; 409 ``duplicate_identity`` when it is already there."""
         from starlette.concurrency import run_in_threadpool
 
-        from kiosk.errors import BadInputError
-        from kiosk.facebank import DuplicateIdentityError, check_list_name
+        from kiosk.facebank import DuplicateIdentityError
 
-        try:
-            check_list_name(list_name)
-        except BadInputError as exc:
-            raise ApiError(400, "invalid_field", str(exc)) from exc
+        self._list_name(list_name)
         vector = await self._vector(key, "identities", image)
         images = [ImageEvidence("dg2", image.data, image.media_type)] if keep_image else []
         try:
@@ -210,22 +256,98 @@ class ApiService:
         """1:N: the ``top_k`` best identities of the list."""
         from starlette.concurrency import run_in_threadpool
 
+        self._list_name(list_name)
+        if top_k > self.config.top_k_max:
+            raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
+        bank = self._bank(key)
+        if not await run_in_threadpool(bank.members, list_name):  # before the model work: a typo answers at once
+            await self.audit(key, "identify", {"list": list_name, "result": "list_not_found"})
+            raise self._no_list(list_name)
+        vector = await self._vector(key, "identify", image)
+
+        def search() -> tuple[list[Any], dict[str, str | None]]:
+            hits = bank.search(list_name, vector, top_k, must_exist=True)
+            return hits, bank.labels([h.identity_id for h in hits], f"api:{key.key_id}")
+
+        try:
+            hits, labels = await run_in_threadpool(search)
+        except ListNotFoundError:  # emptied by a withdrawal in the meantime
+            raise self._no_list(list_name) from None
+        await self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
+                                     "match": bool(hits and hits[0].is_match)})
+        return {"list": list_name, "threshold": bank.threshold, "threshold_kind": "1:N",
+                "candidates": [{"identity_id": h.identity_id, "label": labels.get(h.identity_id), "score": h.score,
+                                "is_match": h.is_match} for h in hits]}
+
+    @staticmethod
+    def _no_list(list_name: str) -> ApiError:
+        return ApiError(404, "list_not_found", str(ListNotFoundError(list_name)))
+
+    def _list_name(self, list_name: str) -> str:
         from kiosk.errors import BadInputError
         from kiosk.facebank import check_list_name
 
         try:
-            check_list_name(list_name)
+            return check_list_name(list_name)
         except BadInputError as exc:
-            raise ApiError(400, "invalid_field", str(exc)) from exc
-        if top_k > self.config.top_k_max:
-            raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
-        vector = await self._vector(key, "identify", image)
+            raise ApiError(400, "invalid_field", f"list: {exc}") from exc
+
+    async def identities(self, key: Any, list_name: str, offset: int, limit: int) -> dict[str, Any]:
+        """One page of one of the key's lists, with labels (each label read is audited)."""
+        from starlette.concurrency import run_in_threadpool
+
         bank = self._bank(key)
-        hits = await run_in_threadpool(bank.search, list_name, vector, top_k)
-        await self.audit(key, "identify", {"list": list_name, "candidates": len(hits),
-                                     "match": bool(hits and hits[0].is_match)})
-        return {"list": list_name, "threshold": bank.threshold,
-                "candidates": [{"identity_id": h.identity_id, "score": h.score, "is_match": h.is_match} for h in hits]}
+        self._list_name(list_name)
+        actor = f"api:{key.key_id}"
+
+        def load() -> tuple[int, list[Any]]:
+            total, ids = bank.page(list_name, offset, limit)
+            return total, [bank.entry(i, actor) for i in ids]
+
+        try:
+            total, entries = await run_in_threadpool(load)
+        except ListNotFoundError:
+            await self.audit(key, "identities_list", {"list": list_name, "result": "list_not_found"})
+            raise self._no_list(list_name) from None
+        await self.audit(key, "identities_list", {"list": list_name, "returned": len(entries)})
+        return {"list": list_name, "total": total, "offset": offset, "limit": limit,
+                "identities": [_entry_json(e) for e in entries]}
+
+    async def identity(self, key: Any, identity_id: str) -> dict[str, Any]:
+        """One of the key's identities (any one with ``admin``); 404 as for an unknown id otherwise."""
+        from starlette.concurrency import run_in_threadpool
+
+        from kiosk.api.gate import has_scope
+
+        try:
+            entry = await run_in_threadpool(self._bank(key).entry, identity_id, f"api:{key.key_id}",
+                                            has_scope(key.scopes, "admin"))
+        except KeyError:
+            await self.audit(key, "identity", {"result": "not_found"})
+            raise _no_identity(identity_id) from None
+        await self.audit(key, "identity", {"result": "read"}, session_id=identity_id)
+        return _entry_json(entry)
+
+    async def verify_identity(self, key: Any, identity_id: str, image: DecodedImage) -> dict[str, Any]:
+        """1:1 of a face against one of the key's enrolled identities, answered as ``compare`` is."""
+        from starlette.concurrency import run_in_threadpool
+
+        bank = self._bank(key)
+        if not await run_in_threadpool(bank.owns, identity_id):  # before the model work
+            await self.audit(key, "identity_verify", {"result": "not_found"})
+            raise _no_identity(identity_id)
+        vector = await self._vector(key, "identity_verify", image)
+        try:
+            score = await run_in_threadpool(bank.verify, identity_id, vector)
+        except KeyError:  # withdrawn in the meantime
+            raise _no_identity(identity_id) from None
+        if score is None:
+            await self.audit(key, "identity_verify", {"result": "no_template"}, session_id=identity_id)
+            raise ApiError(409, "identity_without_template", "this identity has no template left (templates "
+                           "follow the storage's template retention period); enrol the person again")
+        out = {"identity_id": identity_id, **self.one_to_one(score, "identity")}
+        await self.audit(key, "identity_verify", {"band": out["band"]}, session_id=identity_id)
+        return out
 
     async def withdraw(self, key: Any, identity_id: str) -> dict[str, Any]:
         """Erase one of the caller's face-bank identities (any one with ``admin``), audited; 404 when there is no
@@ -239,7 +361,7 @@ class ApiService:
                                     has_scope(key.scopes, "admin"))
         except KeyError:
             await self.audit(key, "identities_delete", {"result": "not_found"})
-            raise ApiError(404, "identity_not_found", f"no face-bank identity {identity_id}") from None
+            raise _no_identity(identity_id) from None
         await self.audit(key, "identities_delete", {"result": "deleted"}, session_id=identity_id)
         return {"identity_id": identity_id, "deleted": True}
 

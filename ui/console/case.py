@@ -212,7 +212,8 @@ class CaseScreen(QWidget):
         self.integrity.setVisible(bool(problem))
         self.integrity.setText(self.tr("Integrity problem: {0}. Do not act on this case; call a supervisor.")
                                .format(problem) if problem else "")
-        dg2, live = case.image("dg2"), case.image("live")
+        # An API verification given a photo of the document records it as "portrait" (not read from a chip).
+        dg2, live = case.image("dg2") or case.image("portrait"), case.image("live")
         self.dg2.set_image(dg2.rgb if dg2 else None, self.tr("no portrait (purged or not read)"))
         self.live.set_image(live.rgb if live else None, self.tr("no live frame (purged or none)"))
         frames = case.audit_frames

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from kiosk.api.body import openapi_body, parse_body
+from kiosk.api.contract import BODY, KEYED, SCOPED, errors
+from kiosk.api.responses import Comparison, Quality
 from kiosk.api.routers._common import api_key, image, reference, service
 from kiosk.api.schemas import CompareRequest, QualityRequest
 
@@ -14,7 +16,8 @@ router = APIRouter(prefix="/v1", tags=["compare"])
 
 
 @router.post("/quality", summary="Quality report of one image, with customer hints",
-             openapi_extra=openapi_body(QualityRequest))
+             openapi_extra=openapi_body(QualityRequest), response_model=Quality,
+             responses=errors(*KEYED, *SCOPED, *BODY))
 async def quality(request: Request) -> dict[str, Any]:
     """The live quality gate's measures, pass/fail, and hints such as "Move closer"."""
     svc = service(request)
@@ -22,7 +25,9 @@ async def quality(request: Request) -> dict[str, Any]:
     return await svc.quality(api_key(request), await image(svc, body.image, "image"))
 
 
-@router.post("/compare", summary="1:1 match of two faces (or DG2 + a face)", openapi_extra=openapi_body(CompareRequest))
+@router.post("/compare", summary="1:1 match of two faces (or DG2 + a face)", openapi_extra=openapi_body(CompareRequest),
+             response_model=Comparison, response_model_exclude_unset=True,
+             responses=errors(*KEYED, *SCOPED, *BODY, 422))
 async def compare(request: Request) -> dict[str, Any]:
     """Cosine score, the policy's thresholds, and the band: match, borderline or mismatch."""
     svc = service(request)

@@ -9,12 +9,15 @@ from starlette.requests import Request
 
 from kiosk.api.errors import ApiError
 from kiosk.api.gate import has_scope
+from kiosk.api.contract import KEYED, SCOPED, errors
+from kiosk.api.responses import SessionOut
 from kiosk.api.routers._common import api_key, service
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
-@router.get("/{session_id}", summary="A recorded session's decision and reasons")
+@router.get("/{session_id}", summary="A recorded session's decision and reasons", response_model=SessionOut,
+            response_model_exclude_unset=True, responses=errors(*KEYED, *SCOPED, 400, 404, 409))
 async def get_session(session_id: str, request: Request,
                       images: bool = Query(False, description="include the images (needs the 'images' scope)")
                       ) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from starlette.requests import Request
 from kiosk.api.body import openapi_body, parse_body
 from kiosk.api.errors import bad_input
 from kiosk.api.images import raw_bytes
+from kiosk.api.contract import BODY, KEYED, SCOPED, errors
+from kiosk.api.responses import Verification
 from kiosk.api.routers._common import api_key, reference, service, upload
 from kiosk.api.schemas import VerifyRequest
 
@@ -16,7 +18,8 @@ router = APIRouter(prefix="/v1", tags=["verify"])
 
 
 @router.post("/verify", summary="Decide a remote session: portrait (image or DG2) + challenge frames",
-             openapi_extra=openapi_body(VerifyRequest))
+             openapi_extra=openapi_body(VerifyRequest), response_model=Verification,
+             responses=errors(*KEYED, *SCOPED, *BODY, 404, 409, 410, 422))
 async def verify(request: Request) -> dict[str, Any]:
     """ACCEPT / REVIEW / REJECT with reason codes, recorded like a kiosk session (``session_id``)."""
     svc = service(request)

@@ -65,10 +65,11 @@ def test_a_face_bank_list_is_its_keys_own(server, client, photo, other_face) -> 
     a_ident = r.json()["identity_id"]
     assert client.post("/v1/identities", headers=a,
                        json={"list": "shared-name", "image": _b64(jpeg(other_face))}).status_code == 201
-    # B searches "its" list of the same name: it is empty, whatever top_k asks for.
-    found = client.post("/v1/identify", headers=b, json={"list": "shared-name", "image": _b64(jpeg(photo, 80)),
-                                                         "top_k": 20})
-    assert found.status_code == 200 and found.json()["candidates"] == [], found.text
+    # B searches "its" list of the same name: B has no such list (404, as for any unknown list), whatever
+    # top_k asks for; nothing says A's list exists.
+    _error(client.post("/v1/identify", headers=b, json={"list": "shared-name", "image": _b64(jpeg(photo, 80)),
+                                                        "top_k": 20}), 404, "list_not_found")
+    _error(client.get("/v1/identities", headers=b, params={"list": "shared-name"}), 404, "list_not_found")
     # B cannot withdraw A's identity, and learns nothing about it (the same 404 as for a made-up id).
     _error(client.delete(f"/v1/identities/{a_ident}", headers=b), 404, "identity_not_found")
     # B enrolling the same face is no duplicate of A's entry: nothing of A's list is named or scored.
@@ -112,18 +113,18 @@ def test_facebank_add_owner_enrols_into_a_keys_list(tmp_path, server, photo, cap
     assert main(["facebank", "add", str(tmp_path / "people"), "--list", "walkin", "--owner", key_id,
                  "--data-dir", str(server.data_dir)]) == 0
     capsys.readouterr()
-    hits = client_identify(server, key, photo)
-    assert len(hits) == 1 and hits[0]["is_match"]
-    assert client_identify(server, server.key("facebank"), photo) == []  # another key: not its list
+    r = client_identify(server, key, photo)
+    assert r.status_code == 200, r.text
+    hits = r.json()["candidates"]
+    assert len(hits) == 1 and hits[0]["is_match"] and hits[0]["label"] == "ann"
+    _error(client_identify(server, server.key("facebank"), photo), 404, "list_not_found")  # another key: not its list
 
 
-def client_identify(server, key: str, photo) -> list:  # type: ignore[no-untyped-def,type-arg]
+def client_identify(server, key: str, photo):  # type: ignore[no-untyped-def]
     import httpx
 
     with httpx.Client(base_url=server.url, timeout=120) as c:
-        r = c.post("/v1/identify", headers={"X-API-Key": key}, json={"list": "walkin", "image": _b64(jpeg(photo))})
-        assert r.status_code == 200, r.text
-        return r.json()["candidates"]  # type: ignore[no-any-return]
+        return c.post("/v1/identify", headers={"X-API-Key": key}, json={"list": "walkin", "image": _b64(jpeg(photo))})
 
 
 def test_entries_from_before_owners_belong_to_their_enrolling_actor() -> None:
