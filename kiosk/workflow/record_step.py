@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from kiosk.evidence import Evidence
+from kiosk.evidence import AccessEvidence, Evidence
 from kiosk.face_session import PortraitEnrolment
 from kiosk.policy import PolicyConfig, decide
 from kiosk.workflow.chip_step import ChipOutcome
@@ -32,14 +32,16 @@ def prepare_store(data_dir: Path) -> None:
 
 def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: dt.datetime,
                       assisted_by: str | None, camera: Any, policy: PolicyConfig, chip: ChipOutcome,
-                      portrait: PortraitEnrolment, capture: FaceCapture) -> tuple[ResultReady, dict[str, Any]]:
-    """Finish the face session, decide, record; the result event and the session report."""
+                      portrait: PortraitEnrolment, capture: FaceCapture,
+                      access: AccessEvidence | None = None) -> tuple[ResultReady, dict[str, Any]]:
+    """Finish the face session, decide, record; the result event and the session report. ``access``: the
+    accessible paths the customer chose (more time, help, no flash, no head movement)."""
     from storage import ImageEvidence, TemplateEvidence
 
     from kiosk.recording import record
 
     face = capture.session.finish(portrait)
-    evidence = Evidence(face=face.evidence, chip=chip.evidence)
+    evidence = Evidence(face=face.evidence, chip=chip.evidence, access=access or AccessEvidence())
     decision = decide(evidence, policy)
     images = []
     if chip.portrait_bytes:
@@ -68,7 +70,7 @@ def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: d
         "evidence": {"chip": {**(evidence.to_dict().get("chip") or {}), **chip.report()},
                      "quality": face_dict["quality"], "challenge": face_dict["challenge"],
                      "planarity": face_dict["planarity"], "passive": face_dict["passive"],
-                     "flash": face_dict["flash"],
+                     "flash": face_dict["flash"], "access": evidence.to_dict()["access"],
                      "match": {**face_dict["match"], "accept_threshold": policy.match_accept,
                                "review_threshold": policy.match_review}},
     }
@@ -77,5 +79,6 @@ def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: d
                "challenge_passed": face.challenge.passed, "planar_motion": face.planarity.planar,
                "flash_passed": face.flash.passed if face.flash is not None else None,
                "passive_auth": chip.evidence.passive_auth_passed,
-               "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication}
+               "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication,
+               "access": evidence.to_dict()["access"]}
     return ResultReady(d["decision"], tuple(d["reasons"]), session_id, summary), report
