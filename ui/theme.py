@@ -40,9 +40,16 @@ def base_px(height: int) -> int:
     return max(18, round(height / 36))
 
 
-def stylesheet(p: Palette, height: int) -> str:
-    """The whole application's style sheet for palette ``p`` at window ``height``."""
-    b = base_px(height)
+# Large text (issue 26, WCAG 1.4.4 asks for 200% in a browser; EN 301 549 5.1.4 for closed functionality asks
+# that text be large enough): 150% of the standard size, the most that still fits every screen at 1280x800.
+LARGE_TEXT_SCALE = 1.5
+# Touch targets: at least 44x44 px (WCAG 2.5.5); the style's minimum height is far above it at any size.
+MIN_TARGET_PX = 44
+
+
+def stylesheet(p: Palette, height: int, scale: float = 1.0) -> str:
+    """The whole application's style sheet for palette ``p`` at window ``height`` (``scale``: large text)."""
+    b = round(base_px(height) * scale)
     border = 4 if p is HIGH_CONTRAST else 2
     return f"""
     QWidget {{ background: {p.background}; color: {p.text}; font-family: 'DejaVu Sans'; font-size: {b}px; }}
@@ -55,10 +62,12 @@ def stylesheet(p: Palette, height: int) -> str:
     QFrame[role="card"] {{ background: {p.surface}; border: {border}px solid {p.outline}; border-radius: 16px; }}
     QFrame[role="card"] QLabel {{ background: transparent; }}
     QPushButton {{ background: {p.surface}; color: {p.text}; border: {border}px solid {p.outline};
-                  border-radius: 14px; padding: 8px 28px; min-height: {round(b * 1.9)}px; font-weight: bold; }}
+                  border-radius: 14px; padding: 8px 20px; min-height: {max(round(b * 1.9), MIN_TARGET_PX)}px;
+                  min-width: {MIN_TARGET_PX}px; font-weight: bold; }}
     QPushButton:focus {{ border: {border + 2}px solid {p.accent}; }}
     QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; border-color: {p.accent}; }}
-    QPushButton[role="key"] {{ min-width: {round(b * 1.8)}px; min-height: {round(b * 1.8)}px; padding: 2px; }}
+    QPushButton[role="key"] {{ min-width: {max(round(b * 1.8), MIN_TARGET_PX)}px;
+                              min-height: {max(round(b * 1.8), MIN_TARGET_PX)}px; padding: 2px; }}
     QPushButton:disabled {{ color: {p.muted}; border-style: dashed; }}
     QLineEdit {{ background: #ffffff; color: #000000; border: {border}px solid {p.outline}; border-radius: 10px;
                 padding: 8px 14px; font-size: {round(b * 1.2)}px; min-height: {round(b * 1.6)}px; }}

@@ -89,9 +89,18 @@ class DocumentScreen(Screen):
         bottom.addWidget(self.scan_instead)
         bottom.addWidget(self.check, 1)
         bottom.addWidget(self.next)
-        root.addWidget(self.tabs)
-        root.addLayout(bottom)
-        root.addWidget(self.keyboard)
+        # The fields beside the keyboard, both in the lower part of the screen: a seated customer reaches the
+        # lower two thirds (README, "The kiosk window"), and stacked they would not fit 1280x800 in large text.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        fields = QVBoxLayout()
+        fields.addStretch(1)
+        fields.addWidget(self.tabs)
+        fields.addLayout(bottom)
+        side = QHBoxLayout()
+        side.addLayout(fields, 1)
+        side.addWidget(self.keyboard, 1, Qt.AlignmentFlag.AlignBottom)
+        root.addStretch(1)
+        root.addLayout(side)
         for field in (self.number, self.birth, self.expiry, self.can):
             field.textChanged.connect(self._validate)
             field.installEventFilter(self)

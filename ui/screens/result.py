@@ -29,6 +29,7 @@ class ResultScreen(Screen):
         self.title = label(role="title")
         self.body = label(role="subtitle")
         self.clerk, clerk_layout = card()
+        self.clerk.setProperty("speak", False)  # for staff: never read aloud (it names the session)
         self.clerk_title = label(align=Qt.AlignmentFlag.AlignLeft)
         self.clerk_text = label(role="small", align=Qt.AlignmentFlag.AlignLeft)
         clerk_layout.addWidget(self.clerk_title)
@@ -74,8 +75,10 @@ class ResultScreen(Screen):
         self.symbol.setStyleSheet(f"color: {self.colours.get(outcome, '#ffffff')}; font-size: {size}px;")
         self.title.setText(title)
         self.body.setText(body)
-        self.clerk.setVisible(self.assisted)
-        if self.assisted:
+        # A customer who asked for help is with staff now: the clerk's panel shows as in assisted mode.
+        helped = bool((result.summary.get("access") or {}).get("help_requested"))
+        self.clerk.setVisible(self.assisted or helped)
+        if self.assisted or helped:
             self.clerk_text.setText(self.clerk_summary(result))
 
     def clerk_summary(self, result: ResultReady) -> str:
