@@ -29,7 +29,9 @@ VOICES = {"en": "en-gb", "de": "de"}
 RATE_WPM = 150
 SYNTH_TIMEOUT_S = 30.0
 
-_PERSONAL = re.compile(r"\d{3,}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+# A run of three digits or more, a date-like group, or a word of five characters or more with two digits or
+# more in it (document numbers mix letters and digits: C01X00T47).
+_PERSONAL = re.compile(r"\d{3,}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b(?=(?:[^\W\d]*\d){2})\w{5,}\b")
 
 
 class SpeechError(BadInputError):

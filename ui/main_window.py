@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.errors import BadInputError
 from kiosk.workflow.config import KioskConfig, check_pin
@@ -54,15 +54,16 @@ class KioskWindow(QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
-        header = QHBoxLayout()
-        header.setContentsMargins(20, 12, 20, 0)
-        self.corner = QPushButton("")  # the operator's corner: invisible, five taps open the PIN pad
+        # The operator's corner: invisible, five taps open the PIN pad. Not in a layout (it takes no room from the
+        # customer's screens); kept at the top-left corner by resizeEvent.
+        self.corner = QPushButton("", central)
         self.corner.setFlat(True)
         self.corner.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.corner.setStyleSheet("border: none; background: transparent; min-width: 60px;")
+        self.corner.setStyleSheet("border: none; background: transparent; min-width: 60px; min-height: 60px;")
+        self.corner.setGeometry(0, 0, 60, 60)
         self.corner.clicked.connect(self._corner_tap)
         self._corner_taps: list[float] = []
-        self.mode_label = label(role="small", wrap=False)
+        self.mode_label = label(role="subtitle")  # assisted mode, or what the customer's choices changed
         self.bar = AccessBar()
         self.language = self.bar.language
         self.language.clicked.connect(self._next_language)
@@ -72,11 +73,9 @@ class KioskWindow(QMainWindow):
         self.bar.help.clicked.connect(self._help)
         self.bar.larger.clicked.connect(lambda: self.set_large_text(not self.large_text))
         self.bar.listen.clicked.connect(self.toggle_speech)
-        header.addWidget(self.corner)
-        header.addWidget(self.mode_label, 1)
-        outer.addLayout(header)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        outer.addWidget(self.mode_label)
         outer.addWidget(self.bar)
         self.setCentralWidget(central)
         self.large_text = config.ui.large_text
@@ -165,7 +164,7 @@ class KioskWindow(QMainWindow):
             self.options.hide()
         if event.state is State.ATTRACT:
             self.options.reset()
-            self.mode_label.setText(self._mode_text())
+            self._set_mode_text(self._mode_text())
             self.set_large_text(self.config.ui.large_text)
         screen.entered(event)
         self.show_state(event.state)
@@ -212,8 +211,12 @@ class KioskWindow(QMainWindow):
             notes.append(self.tr("No flashing colours."))
         if event.head_free_challenge:
             notes.append(self.tr("No head movement needed."))
-        self.mode_label.setText(" ".join(notes) or self._mode_text())
+        self._set_mode_text(" ".join(notes) or self._mode_text())
         self.reader.say(self.mode_label.text())
+
+    def _set_mode_text(self, text: str) -> None:
+        self.mode_label.setText(text)
+        self.mode_label.setVisible(bool(text))  # an empty line would take room from the screens
 
     def _mode_text(self) -> str:
         return self.tr("Assisted mode: a clerk is with you") if self.config.ui.assisted else ""
@@ -221,7 +224,7 @@ class KioskWindow(QMainWindow):
     def set_large_text(self, on: bool) -> None:
         """Large text (150%): every font and control grows; the bar takes two rows so that all still fits."""
         self.large_text = on
-        self.bar.arrange(rows=2 if on else 1)
+        self.bar.arrange(on)
         self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height()), self._text_scale()))
         self.bar.larger.setText(self.tr("Normal text") if on else self.tr("Larger text"))
 
@@ -247,6 +250,7 @@ class KioskWindow(QMainWindow):
             self.flash.setGeometry(self.flash.parentWidget().rect())
         if self.options.isVisible():
             self.options.setGeometry(self.options.parentWidget().rect())
+        self.corner.raise_()
 
     def _following_language(self) -> str:
         """The language the language button switches to."""
@@ -269,13 +273,14 @@ class KioskWindow(QMainWindow):
         """Header texts (the screens follow the LanguageChange event themselves)."""
         self.setWindowTitle(self.tr("Identity check"))
         self.language.setText(LANGUAGE_NAMES[self._following_language()])
-        self.language.setVisible(len(self.config.ui.languages) > 1)
+        self.bar.language_offered = len(self.config.ui.languages) > 1
+        self.bar.show_for(self.bar.state)
         self.language.setAccessibleName(self.tr("Change language"))
         self.bar.retranslate()
         self.bar.larger.setText(self.tr("Normal text") if self.large_text else self.tr("Larger text"))
         self.options.retranslate()
         self.flash.text = self.tr("Keep looking at the screen") + "\n" + self.tr("It changes colour for a few seconds.")
-        self.mode_label.setText(self._mode_text())
+        self._set_mode_text(self._mode_text())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

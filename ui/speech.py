@@ -81,6 +81,7 @@ class ScreenReader:
         self._last_face = ("", "")
         if self.enabled:
             self.speak_widget(self.window.stack.currentWidget(), interrupt=interrupt)
+            self.speak_widget(self.window.bar)  # then the controls along the bottom edge, left to right
 
     def face_update(self, _event: FaceUpdate) -> None:
         """Say a new challenge prompt or guidance hint once (the face screen's own texts, not the countdown)."""

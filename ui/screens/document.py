@@ -79,6 +79,7 @@ class DocumentScreen(Screen):
         self.tabs.addTab(can_page, "")
         self.check = label(role="small")
         self.keyboard = TouchKeyboard()
+        self.keyboard.setProperty("speak", False)  # 37 keys read aloud would bury the instructions
         self.next = QPushButton()
         self.next.setProperty("role", "primary")
         self.next.clicked.connect(self._continue)

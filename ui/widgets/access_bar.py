@@ -46,22 +46,31 @@ class AccessBar(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(16, 6, 16, 10)
         self.grid.setHorizontalSpacing(10)
-        self.arrange(rows=1)
+        self.large = False
+        self.state = State.ATTRACT
+        self.language_offered = True
+        self._wanted: dict[QPushButton, bool] = {}
+        self.show_for(State.ATTRACT)
 
-    def arrange(self, rows: int) -> None:
-        """One row (standard text) or two (large text, so that it still fits 1280 px)."""
+    def arrange(self, large: bool) -> None:
+        """One row; in large text two when more than four controls show, so that the bar still fits 1280 px."""
+        self.large = large
+        shown = [b for b in self.buttons if self._wanted.get(b, True)]
         for b in self.buttons:
             self.grid.removeWidget(b)
-        per_row = -(-len(self.buttons) // rows)
-        for k, b in enumerate(self.buttons):
+        per_row = -(-len(shown) // 2) if large and len(shown) > 4 else max(1, len(shown))
+        for k, b in enumerate(shown):
             self.grid.addWidget(b, k // per_row, k % per_row)
+        for b in self.buttons:  # after the layout took them: it would only show them later, on a posted event
+            b.setVisible(b in shown)
 
     def show_for(self, state: State) -> None:
         """Show the controls that do something on ``state``'s screen."""
-        self.more_time.setVisible(state in _TIMED)
-        self.options.setVisible(state in _IN_SESSION)
-        self.help.setVisible(state in _IN_SESSION)
-        self.cancel.setVisible(state in _IN_SESSION)
+        self.state = state
+        self._wanted = {self.more_time: state in _TIMED, self.options: state in _IN_SESSION,
+                        self.help: state in _IN_SESSION, self.cancel: state in _IN_SESSION,
+                        self.language: self.language_offered}
+        self.arrange(self.large)
 
     def retranslate(self) -> None:
         """Texts and accessible names in the current language."""
