@@ -231,6 +231,10 @@ class KioskWindow(QMainWindow):
     def _text_scale(self) -> float:
         return theme.LARGE_TEXT_SCALE if self.large_text else 1.0
 
+    def speech_on_text(self) -> str:
+        """What the kiosk says when the customer turns speech on."""
+        return self.tr("Speech is on. The Listen button in the bottom left corner turns it off.")
+
     def toggle_speech(self) -> None:
         """The customer's audio button: speech on (the current screen is read at once) or off."""
         self.reader.set_enabled(not self.reader.enabled)
@@ -250,6 +254,7 @@ class KioskWindow(QMainWindow):
             self.flash.setGeometry(self.flash.parentWidget().rect())
         if self.options.isVisible():
             self.options.setGeometry(self.options.parentWidget().rect())
+        self.bar.arrange(self.large_text)
         self.corner.raise_()
 
     def _following_language(self) -> str:

@@ -60,8 +60,7 @@ class ScreenReader:
         """Turn speech on (and read the screen now) or off (silence at once)."""
         self.enabled = on
         if on:
-            self.say(self.window.tr("Speech is on. The Listen button in the bottom left corner turns it off."),
-                     interrupt=True)
+            self.say(self.window.speech_on_text(), interrupt=True)
             self.screen_changed(interrupt=False)
         elif self.speaker is not None:
             self.speaker.stop()

@@ -11,7 +11,7 @@ cancel, language. Which of them a screen shows is ``AccessBar.show_for``.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.workflow.machine import State
 from ui.screens.base import card, label
@@ -53,16 +53,27 @@ class AccessBar(QWidget):
         self.show_for(State.ATTRACT)
 
     def arrange(self, large: bool) -> None:
-        """One row; in large text two when more than four controls show, so that the bar still fits 1280 px."""
+        """One row of the controls that show, or two when one would be wider than the window (large text,
+        longer German words), so that every label is whole."""
         self.large = large
         shown = [b for b in self.buttons if self._wanted.get(b, True)]
-        for b in self.buttons:
-            self.grid.removeWidget(b)
-        per_row = -(-len(shown) // 2) if large and len(shown) > 4 else max(1, len(shown))
-        for k, b in enumerate(shown):
-            self.grid.addWidget(b, k // per_row, k % per_row)
+        self._place(shown, len(shown))
         for b in self.buttons:  # after the layout took them: it would only show them later, on a posted event
             b.setVisible(b in shown)
+        # Measured once shown: a hidden button's size hint does not yet follow the style sheet's font.
+        window = self.window()
+        available = window.width() if window is not self else 1280
+        margins = self.grid.contentsMargins()
+        wanted = (sum(b.sizeHint().width() for b in shown) + self.grid.horizontalSpacing() * (len(shown) - 1)
+                  + margins.left() + margins.right())
+        if wanted > available and len(shown) > 1:
+            self._place(shown, -(-len(shown) // 2))
+
+    def _place(self, shown: list[QPushButton], per_row: int) -> None:
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for k, b in enumerate(shown):
+            self.grid.addWidget(b, k // per_row, k % per_row)
 
     def show_for(self, state: State) -> None:
         """Show the controls that do something on ``state``'s screen."""
@@ -102,7 +113,7 @@ class OptionsPanel(QWidget):
         self.no_head = _button("no_head")
         self.close_button = _button("close_options", "primary")
         self.close_button.clicked.connect(self.closed)
-        row = QHBoxLayout()
+        row = QVBoxLayout()  # one above the other: side by side they would not fit in large German text
         row.addWidget(self.no_flash)
         row.addWidget(self.no_head)
         lay.addWidget(self.title)
