@@ -53,23 +53,33 @@ def refuse_personal(text: str) -> None:
         raise SpeechError("refused to speak a text that contains a number or a date (possible personal data)")
 
 
-def command(text: str, language: str, wav: Path | None = None) -> list[str]:
-    """The espeak-ng command line that speaks ``text`` (to the sound card, or into ``wav``)."""
+def spoken_form(text: str) -> str:
+    """How a fixed text is said: a format like YYMMDD letter by letter and an example number digit by digit
+    ("9 0 0 1 3 1", not "nine hundred thousand ..."), which is how a customer types them."""
+    text = re.sub(r"\b[A-Z]{3,}\b", lambda m: " ".join(m.group(0)), text)
+    return re.sub(r"\d{3,}", lambda m: " ".join(m.group(0)), text)
+
+
+def command(text: str, language: str, wav: Path | None = None, check_personal: bool = True) -> list[str]:
+    """The espeak-ng command line that speaks ``text`` (to the sound card, or into ``wav``).
+
+    ``check_personal=False`` only for the program's own fixed texts (``kiosk speech export``)."""
     if language not in VOICES:
         raise SpeechError(f"no voice for language {language!r}: use one of {', '.join(sorted(VOICES))}")
     if not text.strip():
         raise SpeechError("nothing to say: the text is empty")
-    refuse_personal(text)
+    if check_personal:
+        refuse_personal(text)
     args = [espeak(), "-v", VOICES[language], "-s", str(RATE_WPM)]
     if wav is not None:
         args += ["-w", str(wav)]
-    return args + ["--", text]
+    return args + ["--", spoken_form(text)]
 
 
-def synthesize(text: str, language: str, wav: Path) -> Path:
+def synthesize(text: str, language: str, wav: Path, check_personal: bool = True) -> Path:
     """Write ``text`` spoken in ``language`` to the WAV file ``wav`` (for ``kiosk speech export``)."""
     try:
-        subprocess.run(command(text, language, wav), check=True, timeout=SYNTH_TIMEOUT_S,
+        subprocess.run(command(text, language, wav, check_personal), check=True, timeout=SYNTH_TIMEOUT_S,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except subprocess.CalledProcessError as exc:
         raise SpeechError(f"espeak-ng failed ({exc.returncode}): {exc.stderr.decode(errors='replace')[:200]}") from exc
