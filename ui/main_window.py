@@ -160,8 +160,8 @@ class KioskWindow(QMainWindow):
             previous.left()
         if event.state not in (State.FACE, State.CHALLENGE):
             self.flash.stop()
-        if event.state in (State.ATTRACT, State.STAFF, State.PROCESSING, State.RESULT):
-            self.options.hide()
+        if screen is not previous or event.state is State.CHALLENGE:
+            self.options.hide()  # its choices belong to the screen it was opened on
         if event.state is State.ATTRACT:
             self.options.reset()
             self._set_mode_text(self._mode_text())

@@ -39,6 +39,8 @@ def _show(window: Any, fake: Any, go: Any, state: State, large: bool = False) ->
     fake.emit(go(state, State.ATTRACT if state is not State.ATTRACT else State.RESULT))
     if state is State.RESULT:
         fake.emit(ResultReady("REVIEW", ("HELP_REQUESTED",), "s-1", {"access": {"help_requested": True}}))
+    if state is State.DOCUMENT:
+        window.screens[State.DOCUMENT].fill("C01X00T47", "900131", "341231")
     if state is State.CHALLENGE:
         fake.emit(FaceUpdate(3, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="blink", step_index=0, steps_total=4,
                              seconds_left=42.0))
@@ -104,7 +106,9 @@ def test_a_flash_in_progress_stops_when_the_customer_declines_it(make_window, go
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("large", [False, True])
 def test_touch_targets_reach_and_fit_on_every_screen(make_window, go, language: str, large: bool) -> None:
-    window, fake = make_window()
+    from kiosk.workflow.testing import FakeWorkflow
+
+    window, fake = make_window(workflow=FakeWorkflow(scanner=object()))  # "Scan instead" shows too
     window.set_language(language)
     try:
         problems = _layout_problems(window, fake, go, large)
@@ -135,6 +139,8 @@ def _layout_problems(window: Any, fake: Any, go: Any, large: bool) -> list[str]:
                     problems.append(f"{where}: {name!r} is out of reach (centre at y={at.y() + w.height() / 2:.0f})")
                 if at.y() + w.height() > height or at.x() + w.width() > window.width():
                     problems.append(f"{where}: {name!r} is off the screen")
+                if isinstance(w, QLineEdit) and w.text() and w.fontMetrics().horizontalAdvance(w.text()) > w.width() - 20:
+                    problems.append(f"{where}: the typed value in {name!r} does not show whole")
                 if isinstance(w, QAbstractButton) and w.text() and w.sizeHint().width() > w.width() + 1:
                     problems.append(f"{where}: {name!r} is cut ({w.width()} < {w.sizeHint().width()} px)")
             for bar, rect in _tabs(window):
@@ -209,6 +215,7 @@ def test_listen_reads_the_screen_and_new_prompts_but_never_a_typed_value(make_wi
     window.toggle_speech()
     window.toggle_speech()
     assert speaker.said[-1][1] == "de" or any(lang == "de" for _, lang, _ in speaker.said)
+    window.set_language("en")  # the translator is the application's: leave it as found
     window.unlocked = True
     window.close()
 

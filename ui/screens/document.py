@@ -59,6 +59,7 @@ class DocumentScreen(Screen):
         self.modes.addWidget(scan_page)
         self.modes.addWidget(type_page)
         self.tabs = QTabWidget()
+        self.tabs.setTabPosition(QTabWidget.TabPosition.South)  # the tabs under the fields, within reach
         self.number, self.birth, self.expiry, self.can = (QLineEdit() for _ in range(4))
         alnum = QRegularExpressionValidator(QRegularExpression("[A-Za-z0-9]{1,22}"))
         digits6 = QRegularExpressionValidator(QRegularExpression("[0-9]{0,6}"))
@@ -86,20 +87,25 @@ class DocumentScreen(Screen):
         self.scan_instead = QPushButton()
         self.scan_instead.clicked.connect(lambda: self.show_mode("scan"))
         self.scan_instead.setVisible(scanning)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.scan_instead)
-        bottom.addWidget(self.check, 1)
-        bottom.addWidget(self.next)
-        # The fields beside the keyboard, both in the lower part of the screen: a seated customer reaches the
-        # lower two thirds (README, "The kiosk window"), and stacked they would not fit 1280x800 in large text.
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.scan_instead)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next)
+        # The fields on the left, the keyboard with the check and the buttons on the right, both at the bottom:
+        # a seated customer reaches the lower two thirds (README, "The kiosk window"), and stacked they would not
+        # fit 1280x800 in large text.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # each label above its field: the field gets the whole width
         fields = QVBoxLayout()
         fields.addStretch(1)
         fields.addWidget(self.tabs)
-        fields.addLayout(bottom)
+        keys = QVBoxLayout()
+        keys.addStretch(1)
+        keys.addWidget(self.keyboard)
+        keys.addWidget(self.check)
+        keys.addLayout(buttons)
         side = QHBoxLayout()
         side.addLayout(fields, 1)
-        side.addWidget(self.keyboard, 1, Qt.AlignmentFlag.AlignBottom)
+        side.addLayout(keys, 0)
         root.addStretch(1)
         root.addLayout(side)
         for field in (self.number, self.birth, self.expiry, self.can):

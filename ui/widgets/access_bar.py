@@ -102,7 +102,7 @@ class OptionsPanel(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # covers the screen and the bar behind it
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 40, 80, 20)
         outer.addStretch(1)
