@@ -42,8 +42,9 @@ def _show(window: Any, fake: Any, go: Any, state: State, large: bool = False) ->
     if state is State.DOCUMENT:
         window.screens[State.DOCUMENT].fill("C01X00T47", "900131", "341231")
     if state is State.CHALLENGE:
-        fake.emit(FaceUpdate(3, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="blink", step_index=0, steps_total=4,
-                             seconds_left=42.0))
+        # The longest prompt in either language.
+        fake.emit(FaceUpdate(3, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="nose_to_target", step_index=0,
+                             steps_total=4, seconds_left=42.0, target=(0.3, 0.4)))
     if large:
         window.set_large_text(True)
     for _ in range(3):  # nested layouts settle over a few rounds of posted layout requests
@@ -203,10 +204,10 @@ def test_listen_reads_the_screen_and_new_prompts_but_never_a_typed_value(make_wi
     speaker.said.clear()
     _show(window, fake, go, State.CHALLENGE)
     said = [(t, i) for t, _, i in speaker.said]
-    assert said[0][1] and "Blink" in [t for t, _ in said]  # a new screen interrupts the old one's reading
+    assert said[0][1] and "Move your nose to the yellow dot" in [t for t, _ in said]  # a new screen interrupts
     speaker.said.clear()
-    fake.emit(FaceUpdate(4, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="blink", step_index=0, steps_total=4,
-                         seconds_left=41.0))
+    fake.emit(FaceUpdate(4, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="nose_to_target", step_index=0,
+                         steps_total=4, seconds_left=41.0, target=(0.3, 0.4)))
     assert not speaker.said  # the countdown is not read every second
     fake.emit(FaceUpdate(5, (0.3, 0.3, 0.3, 0.4), 1, None, True, step="move_closer", step_index=1, steps_total=4,
                          seconds_left=49.0))
