@@ -195,3 +195,18 @@ def test_an_accessible_path_can_never_be_made_a_reject(reason: str) -> None:
     assert PolicyConfig().severity_of(Reason(reason)) == "review"
     with pytest.raises(ValidationError, match="must stay 'review'"):
         PolicyConfig(severity={reason: "reject"})
+
+
+def test_more_time_changes_only_the_step_time_out_never_a_motion_threshold(engine) -> None:
+    """The liveness thresholds that depend on timing (speed limits, gaps, holds, freeze detection) are per frame:
+    more time lengthens only how long a step may take, for this session only."""
+    from kiosk.face_session import FaceSession
+    from kiosk.workflow.face_step import scale_step_time
+
+    session = FaceSession(engine, ["blink", "move_closer"])
+    before = session.challenge.config.model_dump()
+    scale_step_time(session, engine.challenge.step_timeout_s, 10.0)
+    after = session.challenge.config.model_dump()
+    assert {k for k in before if before[k] != after[k]} == {"step_timeout_s"}
+    assert after["step_timeout_s"] == 10 * before["step_timeout_s"]
+    assert engine.challenge.step_timeout_s == before["step_timeout_s"]  # the engine's shared config is untouched
