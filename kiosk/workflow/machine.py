@@ -115,8 +115,10 @@ class StateMachine:
         return move
 
     def limit(self, state: State) -> float:
-        """Seconds ``state`` may last now (its configured limit times ``factor``; 0: no limit)."""
-        return (self.limits.get(state) or 0.0) * self.factor
+        """Seconds ``state`` may last now (its configured limit times ``factor``; 0: no limit). A busy state's
+        limit is the kiosk's, not the customer's: more time does not make a stuck worker wait longer."""
+        base = self.limits.get(state) or 0.0
+        return base if state in BUSY_STATES else base * self.factor
 
     def extend(self, now: float) -> None:
         """The customer is active in this state: restart its time limit (idle reset counts from here)."""

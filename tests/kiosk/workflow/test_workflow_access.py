@@ -57,6 +57,8 @@ def test_more_time_multiplies_every_limit_tenfold_and_ends_with_the_session(engi
         wf.more_time()
         assert wf.machine.deadline == clock.now + 900.0
         assert [e.time_factor for e in events if isinstance(e, AccessChanged)] == [10.0]
+        assert wf.machine.limit(State.CHALLENGE) == 400.0 and wf.machine.limit(State.RESULT) == 150.0
+        assert wf.machine.limit(State.PROCESSING) == 30.0  # a stuck worker is still found in 30 s
         clock.now += 899.0
         wf.tick()
         assert wf.state is State.DOCUMENT  # the standard 90 s would have reset the kiosk long ago
