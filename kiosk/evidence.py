@@ -68,6 +68,21 @@ class DuplicateEvidence:
 
 
 @dataclass(frozen=True)
+class AccessEvidence:
+    """What the customer chose on the accessible paths (issue 26); each choice is a reason for a person to look.
+
+    ``time_factor`` is how much longer every time limit and each challenge step was allowed (1: standard);
+    ``step_timeout_s`` the per-step limit the challenge really used (None: no challenge ran).
+    """
+
+    help_requested: bool = False
+    flash_declined: bool = False
+    head_free_challenge: bool = False
+    time_factor: float = 1.0
+    step_timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything one session's decision rests on."""
 
@@ -75,6 +90,7 @@ class Evidence:
     chip: ChipEvidence | None = None  # None: a face-only run (e.g. a portrait file instead of a chip)
     attempts: AttemptEvidence = field(default_factory=AttemptEvidence)
     duplicate: DuplicateEvidence = field(default_factory=DuplicateEvidence)
+    access: AccessEvidence = field(default_factory=AccessEvidence)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiosk.evidence import Evidence
 
@@ -61,6 +61,15 @@ class Reason(str, Enum):
     FACE_MATCH_BORDERLINE = "FACE_MATCH_BORDERLINE"
     DUPLICATE_IDENTITY = "DUPLICATE_IDENTITY"
     ATTEMPT_LIMIT = "ATTEMPT_LIMIT"
+    HELP_REQUESTED = "HELP_REQUESTED"
+    FLASH_DECLINED = "FLASH_DECLINED"
+    CHALLENGE_WITHOUT_HEAD_MOVEMENT = "CHALLENGE_WITHOUT_HEAD_MOVEMENT"
+
+
+# The accessible paths (issue 26): a customer who asks for help, declines the screen flash or cannot move their
+# head gives weaker liveness evidence, so the session goes to a person; it is never turned away for the choice
+# itself (EN 301 549 5.1.6 / WCAG: no operation may depend on one ability), so these can only be "review".
+ACCESS_REASONS = frozenset({Reason.HELP_REQUESTED, Reason.FLASH_DECLINED, Reason.CHALLENGE_WITHOUT_HEAD_MOVEMENT})
 
 
 Severity = Literal["reject", "review"]
@@ -102,6 +111,9 @@ _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     Reason.FACE_MATCH_BORDERLINE: "review",
     Reason.DUPLICATE_IDENTITY: "review",
     Reason.ATTEMPT_LIMIT: "reject",
+    Reason.HELP_REQUESTED: "review",
+    Reason.FLASH_DECLINED: "review",
+    Reason.CHALLENGE_WITHOUT_HEAD_MOVEMENT: "review",
 }
 
 
@@ -128,6 +140,15 @@ class PolicyConfig(BaseModel):
     severity: dict[Reason, Severity] = Field(
         default_factory=lambda: dict(_DEFAULT_SEVERITY),
         description="Per reason code: 'reject' or 'review'. Codes left out keep their default.")
+
+    @field_validator("severity")
+    @classmethod
+    def _access_reasons_review(cls, value: dict[Reason, Severity]) -> dict[Reason, Severity]:
+        bad = sorted(r.value for r in ACCESS_REASONS if value.get(r, "review") != "review")
+        if bad:
+            raise ValueError(f"{', '.join(bad)} must stay 'review': a customer who uses an accessible path is "
+                             "checked by a person, never turned away for it")
+        return value
 
     def severity_of(self, reason: Reason) -> Severity:
         """Configured severity of ``reason`` (default when not overridden)."""
@@ -205,8 +226,20 @@ def _chip_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     return out
 
 
+def _access_findings(ev: Evidence) -> list[tuple[Reason, str]]:
+    access = ev.access
+    out: list[tuple[Reason, str]] = []
+    if access.help_requested:
+        out.append((Reason.HELP_REQUESTED, "the customer asked for help: staff completes the check"))
+    if access.head_free_challenge:
+        out.append((Reason.CHALLENGE_WITHOUT_HEAD_MOVEMENT, "the customer chose a challenge without head movement "
+                                                            "(fewer possible sequences)"))
+    return out
+
+
 def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     face = ev.face
+    access = ev.access
     out: list[tuple[Reason, str]] = []
     if face is None:
         return out
@@ -237,7 +270,9 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
                 face.passive_attack_hint or "", Reason.PAD_PASSIVE_HIGH)
             kind = "calibrated" if face.passive_calibrated else "uncalibrated"
             out.append((code, f"{kind} passive liveness score {face.passive_score:.2f} >= {limit:.2f}"))
-    if cfg.require_flash and face.flash_passed is not True:
+    if access.flash_declined and face.flash_passed is None:
+        out.append((Reason.FLASH_DECLINED, "the customer declined the screen-flash challenge"))
+    elif cfg.require_flash and face.flash_passed is not True:
         out.append((Reason.FLASH_CHALLENGE_FAILED, "the face did not reflect the screen's colour sequence"
                     if face.flash_passed is False else "the screen-flash challenge did not run"))
     if face.match_score is None:
@@ -260,6 +295,7 @@ def decide(evidence: Evidence, config: PolicyConfig | None = None) -> Decision:
         raw.append((Reason.ATTEMPT_LIMIT, f"{evidence.attempts.failures_in_window} failed attempts: locked for now"))
     raw += _chip_findings(evidence, cfg)
     raw += _face_findings(evidence, cfg)
+    raw += _access_findings(evidence)
     dup = evidence.duplicate.best_score
     if dup is not None and dup >= cfg.duplicate_review:
         raw.append((Reason.DUPLICATE_IDENTITY, f"the face matches another identity (cosine {dup:.3f})"))

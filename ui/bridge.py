@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, FaceUpdate, FlashRequested, ResultReady,
+from kiosk.workflow.events import (AccessChanged, ChallengeDrawn, ChipProgress, ChipRetry, FaceUpdate, FlashRequested, ResultReady,
                                    StateChanged)
 
 
@@ -28,6 +28,7 @@ class WorkflowBridge(QObject):
     face_update = Signal(object)
     result_ready = Signal(object)
     flash_requested = Signal(object)
+    access_changed = Signal(object)
 
     def __init__(self, workflow: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,7 +36,7 @@ class WorkflowBridge(QObject):
         self._signals = {StateChanged: self.state_changed, ChipProgress: self.chip_progress,
                          ChipRetry: self.chip_retry, ChallengeDrawn: self.challenge_drawn,
                          FaceUpdate: self.face_update, ResultReady: self.result_ready,
-                         FlashRequested: self.flash_requested}
+                         FlashRequested: self.flash_requested, AccessChanged: self.access_changed}
         self._queue: deque[Any] = deque()  # append/popleft are atomic: safe between threads
         self._timer = QTimer(self)
         self._timer.setInterval(10)

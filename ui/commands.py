@@ -1,5 +1,5 @@
 """Commands the window's package adds to ``kiosk`` (declared as entry points in pyproject.toml):
-``kiosk screenshots`` and ``kiosk bench ui``."""
+``kiosk screenshots``, ``kiosk speech export`` and ``kiosk bench ui``."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,24 @@ def register_screenshots(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.add_argument("--data-dir", default=None,
                    help="research data folder with the DG2 specimens (default $KIOSK_DATA_DIR or ../shared/data)")
     p.set_defaults(func=_screenshots)
+
+
+def _speech_export(args: argparse.Namespace) -> int:
+    from ui.speech_export import export_prompts
+
+    written = export_prompts(args.lang, Path(args.out))
+    print(f"{len(written)} spoken prompts ({args.lang}) in {args.out} (index.json lists them)")
+    return 0
+
+
+def register_speech(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``kiosk speech export``."""
+    p = sub.add_parser("speech", help="the kiosk's speech output (espeak-ng)")
+    ssub = p.add_subparsers(dest="speech_command", metavar="COMMAND", required=True)
+    e = ssub.add_parser("export", help="write every customer-facing prompt, spoken, to WAV files")
+    e.add_argument("--lang", required=True, choices=("en", "de"), help="language of the prompts")
+    e.add_argument("--out", required=True, help="folder for the WAV files and index.json")
+    e.set_defaults(func=_speech_export)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """The kiosk window: a header (language, cancel), one screen per workflow state, kiosk mode.
 
 The window only renders the workflow's events and forwards the customer's taps as commands; a timer
-applies the workflow's time limits. In kiosk mode it is full screen and frameless, refuses to close and
+applies the workflow's time limits. The customer's shared controls (listen, larger text, more time, other
+ways, help, cancel, language) sit in a bar along the bottom edge, within a seated customer's reach
+(``ui.widgets.access_bar``); speech runs on its own thread (``kiosk.speech``), never the GUI's. In kiosk mode it is full screen and frameless, refuses to close and
 swallows Escape; Ctrl+Alt+O (or five taps on the top-left corner) opens the operator PIN pad, the only
 way out.
 """
@@ -13,11 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.errors import BadInputError
 from kiosk.workflow.config import KioskConfig, check_pin
-from kiosk.workflow.events import StateChanged
+from kiosk.workflow.events import AccessChanged, StateChanged
 from kiosk.workflow.machine import State
 from ui import theme
 from ui.bridge import WorkflowBridge
@@ -30,6 +32,8 @@ from ui.screens.face import FaceScreen
 from ui.screens.processing import ProcessingScreen
 from ui.screens.result import ResultScreen
 from ui.screens.staff import StaffScreen
+from ui.speech import ScreenReader
+from ui.widgets.access_bar import AccessBar, OptionsPanel
 from ui.widgets.clerk_dialog import ClerkDialog
 from ui.widgets.flash_overlay import FlashOverlay
 from ui.widgets.pin_dialog import PinDialog
@@ -40,7 +44,7 @@ log = logging.getLogger(__name__)
 class KioskWindow(QMainWindow):
     """The customer's window over ``workflow`` (a ``KioskWorkflow``), configured by ``config``."""
 
-    def __init__(self, workflow: Any, config: KioskConfig, languages: Languages) -> None:
+    def __init__(self, workflow: Any, config: KioskConfig, languages: Languages, speaker: Any = None) -> None:
         super().__init__()
         self.workflow = workflow
         self.config = config
@@ -50,28 +54,32 @@ class KioskWindow(QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
-        header = QHBoxLayout()
-        header.setContentsMargins(20, 12, 20, 0)
-        self.corner = QPushButton("")  # the operator's corner: invisible, five taps open the PIN pad
+        # The operator's corner: invisible, five taps open the PIN pad. Not in a layout (it takes no room from the
+        # customer's screens); kept at the top-left corner by resizeEvent.
+        self.corner = QPushButton("", central)
         self.corner.setFlat(True)
         self.corner.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.corner.setStyleSheet("border: none; background: transparent; min-width: 60px;")
+        self.corner.setStyleSheet("border: none; background: transparent; min-width: 60px; min-height: 60px;")
+        self.corner.setGeometry(0, 0, 60, 60)
         self.corner.clicked.connect(self._corner_tap)
         self._corner_taps: list[float] = []
-        self.mode_label = label(role="small", wrap=False)
-        self.language = QPushButton()
+        self.mode_label = label(role="subtitle")  # assisted mode, or what the customer's choices changed
+        self.bar = AccessBar()
+        self.language = self.bar.language
         self.language.clicked.connect(self._next_language)
-        self.cancel = QPushButton()
+        self.cancel = self.bar.cancel
         self.cancel.clicked.connect(workflow.cancel)
-        header.addWidget(self.corner)
-        header.addWidget(self.mode_label)
-        header.addStretch(1)
-        header.addWidget(self.cancel)
-        header.addWidget(self.language)
-        outer.addLayout(header)
+        self.bar.more_time.clicked.connect(self._more_time)
+        self.bar.help.clicked.connect(self._help)
+        self.bar.larger.clicked.connect(lambda: self.set_large_text(not self.large_text))
+        self.bar.listen.clicked.connect(self.toggle_speech)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        outer.addWidget(self.mode_label)
+        outer.addWidget(self.bar)
         self.setCentralWidget(central)
+        self.large_text = config.ui.large_text
+        self.reader = ScreenReader(self, speaker)
         ui = config.ui
         self.screens = {
             State.ATTRACT: AttractScreen(),
@@ -85,12 +93,18 @@ class KioskWindow(QMainWindow):
         for screen in dict.fromkeys(self.screens.values()):
             self.stack.addWidget(screen)
         self.flash = FlashOverlay(central)
+        self.options = OptionsPanel(central)
+        self.options.closed.connect(self.options.hide)
+        self.options.no_flash.clicked.connect(self._decline_flash)
+        self.options.no_head.clicked.connect(self._no_head_movement)
+        self.bar.options.clicked.connect(self._show_options)
         self._wire()
         self.tick = QTimer(self)
         self.tick.setInterval(200)
         self.tick.timeout.connect(workflow.tick)
         self.tick.start()
         QShortcut(QKeySequence("Ctrl+Alt+O"), self, activated=self.operator)
+        QShortcut(QKeySequence(Qt.Key.Key_F1), self, activated=self.toggle_speech)  # a keypad's audio key
         self.apply_theme(ui.theme)
         self.languages.set(ui.language)
         self.retranslate()
@@ -106,6 +120,9 @@ class KioskWindow(QMainWindow):
         self.bridge.face_update.connect(s[State.FACE].show_update)
         self.bridge.result_ready.connect(s[State.RESULT].show_result)
         self.bridge.flash_requested.connect(lambda e: self.flash.play(e.sequence, self.workflow.flash_shown))
+        self.bridge.access_changed.connect(self.on_access)
+        self.bridge.face_update.connect(self.reader.face_update)
+        self.bridge.result_ready.connect(lambda _e: self.reader.screen_changed())
         s[State.ATTRACT].start_requested.connect(self._start)
         s[State.DOCUMENT].mrz_entered.connect(lambda n, b, e: self._submit(self.workflow.submit_mrz, n, b, e))
         s[State.DOCUMENT].can_entered.connect(lambda c: self._submit(self.workflow.submit_can, c))
@@ -143,27 +160,102 @@ class KioskWindow(QMainWindow):
             previous.left()
         if event.state not in (State.FACE, State.CHALLENGE):
             self.flash.stop()
+        if screen is not previous or event.state is State.CHALLENGE:
+            self.options.hide()  # its choices belong to the screen it was opened on
+        if event.state is State.ATTRACT:
+            self.options.reset()
+            self._set_mode_text(self._mode_text())
+            self.set_large_text(self.config.ui.large_text)
         screen.entered(event)
         self.show_state(event.state)
+        self.reader.screen_changed()
 
     def show_state(self, state: State) -> None:
         """Bring ``state``'s screen to the front."""
         self.stack.setCurrentWidget(self.screens[state])
-        self.cancel.setVisible(state not in (State.ATTRACT, State.PROCESSING, State.RESULT, State.STAFF))
+        self.bar.show_for(state)
+
+    # -- the accessible paths (issue 26) -------------------------------------------------------------------
+
+    def _more_time(self) -> None:
+        self.workflow.more_time()
+
+    def _help(self) -> None:
+        self.workflow.request_help()
+
+    def _decline_flash(self) -> None:
+        self.flash.stop()
+        self.workflow.decline_flash()
+
+    def _no_head_movement(self) -> None:
+        self.workflow.avoid_head_movement()
+
+    def _show_options(self) -> None:
+        self.options.retranslate()
+        self.options.setGeometry(self.options.parentWidget().rect())
+        self.options.show()
+        self.options.raise_()
+        self.reader.speak_widget(self.options, interrupt=True)
+
+    def on_access(self, event: AccessChanged) -> None:
+        """Show (and say) what the customer's choice changed."""
+        self.options.no_flash.setEnabled(not event.flash_declined)
+        self.options.no_head.setEnabled(not event.head_free_challenge)
+        self.options.retranslate()
+        notes = []
+        if event.help_requested:
+            notes.append(self.tr("Help is on its way: a member of staff will come to you."))
+        if event.time_factor > 1:
+            notes.append(self.tr("You have more time now."))
+        if event.flash_declined:
+            notes.append(self.tr("No flashing colours."))
+        if event.head_free_challenge:
+            notes.append(self.tr("No head movement needed."))
+        self._set_mode_text(" ".join(notes) or self._mode_text())
+        self.reader.say(self.mode_label.text())
+
+    def _set_mode_text(self, text: str) -> None:
+        self.mode_label.setText(text)
+        self.mode_label.setVisible(bool(text))  # an empty line would take room from the screens
+
+    def _mode_text(self) -> str:
+        return self.tr("Assisted mode: a clerk is with you") if self.config.ui.assisted else ""
+
+    def set_large_text(self, on: bool) -> None:
+        """Large text (150%): every font and control grows; the bar takes two rows so that all still fits."""
+        self.large_text = on
+        self.bar.arrange(on)
+        self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height()), self._text_scale()))
+        self.bar.larger.setText(self.tr("Normal text") if on else self.tr("Larger text"))
+
+    def _text_scale(self) -> float:
+        return theme.LARGE_TEXT_SCALE if self.large_text else 1.0
+
+    def speech_on_text(self) -> str:
+        """What the kiosk says when the customer turns speech on."""
+        return self.tr("Speech is on. The Listen button in the bottom left corner turns it off.")
+
+    def toggle_speech(self) -> None:
+        """The customer's audio button: speech on (the current screen is read at once) or off."""
+        self.reader.set_enabled(not self.reader.enabled)
 
     # -- people ----------------------------------------------------------------------------------------------
 
     def apply_theme(self, name: str) -> None:
         """Use the 'standard' or 'high_contrast' theme at the window's current size."""
         self._theme = theme.palette(name)
-        self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height())))
+        self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height()), self._text_scale()))
         self.screens[State.FACE].view.set_colours(self._theme.accent, self._theme.good)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height())))
+        self.setStyleSheet(theme.stylesheet(self._theme, max(600, self.height()), self._text_scale()))
         if self.flash.isVisible():
             self.flash.setGeometry(self.flash.parentWidget().rect())
+        if self.options.isVisible():
+            self.options.setGeometry(self.options.parentWidget().rect())
+        self.bar.arrange(self.large_text)
+        self.corner.raise_()
 
     def _following_language(self) -> str:
         """The language the language button switches to."""
@@ -186,11 +278,14 @@ class KioskWindow(QMainWindow):
         """Header texts (the screens follow the LanguageChange event themselves)."""
         self.setWindowTitle(self.tr("Identity check"))
         self.language.setText(LANGUAGE_NAMES[self._following_language()])
-        self.language.setVisible(len(self.config.ui.languages) > 1)
+        self.bar.language_offered = len(self.config.ui.languages) > 1
+        self.bar.show_for(self.bar.state)
         self.language.setAccessibleName(self.tr("Change language"))
-        self.cancel.setText(self.tr("Cancel"))
+        self.bar.retranslate()
+        self.bar.larger.setText(self.tr("Normal text") if self.large_text else self.tr("Larger text"))
+        self.options.retranslate()
         self.flash.text = self.tr("Keep looking at the screen") + "\n" + self.tr("It changes colour for a few seconds.")
-        self.mode_label.setText(self.tr("Assisted mode: a clerk is with you") if self.config.ui.assisted else "")
+        self._set_mode_text(self._mode_text())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:
@@ -210,6 +305,7 @@ class KioskWindow(QMainWindow):
             event.ignore()
             return
         self.tick.stop()
+        self.reader.close()
         self.bridge.detach()
         self.workflow.shutdown()
         event.accept()

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.workflow.config import KioskConfig, UiConfig
 from inference.flash import FlashSequence
-from kiosk.workflow.events import (ChipProgress, ChipRetry, FaceUpdate, FlashRequested, MessageKey, ResultReady,
+from kiosk.workflow.events import (AccessChanged, ChipProgress, ChipRetry, FaceUpdate, FlashRequested, MessageKey, ResultReady,
                                    StateChanged)
 from kiosk.workflow.machine import State, Trigger
 from kiosk.workflow.testing import FakeWorkflow
 
 SIZES = ((1920, 1080), (1280, 800))
-VARIANT_SCREENS = ("document", "face", "challenge", "result")
+VARIANT_SCREENS = ("document", "face", "challenge", "result", "options", "help")
 
 
 def camera_frame() -> Any:
@@ -76,6 +76,10 @@ def _scenes(frame: Any) -> dict[str, list[Any]]:
         "result_reject": [move(State.RESULT, State.PROCESSING),
                           ResultReady("REJECT", ("LIVENESS_CHALLENGE_FAILED",), "0c55e2aa", {})],
         "staff": [move(State.STAFF, State.CHIP, MessageKey.CAMERA_STOPPED)],
+        # The accessible paths (issue 26): the other ways panel, and the screen after "I need help".
+        "options": [move(State.FACE, State.CHIP), "frame", "options"],
+        "help": [move(State.CHIP, State.DOCUMENT), ChipProgress("dg2", 0.58, 9000, 18000),
+                 AccessChanged(10.0, True, False, False)],
     }
 
 
@@ -105,10 +109,16 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
     written: list[Path] = []
     scenes = _scenes(frame)
     held = held_page_frame(frame) if frame is not None else None
-    variants = [("en", "standard", False)] + [("de", "standard", False), ("en", "high_contrast", False)]
-    for language, theme_name, assisted in variants + [("en", "standard", True)]:
+    variants = [("en", "standard", False, False), ("de", "standard", False, False),
+                ("en", "high_contrast", False, False), ("en", "standard", True, False)]
+    # Large text (150%) at the smallest supported size, every screen, in both languages.
+    large = [("en", "standard", False, True), ("de", "standard", False, True)]
+    for language, theme_name, assisted, large_text in variants + large:
         for w, h in sizes:
-            config = KioskConfig(ui=UiConfig(theme=theme_name, language=language, assisted=assisted))
+            if large_text and (w, h) != (1280, 800):
+                continue
+            config = KioskConfig(ui=UiConfig(theme=theme_name, language=language, assisted=assisted,
+                                             large_text=large_text))
             fake = FakeWorkflow(scanner=object())  # the kiosk reads the MRZ by camera (the default)
             window = KioskWindow(fake, config, languages)
             window.resize(w, h)
@@ -117,7 +127,7 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
                 if only and name not in only:
                     continue
                 base = name.split("_")[0]
-                if (language, theme_name) != ("en", "standard") and base not in VARIANT_SCREENS:
+                if (language, theme_name) != ("en", "standard") and base not in VARIANT_SCREENS and not large_text:
                     continue
                 if assisted and base != "result":
                     continue
@@ -127,6 +137,8 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
                     elif step == "frame":
                         if frame is not None:
                             window.screens[State.FACE].view.show_image(frame)
+                    elif step == "options":
+                        window._show_options()
                     elif step == "page":
                         if held is not None:
                             window.screens[State.DOCUMENT].view.show_image(held)
@@ -134,7 +146,12 @@ def save_screens(out: Path, frame: Any = None, sizes: tuple[tuple[int, int], ...
                         fake.emit(step)
                 for _ in range(3):
                     app.processEvents()
-                suffix = "" if (language, theme_name, assisted) == ("en", "standard", False) else \
+                if large_text:
+                    window.set_large_text(True)
+                    for _ in range(3):
+                        app.processEvents()
+                suffix = "" if (language, theme_name, assisted, large_text) == ("en", "standard", False, False) else \
+                    f"_large{'_de' if language != 'en' else ''}" if large_text else \
                     "_clerk" if assisted else f"_{language}" if language != "en" else "_contrast"
                 path = out / f"{name}{suffix}_{w}x{h}.png"
                 if (window.width(), window.height()) != (w, h):

@@ -85,6 +85,12 @@ class UiConfig(BaseModel):
     # screen facing away, direct sunlight) turns it off and loses that defence (README, "The live puppet").
     screen_flash: bool = Field(default=True, description="Show the screen-flash colour challenge after the "
                                "active one, and decide on it (a failure sends the session to review).")
+    # WCAG 2.2.1 (EN 301 549 5.1.3 / 11.2.2.1): a time limit the customer can extend at least tenfold.
+    more_time_factor: float = Field(default=10.0, ge=10.0, le=100.0, description="'More time' multiplies every "
+                                    "screen's time limit and each challenge step's by this (at least 10, WCAG "
+                                    "2.2.1) for the rest of the session.")
+    large_text: bool = Field(default=False, description="Start every session in large text (150%); the customer "
+                             "can switch it on and off with the 'Aa' button either way.")
 
 
 class LivenessTable(BaseModel):

@@ -33,12 +33,13 @@ from kiosk.policy import PolicyConfig
 from kiosk.priority import lower_this_thread
 from kiosk.workflow.chip_step import ChipOutcome, ChipProblem, ChipStepError, progress_fraction, read_document
 from kiosk.workflow.config import KioskConfig
-from kiosk.workflow.events import (ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned, FlashRequested,
-                                   MessageKey, SessionEnded, StateChanged)
+from kiosk.evidence import AccessEvidence
+from kiosk.workflow.events import (AccessChanged, ChallengeDrawn, ChipProgress, ChipRetry, DocumentScanned,
+                                   FlashRequested, MessageKey, SessionEnded, StateChanged)
 from kiosk.workflow.document_step import scan_document
 from kiosk.workflow.record_step import decide_and_record
-from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, capture_face, flash_not_shown,
-                                      watch_flash)
+from kiosk.workflow.face_step import (CameraStalled, Cancelled, FaceCapture, FlashDeclined, capture_face,
+                                      flash_not_shown, head_free_steps, watch_flash)
 from kiosk.workflow.machine import State, StateMachine, Transition, Trigger
 from kiosk.workflow.ports import CardReader, DocumentScanner, FrameSource
 
@@ -86,6 +87,20 @@ class _Session:
     refused_reads: set[tuple[str, str, str]] = field(default_factory=set)
     scanned: tuple[str, str, str] | None = None
     fallback_keys: list[AccessKey] = field(default_factory=list)
+    # The accessible paths the customer chose (issue 26); each ends in REVIEW, never in a silent REJECT.
+    help_requested: bool = False
+    flash_declined: threading.Event = field(default_factory=threading.Event)
+    head_free: bool = False          # asked for: the next draw (or a restart of the running one) is head-free
+    head_free_tried: bool = False    # the face step has seen the request
+    head_free_used: bool = False     # the challenge that ran was head-free
+    pending_steps: tuple[Any, ...] | None = None  # a head-free draw the running face step must switch to
+    step_timeout_s: float | None = None
+
+    def access(self, time_factor: float) -> AccessEvidence:
+        """What goes into the evidence."""
+        return AccessEvidence(help_requested=self.help_requested, flash_declined=self.flash_declined.is_set(),
+                              head_free_challenge=self.head_free_used, time_factor=time_factor,
+                              step_timeout_s=self.step_timeout_s)
 
 
 class KioskWorkflow:
@@ -218,6 +233,69 @@ class KioskWorkflow:
                 illuminate(flash.sequence, flash.t0)
             flash.shown.set()
 
+    # -- the accessible paths (issue 26) -------------------------------------------------------------------
+
+    def more_time(self) -> None:
+        """The customer asked for more time: every limit of this session, the screen's and each challenge
+        step's, is multiplied by ``ui.more_time_factor`` (at least 10, WCAG 2.2.1) from now on. On the result
+        and staff screens it extends only that screen."""
+        with self._lock:
+            if self.state is State.ATTRACT:
+                return
+            self.machine.factor = max(self.machine.factor, self.config.ui.more_time_factor)
+            self.machine.extend(self.clock())
+            log.info("more time: limits x%g", self.machine.factor)
+            self._announce()
+
+    def request_help(self) -> None:
+        """The customer asked for help: the session goes on with staff (assisted mode: a clerk may sign in to
+        it), with more time, and ends in REVIEW (``HELP_REQUESTED``) whatever the checks say, never ACCEPT."""
+        with self._lock:
+            session = self._session
+            if session is None or self.state in _NO_SESSION:
+                return
+            session.help_requested = True
+            self.machine.factor = max(self.machine.factor, self.config.ui.more_time_factor)
+            self.machine.extend(self.clock())
+            log.info("the customer asked for help")
+            self._announce()
+
+    def assist(self, clerk: str) -> None:
+        """A clerk signed in to a session the customer asked help with: it is recorded under their name."""
+        with self._lock:
+            if self._session is not None and self._session.help_requested and self._session.assisted_by is None:
+                self._session.assisted_by = clerk
+
+    def decline_flash(self) -> None:
+        """The customer declines the screen flash (photosensitivity): it is not shown, or stops if showing;
+        the session ends in REVIEW (``FLASH_DECLINED``) instead of relying on it."""
+        with self._lock:
+            session = self._session
+            if session is None or self.state in _NO_SESSION or session.flash_declined.is_set():
+                return
+            session.flash_declined.set()
+            log.info("the customer declined the screen flash")
+            self._announce()
+
+    def avoid_head_movement(self) -> None:
+        """The customer cannot turn or nod: the challenge uses actions without head movement (blink, move
+        closer), restarted if it was running; ``CHALLENGE_WITHOUT_HEAD_MOVEMENT`` sends it to REVIEW. Where the
+        site's challenge has no such action, the customer gets the assisted path (``HELP_REQUESTED``) instead."""
+        with self._lock:
+            session = self._session
+            if session is None or self.state not in (State.DOCUMENT, State.CHIP, State.FACE, State.CHALLENGE):
+                return
+            if session.head_free:
+                return
+            session.head_free = True
+            log.info("the customer asked for a challenge without head movement")
+            self._announce()
+
+    def _announce(self) -> None:
+        session = self._session
+        self._emit(AccessChanged(self.machine.factor, bool(session and session.help_requested),
+                                 bool(session and session.flash_declined.is_set()), bool(session and session.head_free)))
+
     def cancel(self) -> None:
         """The customer (or clerk) cancelled: back to attract."""
         self._fire(Trigger.CANCEL, message=MessageKey.CANCELLED)
@@ -256,6 +334,7 @@ class KioskWorkflow:
         with self._lock:
             if generation is not None and generation != self._generation:
                 return None
+            factor = self.machine.factor
             move = self.machine.fire(trigger, self.clock())
             if move is None:
                 log.debug("ignored %s in %s", trigger, self.state)
@@ -264,7 +343,7 @@ class KioskWorkflow:
             if move.target is State.STAFF:
                 self._record_fault(move.source, detail or str(message))
             if move.target in (State.ATTRACT, State.STAFF) and move.source not in _NO_SESSION:
-                self._session_ended(move, detail or (str(message) if message else None))
+                self._session_ended(move, detail or (str(message) if message else None), factor)
             self._on_enter(move, extra)
             self._emit(StateChanged(move.target, move.source, trigger, message))
             return move
@@ -319,10 +398,10 @@ class KioskWorkflow:
             self._fire(Trigger.FAULT, session.generation, MessageKey.INTERNAL_ERROR,
                        detail=f"{type(exc).__name__}: {exc}")
 
-    def _session_ended(self, move: Transition, detail: str | None) -> None:
+    def _session_ended(self, move: Transition, detail: str | None, factor: float = 1.0) -> None:
         """Name how a session ended without a decision: an event, the log, and (a time limit or a cancel; faults
         are recorded by ``_record_fault``) an audit event written off the caller's thread, which may be the GUI's."""
-        limit = self.machine.limits.get(move.source) if move.trigger is Trigger.TIMEOUT else None
+        limit = (self.machine.limits.get(move.source) or 0.0) * factor if move.trigger is Trigger.TIMEOUT else None
         ended = SessionEnded(move.source, move.trigger, limit, detail if move.trigger is Trigger.FAULT else None)
         self.last_outcome = ended
         log.warning("session ended without a decision: %s", ended.describe())
@@ -435,20 +514,43 @@ class KioskWorkflow:
         engine = self.engine.result() if isinstance(self.engine, Future) else self.engine
         portrait = (enrol_portrait(engine, chip.portrait_bgr) if chip.portrait_bgr is not None
                     else PortraitEnrolment(None, None, "no portrait on the chip"))
+
+        def redraw() -> tuple[Any, ...] | None:
+            # The customer chose a challenge without head movement: draw it once, when first asked.
+            with self._lock:
+                if not session.head_free or session.head_free_tried:
+                    return None
+                session.head_free_tried = True
+                steps = head_free_steps(engine.challenge)
+                if steps is None:  # the site's challenge has no such action: the assisted path instead
+                    log.info("no head-free action configured: the assisted path instead")
+                    session.help_requested = True
+                    self._announce()
+                else:
+                    session.head_free_used = True
+                return steps
+
+        with self._lock:
+            first = redraw() or (self.challenge() if self.challenge is not None else None)
         capture = capture_face(engine, self.devices.camera, emit=lambda e: self._emit(e, gen),
                                on_ready=lambda: self._fire(Trigger.FACE_READY, gen), stop=session.stop,
-                               stall_s=self.config.devices.camera_stall_s,
-                               steps=self.challenge() if self.challenge is not None else None,
-                               on_steps=lambda steps: self._emit(ChallengeDrawn(steps), gen))
-        if self.config.ui.screen_flash and capture.session.challenge.status == "passed":
-            capture.session.flash = self._flash_check(session, capture)
+                               stall_s=self.config.devices.camera_stall_s, steps=first,
+                               on_steps=lambda steps: self._emit(ChallengeDrawn(steps), gen),
+                               time_factor=lambda: self.machine.factor, redraw=redraw)
+        session.step_timeout_s = capture.session.challenge.config.step_timeout_s
+        if (self.config.ui.screen_flash and not session.flash_declined.is_set()
+                and capture.session.challenge.status == "passed"):
+            try:
+                capture.session.flash = self._flash_check(session, capture)
+            except FlashDeclined:
+                capture.session.flash = None  # declined while it ran: FLASH_DECLINED, not a failed check
         if self._fire(Trigger.CAPTURE_DONE, gen) is None:
             return
         result, self.last_report = decide_and_record(
             self.data_dir, kiosk_id=self.config.kiosk_id, started_at=session.started_at,
-            mode=self.record_mode or ("assisted" if session.assisted_by else "kiosk"),
+            mode=self.record_mode or ("assisted" if session.assisted_by or session.help_requested else "kiosk"),
             assisted_by=session.assisted_by, camera=self.devices.camera, policy=self.policy, chip=chip,
-            portrait=portrait, capture=capture)
+            portrait=portrait, capture=capture, access=session.access(self.machine.factor))
         self._emit(result, gen)
         self._fire(Trigger.DECIDED, gen)
 
@@ -467,10 +569,13 @@ class KioskWorkflow:
         while not flash.shown.wait(0.1):
             if session.stop.is_set():
                 raise Cancelled()
+            if session.flash_declined.is_set():
+                raise FlashDeclined()
             waited += 0.1
             if waited >= FLASH_SHOWN_WITHIN_S:
                 log.warning("the screen did not report showing the flash sequence")
                 return flash_not_shown(flash.sequence, FLASH_CONFIG)
         assert flash.t0 is not None
         return watch_flash(capture.session, self.devices.camera, flash.sequence, flash.t0, stop=session.stop,
-                           stall_s=self.config.devices.camera_stall_s, config=FLASH_CONFIG)
+                           stall_s=self.config.devices.camera_stall_s, config=FLASH_CONFIG,
+                           declined=session.flash_declined)

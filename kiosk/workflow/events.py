@@ -36,6 +36,16 @@ class StateChanged:
 
 
 @dataclass(frozen=True)
+class AccessChanged:
+    """The customer used an accessible path (issue 26): the window shows and speaks what changed."""
+
+    time_factor: float = 1.0
+    help_requested: bool = False
+    flash_declined: bool = False
+    head_free_challenge: bool = False
+
+
+@dataclass(frozen=True)
 class DocumentScanned:
     """The MRZ was read by the camera (the fields are not in the event: they are personal data)."""
 

@@ -16,12 +16,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inference.challenge_steps import ChallengeStep, draw_steps
+from inference.challenge_steps import ChallengeConfig, ChallengeStep, draw_steps
 from inference.flash import FlashChecker, FlashConfig, FlashResult, FlashSequence
 
 from kiosk.face_session import FaceEngine, FaceSession
 from kiosk.workflow.events import FaceUpdate
 from kiosk.workflow.ports import FrameSource
+
+# Actions the engine checks without the head turning or nodding (issue 26: customers who cannot move their head).
+# Gaze is not measured by the engine, so "look at a target" is not among them; nose_to_target needs the head.
+HEAD_FREE_ACTIONS = ("blink", "move_closer")
 
 AUDIT_JPEG_QUALITY = 85
 MAX_KEPT_FRAMES = 1800  # one minute at 30 frames/s: a bound on memory whatever the customer does
@@ -33,6 +37,28 @@ class CameraStalled(Exception):
 
 class Cancelled(Exception):
     """The session was cancelled while the face step ran."""
+
+
+class FlashDeclined(Exception):
+    """The customer declined the screen flash while it was running."""
+
+
+def head_free_steps(config: ChallengeConfig) -> tuple[ChallengeStep, ...] | None:
+    """A random challenge of the configured actions that need no head movement (``secrets``); None when the
+    site's challenge allows none of them (the customer then gets the assisted path)."""
+    actions = tuple(a for a in config.actions if a in HEAD_FREE_ACTIONS)
+    if not actions:
+        return None
+    return draw_steps(config.model_copy(update={"actions": actions, "allow_repeats": True}))
+
+
+def scale_step_time(session: FaceSession, base_s: float, factor: float) -> None:
+    """Give each challenge step ``factor`` times ``base_s`` (the customer asked for more time). Only the
+    time-out changes: the motion limits (speed, gaps, holds) are per frame and stay as calibrated."""
+    engine = session.challenge
+    wanted = base_s * factor
+    if engine.config.step_timeout_s != wanted:
+        engine.config = engine.config.model_copy(update={"step_timeout_s": wanted})
 
 
 @dataclass
@@ -65,11 +91,18 @@ def _update(a: Any, session: FaceSession, index: int) -> FaceUpdate:
 def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any], None],
                  on_ready: Callable[[], None], stop: threading.Event, stall_s: float = 3.0,
                  steps: tuple[ChallengeStep, ...] | None = None,
-                 on_steps: Callable[[tuple[ChallengeStep, ...]], None] | None = None) -> FaceCapture:
+                 on_steps: Callable[[tuple[ChallengeStep, ...]], None] | None = None,
+                 time_factor: Callable[[], float] | None = None,
+                 redraw: Callable[[], tuple[ChallengeStep, ...] | None] | None = None) -> FaceCapture:
     """Run the live session until the challenge passes or fails; ``on_ready`` once a steady face is seen.
+
+    ``time_factor()`` (read every frame) scales each step's time limit; ``redraw()`` returns new steps once
+    when the customer switched to a challenge without head movement: the challenge starts again with them
+    (a fresh baseline, no frame of the old challenge kept).
 
     :raises Cancelled: ``stop`` was set. :raises CameraStalled: no frames even after a restart.
     """
+    base_step_s = engine.challenge.step_timeout_s
     steps = steps or draw_steps(engine.challenge)
     if on_steps is not None:
         on_steps(steps)
@@ -95,8 +128,15 @@ def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any
             continue
         silent_since = time.monotonic()
         last = frame.index
+        new_steps = redraw() if redraw is not None else None
+        if new_steps is not None:
+            steps, session, jpegs = new_steps, None, {}
+            if on_steps is not None:
+                on_steps(steps)
         if session is None:
             session = FaceSession(engine, list(steps), frame_size=(frame.image.shape[1], frame.image.shape[0]))
+        if time_factor is not None:
+            scale_step_time(session, base_step_s, time_factor())
         n = session.frames_seen  # the index push() gives this frame
         a = session.push(frame.image, frame.t)
         if len(jpegs) < MAX_KEPT_FRAMES:
@@ -111,11 +151,13 @@ def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any
 
 
 def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequence, t0: float, *,
-                stop: threading.Event, stall_s: float = 3.0, config: FlashConfig | None = None) -> FlashResult:
+                stop: threading.Event, stall_s: float = 3.0, config: FlashConfig | None = None,
+                declined: threading.Event | None = None) -> FlashResult:
     """Watch the face while the screen shows ``sequence`` from ``t0`` (the camera's clock); the verdict.
 
     Only frames with exactly one face are sampled; too few of them fail the check (fail closed).
     :raises Cancelled: ``stop`` was set. :raises CameraStalled: no frame for ``stall_s``.
+    :raises FlashDeclined: ``declined`` was set (the customer turned the flash off while it ran).
     """
     checker = FlashChecker(sequence, t0, config)
     end = t0 + sequence.total_s + checker.config.max_lag_s
@@ -127,6 +169,8 @@ def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequen
     while True:
         if stop.is_set():
             raise Cancelled()
+        if declined is not None and declined.is_set():
+            raise FlashDeclined()
         if time.monotonic() > give_up:
             return checker.result()
         frame = camera.wait_next(last, 0.25)

@@ -83,10 +83,13 @@ class StateMachine:
     """The current state and its deadline; ``fire`` applies the table, ``tick`` applies the time limits.
 
     :param limits: seconds each state may last without progress (missing or 0: no limit).
+    :param factor: the customer asked for more time (WCAG 2.2.1): every limit is multiplied by it until the
+        session ends (back to attract or staff, where it returns to 1).
     """
 
     limits: dict[State, float]
     state: State = State.ATTRACT
+    factor: float = 1.0
     entered_at: float = 0.0
     deadline: float | None = None
     history: list[Transition] = field(default_factory=list)
@@ -103,15 +106,23 @@ class StateMachine:
         move = Transition(self.state, trigger, target)
         self.state = target
         self.entered_at = now
-        limit = self.limits.get(target) or 0.0
+        if target in (State.ATTRACT, State.STAFF):
+            self.factor = 1.0  # the next customer starts with the standard limits
+        limit = self.limit(target)
         self.deadline = now + limit if limit > 0 else None
         self.history.append(move)
         del self.history[:-64]  # a long-running kiosk keeps only the recent moves
         return move
 
+    def limit(self, state: State) -> float:
+        """Seconds ``state`` may last now (its configured limit times ``factor``; 0: no limit). A busy state's
+        limit is the kiosk's, not the customer's: more time does not make a stuck worker wait longer."""
+        base = self.limits.get(state) or 0.0
+        return base if state in BUSY_STATES else base * self.factor
+
     def extend(self, now: float) -> None:
         """The customer is active in this state: restart its time limit (idle reset counts from here)."""
-        limit = self.limits.get(self.state) or 0.0
+        limit = self.limit(self.state)
         self.deadline = now + limit if limit > 0 else None
 
     def tick(self, now: float) -> Transition | None:

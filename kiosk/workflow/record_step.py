@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from kiosk.evidence import Evidence
+from kiosk.evidence import AccessEvidence, Evidence
 from kiosk.face_session import PortraitEnrolment
 from kiosk.policy import PolicyConfig, decide
 from kiosk.workflow.chip_step import ChipOutcome
@@ -32,9 +32,11 @@ def prepare_store(data_dir: Path) -> None:
 
 def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: dt.datetime,
                       assisted_by: str | None, camera: Any, policy: PolicyConfig, chip: ChipOutcome,
-                      portrait: PortraitEnrolment, capture: FaceCapture) -> tuple[ResultReady, dict[str, Any]]:
+                      portrait: PortraitEnrolment, capture: FaceCapture,
+                      access: AccessEvidence | None = None) -> tuple[ResultReady, dict[str, Any]]:
     """Finish the face session, decide (with the attempt limits of this document and kiosk), record; the result
-    event and the session report."""
+    event and the session report. ``access``: the accessible paths the customer chose (more time, help, no
+    flash, no head movement)."""
     from storage import open_storage
 
     from kiosk.recording import attempt_evidence, config_hash
@@ -44,7 +46,8 @@ def decide_and_record(data_dir: Path, *, kiosk_id: str, mode: str, started_at: d
     try:
         st.startup(config_hash(policy))
         evidence = Evidence(face=face.evidence, chip=chip.evidence,
-                            attempts=attempt_evidence(st, kiosk_id, chip.result.dg1))
+                            attempts=attempt_evidence(st, kiosk_id, chip.result.dg1),
+                            access=access or AccessEvidence())
         decision = decide(evidence, policy)
         result, report = _record(st, kiosk_id=kiosk_id, mode=mode, started_at=started_at, assisted_by=assisted_by,
                                  camera=camera, policy=policy, chip=chip, capture=capture, face=face,
@@ -89,7 +92,7 @@ def _record(st: Any, *, kiosk_id: str, mode: str, started_at: dt.datetime, assis
         "evidence": {"chip": {**(evidence.to_dict().get("chip") or {}), **chip.report()},
                      "quality": face_dict["quality"], "challenge": face_dict["challenge"],
                      "planarity": face_dict["planarity"], "passive": face_dict["passive"],
-                     "flash": face_dict["flash"],
+                     "flash": face_dict["flash"], "access": evidence.to_dict()["access"],
                      "match": {**face_dict["match"], "accept_threshold": policy.match_accept,
                                "review_threshold": policy.match_review}},
     }
@@ -98,5 +101,6 @@ def _record(st: Any, *, kiosk_id: str, mode: str, started_at: dt.datetime, assis
                "challenge_passed": face.challenge.passed, "planar_motion": face.planarity.planar,
                "flash_passed": face.flash.passed if face.flash is not None else None,
                "passive_auth": chip.evidence.passive_auth_passed,
-               "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication}
+               "chip_auth": chip.evidence.chip_authentication, "active_auth": chip.evidence.active_authentication,
+               "access": evidence.to_dict()["access"]}
     return ResultReady(d["decision"], tuple(d["reasons"]), session_id, summary), report

@@ -55,3 +55,8 @@ class FakeWorkflow:
     tick = _record("tick")
     shutdown = _record("shutdown")
     flash_shown = _record("flash_shown")
+    more_time = _record("more_time")
+    request_help = _record("request_help")
+    decline_flash = _record("decline_flash")
+    avoid_head_movement = _record("avoid_head_movement")
+    assist = _record("assist")

@@ -16,7 +16,7 @@ class AttractScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         root = QVBoxLayout(self)
-        root.setContentsMargins(60, 30, 60, 40)
+        root.setContentsMargins(60, 16, 60, 8)
         self.title = label(role="title")
         self.subtitle = label(role="subtitle")
         steps = QHBoxLayout()
@@ -25,22 +25,27 @@ class AttractScreen(Screen):
             frame, lay = card()
             number, text = label(role="title"), label()
             lay.addWidget(number)
-            lay.addWidget(text, 1, Qt.AlignmentFlag.AlignTop)
+            text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            lay.addWidget(text, 1)
             self.step_labels.append((number, text))
             steps.addWidget(frame, 1)
         self.start = QPushButton()
         self.start.setProperty("role", "primary")
         self.start.setMinimumWidth(360)
         self.start.clicked.connect(self.start_requested)
+        self.listen_hint = label(role="subtitle")  # where speech is, for a customer who cannot see the screen
         self.privacy = label(role="small")
-        root.addStretch(1)
+        root.addStretch(0)
         root.addWidget(self.title)
         root.addWidget(self.subtitle)
-        root.addSpacing(30)
-        root.addLayout(steps)
-        root.addSpacing(30)
+        root.addSpacing(16)
+        # The cards take the spare height: the page's size comes from minimum sizes, which do not know how many
+        # lines a wrapped label needs (large text wraps the steps to three or four lines).
+        root.addLayout(steps, 1)
+        root.addSpacing(16)
         root.addWidget(self.start, alignment=Qt.AlignmentFlag.AlignCenter)
-        root.addStretch(1)
+        root.addStretch(0)
+        root.addWidget(self.listen_hint)
         root.addWidget(self.privacy)
         self.retranslate()
 
@@ -54,6 +59,7 @@ class AttractScreen(Screen):
             number.setText(str(k))
             text.setText(t)
         self.start.setText(self.tr("Start"))
+        self.listen_hint.setText(self.tr("To hear this screen, touch Listen in the bottom left corner, or press F1."))
         self.privacy.setText(self.tr("Your data and photos are encrypted on this kiosk and deleted when no longer "
                                      "needed. Nothing is shown to other customers."))
 

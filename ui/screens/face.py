@@ -55,7 +55,7 @@ class FaceScreen(Screen):
         left.addWidget(self.hint, alignment=Qt.AlignmentFlag.AlignCenter)
         panel, side = card()
         panel.setMinimumWidth(380)
-        panel.setMaximumWidth(520)
+        panel.setMaximumWidth(600)
         self.title = label(role="title")
         self.step_of = label(role="subtitle")
         self.icon = ActionIcon()

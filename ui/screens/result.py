@@ -24,13 +24,15 @@ class ResultScreen(Screen):
         super().__init__()
         self.assisted = assisted
         root = QVBoxLayout(self)
-        root.setContentsMargins(80, 30, 80, 40)
+        root.setContentsMargins(80, 10, 80, 10)
         self.symbol = label()
         self.title = label(role="title")
         self.body = label(role="subtitle")
         self.clerk, clerk_layout = card()
+        self.clerk.setProperty("speak", False)  # for staff: never read aloud (it names the session)
         self.clerk_title = label(align=Qt.AlignmentFlag.AlignLeft)
-        self.clerk_text = label(role="small", align=Qt.AlignmentFlag.AlignLeft)
+        # One fact a line, not wrapped: its height is then its minimum, so the layout always gives it room.
+        self.clerk_text = label(role="small", wrap=False, align=Qt.AlignmentFlag.AlignLeft)
         clerk_layout.addWidget(self.clerk_title)
         clerk_layout.addWidget(self.clerk_text)
         self.clerk.setVisible(assisted)
@@ -69,13 +71,15 @@ class ResultScreen(Screen):
                                                                   "your document with you.")),
         }
         title, body = texts.get(outcome, texts["REVIEW"])
-        size = max(60, self.height() // 6)
+        helped = bool((result.summary.get("access") or {}).get("help_requested"))
+        size = 60 if self.assisted or helped else max(60, self.height() // 6)  # the clerk's panel needs the room
         self.symbol.setText(SYMBOLS.get(outcome, "?"))
         self.symbol.setStyleSheet(f"color: {self.colours.get(outcome, '#ffffff')}; font-size: {size}px;")
         self.title.setText(title)
         self.body.setText(body)
-        self.clerk.setVisible(self.assisted)
-        if self.assisted:
+        # A customer who asked for help is with staff now: the clerk's panel shows as in assisted mode.
+        self.clerk.setVisible(self.assisted or helped)
+        if self.assisted or helped:
             self.clerk_text.setText(self.clerk_summary(result))
 
     def clerk_summary(self, result: ResultReady) -> str:

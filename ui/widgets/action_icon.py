@@ -20,7 +20,7 @@ class ActionIcon(QWidget):
         self.action: str | None = None
         self.colour = QColor("#ffd23f")
         self._phase = 0.0
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(96, 96)  # it gives way to the prompt's lines (large text, long German prompts)
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._step)

@@ -30,7 +30,9 @@ def test_customer_is_accepted_recorded_and_audited(engine, demo, run_session, tm
     assert prompted == {s.action for s in steps}
     report = wf.last_report
     assert report is not None and report["decision"] == "ACCEPT"
-    assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "flash", "match"}
+    assert set(report["evidence"]) == {"chip", "quality", "challenge", "planarity", "passive", "flash", "match",
+                                       "access"}
+    assert report["evidence"]["access"]["time_factor"] == 1.0 and not report["evidence"]["access"]["help_requested"]
     assert report["evidence"]["flash"]["passed"]  # the default configuration shows the flash and decides on it
     st = open_storage(tmp_path)
     try:
