@@ -949,6 +949,10 @@
       <translation>Das Dokument ist abgelaufen.</translation>
     </message>
     <message>
+      <source>The issuer has published a known fault for this document (deviation list): check it by hand.</source>
+      <translation>Der Aussteller hat einen bekannten Fehler dieses Dokuments veröffentlicht (Abweichungsliste): bitte von Hand prüfen.</translation>
+    </message>
+    <message>
       <source>The document signer's certificate has been revoked.</source>
       <translation>Das Zertifikat des Dokumentsignierers wurde widerrufen.</translation>
     </message>
