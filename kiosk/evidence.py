@@ -66,6 +66,20 @@ class DuplicateEvidence:
 
 
 @dataclass(frozen=True)
+class RemoteEvidence:
+    """How a remote (integration-API) session's frames reached the server.
+
+    ``path`` "upload": frames or a clip sent whole after the challenge was issued (``/v1/verify``,
+    ``/v1/challenges/{id}/frames``), so the client's software knew every step before it rendered a frame and
+    no colour flash ran. ``flash_waived``: the site allowed this API key's flash-less sessions to be decided
+    without a person (the ``upload_accept`` scope); kept here so the waiver is part of the record.
+    """
+
+    path: Literal["upload", "stream"]
+    flash_waived: bool = False
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything one session's decision rests on."""
 
@@ -73,6 +87,7 @@ class Evidence:
     chip: ChipEvidence | None = None  # None: a face-only run (e.g. a portrait file instead of a chip)
     attempts: AttemptEvidence = field(default_factory=AttemptEvidence)
     duplicate: DuplicateEvidence = field(default_factory=DuplicateEvidence)
+    remote: RemoteEvidence | None = None  # None: captured by a kiosk's own camera
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

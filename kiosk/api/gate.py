@@ -47,10 +47,12 @@ SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/verify", "verify"), ("/v1/identities", "facebank"), ("/v1/identify", "facebank"),
     ("/v1/sessions", "sessions"),
 )
-ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin")
-# ``all`` grants every operation but not ``admin`` (other keys' and the kiosk's own data): that one must be
-# named, so a key made with ``--scope all`` before ownership existed gains no reach over others' data.
-_NOT_IN_ALL = frozenset({"admin"})
+ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin",
+                                "upload_accept")
+# ``all`` grants every operation but not ``admin`` (other keys' and the kiosk's own data) nor ``upload_accept``
+# (the key's uploaded sessions, which ran no colour flash, may end ACCEPT without a person: REMOTE_NO_FLASH
+# waived): those must be named, so an existing ``--scope all`` key gains neither.
+_NOT_IN_ALL = frozenset({"admin", "upload_accept"})
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 

@@ -957,6 +957,10 @@
       <translation>Das Gesicht hat die Farbblitze des Bildschirms nicht reflektiert.</translation>
     </message>
     <message>
+      <source>Remote session sent as uploaded frames, without the colour-flash check: a recorded or animated video could pass it.</source>
+      <translation>Fernsitzung als hochgeladene Einzelbilder, ohne Farbblitz-Prüfung: ein aufgezeichnetes oder animiertes Video könnte sie bestehen.</translation>
+    </message>
+    <message>
       <source>The face moved like a flat photo: possibly a printed picture.</source>
       <translation>Das Gesicht bewegte sich wie ein flaches Foto: möglicherweise ein ausgedrucktes Bild.</translation>
     </message>
