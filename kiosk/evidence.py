@@ -71,12 +71,15 @@ class RemoteEvidence:
 
     ``path`` "upload": frames or a clip sent whole after the challenge was issued (``/v1/verify``,
     ``/v1/challenges/{id}/frames``), so the client's software knew every step before it rendered a frame and
-    no colour flash ran. ``flash_waived``: the site allowed this API key's flash-less sessions to be decided
-    without a person (the ``upload_accept`` scope); kept here so the waiver is part of the record.
+    no colour flash ran; "stream": frames sent over a WebSocket as captured, steps and flash revealed by the
+    server (``kiosk.api.remote``). ``flash_waived``: the site allowed this API key's flash-less sessions to be
+    decided without a person (the ``upload_accept`` scope); kept here so the waiver is part of the record.
+    ``injection_signals``: what the stream saw of a possible injected camera (``kiosk.api.remote.signals``).
     """
 
     path: Literal["upload", "stream"]
     flash_waived: bool = False
+    injection_signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class Reason(str, Enum):
     PAD_PASSIVE_HIGH = "PAD_PASSIVE_HIGH"
     FLASH_CHALLENGE_FAILED = "FLASH_CHALLENGE_FAILED"
     REMOTE_NO_FLASH = "REMOTE_NO_FLASH"
+    REMOTE_INJECTION_SUSPECTED = "REMOTE_INJECTION_SUSPECTED"
     FACE_MISMATCH = "FACE_MISMATCH"
     FACE_MATCH_BORDERLINE = "FACE_MATCH_BORDERLINE"
     DUPLICATE_IDENTITY = "DUPLICATE_IDENTITY"
@@ -64,6 +65,9 @@ class Reason(str, Enum):
 
 
 Severity = Literal["reject", "review"]
+# Injection signals of a streamed remote session (``kiosk.api.remote.signals``) that raise
+# REMOTE_INJECTION_SUSPECTED; the others (page hidden, frame gaps...) are recorded for the reviewer only.
+INJECTION_REVIEW_SIGNALS = frozenset({"virtual_camera", "resolution_changed"})
 
 _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     Reason.CHIP_NOT_READ: "reject",
@@ -99,6 +103,9 @@ _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     # knew every step before it rendered a frame, and a live puppet (a photo animated to follow the prompts)
     # passes every other layer (issue 21: 14 of 14 ACCEPT). A person looks unless the site waives it for a key.
     Reason.REMOTE_NO_FLASH: "review",
+    # A virtual camera's label or a frame size that changed mid-stream: how injected video reaches a web page,
+    # but also what some genuine setups look like (a phone used as a webcam). A person looks.
+    Reason.REMOTE_INJECTION_SUSPECTED: "review",
     Reason.FACE_MISMATCH: "reject",
     Reason.FACE_MATCH_BORDERLINE: "review",
     Reason.DUPLICATE_IDENTITY: "review",
@@ -231,6 +238,9 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     if remote is not None and face.flash_passed is None and not remote.flash_waived:
         out.append((Reason.REMOTE_NO_FLASH, f"remote session ({remote.path}) without the colour-flash challenge: "
                                             "a recorded or rendered video cannot be told from a live face"))
+    suspicious = sorted(set(remote.injection_signals) & INJECTION_REVIEW_SIGNALS) if remote is not None else []
+    if suspicious:
+        out.append((Reason.REMOTE_INJECTION_SUSPECTED, "the remote capture looked injected: " + ", ".join(suspicious)))
     if face.match_score is None:
         out.append((Reason.FACE_MISMATCH, "no match score (portrait or live face not enrolled)"))
     elif face.match_score < cfg.match_review:

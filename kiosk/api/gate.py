@@ -45,7 +45,7 @@ _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/quality", "compare"), ("/v1/compare", "compare"), ("/v1/challenges", "liveness"),
     ("/v1/verify", "verify"), ("/v1/identities", "facebank"), ("/v1/identify", "facebank"),
-    ("/v1/sessions", "sessions"),
+    ("/v1/sessions", "sessions"), ("/v1/remote-sessions", "verify"),
 )
 ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin",
                                 "upload_accept")

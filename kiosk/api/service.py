@@ -27,6 +27,7 @@ from kiosk.api.errors import ApiError, unprocessable
 from kiosk.api.images import DecodedImage, encode_jpeg
 from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames, upload_evidence
 from kiosk.api.pool import EnginePool
+from kiosk.api.remote.tokens import RemoteTokens
 from kiosk.face_session import FaceEngine, enrol_portrait
 from kiosk.policy import PolicyConfig
 from kiosk.recording import POLICY_VERSION, record_to
@@ -51,6 +52,7 @@ class ApiService:
     challenges: ChallengeRegistry
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     info: dict[str, Any] = field(default_factory=dict)
+    remote: RemoteTokens = field(default_factory=RemoteTokens)  # streamed sessions' single-use tokens
 
     # ------------------------------------------------------------------ audit
     async def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,

@@ -129,3 +129,13 @@ def test_a_remote_session_without_the_flash_is_at_most_review(path, flash_passed
     assert d.findings[0].severity == "review" if reasons else True
     # A kiosk session (no remote evidence) is untouched: its flash is governed by require_flash.
     assert decide(face(flash_passed=None)).outcome == Outcome.ACCEPT
+
+
+def test_a_virtual_camera_or_a_size_change_sends_a_stream_to_review() -> None:
+    from kiosk.evidence import RemoteEvidence
+
+    for signals, outcome in ((("virtual_camera",), Outcome.REVIEW), (("resolution_changed", "page_hidden"), Outcome.REVIEW),
+                             (("page_hidden", "frame_gap"), Outcome.ACCEPT)):  # recorded only
+        d = decide(replace(face(flash_passed=True), remote=RemoteEvidence("stream", False, signals)))
+        assert d.outcome == outcome, signals
+        assert (Reason.REMOTE_INJECTION_SUSPECTED in [f.code for f in d.findings]) == (outcome == Outcome.REVIEW)

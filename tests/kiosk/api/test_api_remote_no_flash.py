@@ -57,7 +57,7 @@ def test_the_puppet_through_the_upload_path_never_ends_accept(server, client, ph
     assert finding["severity"] == "review"
     checks = _stored_api_checks(server, out["session_id"])
     assert checks["api"]["path"] == "upload" and checks["api"]["flash_waived"] is False
-    assert checks["evidence"]["remote"] == {"path": "upload", "flash_waived": False}
+    assert checks["evidence"]["remote"] == {"path": "upload", "flash_waived": False, "injection_signals": []}
     # The liveness-only upload of the same puppet is not "live" either: a person must look.
     ch = _challenge(client, key, {"look_up", "nose_to_target"})
     r = client.post(f"/v1/challenges/{ch['challenge_id']}/frames", headers={"X-API-Key": key},
