@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
-from kiosk.api.routers import challenges, compare, health, identities, remote, sessions, verify
+from kiosk.api.routers import capture, challenges, compare, health, identities, remote, sessions, verify
 from kiosk.api.schemas import REQUEST_MODELS
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def create_app(service: Any) -> FastAPI:
                               "challenge, verification recorded with evidence, face banks (1:N). Every response "
                               "carries X-Request-ID; errors are {error: {code, message, request_id}}.")
     app.state.service = service
-    for module in (health, compare, challenges, verify, identities, sessions, remote):
+    for module in (health, compare, challenges, verify, identities, sessions, remote, capture):
         app.include_router(module.router)
     _install_errors(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -39,7 +39,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
+# The capture page's files are public: the page holds a single-use session token, never a key.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/capture", "/capture/capture.js", "/capture/capture.css"})
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Path prefix -> scope group. "/v1/info" and unknown /v1 paths need a valid key of any scope.
 SCOPES: tuple[tuple[str, str], ...] = (

@@ -16,7 +16,9 @@ from typing import Any
 
 VIRTUAL_CAMERA = re.compile(
     r"virtual|obs\b|obs-|v4l2loopback|loopback|manycam|xsplit|snap camera|camtwist|splitcam|youcam|e2esoft|"
-    r"mmhmm|dummy|fake|droidcam|iriun|epoccam|avatarify|deepfake|facerig|vcam", re.IGNORECASE)
+    r"mmhmm|dummy|fake|droidcam|iriun|epoccam|avatarify|deepfake|facerig|vcam|"
+    r"\.y4m\b|\.mjpe?g\b",  # Chromium's fake capture device names itself after the file it plays
+    re.IGNORECASE)
 _MAX_LABEL = 120
 
 

@@ -61,7 +61,7 @@ async def create(request: Request) -> dict[str, Any]:
     token, spec = svc.remote.issue(key, portrait, kind, body.ttl_s)
     await svc.audit(key, "remote_sessions", {"ref": spec.session_ref})
     return {"token": token, "expires_at": dt.datetime.fromtimestamp(spec.expires_at, dt.timezone.utc).isoformat(),
-            "stream_path": "/v1/remote/stream"}
+            "stream_path": "/v1/remote/stream", "capture_path": f"/capture#token={token}"}
 
 
 async def _refuse(ws: WebSocket, code: str, message: str) -> None:

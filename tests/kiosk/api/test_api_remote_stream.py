@@ -6,60 +6,11 @@ to review; a token opens one stream, once, and never with an API key in the brow
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.kiosk.api.conftest import dg2_of
+from tests.kiosk.api.remote_fixtures import remote_server, subject  # noqa: F401 (fixtures)
 from tests.kiosk.api.remote_page import run_page
-
-ACTIONS = ("turn_left", "turn_right", "blink", "look_down")
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """``create_app`` on a built service (one engine), served by uvicorn with the API's own transport settings."""
-    import uvicorn
-
-    from inference.challenge import ChallengeConfig
-    from kiosk.api.app import create_app
-    from kiosk.api.challenges import ChallengeRegistry
-    from kiosk.api.config import ApiConfig
-    from kiosk.api.server import build_service
-    from kiosk.api.transport import uvicorn_settings
-
-    data = tmp_path_factory.mktemp("remote") / "data"
-    cfg = ApiConfig(port=0, workers=1, queue=2, challenge_length=2)
-    svc = build_service(data, cfg)
-    svc.challenges = ChallengeRegistry(ChallengeConfig(length=2, actions=ACTIONS), 120.0)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(svc), **uvicorn_settings(cfg)))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield svc, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        svc.pool.close()
-        svc.storage.close()
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def subject(engine, photo):  # type: ignore[no-untyped-def]
-    from inference.synthetic import SyntheticSubject
-
-    return SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh)
 
 
 def _key(svc: Any, *scopes: str) -> str:
@@ -74,7 +25,7 @@ def _token(url: str, key: str, photo: Any) -> str:
     r = httpx.post(f"{url}/v1/remote-sessions", headers={"X-API-Key": key}, timeout=30,
                    json={"dg2": base64.b64encode(dg2_of(photo)).decode()})
     assert r.status_code == 200, r.text
-    assert set(r.json()) == {"token", "expires_at", "stream_path"}
+    assert set(r.json()) == {"token", "expires_at", "stream_path", "capture_path"}
     return str(r.json()["token"])
 
 
