@@ -100,6 +100,11 @@ async def stream(ws: WebSocket) -> None:
     """Run one streamed session (see the module docstring); the token is the only credential."""
     svc = ws.app.state.service
     await ws.accept()
+    if svc.pool.pending >= svc.pool.workers:
+        # A stream holds a worker for its whole length and its clock starts now: waiting in the queue would eat
+        # the customer's time. Refused before the token is claimed, so the same link works a minute later.
+        await _refuse(ws, "busy", "every model worker is busy; try again in a minute")
+        return
     try:
         spec = svc.remote.claim(ws.query_params.get("token", ""))
     except ApiError as exc:

@@ -116,3 +116,27 @@ def test_a_face_that_answers_the_colours_late_fails_the_flash(remote_server, sub
     checks = _checks(svc, run.result["session_id"])
     flash = checks["api"]["flash"]
     assert flash is not None and not flash["passed"] and flash["reason"] == "NO_COLOUR_RESPONSE", flash
+
+
+def test_a_busy_server_refuses_the_stream_without_spending_the_token(remote_server, photo) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import threading
+    import time
+
+    from websockets.sync.client import connect
+
+    svc, url = remote_server
+    token = _token(url, _key(svc), photo)
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: asyncio.run(svc.pool.run(lambda engine: release.wait(20))))
+    holder.start()
+    try:
+        while svc.pool.pending < svc.pool.workers:  # the only worker is taken
+            time.sleep(0.01)
+        with connect(_ws(url, token), open_timeout=10) as ws:
+            assert json.loads(ws.recv(timeout=10))["code"] == "busy"
+    finally:
+        release.set()
+        holder.join(20)
+    with connect(_ws(url, token), open_timeout=10) as ws:  # the same link works once a worker is free
+        assert json.loads(ws.recv(timeout=10))["type"] == "ping"
