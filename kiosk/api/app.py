@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from kiosk.api.contract import finish
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
-from kiosk.api.routers import challenges, compare, health, identities, liveness, sessions, verify
+from kiosk.api.routers import capture, challenges, compare, health, identities, liveness, remote, sessions, verify
 from kiosk.api.schemas import REQUEST_MODELS
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     comps = doc.setdefault("components", {}).setdefault("schemas", {})
-    for model in REQUEST_MODELS:
+    for model in (*REQUEST_MODELS, remote.RemoteSessionRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         comps.update(schema.pop("$defs", {}))
         comps[model.__name__] = schema
@@ -79,7 +79,7 @@ def create_app(service: Any) -> FastAPI:
                               "challenge, verification recorded with evidence, face banks (1:N). Every response "
                               "carries X-Request-ID; errors are {error: {code, message, request_id}}.")
     app.state.service = service
-    for module in (health, compare, challenges, liveness, verify, identities, sessions):
+    for module in (health, compare, challenges, liveness, verify, identities, sessions, remote, capture):
         app.include_router(module.router)
     _install_errors(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -39,18 +39,21 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
+# The capture page's files are public: the page holds a single-use session token, never a key.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/capture", "/capture/capture.js", "/capture/capture.css"})
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Path prefix -> scope group. "/v1/info" and unknown /v1 paths need a valid key of any scope.
 SCOPES: tuple[tuple[str, str], ...] = (
     ("/v1/quality", "compare"), ("/v1/compare", "compare"), ("/v1/challenges", "liveness"), ("/v1/liveness", "liveness"),
     ("/v1/verify", "verify"), ("/v1/identities", "facebank"), ("/v1/identify", "facebank"),
-    ("/v1/sessions", "sessions"),
+    ("/v1/sessions", "sessions"), ("/v1/remote-sessions", "verify"),
 )
-ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin")
-# ``all`` grants every operation but not ``admin`` (other keys' and the kiosk's own data): that one must be
-# named, so a key made with ``--scope all`` before ownership existed gains no reach over others' data.
-_NOT_IN_ALL = frozenset({"admin"})
+ALL_SCOPES: tuple[str, ...] = ("compare", "liveness", "verify", "facebank", "sessions", "images", "admin",
+                                "upload_accept")
+# ``all`` grants every operation but not ``admin`` (other keys' and the kiosk's own data) nor ``upload_accept``
+# (the key's uploaded sessions, which ran no colour flash, may end ACCEPT without a person: REMOTE_NO_FLASH
+# waived): those must be named, so an existing ``--scope all`` key gains neither.
+_NOT_IN_ALL = frozenset({"admin", "upload_accept"})
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 

@@ -22,7 +22,7 @@ from inference.image import InputLimits
 from kiosk.api.errors import ApiError, bad_input
 from kiosk.api.images import decode_image, encode_jpeg
 from kiosk.errors import BadInputError
-from kiosk.evidence import Evidence
+from kiosk.evidence import Evidence, RemoteEvidence
 from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, PortraitEnrolment
 from kiosk.policy import Decision, PolicyConfig, Reason, decide
 from kiosk.verify import fit_frame, video_frames
@@ -31,7 +31,7 @@ from kiosk.verify import fit_frame, video_frames
 LIVENESS_REASONS = frozenset({Reason.FACE_NOT_FOUND, Reason.MULTIPLE_FACES, Reason.QUALITY_TOO_LOW,
                               Reason.LIVENESS_CHALLENGE_FAILED, Reason.LIVENESS_NOT_PERFORMED,
                               Reason.PAD_SUSPECTED_PRINT, Reason.PAD_SUSPECTED_REPLAY, Reason.PAD_PASSIVE_HIGH,
-                              Reason.FLASH_CHALLENGE_FAILED})
+                              Reason.FLASH_CHALLENGE_FAILED, Reason.REMOTE_NO_FLASH})
 NO_PORTRAIT = PortraitEnrolment(None, None, "liveness only: no portrait")
 AUDIT_FRAMES = 12
 
@@ -52,6 +52,7 @@ class LiveRun:
     decision: Decision
     best_frame: np.ndarray | None
     audit_frames: tuple[bytes, ...]  # JPEG bytes of the frames that prove the challenge steps
+    flash_waived: bool = False  # REMOTE_NO_FLASH waived for this key (recorded in the evidence)
 
 
 def check_upload(upload: FramesUpload, max_frames: int) -> None:
@@ -89,8 +90,11 @@ def _clip_frames(clip: bytes, max_pixels: int, max_frames: int | None) -> Iterat
 
 def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: FramesUpload,
                portrait: PortraitEnrolment | None, policy: PolicyConfig, max_bytes: int, max_pixels: int,
-               chip: Any = None, max_frames: int | None = None) -> LiveRun:
+               chip: Any = None, max_frames: int | None = None, flash_waived: bool = False) -> LiveRun:
     """Play the upload through a face session on the challenge's steps and decide (on a worker).
+
+    The session is decided as a remote upload: no colour flash ran, so the policy adds ``REMOTE_NO_FLASH``
+    (review by default) unless ``flash_waived`` (the key's ``upload_accept`` scope, recorded in the evidence).
 
     A clip is decoded from memory and only as far as needed: the session stops reading when it is done
     (or at ``max_frames``), and the audit frames are taken in a second pass that stops at the last one.
@@ -105,7 +109,7 @@ def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: Frame
     if session is None:
         raise bad_input("frames_missing", "the upload holds no frames")
     result = session.finish(portrait or NO_PORTRAIT)
-    decision = decide(Evidence(face=result.evidence, chip=chip), policy)
+    decision = decide(upload_evidence(result, chip, flash_waived), policy)
     wanted = sorted(result.audit_frames)[:AUDIT_FRAMES]
     if upload.clip is not None:
         keep = set(wanted)
@@ -114,15 +118,24 @@ def run_frames(engine: FaceEngine, steps: Sequence[ChallengeStep], upload: Frame
                       if i in keep) if last else ()
     else:
         audit = tuple(upload.frames[i][0] for i in wanted if i < len(upload.frames))
-    return LiveRun(result, decision, session.best_frame(), audit)
+    return LiveRun(result, decision, session.best_frame(), audit, flash_waived)
+
+
+def upload_evidence(result: FaceSessionResult, chip: Any, flash_waived: bool) -> Evidence:
+    """The evidence of an uploaded session: the face, the chip if any, and the path it came by."""
+    return Evidence(face=result.evidence, chip=chip, remote=RemoteEvidence("upload", flash_waived))
 
 
 def liveness_summary(run: LiveRun) -> dict[str, Any]:
     """The liveness answer: live or not, the liveness reasons, and the evidence (no pixels)."""
     findings = [f for f in run.decision.findings if f.code in LIVENESS_REASONS]
     ev = run.session.evidence
+    # REMOTE_NO_FLASH is a review, not a reject, yet "live" must not be read as proof: the upload could be a
+    # rendered puppet. So an un-waived flash-less upload is never "live"; ``review`` says a person should look.
     return {
-        "live": bool(ev.challenge_passed) and not any(f.severity == "reject" for f in findings),
+        "live": bool(ev.challenge_passed) and not any(f.severity == "reject" or f.code == Reason.REMOTE_NO_FLASH
+                                                      for f in findings),
+        "review": any(f.severity == "review" for f in findings),
         "reasons": [f.code.value for f in findings],
         "findings": [{"code": f.code.value, "severity": f.severity, "detail": f.detail} for f in findings],
         "challenge": run.session.challenge.to_dict(),

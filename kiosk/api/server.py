@@ -104,6 +104,9 @@ def serve(data_dir: Path, config: ApiConfig, provider: str = "openvino", ready: 
     # Linux) Nagle holds the body until the client's delayed ACK, 40 ms on every keep-alive request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((config.host, config.port))
+    # Listen before announcing the port: uvicorn starts accepting only after loading its protocols, and a client
+    # told "listening" must be queued in the backlog, not refused.
+    sock.listen(2048)
     port = sock.getsockname()[1]
     try:
         uv = uvicorn.Config(create_app(service), **uvicorn_settings(config))

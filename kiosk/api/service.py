@@ -26,8 +26,9 @@ from kiosk.api.config import ApiConfig
 from kiosk.api.errors import ApiError, unprocessable
 from kiosk.api.hints import api_report
 from kiosk.api.images import DecodedImage, encode_jpeg
-from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames
+from kiosk.api.live import FramesUpload, LiveRun, check_upload, liveness_summary, run_frames, upload_evidence
 from kiosk.api.pool import EnginePool
+from kiosk.api.remote.tokens import RemoteTokens
 from kiosk.face_session import FaceEngine, enrol_portrait
 from kiosk.facebank import Entry, ListNotFoundError
 from kiosk.policy import PolicyConfig
@@ -63,6 +64,7 @@ class ApiService:
     challenges: ChallengeRegistry
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     info: dict[str, Any] = field(default_factory=dict)
+    remote: RemoteTokens = field(default_factory=RemoteTokens)  # streamed sessions' single-use tokens
 
     # ------------------------------------------------------------------ audit
     async def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,
@@ -157,13 +159,16 @@ class ApiService:
 
     async def _run_challenge(self, key: Any, challenge_id: str, nonce: str, upload: FramesUpload,
                              portrait: DecodedImage | None, chip: Any = None) -> tuple[Challenge, LiveRun]:
+        from kiosk.api.gate import has_scope
+
         ch = self.challenges.consume(challenge_id, key.key_id, nonce)
         check_upload(upload, self.config.max_frames)
+        waived = has_scope(key.scopes, "upload_accept")  # named only: ``all`` does not grant it
 
         def work(engine: FaceEngine) -> LiveRun:
             enrolled = enrol_portrait(engine, portrait.bgr) if portrait is not None else None
             return run_frames(engine, ch.steps, upload, enrolled, self.policy, *self._limits(), chip=chip,
-                              max_frames=self.config.max_frames)
+                              max_frames=self.config.max_frames, flash_waived=waived)
 
         return ch, await self.pool.run(work)
 
@@ -196,13 +201,13 @@ class ApiService:
         images += [ImageEvidence("audit_frame", b, "image/jpeg") for b in run.audit_frames]
         evidence_checks = {"face_session": run.session.to_dict(), "api": {"key_id": key.key_id,
                                                                           "challenge_id": ch.challenge_id,
-                                                                          "portrait": portrait_kind}}
-        from kiosk.evidence import Evidence
-
+                                                                          "portrait": portrait_kind,
+                                                                          "path": "upload", "flash": "not_run",
+                                                                          "flash_waived": run.flash_waived}}
         # Off the event loop: images are encrypted and fsynced, then one fsynced transaction.
         session_id = await run_in_threadpool(
             lambda: record_to(self.storage, mode="api_verify", started_at=started,
-                              evidence=Evidence(face=run.session.evidence, chip=chip), decision=run.decision,
+                              evidence=upload_evidence(run.session, chip, run.flash_waived), decision=run.decision,
                               policy=self.policy, checks=evidence_checks, chip_report=chip_report, images=images,
                               kiosk_id=api_kiosk_id(key.key_id)))
         d = run.decision.to_dict()

@@ -77,4 +77,6 @@ def uvicorn_settings(config: ApiConfig) -> dict[str, Any]:
         "ssl_certfile": config.tls_cert, "ssl_keyfile": config.tls_key,
         "log_level": "warning", "access_log": False, "backlog": 2048, "limit_concurrency": None,
         "server_header": False,
+        # The streamed capture (kiosk.api.remote): one message is one JPEG frame or a small JSON report.
+        "ws": "websockets-sansio", "ws_max_size": config.max_image_bytes + 1024, "ws_per_message_deflate": False,
     }

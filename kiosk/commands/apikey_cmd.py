@@ -63,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = asub.add_parser("create", help="create a key (printed once, alone on the last line)")
     c.add_argument("--scope", required=True, help="comma-separated: compare, liveness, verify, facebank, sessions, "
                                                   "images, admin (other keys' and the kiosk's sessions and "
-                                                  "face-bank entries; not included in all), or all")
+                                                  "face-bank entries; not included in all), "
+                                                  "upload_accept (this key's uploaded sessions, which run no "
+                                                  "colour flash, may end ACCEPT: REMOTE_NO_FLASH waived; not "
+                                                  "included in all), or all")
     c.add_argument("--name", default="api-client", help="a name for the key (who uses it)")
     add_storage_arguments(c)
     c.set_defaults(func=_create)

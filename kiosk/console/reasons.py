@@ -29,6 +29,10 @@ REASON_TEXT: dict[str, str] = {
     Reason.PAD_SUSPECTED_REPLAY: "Signs of a video played on a screen.",
     Reason.PAD_PASSIVE_HIGH: "The liveness model scored the face as likely not live.",
     Reason.FLASH_CHALLENGE_FAILED: "The face did not reflect the screen's colour flashes.",
+    Reason.REMOTE_NO_FLASH: "Remote session sent as uploaded frames, without the colour-flash check: "
+                            "a recorded or animated video could pass it.",
+    Reason.REMOTE_INJECTION_SUSPECTED: "The remote camera looked like injected video (a virtual camera, or the "
+                                       "picture size changed).",
     Reason.FACE_MISMATCH: "The live face does not match the passport portrait.",
     Reason.FACE_MATCH_BORDERLINE: "The live face and the passport portrait are similar, but not clearly the same person.",
     Reason.DUPLICATE_IDENTITY: "This face was seen before with another document.",

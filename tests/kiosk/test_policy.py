@@ -112,3 +112,30 @@ def test_no_evidence_at_all_is_an_error() -> None:
 def test_uncalibrated_passive_flag_can_be_restored() -> None:
     cfg = PolicyConfig(passive_uncalibrated_review=0.5)
     assert decide(face(passive_score=0.99, passive_calibrated=False), cfg).reasons == [Reason.PAD_PASSIVE_HIGH.value]
+
+
+@pytest.mark.parametrize(("path", "flash_passed", "waived", "outcome", "reasons"), [
+    ("upload", None, False, Outcome.REVIEW, [Reason.REMOTE_NO_FLASH]),
+    ("stream", None, False, Outcome.REVIEW, [Reason.REMOTE_NO_FLASH]),  # a stream whose flash never ran
+    ("upload", None, True, Outcome.ACCEPT, []),  # the site waived it for this key (recorded in the evidence)
+    ("stream", True, False, Outcome.ACCEPT, []),
+])
+def test_a_remote_session_without_the_flash_is_at_most_review(path, flash_passed, waived, outcome, reasons) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.evidence import RemoteEvidence
+
+    ev = replace(face(flash_passed=flash_passed), remote=RemoteEvidence(path, waived))
+    d = decide(ev)
+    assert d.outcome == outcome and [f.code for f in d.findings] == reasons
+    assert d.findings[0].severity == "review" if reasons else True
+    # A kiosk session (no remote evidence) is untouched: its flash is governed by require_flash.
+    assert decide(face(flash_passed=None)).outcome == Outcome.ACCEPT
+
+
+def test_a_virtual_camera_or_a_size_change_sends_a_stream_to_review() -> None:
+    from kiosk.evidence import RemoteEvidence
+
+    for signals, outcome in ((("virtual_camera",), Outcome.REVIEW), (("resolution_changed", "page_hidden"), Outcome.REVIEW),
+                             (("page_hidden", "frame_gap"), Outcome.ACCEPT)):  # recorded only
+        d = decide(replace(face(flash_passed=True), remote=RemoteEvidence("stream", False, signals)))
+        assert d.outcome == outcome, signals
+        assert (Reason.REMOTE_INJECTION_SUSPECTED in [f.code for f in d.findings]) == (outcome == Outcome.REVIEW)

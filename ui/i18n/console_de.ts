@@ -961,6 +961,14 @@
       <translation>Das Gesicht hat die Farbblitze des Bildschirms nicht reflektiert.</translation>
     </message>
     <message>
+      <source>Remote session sent as uploaded frames, without the colour-flash check: a recorded or animated video could pass it.</source>
+      <translation>Fernsitzung als hochgeladene Einzelbilder, ohne Farbblitz-Prüfung: ein aufgezeichnetes oder animiertes Video könnte sie bestehen.</translation>
+    </message>
+    <message>
+      <source>The remote camera looked like injected video (a virtual camera, or the picture size changed).</source>
+      <translation>Die entfernte Kamera wirkte wie eingespeistes Video (eine virtuelle Kamera, oder die Bildgröße hat sich geändert).</translation>
+    </message>
+    <message>
       <source>The face moved like a flat photo: possibly a printed picture.</source>
       <translation>Das Gesicht bewegte sich wie ein flaches Foto: möglicherweise ein ausgedrucktes Bild.</translation>
     </message>

@@ -37,7 +37,9 @@ def _frames(client, key: str, ch: dict, frames, nonce: str | None = None):  # ty
 
 
 def test_live_subject_passes_and_the_challenge_is_single_use(server, client, actors) -> None:  # type: ignore[no-untyped-def]
-    key = server.key("liveness")
+    # upload_accept: the site waived REMOTE_NO_FLASH for this key (test_api_remote_no_flash.py: without it an upload
+    # is never "live"); this test is about the active challenge.
+    key = server.key("liveness", "upload_accept")
     ch = _challenge(client, key)
     # Planarity judges only a head that turned or nodded at least 10 degrees: a challenge of, say, blink and
     # move_closer leaves it undecided (None), which is right and not what this test is about. Without look_up and
@@ -110,7 +112,7 @@ def _actions(ch: dict) -> set[str]:  # type: ignore[type-arg]
 
 
 def test_verify_records_the_session_only_its_key_or_an_admin_reads_it(server, client, actors, photo) -> None:  # type: ignore[no-untyped-def]
-    key = server.key("liveness", "verify", "sessions")
+    key = server.key("liveness", "verify", "sessions", "upload_accept")  # REMOTE_NO_FLASH waived (see above)
     # The subject is the astronaut, whose open-mouth smile reads as extra pitch (README "Known limits"). Run
     # in-process over all 42 ordered pairs of actions, 39 were accepted; the 3 sent to REVIEW (quality: pitch)
     # each raised her head (look_up with blink, a nose target straight up before move_closer). The server
