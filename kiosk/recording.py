@@ -57,10 +57,8 @@ def identity_from_dg1(dg1: Any) -> IdentityFields | None:
 def attempt_evidence(st: Storage, kiosk_id: str, dg1: Any) -> AttemptEvidence:
     """The attempt limits in force for this kiosk and, when the chip was read, this document: derived by storage
     from the authenticated chain and the sealed sessions (``IntegrityError`` when those were tampered with)."""
-    statuses = [st.attempts.for_kiosk(kiosk_id)]
     m = dg1.mrz if dg1 is not None else None
-    if m is not None:
-        statuses.append(st.attempts.for_document(m.issuing_state, m.document_number))
+    statuses = st.attempts.for_session(kiosk_id, m.issuing_state if m else None, m.document_number if m else None)
     return AttemptEvidence(locked=any(s.locked for s in statuses),
                            failures_in_window=max(s.failures_in_window for s in statuses))
 

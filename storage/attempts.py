@@ -144,8 +144,22 @@ class AttemptLimiter:
         """Status of one kiosk (all documents together), limit ``kiosk_max_failures``."""
         return self._status(lambda f: f.kiosk_id == kiosk_id[:64], self._config.kiosk_max_failures)
 
+    def for_session(self, kiosk_id: str, issuing_state: str | None,
+                    document_number: str | None) -> list[AttemptStatus]:
+        """The kiosk's status and, when the document is known, the document's: what a session decides with, from
+        one walk of the chain (each status alone would verify the same events again)."""
+        subjects: list[tuple[Callable[[Failure], bool], int]] = [
+            (lambda f: f.kiosk_id == kiosk_id[:64], self._config.kiosk_max_failures)]
+        if issuing_state is not None and document_number is not None:
+            key = self._keys.document_key(issuing_state, document_number)
+            subjects.append((lambda f: f.document_key == key, self._config.max_failures))
+        return self._statuses(subjects)
+
     def _status(self, match: Callable[[Failure], bool], max_failures: int) -> AttemptStatus:
         """Raises ``IntegrityError`` (fail closed) when the events or rows it counts were tampered with."""
+        return self._statuses([(match, max_failures)])[0]
+
+    def _statuses(self, subjects: list[tuple[Callable[[Failure], bool], int]]) -> list[AttemptStatus]:
         now = self._clock.now()
         window = timedelta(seconds=self._config.window_seconds)
         lockout = timedelta(seconds=self._config.lockout_seconds)
@@ -153,7 +167,11 @@ class AttemptLimiter:
         since = now - window - lockout
         self._keys.refresh()
         with self._db.read() as s:
-            times = sorted(f.at for f in recent_failures(s, self._audit, self._keys, since) if f.at <= now and match(f))
-        in_window = sum(1 for t in times if t >= now - window)
-        end = lock_end(times, max_failures, window, lockout)
-        return AttemptStatus(in_window, max_failures, window, end if end is not None and end > now else None)
+            failures = [f for f in recent_failures(s, self._audit, self._keys, since) if f.at <= now]
+        out = []
+        for match, max_failures in subjects:
+            times = sorted(f.at for f in failures if match(f))
+            in_window = sum(1 for t in times if t >= now - window)
+            end = lock_end(times, max_failures, window, lockout)
+            out.append(AttemptStatus(in_window, max_failures, window, end if end is not None and end > now else None))
+        return out

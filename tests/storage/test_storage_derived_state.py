@@ -45,6 +45,15 @@ def test_presetting_attempts_does_not_lock_an_innocent_document(store, make_reco
     assert store.attempts.for_document("D", "INNOCENT1").failures_in_window == 0
 
 
+def test_a_sessions_statuses_from_one_walk_equal_each_alone(store, make_record) -> None:  # type: ignore[no-untyped-def]
+    _fail(store, make_record, 5)
+    _fail(store, make_record, 2, doc="C02X00T47")
+    kiosk, document = store.attempts.for_session("kiosk-7", *DOC)
+    assert kiosk == store.attempts.for_kiosk("kiosk-7") and kiosk.failures_in_window == 7 and not kiosk.locked
+    assert document == store.attempts.for_document(*DOC) and document.locked
+    assert store.attempts.for_session("kiosk-7", None, None) == [kiosk]  # no chip read: the kiosk's only
+
+
 @pytest.mark.parametrize("tamper", ["session rows deleted", "failed flag edited", "document key edited"])
 def test_tampering_with_what_attempts_derive_from_fails_closed(store, make_record, tamper) -> None:  # type: ignore[no-untyped-def]
     ids = _fail(store, make_record, 5)
