@@ -180,7 +180,9 @@ class Liveness(_Out):
     """``POST /v1/challenges/{id}/frames``."""
 
     challenge_id: str
-    live: bool
+    live: bool = Field(description="the challenge passed and nothing rejects; never true for a flash-less upload "
+                                   "(REMOTE_NO_FLASH) unless the key has upload_accept")
+    review: bool = Field(description="a liveness reason asks a person to look (e.g. REMOTE_NO_FLASH)")
     reasons: list[str]
     findings: list[FindingOut]
     challenge: dict[str, Any] = Field(description="per-step evidence (passed, times, frames held)")

@@ -37,6 +37,10 @@ REASON_TEXT: dict[str, str] = {
     Reason.FACE_MATCH_BORDERLINE: "The live face and the passport portrait are similar, but not clearly the same person.",
     Reason.DUPLICATE_IDENTITY: "This face was seen before with another document.",
     Reason.ATTEMPT_LIMIT: "Too many failed attempts for this document or kiosk.",
+    Reason.HELP_REQUESTED: "The customer asked for help: staff completes the check.",
+    Reason.FLASH_DECLINED: "The customer declined the screen flash, so the colour-flash check did not run.",
+    Reason.CHALLENGE_WITHOUT_HEAD_MOVEMENT: "The customer chose a challenge without head movement (blinks and "
+                                            "moving closer: fewer possible sequences).",
 }
 
 

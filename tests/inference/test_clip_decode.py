@@ -88,7 +88,7 @@ def run(monkeypatch, tmp_path: Path):
 
     monkeypatch.setattr(live, "FaceSession", _Session)
     monkeypatch.setattr(live, "decide", lambda evidence, policy: "decided")
-    monkeypatch.setattr(live, "Evidence", lambda face, chip: None)
+    monkeypatch.setattr(live, "Evidence", lambda **parts: None)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     _Session.seen, _Session.temp_listing = [], []
 

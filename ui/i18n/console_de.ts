@@ -965,6 +965,18 @@
       <translation>Fernsitzung als hochgeladene Einzelbilder, ohne Farbblitz-Prüfung: ein aufgezeichnetes oder animiertes Video könnte sie bestehen.</translation>
     </message>
     <message>
+      <source>The customer asked for help: staff completes the check.</source>
+      <translation>Die Kundin oder der Kunde hat um Hilfe gebeten: Das Personal schließt die Prüfung ab.</translation>
+    </message>
+    <message>
+      <source>The customer declined the screen flash, so the colour-flash check did not run.</source>
+      <translation>Der Farbblitz wurde abgelehnt, die Farbblitz-Prüfung lief daher nicht.</translation>
+    </message>
+    <message>
+      <source>The customer chose a challenge without head movement (blinks and moving closer: fewer possible sequences).</source>
+      <translation>Es wurde eine Aufgabe ohne Kopfbewegung gewählt (Blinzeln und Näherkommen: weniger mögliche Abfolgen).</translation>
+    </message>
+    <message>
       <source>The remote camera looked like injected video (a virtual camera, or the picture size changed).</source>
       <translation>Die entfernte Kamera wirkte wie eingespeistes Video (eine virtuelle Kamera, oder die Bildgröße hat sich geändert).</translation>
     </message>

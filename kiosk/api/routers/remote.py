@@ -22,12 +22,13 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.websockets import WebSocketDisconnect
 
 from kiosk.api.body import openapi_body, parse_body
+from kiosk.api.contract import BODY, KEYED, SCOPED, errors
 from kiosk.api.errors import ApiError
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.api.remote.stream import StreamOutcome, StreamSettings, run_stream
@@ -50,8 +51,19 @@ class RemoteSessionRequest(_Body):
     ttl_s: float | None = Field(None, gt=0, description="seconds the token stays usable (at most the server's limit)")
 
 
+class RemoteSession(BaseModel):
+    """``POST /v1/remote-sessions``: what the integrator's back end hands to the customer's page."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(description="single use; opens one stream, once, until expires_at")
+    expires_at: str = Field(description="ISO 8601, UTC")
+    stream_path: str = Field(description="the WebSocket path: ws(s)://HOST{stream_path}?token=TOKEN")
+    capture_path: str = Field(description="the capture page served by kiosk serve, with the token in the fragment")
+
+
 @router.post("/v1/remote-sessions", summary="Create a streamed remote session: a single-use token for the page",
-             openapi_extra=openapi_body(RemoteSessionRequest))
+             openapi_extra=openapi_body(RemoteSessionRequest), response_model=RemoteSession,
+             responses=errors(*KEYED, *SCOPED, *BODY, 422))
 async def create(request: Request) -> dict[str, Any]:
     """A token the integrator hands to the customer's page (never the API key); it opens one stream, once."""
     svc = service(request)
