@@ -412,30 +412,25 @@ class KioskWorkflow:
             thread.start()
 
     def _record_end(self, ended: SessionEnded) -> None:
-        from storage import open_storage
-
-        try:
-            st = open_storage(self.data_dir)
-            try:
-                st.audit.record("session_ended", self.config.kiosk_id, {
-                    "state": str(ended.state), "cause": str(ended.trigger), "limit_s": ended.limit_s})
-            finally:
-                st.close()
-        except Exception:  # a store that cannot be written must not stop the kiosk returning to attract
-            log.exception("could not record the end of the session in the audit trail")
+        self._audit("session_ended", {"state": str(ended.state), "cause": str(ended.trigger), "limit_s": ended.limit_s})
 
     def _record_fault(self, state: State, detail: str) -> None:
         """Write the fault to the audit trail (what failed and where; no personal data)."""
+        self._audit("workflow_error", {"state": str(state), "detail": detail[:300]})
+
+    def _audit(self, kind: str, details: dict[str, Any]) -> None:
+        """One audit event in its own store opening; a store that cannot be written is logged, never raised: the
+        kiosk must still show the staff screen or return to attract when the store itself is the fault."""
         from storage import open_storage
 
         try:
             st = open_storage(self.data_dir)
             try:
-                st.audit.record("workflow_error", self.config.kiosk_id, {"state": str(state), "detail": detail[:300]})
+                st.audit.record(kind, self.config.kiosk_id, details)
             finally:
                 st.close()
-        except Exception:  # the fault screen must still show when the store itself is the fault
-            log.exception("could not record the fault in the audit trail")
+        except Exception:
+            log.exception("could not record %s in the audit trail", kind)
 
     # -- workers -------------------------------------------------------------------------------------------
 
