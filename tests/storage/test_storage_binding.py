@@ -151,10 +151,10 @@ def test_row_without_event_is_named(logged, capsys) -> None:  # type: ignore[no-
     data, a, _b, _c = logged
     sql(data, "PRAGMA foreign_keys = OFF",
         "INSERT INTO decisions (id, session_id, outcome, reasons, policy_version, decided_at, review_state, "
-        "final_outcome, seal) SELECT 'f' || substr(id, 2), 'feedbeef', outcome, reasons, policy_version, "
+        "final_outcome, seal) SELECT 'z' || substr(id, 2), 'feedbeef', outcome, reasons, policy_version, "
         f"decided_at, review_state, final_outcome, seal FROM decisions WHERE id = '{a.decision_id}'")
     code, out = audit_verify(data, capsys)
-    assert code == 1 and "first bad row: table decisions, id f" in out, out
+    assert code == 1 and "first bad row: table decisions, id z" in out, out
 
 
 def test_rollback_of_the_database_file_is_caught(store, make_record, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -71,10 +71,10 @@ TAMPER: dict[str, tuple[Callable[[Connection, dict[str, Any]], None], str]] = {
                                      "WHERE id = '{decisions}'"), "table decisions, id {decisions}"),
     "deleted review row": (_sql("DELETE FROM fleet_reviews WHERE id = '{reviews}'"), "table reviews, id {reviews}"),
     "deleted image row": (_sql("DELETE FROM fleet_images WHERE id = '{images}'"), "table images, id {images}"),
-    "inserted session row": (_sql("INSERT INTO fleet_sessions SELECT origin_kiosk, 'f' || substr(id, 2), kiosk_id, "
+    "inserted session row": (_sql("INSERT INTO fleet_sessions SELECT origin_kiosk, 'z' || substr(id, 2), kiosk_id, "
                                   "mode, started_at, ended_at, created_at, document_key, identity_kid, identity_ct, "
                                   "chip, checks, model_versions, config_hash, seal, digest, announced_seq FROM "
-                                  "fleet_sessions WHERE id = '{sessions}'"), "table sessions, id f"),
+                                  "fleet_sessions WHERE id = '{sessions}'"), "table sessions, id z"),
     "edited event": (_sql("UPDATE fleet_audit_events SET details = replace(details, '\"outcome\":', "
                           "'\"outcome\": ') WHERE kiosk_id = 'k1' AND seq = 3"), "seq 3"),  # 1: head_authenticated
     "deleted event in the middle": (_sql("DELETE FROM fleet_audit_events WHERE kiosk_id = 'k1' AND seq = 4"), "seq 4"),
