@@ -6,6 +6,14 @@ G/Q/6 have the same value; the composite digit cannot tell which field is wrong)
 is never enough: ``feed`` returns a read only when ``needed`` consecutive readable frames, within
 ``window_s`` seconds of each other, give the same document number, birth date and expiry date.
 A different read in between starts the count again.
+
+A frame whose evidence leaves two readings within ``repair.MARGIN`` (``MrzAmbiguousError``) is not
+thrown away: its candidates and their costs join a vote over the frames of the same page (up to
+``VOTE_FRAMES``). A reading wins once it is a candidate of every frame of the streak (at least
+``needed``), the cheapest (or tied) in every one, and its summed cost beats every rival's by ``MARGIN`` (a reading a frame
+did not offer counts ``MARGIN`` there: the least a clean read's rivals cost). As on one frame, the vote
+may doubt a number that passes its check digits as read, never replace it. While the doubt survives,
+nothing is accepted: the customer types instead.
 """
 from __future__ import annotations
 
@@ -17,12 +25,17 @@ import numpy as np
 
 from inference.config import RuntimeConfig
 from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
-from kiosk.mrz.repair import MrzRead, read_fields
+from kiosk.mrz.repair import MARGIN, MrzAmbiguousError, MrzRead, read_fields
 
 if TYPE_CHECKING:
     from models.store import ModelStore
 
 log = logging.getLogger(__name__)
+
+VOTE_FRAMES = 6  # the most frames a doubt is weighed over before the oldest is forgotten
+
+# One frame's offer: (document number, birth date, expiry) -> (cost in nats, the read, read as is?)
+_Offer = dict[tuple[str, str, str], tuple[float, MrzRead, bool]]
 
 
 def fields_from_text(text: MrzText) -> MrzRead:
@@ -43,7 +56,7 @@ class MrzScanner:
         self.reader = reader
         self.needed = needed
         self.window_s = window_s
-        self._recent: deque[tuple[float, MrzRead]] = deque(maxlen=needed)
+        self._recent: deque[tuple[float, _Offer]] = deque(maxlen=max(needed, VOTE_FRAMES))
 
     @classmethod
     def load(cls, config: RuntimeConfig | None = None, provider: str | None = None, store: ModelStore | None = None,
@@ -69,20 +82,52 @@ class MrzScanner:
     def feed(self, frame: np.ndarray, timestamp: float) -> MrzRead | None:
         """Read ``frame`` taken at ``timestamp`` (seconds, monotonic); the read once agreed, else None.
 
-        Raises what ``read_frame`` raises; an unreadable frame neither counts nor breaks the streak.
+        Raises what ``read_frame`` raises; an unreadable frame neither counts nor breaks the streak. A
+        doubtful frame (``MrzAmbiguousError``) joins the vote and is raised again unless the vote settles.
         """
-        read = self.read_frame(frame)
+        doubt: MrzAmbiguousError | None = None
+        try:
+            read = self.read_frame(frame)
+            offer: _Offer = {read.key: (0.0, read, True)}
+        except MrzAmbiguousError as exc:
+            if not exc.candidates:
+                raise
+            doubt = exc
+            offer = {}
+            for c in exc.candidates:
+                if c.read.key not in offer or c.cost < offer[c.read.key][0]:
+                    offer[c.read.key] = (c.cost, c.read, c.as_read)
         while self._recent and timestamp - self._recent[0][0] > self.window_s:
             self._recent.popleft()
-        if self._recent and self._recent[-1][1].key != read.key:
-            log.info("MRZ read differs from the previous frame's; agreement starts again")
+        if self._recent and not set(offer) & set.intersection(*(set(o) for _, o in self._recent)):
+            log.info("MRZ read differs from the previous frames'; agreement starts again")
             self._recent.clear()
-        self._recent.append((timestamp, read))
-        if len(self._recent) >= self.needed:
+        self._recent.append((timestamp, offer))
+        agreed = self._vote()
+        if agreed is not None:
             self._recent.clear()
-            log.info("MRZ read agreed across %d frames (%s)", self.needed, read.document_type)
-            return read
+            log.info("MRZ read agreed across frames (%s)", agreed.document_type)
+            return agreed
+        if doubt is not None:
+            raise doubt
         return None
+
+    def _vote(self) -> MrzRead | None:
+        """The reading the streak settles on, or None (see the module's docstring)."""
+        offers = [o for _, o in self._recent]
+        if len(offers) < self.needed:
+            return None
+        common = set.intersection(*(set(o) for o in offers))
+        keys = set().union(*offers)
+        totals = {k: sum(o[k][0] if k in o else MARGIN for o in offers) for k in keys}
+        best = min(common, key=lambda k: totals[k], default=None)
+        if best is None or any(totals[k] - totals[best] < MARGIN for k in keys if k != best):
+            return None
+        if any(o[best][0] > min(c for c, _, _ in o.values()) for o in offers):
+            return None  # every frame must lean the same way: a split vote is a doubt that survives
+        if any(as_read for o in offers for k, (_, _, as_read) in o.items() if k != best and not o[best][2]):
+            return None  # a frame read another number that passes its check digits: doubt it, never replace it
+        return offers[-1][best][1]
 
     def reset(self) -> None:
         """Forget earlier frames (call when a new document is expected)."""
