@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from inference.config import RuntimeConfig
+from inference.errors import MrzUnreadableError
 from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
 from kiosk.mrz.repair import MARGIN, MrzAmbiguousError, MrzRead, read_fields
 
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
     from models.store import ModelStore
 
 log = logging.getLogger(__name__)
+
+class VisaNotAcceptedError(MrzUnreadableError):
+    """The MRZ agreed on is a visa's (MRV-A, MRV-B). A visa has no chip and is not an identity document
+    for this kiosk, so no chip key comes from it; a subclass of ``MrzUnreadableError`` so every caller
+    that treats an unreadable frame as "no read yet" keeps working, while a screen can name the cause."""
+
+
+VISA_MESSAGE = ("this is a visa: a visa is not an identity document for this kiosk and has no chip; "
+                "show the passport's photo page (or the identity card) instead")
 
 VOTE_FRAMES = 6  # the most frames a doubt is weighed over before the oldest is forgotten
 
@@ -50,10 +60,12 @@ class MrzScanner:
     Not thread-safe: use one scanner per worker thread (the model session underneath may be shared).
     """
 
-    def __init__(self, reader: MrzLineReader, *, needed: int = 2, window_s: float = 5.0) -> None:
+    def __init__(self, reader: MrzLineReader, *, needed: int = 2, window_s: float = 5.0,
+                 accept_visas: bool = False) -> None:
         if needed < 2:
             raise ValueError("agreement needs at least 2 frames: one frame can pass every check digit and be wrong")
         self.reader = reader
+        self.accept_visas = accept_visas  # off in the kiosk: a visa unlocks no chip (VisaNotAcceptedError)
         self.needed = needed
         self.window_s = window_s
         self._recent: deque[tuple[float, _Offer]] = deque(maxlen=max(needed, VOTE_FRAMES))
@@ -84,6 +96,7 @@ class MrzScanner:
 
         Raises what ``read_frame`` raises; an unreadable frame neither counts nor breaks the streak. A
         doubtful frame (``MrzAmbiguousError``) joins the vote and is raised again unless the vote settles.
+        An agreed visa raises ``VisaNotAcceptedError`` unless the scanner was made with ``accept_visas``.
         """
         doubt: MrzAmbiguousError | None = None
         try:
@@ -107,6 +120,8 @@ class MrzScanner:
         if agreed is not None:
             self._recent.clear()
             log.info("MRZ read agreed across frames (%s)", agreed.document_type)
+            if agreed.is_visa and not self.accept_visas:
+                raise VisaNotAcceptedError(VISA_MESSAGE)
             return agreed
         if doubt is not None:
             raise doubt

@@ -125,3 +125,27 @@ def test_a_visa_typed_through_build_td1_is_not_possible() -> None:
     t1 = build_td1(document_number="D23145890", birth_date="850317", expiry_date="310101", issuing_state="UTO",
                    nationality="UTO", primary_identifier="ERIKSSON", document_code="V")
     assert t1.format == "TD1"
+
+
+class Both:
+    """Stands in for a reader that passes both lines of a two-line band."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def read(self, frame: np.ndarray) -> MrzText:
+        return MrzText(2, tuple(LineRead(ln, (1.0,) * len(ln), tuple({} for _ in ln)) for ln in self.lines))
+
+
+def test_the_kiosk_scanner_refuses_a_visa_with_a_message_a_customer_can_act_on() -> None:
+    from kiosk.mrz.scan import VisaNotAcceptedError
+
+    scanner = MrzScanner(Both(MRV_A), needed=2)  # type: ignore[arg-type]
+    assert scanner.feed(np.zeros((8, 8, 3), np.uint8), 0.0) is None
+    with pytest.raises(VisaNotAcceptedError, match="visa.*passport") as exc:
+        scanner.feed(np.zeros((8, 8, 3), np.uint8), 0.2)
+    assert isinstance(exc.value, MrzUnreadableError) and "L898" not in str(exc.value)
+    # A clerk's tool may read visas: the same frames give the read.
+    reader = MrzScanner(Both(MRV_B), needed=2, accept_visas=True)  # type: ignore[arg-type]
+    reads = [reader.feed(np.zeros((8, 8, 3), np.uint8), t) for t in (0.0, 0.2)]
+    assert reads[1] is not None and reads[1].document_type == "MRV-B"
