@@ -18,6 +18,8 @@ def main() -> int:
         try:
             mrz = read_mrz(path)
             d = mrz.to_dict() if mrz is not None else None
+            if d is not None:  # the dict has valid_score and per-field flags; the overall flag is an attribute
+                d["valid"] = bool(getattr(mrz, "valid", False))
         except Exception as exc:  # noqa: BLE001 - a crash on one image is that image's refusal
             d, err = None, type(exc).__name__
         else:
