@@ -303,17 +303,10 @@ def build_td3(
     """A valid TD3 (passport) MRZ from its fields, with every check digit computed."""
     if sex not in ("M", "F", "X", "<"):
         raise MrzError("sex must be M, F, X or <")
-    if sex == "X":
-        sex = "<"
-    number = _fit(document_number, 9, "document_number")
-    birth = _date_field(birth_date, "birth_date")
-    expiry = _date_field(expiry_date, "expiry_date")
+    l1, l2 = _two_lines(44, document_code, issuing_state, primary_identifier, secondary_identifier,
+                        document_number, nationality, birth_date, sex, expiry_date)
     optional = _fit(optional_data, 14, "optional_data")
-    opt_check = "<" if set(optional) == {"<"} else check_digit(optional)
-    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
-    l1 += _name_field(primary_identifier, secondary_identifier, 39)
-    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
-    l2 += sex + expiry + check_digit(expiry) + optional + opt_check
+    l2 += optional + ("<" if set(optional) == {"<"} else check_digit(optional))
     l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:43])
     return parse(l1 + l2)
 
@@ -358,42 +351,41 @@ def build_td2(
     optional_data: str = "",
 ) -> Mrz:
     """A valid TD2 MRZ from its fields (document numbers up to 9 characters)."""
-    number = _fit(document_number, 9, "document_number")
-    birth = _date_field(birth_date, "birth_date")
-    expiry = _date_field(expiry_date, "expiry_date")
-    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
-    l1 += _name_field(primary_identifier, secondary_identifier, 31)
-    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
-    l2 += ("<" if sex == "X" else sex) + expiry + check_digit(expiry) + _fit(optional_data, 7, "optional_data")
+    l1, l2 = _two_lines(36, document_code, issuing_state, primary_identifier, secondary_identifier,
+                        document_number, nationality, birth_date, sex, expiry_date)
+    l2 += _fit(optional_data, 7, "optional_data")
     l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:35])
     return parse(l1 + l2)
 
 
-def build_mrv(
-    *,
-    fmt: str,
-    document_number: str,
-    birth_date: str | _dt.date,
-    expiry_date: str | _dt.date,
-    issuing_state: str,
-    nationality: str,
-    primary_identifier: str,
-    secondary_identifier: str = "",
-    sex: str = "<",
-    document_code: str = "V",
-    optional_data: str = "",
-) -> Mrz:
-    """A valid MRV-A or MRV-B (machine readable visa) MRZ from its fields (ICAO 9303-7)."""
+def _two_lines(width: int, document_code: str, issuing_state: str, primary: str, secondary: str,
+               document_number: str, nationality: str, birth_date: str | _dt.date, sex: str,
+               expiry_date: str | _dt.date) -> tuple[str, str]:
+    """Line 1 and the first 28 characters of line 2 of a two-line MRZ (TD2, TD3, MRV-A, MRV-B): they
+    share this layout up to the expiry date's check digit."""
+    number = _fit(document_number, 9, "document_number")
+    birth = _date_field(birth_date, "birth_date")
+    expiry = _date_field(expiry_date, "expiry_date")
+    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
+    l1 += _name_field(primary, secondary, width - 5)
+    head = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
+    return l1, head + ("<" if sex == "X" else sex) + expiry + check_digit(expiry)
+
+
+def build_mrv(*, fmt: str, document_code: str = "V", optional_data: str = "", **fields: str) -> Mrz:
+    """A valid MRV-A or MRV-B (machine readable visa) MRZ (ICAO 9303-7); ``fields`` as for ``build_td3``
+    (document_number, birth_date, expiry_date, issuing_state, nationality, primary_identifier, and
+    optionally secondary_identifier and sex)."""
     if fmt not in VISA_FORMATS:
         raise MrzError("a visa MRZ is MRV-A or MRV-B")
     if not document_code.startswith("V"):
         raise MrzError("a visa's document code starts with V")
     width = _LAYOUT[fmt][1]
-    number = _fit(document_number, 9, "document_number")
-    birth = _date_field(birth_date, "birth_date")
-    expiry = _date_field(expiry_date, "expiry_date")
-    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
-    l1 += _name_field(primary_identifier, secondary_identifier, width - 5)
-    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
-    l2 += ("<" if sex == "X" else sex) + expiry + check_digit(expiry) + _fit(optional_data, width - 28, "optional_data")
-    return parse(l1 + l2)
+    try:
+        l1, head = _two_lines(width, document_code, fields["issuing_state"], fields["primary_identifier"],
+                              fields.get("secondary_identifier", ""), fields["document_number"],
+                              fields["nationality"], fields["birth_date"], fields.get("sex", "<"),
+                              fields["expiry_date"])
+    except KeyError as exc:
+        raise MrzError(f"a visa MRZ needs its {exc.args[0].replace('_', ' ')}") from None
+    return parse(l1 + head + _fit(optional_data, width - 28, "optional_data"))
