@@ -190,3 +190,12 @@ def test_build_mrv_round_trips(fmt: str) -> None:
 def test_format_errors_name_every_length() -> None:
     with pytest.raises(MrzError, match="MRV-B"):
         mrz.parse("V" * 71)
+
+
+@given(st.sampled_from([88, 72]), st.text(alphabet="ABCVZ0189<", min_size=100, max_size=100))
+def test_fuzz_visa_sized_text_only_typed_errors(length: int, body: str) -> None:
+    try:
+        m = mrz.parse("V" + body[: length - 1])
+    except MrzError:
+        return
+    assert m.is_visa
