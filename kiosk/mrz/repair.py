@@ -135,9 +135,13 @@ class Candidate:
     cost: float
     read: MrzRead
     as_read: bool
+    # False when this frame alone would refuse the reading even without a rival: it costs more than
+    # MAX_COST, or a character has a same-value twin the recogniser found plausible. A vote never picks it.
+    acceptable: bool = True
 
     def __repr__(self) -> str:
-        return f"Candidate(cost={self.cost:.2f}, as_read={self.as_read}, <personal data redacted>)"
+        return (f"Candidate(cost={self.cost:.2f}, as_read={self.as_read}, acceptable={self.acceptable}, "
+                "<personal data redacted>)")
 
 
 class MrzAmbiguousError(MrzUnreadableError):
@@ -161,15 +165,20 @@ class _Doubt(Exception):
 
 
 def _decide(good: list[tuple[float, str, int]], read: str, camera: bool, pattern: NumberPattern | None,
-            make: Callable[[str, int], MrzRead], checks: str = "composite check digit") -> MrzRead:
-    """``_choose`` the number and build its read with ``make(number, repairs)``; a doubt becomes
-    ``MrzAmbiguousError`` carrying every rival's read."""
+            make: Callable[[str, int], MrzRead], blind: Callable[[str], bool],
+            checks: str = "composite check digit") -> MrzRead:
+    """``_choose`` the number and build its read with ``make(number, repairs)``; refused when ``blind``
+    (a same-value twin the check digits cannot see); a doubt becomes ``MrzAmbiguousError`` carrying every
+    rival's read."""
     try:
         number, repairs = _choose(good, "document number", camera, read, pattern, checks)
     except _Doubt as doubt:
         base = min(c for c, _, _ in doubt.rivals)
         raise MrzAmbiguousError(doubt.message, [
-            Candidate(c - base, make(n, _swaps(n, read)), as_read) for c, n, as_read in doubt.rivals]) from None
+            Candidate(c - base, make(n, _swaps(n, read)), as_read, (not camera or c <= MAX_COST) and not blind(n))
+            for c, n, as_read in doubt.rivals]) from None
+    if blind(number):
+        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
     return make(number, repairs)
 
 
@@ -318,16 +327,14 @@ def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[
         raise MrzUnreadableError("long document numbers (over 9 characters) are not read by camera: type the MRZ")
     numbers = _readings(line[0:9], 0, options, number_digit, MAX_SWAPS)
     pattern = pattern_for(state, code)
+    blind = lambda n: _blind_spot(n, 0, alternatives)  # noqa: E731
 
     def make(number: str, repairs: int) -> MrzRead:
         return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number), code, state)
 
     if fmt in VISA_FORMATS:  # Part 7: only the number's own check digit speaks for it
         good = [(c, n, _swaps(n, line[0:9])) for c, n in numbers]
-        read = _decide(good, line[0:9], camera, pattern, make, "its check digit")
-        if _blind_spot(read.document_number.ljust(9, "<"), 0, alternatives):
-            raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-        return read
+        return _decide(good, line[0:9], camera, pattern, make, blind, "its check digit")
     composite = _digits(line[-1], "composite check digit")
     if fmt == "TD3":
         opt, opt_digit = line[28:42], line[42]
@@ -345,10 +352,7 @@ def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[
         data = number + number_digit + birth + check_digit(birth) + expiry + check_digit(expiry) + tail(opt)
         if check_digit(data) == composite:
             good.append((c1 + c2, number, _swaps(number, line[0:9]) + _swaps(opt, line[28:28 + len(opt)])))
-    read = _decide(good, line[0:9], camera, pattern, make)
-    if _blind_spot(read.document_number.ljust(9, "<"), 0, alternatives):
-        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    return read
+    return _decide(good, line[0:9], camera, pattern, make, blind)
 
 
 def _td1(l1: str, l2: str, options1: Options, options2: Options,
@@ -381,10 +385,8 @@ def _td1(l1: str, l2: str, options1: Options, options2: Options,
         return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
                        () if full else _double_swaps(number), code, state)
 
-    read = _decide(good, l1[5:14], camera, pattern_for(state, code), make)
-    if _blind_spot(l1[5:14] if full else read.document_number.ljust(9, "<"), 5, alternatives):
-        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    return read
+    return _decide(good, l1[5:14], camera, pattern_for(state, code), make,
+                   lambda n: _blind_spot(n, 5, alternatives))
 
 
 def _typed(_index: int, char: str) -> dict[str, float]:

@@ -10,7 +10,8 @@ A different read in between starts the count again.
 A frame whose evidence leaves two readings within ``repair.MARGIN`` (``MrzAmbiguousError``) is not
 thrown away: its candidates and their costs join a vote over the frames of the same page (up to
 ``VOTE_FRAMES``). A reading wins once it is a candidate of every frame of the streak (at least
-``needed``), the cheapest (or tied) in every one, and its summed cost beats every rival's by ``MARGIN`` (a reading a frame
+``needed``), the cheapest (or tied) and acceptable on its own (cost, same-value twins) in every one,
+and its summed cost beats every rival's by ``MARGIN`` (a reading a frame
 did not offer counts ``MARGIN`` there: the least a clean read's rivals cost). As on one frame, the vote
 may doubt a number that passes its check digits as read, never replace it. While the doubt survives,
 nothing is accepted: the customer types instead.
@@ -44,8 +45,8 @@ VISA_MESSAGE = ("this is a visa: a visa is not an identity document for this kio
 
 VOTE_FRAMES = 6  # the most frames a doubt is weighed over before the oldest is forgotten
 
-# One frame's offer: (document number, birth date, expiry) -> (cost in nats, the read, read as is?)
-_Offer = dict[tuple[str, str, str], tuple[float, MrzRead, bool]]
+# One frame's offer: (document number, birth date, expiry) -> (cost in nats, the read, read as is?, acceptable?)
+_Offer = dict[tuple[str, str, str], tuple[float, MrzRead, bool, bool]]
 
 
 def fields_from_text(text: MrzText) -> MrzRead:
@@ -101,7 +102,7 @@ class MrzScanner:
         doubt: MrzAmbiguousError | None = None
         try:
             read = self.read_frame(frame)
-            offer: _Offer = {read.key: (0.0, read, True)}
+            offer: _Offer = {read.key: (0.0, read, True, True)}
         except MrzAmbiguousError as exc:
             if not exc.candidates:
                 raise
@@ -109,7 +110,7 @@ class MrzScanner:
             offer = {}
             for c in exc.candidates:
                 if c.read.key not in offer or c.cost < offer[c.read.key][0]:
-                    offer[c.read.key] = (c.cost, c.read, c.as_read)
+                    offer[c.read.key] = (c.cost, c.read, c.as_read, c.acceptable)
         while self._recent and timestamp - self._recent[0][0] > self.window_s:
             self._recent.popleft()
         if self._recent and not set(offer) & set.intersection(*(set(o) for _, o in self._recent)):
@@ -138,9 +139,11 @@ class MrzScanner:
         best = min(common, key=lambda k: totals[k], default=None)
         if best is None or any(totals[k] - totals[best] < MARGIN for k in keys if k != best):
             return None
-        if any(o[best][0] > min(c for c, _, _ in o.values()) for o in offers):
+        if any(o[best][0] > min(v[0] for v in o.values()) for o in offers):
             return None  # every frame must lean the same way: a split vote is a doubt that survives
-        if any(as_read for o in offers for k, (_, _, as_read) in o.items() if k != best and not o[best][2]):
+        if not all(o[best][3] for o in offers):
+            return None  # too costly, or a same-value twin, on some frame: what one frame refuses, so does the vote
+        if any(v[2] for o in offers for k, v in o.items() if k != best and not o[best][2]):
             return None  # a frame read another number that passes its check digits: doubt it, never replace it
         return offers[-1][best][1]
 

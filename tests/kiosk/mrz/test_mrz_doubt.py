@@ -149,3 +149,18 @@ def test_the_kiosk_scanner_refuses_a_visa_with_a_message_a_customer_can_act_on()
     reader = MrzScanner(Both(MRV_B), needed=2, accept_visas=True)  # type: ignore[arg-type]
     reads = [reader.feed(np.zeros((8, 8, 3), np.uint8), t) for t in (0.0, 0.2)]
     assert reads[1] is not None and reads[1].document_type == "MRV-B"
+
+
+class TwinFrames(Frames):
+    """As ``Frames``, and the recogniser gave 30 % to an I where the 8 is: same check value, no digit can see it."""
+
+    def read(self, frame: np.ndarray) -> MrzText:
+        text = super().read(frame)
+        ln = text.lines[0]
+        alts = tuple({"I": 0.3} if i == 2 else a for i, a in enumerate(ln.alternatives))
+        return MrzText(2, (LineRead(ln.text, ln.confidence, alts, digit_ratio=ln.digit_ratio),))
+
+
+def test_the_vote_never_takes_what_one_frame_would_refuse() -> None:
+    out = feed(MrzScanner(TwinFrames(LINE, [MID] * 4), needed=2), 4)  # type: ignore[arg-type]
+    assert out == ["doubt"] * 4
