@@ -25,10 +25,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inference.errors import BadImageError, MrzNotFoundError, MrzUnreadableError
-from kiosk.errors import BadInputError
-from inference.mrz import MrzText
 from hardware.emrtd.mrz import FORMATS
+from inference.errors import BadImageError, MrzNotFoundError, MrzUnreadableError
+from inference.mrz import MrzText
+from kiosk.errors import BadInputError
 from kiosk.mrz.repair import MrzRead
 from kiosk.mrz.scan import MrzScanner, fields_from_text
 

@@ -327,7 +327,9 @@ def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[
         raise MrzUnreadableError("long document numbers (over 9 characters) are not read by camera: type the MRZ")
     numbers = _readings(line[0:9], 0, options, number_digit, MAX_SWAPS)
     pattern = pattern_for(state, code)
-    blind = lambda n: _blind_spot(n, 0, alternatives)  # noqa: E731
+
+    def blind(number: str) -> bool:
+        return _blind_spot(number, 0, alternatives)
 
     def make(number: str, repairs: int) -> MrzRead:
         return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number), code, state)

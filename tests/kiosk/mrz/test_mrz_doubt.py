@@ -29,8 +29,8 @@ def ratios(line: str, at: dict[int, float]) -> list[float | None]:
 
 def camera(lines: list[str], at: dict[int, float] | None = None, line_count: int = 2) -> dict[str, object]:
     """Recogniser evidence for ``lines``: sure of every character, glyph heights of a 0 except ``at`` (line 1)."""
-    return dict(alternatives=[[{} for _ in ln] for ln in lines],
-                digit_ratio=[ratios(lines[0], at or {})] + [ratios(ln, {}) for ln in lines[1:]])
+    return {"alternatives": [[{} for _ in ln] for ln in lines],
+            "digit_ratio": [ratios(lines[0], at or {})] + [ratios(ln, {}) for ln in lines[1:]]}
 
 
 def test_td1_specimen_doubt_is_settled_by_the_german_number_alphabet() -> None:
@@ -50,8 +50,8 @@ def test_pattern_read_from_line_one_of_a_passport() -> None:
     l1 = "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<"
     l2 = build_td3(document_number="CFX00T147", birth_date="640812", expiry_date="270228", issuing_state="D",
                    nationality="D", primary_identifier="MUSTERMANN").lines[1]
-    ev = dict(alternatives=[[{} for _ in l1], [{} for _ in l2]],
-              digit_ratio=[ratios(l1, {}), ratios(l2, {3: EVEN, 4: EVEN})])
+    ev = {"alternatives": [[{} for _ in l1], [{} for _ in l2]],
+          "digit_ratio": [ratios(l1, {}), ratios(l2, {3: EVEN, 4: EVEN})]}
     assert read_fields([l1, l2], 2, **ev).document_number == "CFX00T147"
     with pytest.raises(MrzUnreadableError, match="ambiguous"):  # line 2 alone: the issuer is unknown
         read_fields([l2], 2, alternatives=ev["alternatives"][1:], digit_ratio=ev["digit_ratio"][1:])

@@ -27,10 +27,18 @@ def test_format_table_scores_each_format_and_a_visa_taken_for_a_passport_is_wron
     assert list(table) == ["all", "TD1", "MRV-A"]  # the ICAO order, only the formats present
 
 
+def rows(labels: Path) -> list[dict[str, str]]:
+    with open(labels, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read(labels: Path) -> list[tuple[str, str]]:
+    return [(r["document_number"], r["split"]) for r in rows(labels)]
+
+
 def test_held_out_documents_come_from_seeds_no_development_run_can_use(tmp_path: Path) -> None:
     dev = synthesise(tmp_path / "dev", 2, seed=3, frames=1, clean=True)
     held = synthesise(tmp_path / "held", 2, seed=3, frames=1, clean=True, held_out=True)
-    read = lambda p: [(r["document_number"], r["split"]) for r in csv.DictReader(open(p))]  # noqa: E731
     assert {s for _, s in read(dev)} == {"development"} and {s for _, s in read(held)} == {"held-out"}
     assert {n for n, _ in read(dev)}.isdisjoint({n for n, _ in read(held)})
     with pytest.raises(BadInputError, match="held-out"):
@@ -39,7 +47,7 @@ def test_held_out_documents_come_from_seeds_no_development_run_can_use(tmp_path:
 
 def test_synth_writes_every_format_with_its_type(tmp_path: Path) -> None:
     labels = synthesise(tmp_path, 5, seed=11, frames=1, clean=True, formats=("TD1", "TD2", "TD3", "MRV-A", "MRV-B"))
-    assert [r["type"] for r in csv.DictReader(open(labels))] == ["TD1", "TD2", "TD3", "MRV-A", "MRV-B"]
+    assert [r["type"] for r in rows(labels)] == ["TD1", "TD2", "TD3", "MRV-A", "MRV-B"]
     with pytest.raises(BadInputError, match="MRV-B"):
         synthesise(tmp_path / "y", 1, seed=1, formats=("TD4",))
 
