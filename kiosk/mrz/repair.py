@@ -45,6 +45,7 @@ from hardware.emrtd.password import AccessKey
 from inference.errors import MrzUnreadableError
 from inference.mrz.glyphs import LETTER_RATIO
 from inference.mrz.glyphs import PAIRS as _PAIRS
+from kiosk.mrz.doubt import Candidate, MrzAmbiguousError
 from kiosk.mrz.number_patterns import NumberPattern, fits, pattern_for
 
 LINE_WIDTH = {"TD1": 30, "TD2": 36, "TD3": 44, MRV_A: 44, MRV_B: 36}
@@ -125,35 +126,6 @@ class MrzRead:
     def fallback_keys(self) -> list[AccessKey]:
         """Keys for ``alternatives``, to try (in order) only after the chip refused ``access_key()``."""
         return [AccessKey.from_mrz(n, self.birth_date, self.expiry_date) for n in self.alternatives]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One reading of a doubtful frame: its cost (nats, this frame's evidence against it), the read, and
-    whether it is the document number exactly as recognised (which the check digits accept)."""
-
-    cost: float
-    read: MrzRead
-    as_read: bool
-    # False when this frame alone would refuse the reading even without a rival: it costs more than
-    # MAX_COST, or a character has a same-value twin the recogniser found plausible. A vote never picks it.
-    acceptable: bool = True
-
-    def __repr__(self) -> str:
-        return (f"Candidate(cost={self.cost:.2f}, as_read={self.as_read}, acceptable={self.acceptable}, "
-                "<personal data redacted>)")
-
-
-class MrzAmbiguousError(MrzUnreadableError):
-    """Several readings pass every check digit and this frame's evidence does not separate them.
-
-    ``candidates`` (cheapest first) let ``MrzScanner`` weigh several frames of the same page before it
-    refuses. The message never holds MRZ text.
-    """
-
-    def __init__(self, message: str, candidates: Sequence[Candidate] = ()) -> None:
-        super().__init__(message)
-        self.candidates = tuple(candidates)
 
 
 class _Doubt(Exception):

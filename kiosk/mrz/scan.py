@@ -8,13 +8,9 @@ is never enough: ``feed`` returns a read only when ``needed`` consecutive readab
 A different read in between starts the count again.
 
 A frame whose evidence leaves two readings within ``repair.MARGIN`` (``MrzAmbiguousError``) is not
-thrown away: its candidates and their costs join a vote over the frames of the same page (up to
-``VOTE_FRAMES``). A reading wins once it is a candidate of every frame of the streak (at least
-``needed``), the cheapest (or tied) and acceptable on its own (cost, same-value twins) in every one,
-and its summed cost beats every rival's by ``MARGIN`` (a reading a frame
-did not offer counts ``MARGIN`` there: the least a clean read's rivals cost). As on one frame, the vote
-may doubt a number that passes its check digits as read, never replace it. While the doubt survives,
-nothing is accepted: the customer types instead.
+thrown away: its candidates join a vote over the frames of the same page, up to ``VOTE_FRAMES``
+(``kiosk.mrz.doubt.vote`` says when a reading wins). While the doubt survives, nothing is accepted: the
+customer types instead. A visa agreed on is refused (``VisaNotAcceptedError``) unless ``accept_visas``.
 """
 from __future__ import annotations
 
@@ -27,7 +23,8 @@ import numpy as np
 from inference.config import RuntimeConfig
 from inference.errors import MrzUnreadableError
 from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
-from kiosk.mrz.repair import MARGIN, MrzAmbiguousError, MrzRead, read_fields
+from kiosk.mrz.doubt import Candidate, MrzAmbiguousError, Offer, offer, vote
+from kiosk.mrz.repair import MARGIN, MrzRead, read_fields
 
 if TYPE_CHECKING:
     from models.store import ModelStore
@@ -44,9 +41,6 @@ VISA_MESSAGE = ("this is a visa: a visa is not an identity document for this kio
                 "show the passport's photo page (or the identity card) instead")
 
 VOTE_FRAMES = 6  # the most frames a doubt is weighed over before the oldest is forgotten
-
-# One frame's offer: (document number, birth date, expiry) -> (cost in nats, the read, read as is?, acceptable?)
-_Offer = dict[tuple[str, str, str], tuple[float, MrzRead, bool, bool]]
 
 
 def fields_from_text(text: MrzText) -> MrzRead:
@@ -69,7 +63,7 @@ class MrzScanner:
         self.accept_visas = accept_visas  # off in the kiosk: a visa unlocks no chip (VisaNotAcceptedError)
         self.needed = needed
         self.window_s = window_s
-        self._recent: deque[tuple[float, _Offer]] = deque(maxlen=max(needed, VOTE_FRAMES))
+        self._recent: deque[tuple[float, Offer]] = deque(maxlen=max(needed, VOTE_FRAMES))
 
     @classmethod
     def load(cls, config: RuntimeConfig | None = None, provider: str | None = None, store: ModelStore | None = None,
@@ -102,22 +96,18 @@ class MrzScanner:
         doubt: MrzAmbiguousError | None = None
         try:
             read = self.read_frame(frame)
-            offer: _Offer = {read.key: (0.0, read, True, True)}
+            this = offer([Candidate(0.0, read, True)])
         except MrzAmbiguousError as exc:
             if not exc.candidates:
                 raise
-            doubt = exc
-            offer = {}
-            for c in exc.candidates:
-                if c.read.key not in offer or c.cost < offer[c.read.key][0]:
-                    offer[c.read.key] = (c.cost, c.read, c.as_read, c.acceptable)
+            doubt, this = exc, offer(exc.candidates)
         while self._recent and timestamp - self._recent[0][0] > self.window_s:
             self._recent.popleft()
-        if self._recent and not set(offer) & set.intersection(*(set(o) for _, o in self._recent)):
+        if self._recent and not set(this) & set.intersection(*(set(o) for _, o in self._recent)):
             log.info("MRZ read differs from the previous frames'; agreement starts again")
             self._recent.clear()
-        self._recent.append((timestamp, offer))
-        agreed = self._vote()
+        self._recent.append((timestamp, this))
+        agreed = vote([o for _, o in self._recent], self.needed, MARGIN)
         if agreed is not None:
             self._recent.clear()
             log.info("MRZ read agreed across frames (%s)", agreed.document_type)
@@ -127,25 +117,6 @@ class MrzScanner:
         if doubt is not None:
             raise doubt
         return None
-
-    def _vote(self) -> MrzRead | None:
-        """The reading the streak settles on, or None (see the module's docstring)."""
-        offers = [o for _, o in self._recent]
-        if len(offers) < self.needed:
-            return None
-        common = set.intersection(*(set(o) for o in offers))
-        keys = set().union(*offers)
-        totals = {k: sum(o[k][0] if k in o else MARGIN for o in offers) for k in keys}
-        best = min(common, key=lambda k: totals[k], default=None)
-        if best is None or any(totals[k] - totals[best] < MARGIN for k in keys if k != best):
-            return None
-        if any(o[best][0] > min(v[0] for v in o.values()) for o in offers):
-            return None  # every frame must lean the same way: a split vote is a doubt that survives
-        if not all(o[best][3] for o in offers):
-            return None  # too costly, or a same-value twin, on some frame: what one frame refuses, so does the vote
-        if any(v[2] for o in offers for k, v in o.items() if k != best and not o[best][2]):
-            return None  # a frame read another number that passes its check digits: doubt it, never replace it
-        return offers[-1][best][1]
 
     def reset(self) -> None:
         """Forget earlier frames (call when a new document is expected)."""
