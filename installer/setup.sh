@@ -21,8 +21,10 @@ cd "$here"
 # download).
 # The libraries Qt's platform plugins load (xcb on a desktop, wayland, offscreen) are listed once, in
 # qt-runtime.debs, for this script and installer/kiosk-install alike.
+# tesseract-ocr: the OCR engine of the peer MRZ reader (PassportEye) that 'kiosk eval mrz --peer passporteye'
+# runs beside ours on a development machine; kiosks do not need it.
 DEB_PACKAGES=(pcscd libpcsclite-dev swig vsmartcard-vpcd xvfb x11-utils iproute2 npm postgresql
-              fonts-dejavu-core fonts-ocr-b espeak-ng sox chromium chromium-driver)
+              fonts-dejavu-core fonts-ocr-b espeak-ng sox chromium chromium-driver tesseract-ocr)
 mapfile -t qt_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' installer/qt-runtime.debs)
 DEB_PACKAGES+=("${qt_packages[@]}")
 

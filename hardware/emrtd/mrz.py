@@ -1,8 +1,12 @@
-"""Machine readable zone: parsing and generation for TD1, TD2 and TD3 (ICAO 9303 Parts 3, 4, 5, 6).
+"""Machine readable zone: parsing and generation for every ICAO 9303 format: TD1, TD2, TD3, MRV-A, MRV-B.
 
 Check digits follow ICAO 9303-3 section 4.9 (weights 7, 3, 1; ``<`` counts 0, ``A``-``Z`` count
 10-35). Field positions follow Part 4 section 4.2.2 (TD3, 2 x 44), Part 5 section 4.2.2 (TD1,
-3 x 30, including the long document number of note j) and Part 6 section 4.2.2 (TD2, 2 x 36).
+3 x 30, including the long document number of note j), Part 6 section 4.2.2 (TD2, 2 x 36) and
+Part 7 sections 4.2.2 / 5.2.2 (machine readable visas: MRV-A 2 x 44, MRV-B 2 x 36). A visa's MRZ
+has the same line lengths as a TD3 or TD2 but no composite check digit, and its optional data
+(16 or 8 characters) has no check digit of its own; its first character is ``V`` (Part 7 4.2.2),
+which is what tells it from a passport or card of the same size.
 
 Parsing raises ``MrzError`` (``MrzCheckDigitError`` naming the field for a wrong check digit) and
 nothing else. Error messages and ``repr`` never contain MRZ text.
@@ -19,8 +23,13 @@ from hardware.emrtd.errors import MrzCheckDigitError, MrzError
 _ALLOWED = re.compile(r"^[A-Z0-9<]*$")
 _WEIGHTS = (7, 3, 1)
 
-TD1, TD2, TD3 = "TD1", "TD2", "TD3"
-_LAYOUT = {TD1: (3, 30), TD2: (2, 36), TD3: (2, 44)}
+TD1, TD2, TD3, MRV_A, MRV_B = "TD1", "TD2", "TD3", "MRV-A", "MRV-B"
+FORMATS = (TD1, TD2, TD3, MRV_A, MRV_B)
+_LAYOUT = {TD1: (3, 30), TD2: (2, 36), TD3: (2, 44), MRV_A: (2, 44), MRV_B: (2, 36)}
+VISA_FORMATS = (MRV_A, MRV_B)
+# What the first character of the document code says the document is (Parts 4-7: P passport, V visa;
+# A, C and I are the official travel documents of TD1/TD2 size, ID cards among them).
+_KINDS = {"P": "passport", "V": "visa", "I": "identity card", "A": "travel document", "C": "travel document"}
 
 
 def _char_value(ch: str) -> int:
@@ -69,6 +78,16 @@ class Mrz:
 
     def __repr__(self) -> str:
         return f"Mrz(format={self.format!r}, <personal data redacted>)"
+
+    @property
+    def kind(self) -> str:
+        """What the document code says it is: passport, visa, identity card or travel document."""
+        return document_kind(self.document_code)
+
+    @property
+    def is_visa(self) -> bool:
+        """True for a machine readable visa (MRV-A, MRV-B): no chip, not an identity document."""
+        return self.format in VISA_FORMATS
 
     __str__ = __repr__
 
@@ -122,17 +141,30 @@ def _clean(s: str) -> str:
     return s.rstrip("<")
 
 
+def document_kind(document_code: str) -> str:
+    """passport, visa, identity card or travel document from a document code's first character."""
+    return _KINDS.get(document_code[:1], "travel document")
+
+
+def format_of(length: int, document_code: str) -> str:
+    """The format of an MRZ of ``length`` characters (all lines) whose document code starts with
+    ``document_code``: a visa (``V``) of 88 or 72 characters is MRV-A or MRV-B, anything else TD3 or TD2."""
+    visa = document_code[:1] == "V"
+    formats = {90: TD1, 88: MRV_A if visa else TD3, 72: MRV_B if visa else TD2}
+    if length not in formats:
+        raise MrzError(f"an MRZ has 90 (TD1), 72 (TD2, MRV-B) or 88 (TD3, MRV-A) characters, not {length}")
+    return formats[length]
+
+
 def detect_format(text: str) -> str:
-    """TD1, TD2 or TD3 from the length of ``text`` (line breaks ignored)."""
+    """TD1, TD2, TD3, MRV-A or MRV-B from the length of ``text`` (line breaks ignored) and its first character."""
     flat = text.replace("\n", "").replace("\r", "")
-    for fmt, (n, width) in _LAYOUT.items():
-        if len(flat) == n * width:
-            return fmt
-    raise MrzError(f"an MRZ has 90 (TD1), 72 (TD2) or 88 (TD3) characters, not {len(flat)}")
+    return format_of(len(flat), flat[:1])
 
 
 def parse(text: str | bytes) -> Mrz:
-    """Parse and validate an MRZ (all check digits, including the composite one).
+    """Parse and validate an MRZ (all check digits its format has, including the composite one where
+    there is one: TD1, TD2, TD3; visas have none).
 
     Accepts the lines joined (as in DG1) or separated by newlines.
     """
@@ -149,7 +181,23 @@ def parse(text: str | bytes) -> Mrz:
         return _parse_td3(flat)
     if fmt == TD2:
         return _parse_td2(flat)
+    if fmt in VISA_FORMATS:
+        return _parse_mrv(flat, fmt)
     return _parse_td1(flat)
+
+
+def _parse_mrv(s: str, fmt: str) -> Mrz:
+    """MRV-A (Part 7 section 4.2.2) or MRV-B (section 5.2.2): line 2 as in a TD3 up to the expiry date's
+    check digit, then optional data to the end of the line (16 or 8 characters) with no check digit,
+    and no composite check digit."""
+    width = _LAYOUT[fmt][1]
+    l1, l2 = s[:width], s[width:]
+    _verify(l2[0:9], l2[9], "document_number")
+    _verify(l2[13:19], l2[19], "birth_date")
+    _verify(l2[21:27], l2[27], "expiry_date")
+    primary, secondary = _name(l1[5:width])
+    return Mrz(fmt, _clean(l1[0:2]), _clean(l1[2:5]), _clean(l2[0:9]), l2[13:19], l2[20], l2[21:27],
+               _clean(l2[10:13]), primary, secondary, _clean(l2[28:width]), "", s)
 
 
 def _parse_td3(s: str) -> Mrz:
@@ -255,17 +303,10 @@ def build_td3(
     """A valid TD3 (passport) MRZ from its fields, with every check digit computed."""
     if sex not in ("M", "F", "X", "<"):
         raise MrzError("sex must be M, F, X or <")
-    if sex == "X":
-        sex = "<"
-    number = _fit(document_number, 9, "document_number")
-    birth = _date_field(birth_date, "birth_date")
-    expiry = _date_field(expiry_date, "expiry_date")
+    l1, l2 = _two_lines(44, document_code, issuing_state, primary_identifier, secondary_identifier,
+                        document_number, nationality, birth_date, sex, expiry_date)
     optional = _fit(optional_data, 14, "optional_data")
-    opt_check = "<" if set(optional) == {"<"} else check_digit(optional)
-    l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
-    l1 += _name_field(primary_identifier, secondary_identifier, 39)
-    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
-    l2 += sex + expiry + check_digit(expiry) + optional + opt_check
+    l2 += optional + ("<" if set(optional) == {"<"} else check_digit(optional))
     l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:43])
     return parse(l1 + l2)
 
@@ -310,12 +351,41 @@ def build_td2(
     optional_data: str = "",
 ) -> Mrz:
     """A valid TD2 MRZ from its fields (document numbers up to 9 characters)."""
+    l1, l2 = _two_lines(36, document_code, issuing_state, primary_identifier, secondary_identifier,
+                        document_number, nationality, birth_date, sex, expiry_date)
+    l2 += _fit(optional_data, 7, "optional_data")
+    l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:35])
+    return parse(l1 + l2)
+
+
+def _two_lines(width: int, document_code: str, issuing_state: str, primary: str, secondary: str,
+               document_number: str, nationality: str, birth_date: str | _dt.date, sex: str,
+               expiry_date: str | _dt.date) -> tuple[str, str]:
+    """Line 1 and the first 28 characters of line 2 of a two-line MRZ (TD2, TD3, MRV-A, MRV-B): they
+    share this layout up to the expiry date's check digit."""
     number = _fit(document_number, 9, "document_number")
     birth = _date_field(birth_date, "birth_date")
     expiry = _date_field(expiry_date, "expiry_date")
     l1 = _fit(document_code, 2, "document_code") + _fit(issuing_state, 3, "issuing_state")
-    l1 += _name_field(primary_identifier, secondary_identifier, 31)
-    l2 = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
-    l2 += ("<" if sex == "X" else sex) + expiry + check_digit(expiry) + _fit(optional_data, 7, "optional_data")
-    l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:35])
-    return parse(l1 + l2)
+    l1 += _name_field(primary, secondary, width - 5)
+    head = number + check_digit(number) + _fit(nationality, 3, "nationality") + birth + check_digit(birth)
+    return l1, head + ("<" if sex == "X" else sex) + expiry + check_digit(expiry)
+
+
+def build_mrv(*, fmt: str, document_code: str = "V", optional_data: str = "", **fields: str) -> Mrz:
+    """A valid MRV-A or MRV-B (machine readable visa) MRZ (ICAO 9303-7); ``fields`` as for ``build_td3``
+    (document_number, birth_date, expiry_date, issuing_state, nationality, primary_identifier, and
+    optionally secondary_identifier and sex)."""
+    if fmt not in VISA_FORMATS:
+        raise MrzError("a visa MRZ is MRV-A or MRV-B")
+    if not document_code.startswith("V"):
+        raise MrzError("a visa's document code starts with V")
+    width = _LAYOUT[fmt][1]
+    try:
+        l1, head = _two_lines(width, document_code, fields["issuing_state"], fields["primary_identifier"],
+                              fields.get("secondary_identifier", ""), fields["document_number"],
+                              fields["nationality"], fields["birth_date"], fields.get("sex", "<"),
+                              fields["expiry_date"])
+    except KeyError as exc:
+        raise MrzError(f"a visa MRZ needs its {exc.args[0].replace('_', ' ')}") from None
+    return parse(l1 + head + _fit(optional_data, width - 28, "optional_data"))

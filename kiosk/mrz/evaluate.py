@@ -1,10 +1,17 @@
-"""``kiosk eval mrz``: exact-read rate, wrong reads accepted, not located and time per frame on a labelled set.
+"""``kiosk eval mrz``: exact-read rate, wrong reads accepted, refused and time per frame on a labelled set,
+overall and per ICAO 9303 format (TD1, TD2, TD3, MRV-A, MRV-B).
 
 The set is a folder with ``labels.csv`` (``path,document_number,birth_date,expiry_date``; path
 relative to the folder, dates YYMMDD; other columns ignored except two optional ones: ``type``
-(TD1/TD2/TD3, for the per-type rates) and ``document`` (rows sharing it are frames of one document,
-fed in file order to an ``MrzScanner`` to measure agreement). Every image is recognised once; the
-agreement pass replays those results through the scanner's own agreement logic.
+(TD1/TD2/TD3/MRV-A/MRV-B, for the per-format table) and ``document`` (rows sharing it are frames of one
+document, fed in file order to an ``MrzScanner`` to measure agreement). Every image is recognised once;
+the agreement pass replays those results through the scanner's own agreement logic.
+
+A read is exact when its document number, birth date and expiry date are the label's and, where the label
+names a format, it was read as that format (a visa taken for a passport is a wrong read, even with the
+right fields). Every read that is not exact is a wrong read accepted; everything else was refused.
+``format_table`` scores any reader's outcomes the same way, so the peer (``kiosk.mrz.peer``) is measured
+by the same rules.
 """
 from __future__ import annotations
 
@@ -18,9 +25,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from hardware.emrtd.mrz import FORMATS
 from inference.errors import BadImageError, MrzNotFoundError, MrzUnreadableError
-from kiosk.errors import BadInputError
 from inference.mrz import MrzText
+from kiosk.errors import BadInputError
 from kiosk.mrz.repair import MrzRead
 from kiosk.mrz.scan import MrzScanner, fields_from_text
 
@@ -53,6 +61,35 @@ def load_labels(data: Path) -> list[dict[str, str]]:
 
 def _truth(row: dict[str, str]) -> tuple[str, str, str]:
     return (row["document_number"].strip().rstrip("<"), row["birth_date"], row["expiry_date"])
+
+
+def is_exact(row: dict[str, str], key: tuple[str, str, str] | None, fmt: str | None) -> bool:
+    """True when a read's key (None: refused) is the label's, and its format too where the label has one."""
+    if key is None or key != _truth(row):
+        return False
+    want = row.get("type") or ""
+    return not want or want == fmt
+
+
+def format_table(outcomes: list[tuple[dict[str, str], tuple[str, str, str] | None, str | None, float]]
+                 ) -> dict[str, dict[str, Any]]:
+    """Per format (the label's ``type``; ``all`` for the whole set): images, exact, wrong_accepted,
+    refused and median_ms, from (row, key read or None when refused, format read, ms) per image."""
+    groups: dict[str, list[tuple[dict[str, str], tuple[str, str, str] | None, str | None, float]]] = defaultdict(list)
+    for o in outcomes:
+        groups["all"].append(o)
+        if o[0].get("type"):
+            groups[o[0]["type"]].append(o)
+    table: dict[str, dict[str, Any]] = {}
+    for name in ("all", *FORMATS, *sorted(set(groups) - {"all", *FORMATS})):
+        rows = groups.get(name)
+        if not rows:
+            continue
+        exact = sum(1 for r, key, fmt, _ in rows if is_exact(r, key, fmt))
+        refused = sum(1 for _, key, _, _ in rows if key is None)
+        table[name] = {"images": len(rows), "exact": exact, "wrong_accepted": len(rows) - exact - refused,
+                       "refused": refused, "median_ms": round(statistics.median([ms for *_, ms in rows]), 1)}
+    return table
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -96,12 +133,13 @@ def evaluate(data: Path, scanner: MrzScanner) -> dict[str, Any]:
             results.setdefault(r["path"], exc)
         times.append((time.perf_counter() - t) * 1000)
         outcome.append((r, read, status))
-    exact = sum(1 for r, read, _ in outcome if read is not None and read.key == _truth(r))
-    wrong = sum(1 for r, read, _ in outcome if read is not None and read.key != _truth(r))
+    table = format_table([(r, read.key if read else None, read.document_type if read else None, ms)
+                          for (r, read, _), ms in zip(outcome, times)])
+    exact, wrong = table["all"]["exact"], table["all"]["wrong_accepted"]
     per_type: dict[str, list[bool]] = defaultdict(list)
     for r, read, _ in outcome:
-        if r.get("type") in ("TD1", "TD2", "TD3"):
-            per_type[r["type"]].append(read is not None and read.key == _truth(r))
+        if r.get("type") in FORMATS:
+            per_type[r["type"]].append(read is not None and is_exact(r, read.key, read.document_type))
     n = len(rows)
     report: dict[str, Any] = {
         "images": n,
@@ -111,7 +149,9 @@ def evaluate(data: Path, scanner: MrzScanner) -> dict[str, Any]:
         "not_located": sum(1 for _, _, s in outcome if s == "not_located"),
         "unreadable": sum(1 for _, _, s in outcome if s == "unreadable"),
         "repaired": sum(1 for _, read, _ in outcome if read is not None and read.repairs),
-        "per_type": {t: (round(sum(v) / len(v), 4) if (v := per_type.get(t)) else None) for t in ("TD1", "TD2", "TD3")},
+        "per_type": {t: (round(sum(v) / len(v), 4) if (v := per_type.get(t)) else None)
+                     for t in FORMATS if t in per_type or not t.startswith("MRV")},
+        "per_format": table,
         "ms_per_frame": {"median": round(statistics.median(times), 1), "p90": _pct(times, 90)},
         "provider": scanner.reader.recogniser.provider,
     }
@@ -121,7 +161,7 @@ def evaluate(data: Path, scanner: MrzScanner) -> dict[str, Any]:
             per_doc[r["document"]] += 1
     if per_doc and max(per_doc.values()) >= 2:  # agreement needs documents seen in several frames
         replay = MrzScanner(_Replay(results), needed=scanner.needed,  # type: ignore[arg-type]
-                            window_s=scanner.window_s)
+                            window_s=scanner.window_s, accept_visas=True)  # reading is measured, not policy
         report["agreement"] = _agreement(rows, replay)
     return report
 
@@ -141,7 +181,7 @@ def _agreement(rows: list[dict[str, str]], scanner: MrzScanner) -> dict[str, Any
                 continue
             if read is not None:
                 accepted += 1
-                wrong += read.key != _truth(r)
+                wrong += not is_exact(r, read.key, read.document_type)
                 break
     return {"documents": len(docs), "frames_needed": scanner.needed, "accepted": accepted,
             "accepted_rate": round(accepted / len(docs), 4), "wrong_accepted": wrong}

@@ -20,6 +20,16 @@ check-digit rule of Part 3 section 4.9 (``hardware.emrtd.mrz.check_digit``). Rep
 * optional data without a check digit of its own (TD1, TD2) may take one swap, judged by the
   composite digit alone.
 
+Visas (MRV-A, MRV-B; ICAO 9303-7) are read when the band's first line is given and its document code
+starts with ``V``: line 2 as in a TD3/TD2 up to the expiry date, no composite digit, so the document
+number is judged by its own check digit alone. Without the first line a 2-line band is read by passport
+rules, under which a visa fails its composite digit: refused, never taken for a passport.
+
+Doubt is resolved by evidence, never guessed: the glyph evidence above; the issuing state's public
+number pattern where one is known (``kiosk.mrz.number_patterns``: a reading the state cannot issue is
+dropped); and, when a frame's evidence leaves two readings within ``MARGIN``, ``MrzAmbiguousError``
+hands its candidates to ``MrzScanner``, which votes over several frames of the same page.
+
 Check digits cannot see everything (``<``/0/A/K/U, and G/Q/6, have the same value), which is why
 ``MrzScanner`` also wants the same read on several frames. Nothing here logs or prints MRZ text.
 """
@@ -30,13 +40,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from hardware.emrtd.mrz import check_digit
+from hardware.emrtd.mrz import MRV_A, MRV_B, VISA_FORMATS, check_digit
 from hardware.emrtd.password import AccessKey
 from inference.errors import MrzUnreadableError
 from inference.mrz.glyphs import LETTER_RATIO
 from inference.mrz.glyphs import PAIRS as _PAIRS
+from kiosk.mrz.doubt import Candidate, MrzAmbiguousError
+from kiosk.mrz.number_patterns import NumberPattern, fits, pattern_for
 
-LINE_WIDTH = {"TD1": 30, "TD2": 36, "TD3": 44}
+LINE_WIDTH = {"TD1": 30, "TD2": 36, "TD3": 44, MRV_A: 44, MRV_B: 36}
 _TO_DIGIT = {a: b for a, b in _PAIRS}
 _SWAP = {**{a: b for a, b in _PAIRS}, **{b: a for a, b in _PAIRS}}
 MAX_SWAPS = 2  # more changes than this from the cheapest reading of one field is guessing, not repairing
@@ -80,7 +92,7 @@ Options = Callable[[int, str], dict[str, float]]
 class MrzRead:
     """The fields the chip needs, read from an MRZ. Dates are YYMMDD; ``repairs`` counts swaps made."""
 
-    document_type: str  # TD1, TD2 or TD3
+    document_type: str  # the format: TD1, TD2, TD3, MRV-A or MRV-B
     document_number: str  # without trailing fillers
     birth_date: str
     expiry_date: str
@@ -88,6 +100,14 @@ class MrzRead:
     # Other document numbers that pass the same check digits by two look-alike swaps that cancel out
     # (e.g. OO read as 00 at weights 7 and 3): what to try next if the chip refuses the key.
     alternatives: tuple[str, ...] = ()
+    # From the first line, when it was read ("" otherwise): the document code (P, V, I, ...) and issuer.
+    document_code: str = ""
+    issuing_state: str = ""
+
+    @property
+    def is_visa(self) -> bool:
+        """True for a machine readable visa (MRV-A, MRV-B): no chip to read, not an identity document."""
+        return self.document_type in VISA_FORMATS
 
     def __repr__(self) -> str:
         return f"MrzRead(document_type={self.document_type!r}, <personal data redacted>)"
@@ -106,6 +126,32 @@ class MrzRead:
     def fallback_keys(self) -> list[AccessKey]:
         """Keys for ``alternatives``, to try (in order) only after the chip refused ``access_key()``."""
         return [AccessKey.from_mrz(n, self.birth_date, self.expiry_date) for n in self.alternatives]
+
+
+class _Doubt(Exception):
+    """Raised by ``_choose`` inside this module: the message and the (cost, number, as read) rivals."""
+
+    def __init__(self, message: str, rivals: list[tuple[float, str, bool]]) -> None:
+        super().__init__(message)
+        self.message, self.rivals = message, rivals
+
+
+def _decide(good: list[tuple[float, str, int]], read: str, camera: bool, pattern: NumberPattern | None,
+            make: Callable[[str, int], MrzRead], blind: Callable[[str], bool],
+            checks: str = "composite check digit") -> MrzRead:
+    """``_choose`` the number and build its read with ``make(number, repairs)``; refused when ``blind``
+    (a same-value twin the check digits cannot see); a doubt becomes ``MrzAmbiguousError`` carrying every
+    rival's read."""
+    try:
+        number, repairs = _choose(good, "document number", camera, read, pattern, checks)
+    except _Doubt as doubt:
+        base = min(c for c, _, _ in doubt.rivals)
+        raise MrzAmbiguousError(doubt.message, [
+            Candidate(c - base, make(n, _swaps(n, read)), as_read, (not camera or c <= MAX_COST) and not blind(n))
+            for c, n, as_read in doubt.rivals]) from None
+    if blind(number):
+        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
+    return make(number, repairs)
 
 
 def _double_swaps(number: str) -> tuple[str, ...]:
@@ -204,39 +250,66 @@ def _swaps(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b))
 
 
-def _choose(good: list[tuple[float, str, int]], what: str, camera: bool, read: str) -> tuple[str, int]:
+def _choose(good: list[tuple[float, str, int]], what: str, camera: bool, read: str,
+            pattern: NumberPattern | None = None, checks: str = "composite check digit") -> tuple[str, int]:
     """The document number (and its count of changes from the read) of the cheapest candidate (cost,
     number, changes); refused unless every other number costs at least ``MARGIN`` more (candidates that
     differ only in optional data, which the key does not use, agree) and, for a camera read, it costs at
     most ``MAX_COST``. When the number as ``read`` passes the check digits, nothing asks for a repair:
-    another number may make it doubtful (refused), never replace it."""
+    another number may make it doubtful (refused), never replace it. Numbers the issuing state's public
+    ``pattern`` rules out are dropped first, as long as one fits. A doubt between readings raises
+    ``_Doubt`` with them (``_decide`` turns it into ``MrzAmbiguousError``)."""
     if not good:
-        raise MrzUnreadableError(f"the {what} and the composite check digit disagree with what was read, "
+        raise MrzUnreadableError(f"the {what} and the {checks} disagree with what was read, "
                                  "and no look-alike repair satisfies them")
-    good.sort()
+    fitting = [g for g in good if fits(pattern, g[1])]
+    good = sorted(fitting or good)
     cost, number, changes = good[0]
     rivals = {n for c, n, _ in good if n != number and c - cost < MARGIN}
     if rivals:
-        raise MrzUnreadableError(f"the {what} is ambiguous: {len(rivals) + 1} readings satisfy its check digits")
+        raise _Doubt(f"the {what} is ambiguous: {len(rivals) + 1} readings satisfy its check digits",
+                     _rivals(good, {number} | rivals, read))
     if camera and cost > MAX_COST:
         raise MrzUnreadableError(f"the {what} passes its check digits only with changes the recogniser found unlikely")
     if number != read and any(n == read for _, n, _ in good):
         # Two readings pass (OO/00 at weights 7 and 3): the glyphs' heights of one line err together, so
         # they may doubt the read, not overrule the check digits (held-out seed 404: 00 turned into OO).
-        raise MrzUnreadableError(f"the {what} as read passes its check digits, but another reading is likelier")
+        raise _Doubt(f"the {what} as read passes its check digits, but another reading is likelier",
+                     _rivals(good, {number, read}, read))
     return number, changes
 
 
+def _rivals(good: list[tuple[float, str, int]], numbers: set[str], read: str) -> list[tuple[float, str, bool]]:
+    """The cheapest cost of each of ``numbers`` among the sorted ``good``, with whether it is the read."""
+    out: dict[str, float] = {}
+    for c, n, _ in good:
+        if n in numbers and n not in out:
+            out[n] = c
+    return [(c, n, n == read) for n, c in out.items()]
+
+
 def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[str, float]] | None,
-             camera: bool) -> MrzRead:
-    """Line 2 of a TD3 (44 characters) or TD2 (36)."""
+             camera: bool, code: str = "", state: str = "") -> MrzRead:
+    """Line 2 of a TD3 (44 characters) or TD2 (36), or of a visa (MRV-A, MRV-B: no composite digit);
+    ``code`` and ``state`` come from line 1 when it was read."""
     birth = _date(line[13:19], line[19], "birth date")
     expiry = _date(line[21:27], line[27], "expiry date")
     number_digit = _digits(line[9], "document number check digit") if line[9] != "<" else "<"
-    composite = _digits(line[-1], "composite check digit")
     if number_digit == "<":
         raise MrzUnreadableError("long document numbers (over 9 characters) are not read by camera: type the MRZ")
     numbers = _readings(line[0:9], 0, options, number_digit, MAX_SWAPS)
+    pattern = pattern_for(state, code)
+
+    def blind(number: str) -> bool:
+        return _blind_spot(number, 0, alternatives)
+
+    def make(number: str, repairs: int) -> MrzRead:
+        return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number), code, state)
+
+    if fmt in VISA_FORMATS:  # Part 7: only the number's own check digit speaks for it
+        good = [(c, n, _swaps(n, line[0:9])) for c, n in numbers]
+        return _decide(good, line[0:9], camera, pattern, make, blind, "its check digit")
+    composite = _digits(line[-1], "composite check digit")
     if fmt == "TD3":
         opt, opt_digit = line[28:42], line[42]
         if opt_digit == "<" and set(opt) <= {"<"}:
@@ -253,10 +326,7 @@ def _td3_td2(line: str, fmt: str, options: Options, alternatives: Sequence[dict[
         data = number + number_digit + birth + check_digit(birth) + expiry + check_digit(expiry) + tail(opt)
         if check_digit(data) == composite:
             good.append((c1 + c2, number, _swaps(number, line[0:9]) + _swaps(opt, line[28:28 + len(opt)])))
-    number, repairs = _choose(good, "document number", camera, line[0:9])
-    if _blind_spot(number, 0, alternatives):
-        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    return MrzRead(fmt, number.rstrip("<"), birth, expiry, repairs, _double_swaps(number))
+    return _decide(good, line[0:9], camera, pattern, make, blind)
 
 
 def _td1(l1: str, l2: str, options1: Options, options2: Options,
@@ -283,11 +353,14 @@ def _td1(l1: str, l2: str, options1: Options, options2: Options,
         if check_digit(data) == composite:
             changes = _swaps(number, l1[5:14]) + _swaps(opt1, l1[15:30]) + _swaps(opt2, l2[18:29])
             good.append((c1 + c2 + c3, number, changes))
-    number, repairs = _choose(good, "document number", camera, l1[5:14])
-    if _blind_spot(number, 5, alternatives):
-        raise MrzUnreadableError("the document number has a character whose look-alike has the same check value")
-    return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
-                   () if full else _double_swaps(number))
+    code, state = l1[0:2].rstrip("<"), l1[2:5].rstrip("<")
+
+    def make(number: str, repairs: int) -> MrzRead:
+        return MrzRead("TD1", (full or number).rstrip("<"), birth, expiry, repairs,
+                       () if full else _double_swaps(number), code, state)
+
+    return _decide(good, l1[5:14], camera, pattern_for(state, code), make,
+                   lambda n: _blind_spot(n, 5, alternatives))
 
 
 def _typed(_index: int, char: str) -> dict[str, float]:
@@ -354,8 +427,9 @@ def read_fields(lines: Sequence[str], line_count: int,
                 digit_ratio: Sequence[Sequence[float | None]] | None = None) -> MrzRead:
     """Checked fields from the recognised lines the format needs.
 
-    ``line_count`` is how many lines the band had (3: TD1, whose first two lines are given; 2: TD2 or
-    TD3, whose second line is given, the format following from its length). Per line and character,
+    ``line_count`` is how many lines the band had (3: TD1, whose first two lines are given; 2: TD2, TD3,
+    MRV-B or MRV-A, whose second line is given, the format following from its length and, when both
+    lines are given, from line 1's document code: ``V`` is a visa). Per line and character,
     from the recogniser (``LineRead``): ``alternatives``, its probability for other characters;
     ``confidence``, its probability for the character read; ``digit_ratio``, an O's or 0's height
     against a 0's. Without ``alternatives`` the text counts as typed: every look-alike swap costs the
@@ -379,14 +453,21 @@ def read_fields(lines: Sequence[str], line_count: int,
         raise MrzUnreadableError("an MRZ has 2 or 3 lines")
     line = lines[-1]
     last = len(lines) - 1
+    # Line 1, when given, names the document (its code) and the issuer (for the number pattern).
+    head = lines[0] if len(lines) == 2 else ""
+    code, state = head[0:2].rstrip("<"), head[2:5].rstrip("<")
+    visa = code.startswith("V")
     order = ("TD3", "TD2") if abs(len(line) - 44) <= abs(len(line) - 36) else ("TD2", "TD3")
     errors = []
     for fmt in order:  # a line read a few fillers short can sit between the two lengths
         width = LINE_WIDTH[fmt]
+        if visa:
+            fmt = MRV_A if fmt == "TD3" else MRV_B
         try:
             fixed = _fix_length(line, width)
             a = alts[-1] if alts else None
-            return _td3_td2(fixed, fmt, evidence(last, line, width), a if fixed == line else None, camera)
+            return _td3_td2(fixed, fmt, evidence(last, line, width), a if fixed == line else None, camera,
+                            code, state)
         except MrzUnreadableError as exc:
             errors.append(exc)
     raise errors[0]

@@ -143,7 +143,7 @@ def rsa_dg15() -> bytes:
 
 
 def mrz_texts() -> list[bytes]:
-    """Valid TD1, TD2 and TD3 MRZs (one with a long TD1 document number), joined and with newlines."""
+    """Valid TD1, TD2, TD3, MRV-A and MRV-B MRZs (one with a long TD1 document number), joined and with newlines."""
     td3 = mrz.build_td3(document_number="L898902C3", birth_date="740812", expiry_date="120415",
                         issuing_state="UTO", nationality="UTO", primary_identifier="ERIKSSON",
                         secondary_identifier="ANNA MARIA", sex="F", optional_data="ZE184226B")
@@ -153,8 +153,12 @@ def mrz_texts() -> list[bytes]:
     td2 = mrz.build_td2(document_number="D23145890", birth_date="740812", expiry_date="120415",
                         issuing_state="UTO", nationality="UTO", primary_identifier="ERIKSSON",
                         secondary_identifier="ANNA MARIA", sex="F")
+    visas = [mrz.build_mrv(fmt=f, document_number="L8988901C", birth_date="400907", expiry_date="961210",
+                           issuing_state="UTO", nationality="XXX", primary_identifier="ERIKSSON",
+                           secondary_identifier="ANNA MARIA", sex="F", optional_data="6ZE184226B"[:8])
+             for f in (mrz.MRV_A, mrz.MRV_B)]
     out = []
-    for m in (td3, td1, td2):
+    for m in (td3, td1, td2, *visas):
         out.append("".join(m.lines).encode())
         out.append("\n".join(m.lines).encode())
     return out

@@ -122,3 +122,80 @@ def test_fuzz_single_character_change(pos: int, ch: str) -> None:
         return
     # Anything accepted must re-serialise to itself (no silent repair).
     assert "".join(parsed.lines) == changed
+
+
+# ICAO 9303-7 specimen visas (Part 7, figures of sections 4 and 5), and the German passport and ID-card
+# specimens (Bundesdruckerei's Erika Mustermann): real formats, hand-typed.
+MRV_A = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<"
+MRV_B = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<"
+DE_TD3 = "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\nC01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"
+DE_TD1 = "IDD<<T220001293<<<<<<<<<<<<<<<\n6408125<2010315D<<<<<<<<<<<<<4\nMUSTERMANN<<ERIKA<<<<<<<<<<<<<"
+NL_TD3 = "P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<\nSPECI20142NLD6503101F2403096999999990<<<<<84"
+
+
+@pytest.mark.parametrize(("text", "fmt", "kind", "optional"), [
+    (MRV_A, "MRV-A", "visa", "6ZE184226B"),
+    (MRV_B, "MRV-B", "visa", ""),
+])
+def test_visa_specimens_parse_with_their_own_rules(text: str, fmt: str, kind: str, optional: str) -> None:
+    m = mrz.parse(text)
+    assert (m.format, m.kind, m.is_visa, m.document_code, m.issuing_state) == (fmt, kind, True, "V", "UTO")
+    assert (m.document_number, m.birth_date, m.expiry_date, m.sex, m.nationality) == (
+        "L8988901C", "400907", "961210", "F", "XXX")
+    assert (m.primary_identifier, m.secondary_identifier, m.optional_data) == ("ERIKSSON", "ANNA MARIA", optional)
+    # No composite digit: the last character is optional data (MRV-A) or filler (MRV-B), never checked.
+    assert m.access_key_info() == "L8988901C440090789612109"
+    assert m.lines == text.split("\n")
+
+
+@pytest.mark.parametrize(("text", "position", "field"), [
+    (MRV_A, 45 + 9, "document_number"), (MRV_A, 45 + 19, "birth_date"), (MRV_A, 45 + 27, "expiry_date"),
+    (MRV_B, 37 + 9, "document_number"), (MRV_B, 37 + 27, "expiry_date"),
+])
+def test_visa_check_digits_are_checked(text: str, position: int, field: str) -> None:
+    bad = text[:position] + str((int(text[position]) + 1) % 10) + text[position + 1:]
+    with pytest.raises(MrzCheckDigitError) as exc:
+        mrz.parse(bad)
+    assert exc.value.field == field
+
+
+def test_a_visa_is_not_held_to_the_passport_rules() -> None:
+    # The same line 2 under a passport's document code fails: position 43 of a TD3 is its composite digit.
+    with pytest.raises(MrzCheckDigitError):
+        mrz.parse("P" + MRV_A[1:])
+    assert mrz.parse(MRV_A).format == "MRV-A"
+
+
+@pytest.mark.parametrize(("text", "fmt", "kind", "number"), [
+    (DE_TD3, "TD3", "passport", "C01X00T47"), (DE_TD1, "TD1", "identity card", "T22000129"),
+    (NL_TD3, "TD3", "passport", "SPECI2014"),
+])
+def test_national_specimens_parse(text: str, fmt: str, kind: str, number: str) -> None:
+    m = mrz.parse(text)
+    assert (m.format, m.kind, m.is_visa, m.document_number) == (fmt, kind, False, number)
+
+
+@pytest.mark.parametrize("fmt", ["MRV-A", "MRV-B"])
+def test_build_mrv_round_trips(fmt: str) -> None:
+    m = mrz.build_mrv(fmt=fmt, document_number="AB123456", birth_date="900101", expiry_date="300101",
+                      issuing_state="UTO", nationality="UTO", primary_identifier="DOE", secondary_identifier="JANE",
+                      optional_data="X1")
+    again = mrz.parse("\n".join(m.lines))
+    assert (again.format, again.document_number, again.optional_data) == (fmt, "AB123456", "X1")
+    with pytest.raises(MrzError):
+        mrz.build_mrv(fmt="TD3", document_number="A", birth_date="900101", expiry_date="300101",
+                      issuing_state="UTO", nationality="UTO", primary_identifier="DOE")
+
+
+def test_format_errors_name_every_length() -> None:
+    with pytest.raises(MrzError, match="MRV-B"):
+        mrz.parse("V" * 71)
+
+
+@given(st.sampled_from([88, 72]), st.text(alphabet="ABCVZ0189<", min_size=100, max_size=100))
+def test_fuzz_visa_sized_text_only_typed_errors(length: int, body: str) -> None:
+    try:
+        m = mrz.parse("V" + body[: length - 1])
+    except MrzError:
+        return
+    assert m.is_visa
