@@ -23,11 +23,17 @@ class Dg1:
 
 
 def parse_dg1(raw: bytes) -> Dg1:
-    """Parse DG1 and validate every MRZ check digit (``MrzError`` on a wrong one)."""
+    """Parse DG1 and validate every MRZ check digit (``MrzError`` on a wrong one).
+
+    A visa's MRZ (MRV-A/MRV-B) is refused: ICAO 9303 chips hold travel documents, never visas, so a chip whose
+    DG1 claims one is malformed or forged."""
     outer = unwrap(raw, TAG_DG1, "DG1")
     for child in children(outer, "DG1"):
         if child.tag == 0x5F1F:
-            return Dg1(_mrz.parse(child.value), outer.raw)
+            mrz = _mrz.parse(child.value)
+            if mrz.is_visa:
+                raise LdsError("DG1 holds a visa's MRZ: an e-passport or ID card chip never does")
+            return Dg1(mrz, outer.raw)
     raise LdsError("DG1 has no MRZ data object (5F1F)")
 
 

@@ -193,3 +193,13 @@ def test_fuzz_corrupted_image_decode(data: st.DataObject) -> None:
         decode_dg2_face(face.image_data)
     except BadImageError:
         pass
+
+
+def test_dg1_holding_a_visa_is_refused() -> None:
+    """A chip's DG1 never holds a visa (ICAO chips are travel documents): the parser reads visas now, DG1 refuses."""
+    from hardware.emrtd.mrz import build_mrv
+
+    visa = build_mrv(fmt="MRV-A", document_number="AB123456", birth_date="900101", expiry_date="300101",
+                     issuing_state="UTO", nationality="UTO", primary_identifier="ERIKSSON")
+    with pytest.raises(LdsError, match="visa"):
+        lds.parse_dg1(lds.encode_dg1(visa))
