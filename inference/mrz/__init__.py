@@ -4,8 +4,8 @@
 ``MrzLineReader`` joins them. Check digits, repair and agreement across frames live in ``kiosk.mrz``,
 which joins this with the ICAO rules of ``hardware.emrtd.mrz``.
 """
-from inference.mrz.locate import MrzBand, locate_mrz
+from inference.mrz.locate import MrzBand, locate_candidates, locate_mrz
 from inference.mrz.reader import MrzLineReader, MrzText
 from inference.mrz.recognise import ALPHABET, MODEL_ID, LineRead, MrzRecogniser
 
-__all__ = ["ALPHABET", "MODEL_ID", "LineRead", "MrzBand", "MrzLineReader", "MrzRecogniser", "MrzText", "locate_mrz"]
+__all__ = ["ALPHABET", "MODEL_ID", "LineRead", "MrzBand", "MrzLineReader", "MrzRecogniser", "MrzText", "locate_candidates", "locate_mrz"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from inference.config import RuntimeConfig
+from inference.errors import MrzUnreadableError
 from inference.mrz import MODEL_ID, MrzLineReader, MrzRecogniser, MrzText
 from kiosk.mrz.repair import MrzRead, read_fields
 
@@ -29,6 +30,15 @@ def fields_from_text(text: MrzText) -> MrzRead:
     """Checked (and possibly repaired) fields of one frame's recognised lines; ``MrzUnreadableError``."""
     return read_fields([ln.text for ln in text.lines], text.line_count, [ln.alternatives for ln in text.lines],
                        confidence=[ln.confidence for ln in text.lines], digit_ratio=[ln.digit_ratio for ln in text.lines])
+
+
+def passes_checks(text: MrzText) -> bool:
+    """Whether recognised lines give checked fields: how the line reader tells the MRZ among its candidates."""
+    try:
+        fields_from_text(text)
+    except MrzUnreadableError:
+        return False
+    return True
 
 
 class MrzScanner:
@@ -56,7 +66,7 @@ class MrzScanner:
 
         st = store or ModelStore()
         recogniser = MrzRecogniser.load(st.model_path(MODEL_ID), config, provider)
-        return cls(MrzLineReader(recogniser), needed=needed, window_s=window_s)
+        return cls(MrzLineReader(recogniser, accept=passes_checks), needed=needed, window_s=window_s)
 
     def read_frame(self, frame: np.ndarray) -> MrzRead:
         """One frame, no agreement: the checked (and possibly repaired) read.
