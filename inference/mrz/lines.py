@@ -25,7 +25,9 @@ _SPACING = (1.15, 2.9)  # line spacing (centre to centre) over the row height
 # Ink is at least this share of the darkest strokes' black-hat (see ``ink_mask``): rows are found with the
 # strict level, which drops the pattern; their ends and gaps with the faint one, which keeps thin fillers.
 _INK_LEVEL, _FAINT_LEVEL = 0.55, 0.3
-_ALIGN_PITCHES = (1.6, 4.0)  # how far the lines' ends may differ: the better end, the other
+# How far the lines' ends may differ, in pitches: the better end, the other. Perspective tilts lines apart
+# and a tilted line's end leaves its row, so this is loose; reading (check digits) settles the rest.
+_ALIGN_PITCHES = (2.5, 5.0)
 _MIN_PERIODIC = 0.05
 _THIRD_ROW_BONUS = 1.0  # a row whose ink does not repeat at the pitch is no MRZ line
 
@@ -110,6 +112,8 @@ def find_rows(ink: np.ndarray, faint: np.ndarray | None = None) -> list[TextRow]
             through = (faint[top - d:top].mean(axis=0) > 0.8) & (faint[bottom:bottom + d].mean(axis=0) > 0.8)
             cols[through] = 0
         inked = _runs(cols >= max(2, 0.15 * h))  # a pixel or two of a column is a speck, not a glyph
+        # Ink touching the crop's side is the page edge or what lies beyond the blob, not the band.
+        inked = [(a, b) for a, b in inked if a > 0 and b < len(cols)]
         if not inked:
             continue
         gap_limit = _MAX_GAP_PITCHES * h  # OCR-B's pitch is about the row's height
