@@ -194,12 +194,14 @@ def locate_candidates(frame: np.ndarray, limit: int = 4) -> list[MrzBand]:
     (``inference.mrz.lines``); a blob can hold several groups (the band and a block of print above it).
     Which candidate is the MRZ is settled by reading them (``MrzLineReader``), not here.
     """
-    grey = _grey(frame)
+    _grey(frame)  # BadImageError for what is not an 8-bit BGR or grey image
+    # Lines are cut from the brightest-channel image too: coloured print crossing the glyphs stays light.
+    grey = _ink_grey(frame)
     h, w = grey.shape
     if min(h, w) < 64:
         raise MrzNotFoundError("the camera frame is too small to hold a readable MRZ")
     scale = _WORK_SIZE / max(h, w)
-    small = cv2.resize(_ink_grey(frame), (max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
+    small = cv2.resize(grey, (max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     ch = max(3, _WORK_SIZE // 60)  # about one MRZ character at the working scale (kernel sizes follow it)
     found: list[_Found] = []
