@@ -171,7 +171,8 @@ def _screenshot(lines: list[str], fmt: str, rng: np.random.Generator) -> np.ndar
     colour = tuple(int(v) for v in rng.choice([[40, 200, 90], [250, 170, 20], [30, 140, 255], [230, 40, 60]]))
     draw.polygon([tuple(p) for p in quad.tolist()], outline=colour, width=int(rng.integers(4, 9)))
     label_font = _prose_font(int(rng.uniform(30, 44)))
-    lx, ly = float(quad[0, 0]), float(quad[0, 1]) - 1.4 * label_font.size  # just above the frame's corner
+    # Just above the frame's highest corner: beside the band, never over its glyphs.
+    lx, ly = float(quad[:, 0].min()), float(quad[:, 1].min()) - 1.3 * label_font.size
     draw.text((max(10.0, lx), max(70.0, ly)), str(rng.choice(["MRZ detected", "Scanning MRZ", "MRZ"])),
               fill=colour, font=label_font)
     # The buttons: a row under the band, as wide as the screen, each a rounded box with a word.
