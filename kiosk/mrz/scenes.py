@@ -187,7 +187,7 @@ def _screenshot(lines: list[str], fmt: str, rng: np.random.Generator) -> np.ndar
     draw.rectangle([0, 0, sw, 60], fill=(0, 0, 0))
     draw.text((30, 12), "09:41", fill=(255, 255, 255), font=label_font)
     shot = _bgr(ui)
-    ok, buf = cv2.imencode(".jpg", shot, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 92))])
+    _, buf = cv2.imencode(".jpg", shot, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 92))])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
@@ -222,7 +222,7 @@ def _lowres(lines: list[str], fmt: str, rng: np.random.Generator) -> np.ndarray:
     factor = rng.uniform(8, 10) / (0.73 * 3.4 * PX_PER_MM)
     small = cv2.resize(_bgr(sheet), None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), float(rng.uniform(0.3, 0.7)))
-    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 85))])
+    _, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 85))])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 

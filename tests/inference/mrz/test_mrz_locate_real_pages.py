@@ -50,7 +50,7 @@ def _page_with_row_under_band(fmt: str, seed: int, draw_row) -> np.ndarray:
     rng = np.random.default_rng(seed)
     mrz = random_mrz(rng, fmt)
     page = render_page(mrz.lines, fmt, rng)
-    x0, y0, x1, y1 = mrz_box(fmt, len(mrz.lines), len(mrz.lines[0]))
+    x0, _, x1, y1 = mrz_box(fmt, len(mrz.lines), len(mrz.lines[0]))
     img = Image.fromarray(page[..., ::-1].copy())
     # Below the band at the MRZ's own line spacing (4.2 mm): where a TD1's third line would be.
     draw_row(ImageDraw.Draw(img), x0, x1, y1 + 4.2 * PX_PER_MM - 2.4 * PX_PER_MM, rng)

@@ -18,7 +18,7 @@ class _Stub:
     def __init__(self) -> None:
         self.calls = 0
 
-    def read_lines(self, lines):  # noqa: ANN001, ANN201
+    def read_lines(self, lines: list[np.ndarray]) -> list[LineRead]:
         self.calls += 1
         return [LineRead(f"{self.calls:02d}" + "<" * 42, (0.99,) * 44) for _ in lines]
 
