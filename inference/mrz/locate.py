@@ -1,10 +1,13 @@
 """Find the machine-readable zone in a camera frame, straighten it and cut it into text lines.
 
-Morphology, no model (about 3 ms a frame): a black-hat brings out dark characters on a light page,
-a horizontal gradient favours the MRZ's dense vertical strokes, a wide closing fuses each line of
-characters (then the lines together) into one band, Otsu thresholds it. The band is the largest
-wide, flat contour near the page bottom; its ``minAreaRect`` angle undoes rotation, and the
-horizontal ink profile of the straightened band splits it into its 2 (TD2, TD3) or 3 (TD1) lines.
+Morphology, no model (about 13 ms of CPU a frame). On the frame's brightest channel at a fixed working
+size, a black-hat brings out dark print on a light page, a horizontal gradient favours dense vertical
+strokes, a wide closing fuses print into blobs, Otsu thresholds them. No blob is judged by its outline
+(the band fuses with dense print, a drawn frame or a pattern into any shape): each of the largest is
+straightened by its ``minAreaRect`` angle, turned level by its sharpest row profile, cut into rows and its
+rows grouped by the MRZ's own geometry (``inference.mrz.lines``). Every group is a candidate, cheapest
+first, with its lines cut from the full-size frame and levelled one by one (perspective tilts lines
+differently). Which candidate is the MRZ is settled by reading it (``MrzLineReader``).
 """
 from __future__ import annotations
 
@@ -14,8 +17,17 @@ import cv2
 import numpy as np
 
 from inference.errors import BadImageError, MrzNotFoundError
+from inference.mrz.lines import find_rows, group_rows, ink_masks
 
-_WORK_WIDTH = 1280  # frames are located at this width (measured: 800 missed 5 of 60 small TD3s, 1280 one)
+# Frames are located with their long side at this size (measured: 800 missed 5 of 60 small TD3s, 1280 one);
+# smaller images are enlarged to it (a card's front and back in 580 px: MRZ characters 8-10 px tall).
+_WORK_SIZE = 1280
+_MIN_BLOB_WIDTH = 0.15  # of the working width: an MRZ beside the card's front fills under half of it
+_MAX_BLOBS = 8  # blobs looked into, largest first
+_MAX_TURN_DEG = 12.0  # how far the rows may lie from the blob's box angle
+_GROUPS_PER_BLOB = 3
+NOT_FOUND = ("no MRZ found: lay the document's photo page flat under the camera, "
+             "MRZ lines fully in view and free of glare")
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,16 @@ class MrzBand:
     lines: tuple[np.ndarray, ...]
     angle_deg: float
     box: tuple[tuple[float, float], tuple[float, float], float]  # minAreaRect in frame pixels
+    cost: float = 0.0  # how far its geometry is from an MRZ's (``inference.mrz.lines``): lower is likelier
+
+
+def _ink_grey(frame: np.ndarray) -> np.ndarray:
+    """The frame as seen for finding print: each pixel's brightest channel, so coloured background print
+    (red guilloche, a blue SAMPLE) stays light while black MRZ print stays dark."""
+    if frame.ndim == 2:
+        return frame
+    b, g, r = cv2.split(frame)
+    return cv2.max(cv2.max(b, g), r)
 
 
 def _grey(frame: np.ndarray) -> np.ndarray:
@@ -37,12 +59,15 @@ def _grey(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-def _candidates(grey: np.ndarray) -> list[tuple[float, tuple]]:
-    """Minimum-area rectangles of band-shaped blobs at the working scale, best first."""
-    h, w = grey.shape
+def _blobs(grey: np.ndarray, ch: int) -> list[tuple]:
+    """Minimum-area rectangles of text blobs at the working scale, largest first.
+
+    No shape filter: a band fused with the print above it, a drawn frame or a background pattern makes a
+    blob of any fill and aspect (real misses: fill 0.31-0.38, aspect 1.6). What is inside a blob is judged
+    by its rows (``inference.mrz.lines``), not by its outline.
+    """
+    w = grey.shape[1]
     g = cv2.GaussianBlur(grey, (3, 3), 0)
-    # Kernel sizes scale with the working width: ~1/60 of the width is about one character.
-    ch = max(3, w // 60)
     blackhat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (ch * 2, ch)))
     grad = np.abs(cv2.Sobel(blackhat, cv2.CV_32F, 1, 0, ksize=-1))
     lo, hi = float(grad.min()), float(grad.max())
@@ -56,30 +81,44 @@ def _candidates(grey: np.ndarray) -> list[tuple[float, tuple]]:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out = []
     for c in contours:
-        rect = cv2.minAreaRect(c)
-        (cx, cy), (rw, rh), angle = rect
+        (cx, cy), (rw, rh), angle = cv2.minAreaRect(c)
         if rw < rh:  # normalise so the long side is the width
             rw, rh, angle = rh, rw, angle - 90
         angle = (angle + 90) % 180 - 90  # a band is the same band turned by 180 degrees: keep it upright
-        if rw < 0.25 * w or rh < 1 or not 2.5 <= rw / rh <= 40:
+        if rw < _MIN_BLOB_WIDTH * w or rh < 0.5 * ch:
             continue
-        fill = cv2.contourArea(c) / (rw * rh)
-        if fill < 0.45:
-            continue
-        out.append((rw * rh * fill, ((cx, cy), (rw, rh), angle)))
+        out.append((rw * rh, ((cx, cy), (rw, rh), angle)))
     out.sort(key=lambda t: -t[0])
-    return out
+    return [rect for _, rect in out[:_MAX_BLOBS]]
 
 
-def _straighten(grey: np.ndarray, rect: tuple, pad: float) -> np.ndarray:
-    (cx, cy), (rw, rh), angle = rect
-    # The closed band can stop short of the first and last characters: widen it by about a character.
-    rw, rh = rw + 0.8 * rh, rh * (1 + 2 * pad)
+def _level_angle(ink: np.ndarray) -> float:
+    """The turn (degrees) that makes the rows of a straightened ink mask level: the sharpest row profile,
+    coarse then fine, within +-``_MAX_TURN_DEG`` (the blob's box gives only a rough angle: a fused blob's
+    outline follows whatever it fused with)."""
+    h, w = ink.shape
+    mask = ink.astype(np.uint8) * 255
+    centre = (w / 2, h / 2)
+
+    def sharpness(deg: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, deg, 1.0)
+        return float(cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST).mean(axis=1).var())
+
+    best = max(np.arange(-_MAX_TURN_DEG, _MAX_TURN_DEG + 0.01, 1.5), key=sharpness)
+    return float(max(np.arange(best - 1.5, best + 1.51, 0.25), key=sharpness))
+
+
+def _cut(grey: np.ndarray, centre: tuple[float, float], size: tuple[float, float], angle: float
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size`` (w, h) crop of ``grey`` centred on ``centre``, turned by ``angle`` degrees so the box is
+    level; with the affine matrix that maps frame pixels into the crop."""
+    (cx, cy), (w, h) = centre, size
     m = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    m[0, 2] += rw / 2 - cx
-    m[1, 2] += rh / 2 - cy
-    return cv2.warpAffine(grey, m, (int(round(rw)), int(round(rh))), flags=cv2.INTER_CUBIC,
+    m[0, 2] += w / 2 - cx
+    m[1, 2] += h / 2 - cy
+    crop = cv2.warpAffine(grey, m, (max(1, round(w)), max(1, round(h))), flags=cv2.INTER_CUBIC,
                           borderMode=cv2.BORDER_REPLICATE)
+    return crop, m
 
 
 def _ink(band: np.ndarray) -> np.ndarray:
@@ -89,61 +128,6 @@ def _ink(band: np.ndarray) -> np.ndarray:
     local = cv2.morphologyEx(band, cv2.MORPH_BLACKHAT, k)
     _, ink = cv2.threshold(local, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     return ink > 0
-
-
-def _split_lines(band: np.ndarray) -> list[tuple[int, int]]:
-    """Row ranges of text lines from the horizontal profile of dark ink.
-
-    A run counts as an MRZ line only if its ink spreads over most of the band's width (an MRZ line is
-    filled edge to edge, fillers included); the page edge, the table or a short printed word does not.
-    Solid rows (the page edge) are left out first.
-    """
-    ink = _ink(band)
-    profile = ink.mean(axis=1)
-    # A row of text is never solid ink (OCR-B rows hold 20-40 %): a solid row is the page edge or the
-    # table beside it, which the band's margin can take in, and must not set the level lines are cut at.
-    profile = np.where(profile >= 0.7, 0.0, profile)
-    on = profile > max(0.05, 0.3 * float(profile.max()))
-    runs, start = [], None
-    for y, v in enumerate(on.tolist() + [False]):
-        if v and start is None:
-            start = y
-        elif not v and start is not None:
-            runs.append((start, y))
-            start = None
-    if not runs:
-        return []
-    tallest = max(b - a for a, b in runs)
-    chunks = np.array_split(np.arange(ink.shape[1]), 16)
-    kept = []
-    for a, b in runs:
-        if b - a < 0.4 * tallest:
-            continue
-        cover = np.mean([ink[a:b, c].any() for c in chunks])
-        if cover >= 0.7:
-            kept.append((a, b))
-    return kept
-
-
-def _deskew(band: np.ndarray) -> np.ndarray:
-    """Shear the band so its lines run level before it is split (the box's angle is only roughly theirs).
-
-    ``minAreaRect`` fits the closed blob, whose outline perspective and glare bend; a tilt of 1 degree
-    left over smears two lines 40 px apart into one run across an 800 px band. The shear kept is the one
-    whose horizontal ink profile is sharpest (largest variance), searched within +-2.5 degrees.
-    """
-    ink = _ink(band).astype(np.uint8) * 255
-    h, w = ink.shape
-    best, best_score = 0.0, -1.0
-    for slope in np.linspace(-0.044, 0.044, 23):
-        m = np.float32([[1, 0, 0], [slope, 1, -slope * w / 2]])
-        score = float(cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST).mean(axis=1).var())
-        if score > best_score:
-            best, best_score = float(slope), score
-    if abs(best) * w < 1.0:
-        return band
-    m = np.float32([[1, 0, 0], [best, 1, -best * w / 2]])
-    return cv2.warpAffine(band, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _level(line: np.ndarray) -> np.ndarray:
@@ -165,32 +149,80 @@ def _level(line: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(line, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def locate_mrz(frame: np.ndarray) -> MrzBand:
-    """The MRZ of ``frame`` as straightened line crops; ``MrzNotFoundError`` when there is none."""
-    grey = _grey(frame)
+@dataclass(frozen=True)
+class _Found:
+    cost: float
+    centre: tuple[float, float]  # the group's centre in frame pixels (duplicates across blobs are dropped)
+    band: MrzBand
+
+
+def _candidates_in(grey: np.ndarray, small: np.ndarray, scale: float, rect: tuple, ch: int) -> list[_Found]:
+    """The MRZ-shaped row groups inside one blob, with their line crops cut from the full-size frame."""
+    (cx, cy), (rw, rh), angle = rect
+    size = (rw + 4 * ch, rh * 1.6 + 2 * ch)  # room for lines the box cut off and for a rough angle
+    crop, _ = _cut(small, (cx, cy), size, angle)
+    angle += _level_angle(ink_masks(crop, ch)[0])
+    crop, m = _cut(small, (cx, cy), size, angle)
+    groups = group_rows(find_rows(*ink_masks(crop, ch)))[:_GROUPS_PER_BLOB]
+    if not groups:
+        return []
+    full, _ = _cut(grey, (cx / scale, cy / scale), (size[0] / scale, size[1] / scale), angle)
+    back = cv2.invertAffineTransform(m)
+    out = []
+    for cost, rows in groups:
+        pitch = float(np.median([r.length for r in rows])) / (30 if len(rows) == 3 else 40)
+        left = min(r.left for r in rows) - 0.9 * pitch
+        right = max(r.right for r in rows) + 0.9 * pitch
+        lines = []
+        for r in rows:
+            h = r.height / scale
+            margin, wide = max(2, int(0.25 * h)), max(2, int(0.6 * h))
+            top, bottom = int(r.top / scale), int(np.ceil(r.bottom / scale))
+            x0, x1 = max(0, int(left / scale)), min(full.shape[1], int(np.ceil(right / scale)))
+            lo = max(0, top - wide)
+            # Level each line with a wide margin first (a tilted line spills out of its row), then trim.
+            level = _level(full[lo: min(full.shape[0], bottom + wide), x0:x1])
+            lines.append(level[max(0, top - lo - margin): top - lo + (bottom - top) + margin])
+        gx, gy = back @ np.array([(left + right) / 2, (rows[0].top + rows[-1].bottom) / 2, 1.0])
+        box = ((float(gx / scale), float(gy / scale)),
+               (float((right - left) / scale), float((rows[-1].bottom - rows[0].top) / scale)), float(angle))
+        out.append(_Found(cost, box[0], MrzBand(tuple(lines), float(angle), box, cost)))
+    return out
+
+
+def locate_candidates(frame: np.ndarray, limit: int = 4) -> list[MrzBand]:
+    """MRZ-shaped regions of ``frame``, likeliest first (at most ``limit``; empty when there is none).
+
+    Every text blob is straightened, its rows measured and grouped by the MRZ's geometry
+    (``inference.mrz.lines``); a blob can hold several groups (the band and a block of print above it).
+    Which candidate is the MRZ is settled by reading them (``MrzLineReader``), not here.
+    """
+    _grey(frame)  # BadImageError for what is not an 8-bit BGR or grey image
+    # Lines are cut from the brightest-channel image too: coloured print crossing the glyphs stays light.
+    grey = _ink_grey(frame)
     h, w = grey.shape
     if min(h, w) < 64:
         raise MrzNotFoundError("the camera frame is too small to hold a readable MRZ")
-    scale = _WORK_WIDTH / w
-    small = cv2.resize(grey, (_WORK_WIDTH, max(1, int(round(h * scale)))), interpolation=cv2.INTER_AREA)
-    for _, rect in _candidates(small)[:3]:
-        (cx, cy), (rw, rh), angle = rect
-        full = ((cx / scale, cy / scale), (rw / scale, rh / scale), angle)
-        band = _deskew(_straighten(grey, full, pad=0.3))  # room for lines that perspective tilts
-        runs = _split_lines(band)
-        if len(runs) not in (2, 3):
-            continue
-        heights = [b - a for a, b in runs]
-        margin = max(2, int(0.25 * float(np.median(heights))))
-        # Level each line with a wide margin first (a tilted line spills out of its run), then trim.
-        wide = max(margin, int(0.6 * float(np.median(heights))))
-        lines = []
-        for a, b in runs:
-            lo = max(0, a - wide)
-            level = _level(band[lo: min(band.shape[0], b + wide)])
-            top = a - lo
-            lines.append(level[max(0, top - margin): top + (b - a) + margin])
-        lines = tuple(lines)
-        return MrzBand(lines, float(angle), full)  # type: ignore[arg-type]
-    raise MrzNotFoundError("no MRZ found: lay the document's photo page flat under the camera, "
-                           "MRZ lines fully in view and free of glare")
+    scale = _WORK_SIZE / max(h, w)
+    small = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    ch = max(3, _WORK_SIZE // 60)  # about one MRZ character at the working scale (kernel sizes follow it)
+    found: list[_Found] = []
+    for rect in _blobs(small, ch):
+        found.extend(_candidates_in(grey, small, scale, rect, ch))
+    found.sort(key=lambda f: f.cost)
+    kept: list[_Found] = []
+    for f in found:  # the same rows seen in two overlapping blobs are one candidate
+        line_h = f.band.box[1][1] / (2 * len(f.band.lines))
+        if all(len(f.band.lines) != len(k.band.lines)
+               or np.hypot(f.centre[0] - k.centre[0], f.centre[1] - k.centre[1]) > line_h for k in kept):
+            kept.append(f)
+    return [f.band for f in kept[:limit]]
+
+
+def locate_mrz(frame: np.ndarray) -> MrzBand:
+    """The likeliest MRZ of ``frame`` as straightened line crops; ``MrzNotFoundError`` when there is none."""
+    found = locate_candidates(frame, limit=1)
+    if not found:
+        raise MrzNotFoundError(NOT_FOUND)
+    return found[0]

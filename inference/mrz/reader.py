@@ -1,12 +1,19 @@
 """Locate the MRZ in a frame and read the lines that carry the chip's access fields."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from inference.mrz.locate import locate_mrz
+from inference.errors import MrzNotFoundError
+from inference.mrz.lines import LINE_CHARS
+from inference.mrz.locate import NOT_FOUND, MrzBand, locate_candidates
 from inference.mrz.recognise import LineRead, MrzRecogniser
+
+# Candidates read before giving up: the band is first on nearly every page; a paragraph or a block of
+# three lines ranked above it costs one more recognition batch each.
+TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -25,14 +32,51 @@ class MrzText:
         return f"MrzText(line_count={self.line_count}, <text redacted>)"
 
 
-class MrzLineReader:
-    """Frame in, MRZ text out: ``locate_mrz`` then ``MrzRecogniser`` on the needed lines."""
+def text_cost(text: MrzText) -> float:
+    """How far what was read is from MRZ lines (0 for lines of the format's exact length, read surely):
+    characters missing or extra, plus the recogniser's doubt. Ranks candidates when none passes ``accept``."""
+    cost = 0.0
+    for line in text.lines:
+        cost += min(abs(len(line.text) - n) for n in LINE_CHARS[text.line_count])
+        cost += 1.0 - (float(np.mean(line.confidence)) if line.confidence else 0.0)
+    return cost
 
-    def __init__(self, recogniser: MrzRecogniser) -> None:
+
+class MrzLineReader:
+    """Frame in, MRZ text out: ``locate_candidates`` then ``MrzRecogniser`` on each candidate's needed lines,
+    until one is accepted.
+
+    ``accept`` judges a reading (the kiosk passes its check-digit test, ``kiosk.mrz.scan``): candidates are
+    read best first and the first accepted is returned, so a paragraph ranked above the band costs a read,
+    not the frame. Without ``accept``, or when none is accepted, the reading that looks most like MRZ lines
+    (``text_cost``) is returned and the caller's checks refuse it as usual.
+    """
+
+    def __init__(self, recogniser: MrzRecogniser, accept: Callable[[MrzText], bool] | None = None,
+                 tries: int = TRIES) -> None:
         self.recogniser = recogniser
+        self.accept = accept
+        self.tries = tries
+
+    def read_band(self, band: MrzBand) -> MrzText:
+        """Recognise the lines of one located band that carry the access fields."""
+        wanted = band.lines[:2] if len(band.lines) == 3 else band.lines[1:]
+        return MrzText(len(band.lines), tuple(self.recogniser.read_lines(wanted)))
 
     def read(self, frame: np.ndarray) -> MrzText:
         """Read ``frame``; raises ``MrzNotFoundError`` (no band) or ``BadImageError`` (not an image)."""
-        band = locate_mrz(frame)
-        wanted = band.lines[:2] if len(band.lines) == 3 else band.lines[1:]
-        return MrzText(len(band.lines), tuple(self.recogniser.read_lines(wanted)))
+        bands = locate_candidates(frame, limit=self.tries)
+        if not bands:
+            raise MrzNotFoundError(NOT_FOUND)
+        best: tuple[float, MrzText] | None = None
+        for band in bands:
+            text = self.read_band(band)
+            if self.accept is not None and self.accept(text):
+                return text
+            cost = text_cost(text)
+            if self.accept is None and cost < 1.0:  # whole lines, read surely: nothing better to find
+                return text
+            if best is None or cost < best[0]:
+                best = (cost, text)
+        assert best is not None
+        return best[1]

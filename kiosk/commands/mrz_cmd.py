@@ -19,6 +19,15 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenes(args: argparse.Namespace) -> int:
+    from kiosk.mrz.scenes import SCENES, synthesise_scenes
+
+    scenes = tuple(s.strip() for s in args.scenes.split(",")) if args.scenes else SCENES
+    labels = synthesise_scenes(Path(args.out), args.count, args.seed, scenes)
+    print(f"{args.count} pages x {len(scenes)} scenes ({', '.join(scenes)}) -> {labels}")
+    return 0
+
+
 def _eval_mrz(args: argparse.Namespace) -> int:
     from kiosk.mrz.evaluate import evaluate
     from kiosk.mrz.scan import MrzScanner
@@ -93,3 +102,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--held-out", action="store_true",
                    help="draw from the held-out seeds (never used in development; see kiosk.mrz.synth)")
     q.set_defaults(func=_synth)
+    q = msub.add_parser("scenes", help="real-looking MRZ pages: dense print, facing page, patterns, screenshots, "
+                                       "rotation, low resolution (seeds < 1000000: development only)")
+    q.add_argument("--out", required=True, help="empty folder for the images and labels.csv (with a scene column)")
+    q.add_argument("--count", type=int, required=True, help="pages per scene (formats cycle TD1, TD2, TD3)")
+    q.add_argument("--seed", type=int, default=0, help="random seed; held-out sets use seeds >= 1000000")
+    q.add_argument("--scenes", default="", help="comma-separated scenes (default: all)")
+    q.set_defaults(func=_scenes)

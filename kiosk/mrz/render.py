@@ -100,15 +100,32 @@ def render_page(lines: list[str], fmt: str, rng: np.random.Generator) -> np.ndar
               fill=(60, 30, 30), font=label_font)
     # MRZ: 10 characters per inch, OCR-B with a cap height of about 2.4 mm.
     font = _font(int(3.4 * PX_PER_MM))
-    pitch = 25.4 / 10 * PX_PER_MM
-    line_gap = 4.2 * PX_PER_MM
-    bottom = h - 4.5 * PX_PER_MM
-    left = (w - pitch * len(lines[0])) / 2
     for i, line in enumerate(lines):
-        y = bottom - (len(lines) - i) * line_gap
+        left, y = _mrz_origin(fmt, len(lines), len(line), i)
         for j, ch in enumerate(line):
-            draw.text((left + j * pitch, y), ch, fill=(20, 20, 25), font=font)
+            draw.text((left + j * _PITCH, y), ch, fill=(20, 20, 25), font=font)
     return np.asarray(img)[..., ::-1].copy()
+
+
+_PITCH = 25.4 / 10 * PX_PER_MM  # 10 characters per inch
+_LINE_GAP = 4.2 * PX_PER_MM
+
+
+def _mrz_origin(fmt: str, n_lines: int, n_chars: int, i: int) -> tuple[float, float]:
+    """Where ``render_page`` draws line ``i`` of the MRZ: its left x and text origin y (page pixels)."""
+    w_mm, h_mm = _PAGE_MM[fmt]
+    bottom = h_mm * PX_PER_MM - 4.5 * PX_PER_MM
+    return (w_mm * PX_PER_MM - _PITCH * n_chars) / 2, bottom - (n_lines - i) * _LINE_GAP
+
+
+def mrz_box(fmt: str, n_lines: int, n_chars: int) -> tuple[float, float, float, float]:
+    """The MRZ's ink box on a ``render_page`` page, (x0, y0, x1, y1) in page pixels: where a scene
+    draws what real pages put next to the band."""
+    left, top = _mrz_origin(fmt, n_lines, n_chars, 0)
+    _, last = _mrz_origin(fmt, n_lines, n_chars, n_lines - 1)
+    # OCR-B at this size: ink from 0.24 to 0.97 of the font size below the text origin.
+    size = int(3.4 * PX_PER_MM)
+    return left, top + 0.24 * size, left + _PITCH * n_chars, last + 0.97 * size
 
 
 def degrade(page: np.ndarray, d: Degradation, rng: np.random.Generator,

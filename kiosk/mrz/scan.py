@@ -49,6 +49,15 @@ def fields_from_text(text: MrzText) -> MrzRead:
                        confidence=[ln.confidence for ln in text.lines], digit_ratio=[ln.digit_ratio for ln in text.lines])
 
 
+def passes_checks(text: MrzText) -> bool:
+    """Whether recognised lines give checked fields: how the line reader tells the MRZ among its candidates."""
+    try:
+        fields_from_text(text)
+    except MrzUnreadableError:
+        return False
+    return True
+
+
 class MrzScanner:
     """Feed frames with their (monotonic) timestamps; get an ``MrzRead`` once reads agree.
 
@@ -76,7 +85,7 @@ class MrzScanner:
 
         st = store or ModelStore()
         recogniser = MrzRecogniser.load(st.model_path(MODEL_ID), config, provider)
-        return cls(MrzLineReader(recogniser), needed=needed, window_s=window_s)
+        return cls(MrzLineReader(recogniser, accept=passes_checks), needed=needed, window_s=window_s)
 
     def read_frame(self, frame: np.ndarray) -> MrzRead:
         """One frame, no agreement: the checked (and possibly repaired) read.
