@@ -14,6 +14,7 @@ from inference.mrz.recognise import LineRead, MrzRecogniser
 # Candidates read before giving up: the band is first on nearly every page; a paragraph or a block of
 # three lines ranked above it costs one more recognition batch each.
 TRIES = 3
+SURE_COST = 1.0  # text_cost below this: lines of the format's exact length, read with confidence
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,9 @@ class MrzText:
     """What was read from one frame: the band's line count and the recognised lines that matter.
 
     For a 3-line band (TD1) these are lines 1 and 2 (document number; dates); for a 2-line band (TD2,
-    TD3) only line 2, which holds the document number, both dates and every check digit. The name line
-    is never read: it is not needed and costs time.
+    TD3, MRV-A, MRV-B) line 2, which holds the document number, both dates and every check digit, and
+    line 1 too only when line 2 alone does not pass (``MrzLineReader.read``): line 1's document code tells a
+    visa (no composite digit) and its issuer settles a doubt by the issuer's number pattern.
     """
 
     line_count: int
@@ -58,9 +60,10 @@ class MrzLineReader:
         self.accept = accept
         self.tries = tries
 
-    def read_band(self, band: MrzBand) -> MrzText:
-        """Recognise the lines of one located band that carry the access fields."""
-        wanted = band.lines[:2] if len(band.lines) == 3 else band.lines[1:]
+    def read_band(self, band: MrzBand, *, with_head: bool = False) -> MrzText:
+        """Recognise the lines of one located band that carry the access fields (``with_head``: a 2-line
+        band's line 1 as well)."""
+        wanted = band.lines[:2] if len(band.lines) == 3 or with_head else band.lines[1:]
         return MrzText(len(band.lines), tuple(self.recogniser.read_lines(wanted)))
 
     def read(self, frame: np.ndarray) -> MrzText:
@@ -74,7 +77,14 @@ class MrzLineReader:
             if self.accept is not None and self.accept(text):
                 return text
             cost = text_cost(text)
-            if self.accept is None and cost < 1.0:  # whole lines, read surely: nothing better to find
+            if self.accept is not None and len(band.lines) == 2 and cost < SURE_COST:
+                # A whole line 2 that does not pass alone: a visa's (no composite digit) or a doubt the
+                # issuer's number pattern may settle. Line 1 costs one more line only on such frames.
+                text = self.read_band(band, with_head=True)
+                if self.accept(text):
+                    return text
+                cost = text_cost(text)
+            if self.accept is None and cost < SURE_COST:  # whole lines, read surely: nothing better to find
                 return text
             if best is None or cost < best[0]:
                 best = (cost, text)

@@ -50,9 +50,15 @@ def fields_from_text(text: MrzText) -> MrzRead:
 
 
 def passes_checks(text: MrzText) -> bool:
-    """Whether recognised lines give checked fields: how the line reader tells the MRZ among its candidates."""
+    """Whether recognised lines give checked fields: how the line reader tells the MRZ among its candidates.
+
+    Two readings that both pass every check digit (``MrzAmbiguousError``) are the MRZ too, once every line
+    the format has was read: the doubt is the scanner's vote to settle, not a reason to read other regions.
+    """
     try:
         fields_from_text(text)
+    except MrzAmbiguousError:
+        return text.line_count == 3 or len(text.lines) == 2
     except MrzUnreadableError:
         return False
     return True

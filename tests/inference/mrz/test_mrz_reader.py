@@ -37,16 +37,25 @@ def test_the_first_candidate_the_checks_accept_is_returned() -> None:
 
     def accept(text: MrzText) -> bool:
         seen.append(text.lines[0].text[:2])
-        return len(seen) == 2  # the checks refuse the best-ranked candidate, accept the next
+        return len(seen) == 3  # the checks refuse the best-ranked candidate (line 2, then both lines), accept the next
 
     text = MrzLineReader(stub, accept=accept).read(_two_bands())  # type: ignore[arg-type]
-    assert stub.calls == 2 and text.lines[0].text.startswith("02")
+    assert stub.calls == 3 and text.lines[0].text.startswith("03") and len(text.lines) == 1
+
+
+def test_line_1_is_read_only_when_line_2_alone_does_not_pass() -> None:
+    stub = _Stub()
+    text = MrzLineReader(stub, accept=lambda _t: True).read(_two_bands())  # type: ignore[arg-type]
+    assert stub.calls == 1 and len(text.lines) == 1  # a passport's line 2 passes: line 1 is never read
+    stub = _Stub()
+    text = MrzLineReader(stub, accept=lambda t: len(t.lines) == 2).read(_two_bands())  # type: ignore[arg-type]
+    assert stub.calls == 2 and len(text.lines) == 2  # a visa's line 2 passes only with line 1's code
 
 
 def test_without_acceptance_the_likeliest_reading_is_returned_after_the_tries() -> None:
     stub = _Stub()
     text = MrzLineReader(stub, accept=lambda _t: False, tries=2).read(_two_bands())  # type: ignore[arg-type]
-    assert stub.calls == 2 and text.line_count == 2
+    assert stub.calls == 4 and text.line_count == 2  # each candidate: line 2, then with line 1
 
 
 def test_text_cost_prefers_whole_lines() -> None:

@@ -58,3 +58,21 @@ def test_a_page_whose_doubt_survives_every_frame_is_refused(scanner: MrzScanner)
     out = feed(scanner, frames("T22OO0129", "UTO", 3))
     assert not any(o is not None and o.startswith("T22") for o in out), out
     assert MrzAmbiguousError.__name__ in out
+
+
+@pytest.mark.parametrize("fmt", ["MRV-A", "MRV-B"])
+def test_a_visa_page_by_camera_is_read_as_a_visa_and_refused_at_the_kiosk(scanner: MrzScanner, fmt: str) -> None:
+    """Line 2 of a visa fails the passport's composite digit; the reader then reads line 1, whose V code says visa:
+    the kiosk's scanner names the cause (a visa) instead of "unreadable", and a clerk's scanner reads it exactly."""
+    from hardware.emrtd.mrz import build_mrv
+    from kiosk.mrz.scan import VisaNotAcceptedError
+
+    m = build_mrv(fmt=fmt, document_number="AB1234567", birth_date="740812", expiry_date="300131",
+                  issuing_state="UTO", nationality="UTO", primary_identifier="ERIKSSON", secondary_identifier="ANNA")
+    rng = np.random.default_rng(5)
+    page = render_page(m.lines, {"MRV-A": "TD3", "MRV-B": "TD2"}[fmt], rng)  # the passport page the visa is on
+    images = [degrade(page, Degradation(scale=0.6, blur_sigma=0.8, rotate_deg=2 * k - 1), rng) for k in range(2)]
+    assert feed(scanner, images)[-1] == VisaNotAcceptedError.__name__
+    clerk = MrzScanner(scanner.reader, accept_visas=True)
+    reads = [clerk.feed(image, 0.3 * k) for k, image in enumerate(images)]
+    assert reads[-1] is not None and reads[-1].is_visa and reads[-1].document_number == "AB1234567"
