@@ -59,6 +59,7 @@ class CaseScreen(QWidget):
     review_requested = Signal(str, str, str)
     reopen_requested = Signal(str, str)
     export_requested = Signal(str, bool)
+    chip_check_requested = Signal(str)
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -104,6 +105,12 @@ class CaseScreen(QWidget):
             self.chip_box.addLayout(row)
             self.chip_box.addWidget(detail)
             self.chip_rows.append((words, more, detail))
+        self.chip_check = QPushButton()
+        self.chip_check.clicked.connect(self._check_chip)
+        self.chip_check_result = _text("small")
+        self.chip_check_result.setWordWrap(True)
+        self.chip_box.addWidget(self.chip_check)
+        self.chip_box.addWidget(self.chip_check_result)
         self.chip_box.addStretch(1)
         live_card, lbox = _card(self.t_live)
         self.liveness = _text()
@@ -173,6 +180,7 @@ class CaseScreen(QWidget):
         self.t_history.setText(self.tr("History of this document"))
         for _, more, _ in self.chip_rows:
             more.setText(self.tr("Details"))
+        self.chip_check.setText(self.tr("Re-check chip evidence"))
         self.note.setPlaceholderText(self.tr("Note (required): what you compared and why you decide so"))
         self.approve.setText(self.tr("Approve (Alt+A)"))
         self.reject.setText(self.tr("Reject (Alt+R)"))
@@ -193,6 +201,10 @@ class CaseScreen(QWidget):
     # -- the case ------------------------------------------------------------------------------------------
     def show_case(self, case: CaseFile, supervisor: bool = False, now: dt.datetime | None = None) -> None:
         """Render ``case``; ``supervisor`` shows reopen and export."""
+        if self.case is None or self.case.summary.session_id != case.summary.session_id:
+            self.chip_check_result.setText("")  # a check's result belongs to its case only
+            self.chip_check.setEnabled(True)
+        self.chip_check.setVisible(case.detail.chip_record is not None)
         self.case, self.supervisor = case, supervisor
         s, d = case.summary, case.detail
         now = now or dt.datetime.now(dt.timezone.utc)
@@ -303,6 +315,22 @@ class CaseScreen(QWidget):
             return
         self.reopen_requested.emit(self.case.summary.session_id, self.note.text().strip())
 
+    def _check_chip(self) -> None:
+        if self.case is None:
+            return
+        self.chip_check.setEnabled(False)
+        self.chip_check_result.setText(self.tr("Checking..."))
+        self.chip_check_requested.emit(self.case.summary.session_id)
+
+    def show_chip_check(self, check: Any) -> None:
+        """The chip-evidence check's verdicts (``kiosk.console.chip_check.ChipEvidenceCheck``), in the words of
+        ``kiosk evidence verify``: the failed ones first, then the closing line."""
+        self.chip_check.setEnabled(True)
+        lines = [("PASS  " if ok else "FAIL  ") + words for ok, words in sorted(check.verdicts, key=lambda v: v[0])]
+        self.chip_check_result.setProperty("role", "small" if check.ok else "error")
+        self.chip_check_result.style().polish(self.chip_check_result)
+        self.chip_check_result.setText(check.summary + "\n" + "\n".join(lines))
+
     def show_message(self, text: str, good: bool = False) -> None:
         """A line under the case: in the success colour when ``good`` (an export done), else the error colour."""
         self.message.setProperty("role", "good" if good else "error")
@@ -312,6 +340,7 @@ class CaseScreen(QWidget):
     def show_error(self, text: str) -> None:
         """Say why an action failed (the buttons come back)."""
         self.show_message(text)
+        self.chip_check.setEnabled(True)
         if self.case is not None:
             self.show_case_buttons()
 
