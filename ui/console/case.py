@@ -326,10 +326,15 @@ class CaseScreen(QWidget):
         """The chip-evidence check's verdicts (``kiosk.console.chip_check.ChipEvidenceCheck``), in the words of
         ``kiosk evidence verify``: the failed ones first, then the closing line."""
         self.chip_check.setEnabled(True)
-        lines = [("PASS  " if ok else "FAIL  ") + words for ok, words in sorted(check.verdicts, key=lambda v: v[0])]
+        # The card has room for a few lines at 1280x800: the closing line and what failed; every verdict
+        # (the CLI's full output) is the tooltip.
+        failed = [words for ok, words in check.verdicts if not ok]
+        passed = len(check.verdicts) - len(failed)
         self.chip_check_result.setProperty("role", "small" if check.ok else "error")
         self.chip_check_result.style().polish(self.chip_check_result)
-        self.chip_check_result.setText(check.summary + "\n" + "\n".join(lines))
+        self.chip_check_result.setText("\n".join([check.summary, *("FAIL  " + w for w in failed),
+                                                   self.tr("{0} parts passed (hover for each verdict)").format(passed)]))
+        self.chip_check_result.setToolTip("\n".join(("PASS  " if ok else "FAIL  ") + w for ok, w in check.verdicts))
 
     def show_message(self, text: str, good: bool = False) -> None:
         """A line under the case: in the success colour when ``good`` (an export done), else the error colour."""
