@@ -5,7 +5,8 @@ the operator console's case view and the central console. Each part gets a verdi
 (``hardware.emrtd.chip_record.Verdict``):
 
 * ``kiosk signature``: the Ed25519 signature over the whole file verifies with the key in the file, whose
-  fingerprint is printed; with ``kiosk_key`` (the kiosk's registered key, or ``kiosk fleet register --json``)
+  fingerprint is printed (at the central store: the kiosk's signed chain head covering the event, whose
+  central copy verifies); with ``kiosk_key`` (the kiosk's registered key, or ``kiosk fleet register --json``)
   that key must also be the kiosk's;
 * ``chain position``: the announcing event re-hashes to the stated public chain hash, it is the ``decision``
   event of this session, and it names this record and its SHA-256;
@@ -177,6 +178,13 @@ def check_evidence(doc: dict[str, Any], store: TrustStore, *, now: dt.datetime |
         raise BadInputError(f"not an exported chip evidence file (format must be {EXPORT_FORMAT!r})")
     out: list[Verdict] = []
     _signature(doc, kiosk_key, out)
+    return out + check_placed_record(doc, store, now=now)
+
+
+def check_placed_record(doc: dict[str, Any], store: TrustStore, *, now: dt.datetime | None = None) -> list[Verdict]:
+    """The verdicts that do not depend on who signed the document: its chain position, its parts against the
+    signed digests, the chip verdicts and the recorded context (the kiosk's check and the centre's share them)."""
+    out: list[Verdict] = []
     record = doc.get("record") if isinstance(doc.get("record"), dict) else {}
     _position(doc, canonical(record), out)
     _digests(doc, record, out)
@@ -189,6 +197,17 @@ def check_evidence(doc: dict[str, Any], store: TrustStore, *, now: dt.datetime |
         out.append(Verdict("chip record: format", False, f"chip record: format: {exc}"))
     _context(record, out)
     return out
+
+
+def signed_head_verdict(cover: Any) -> Verdict:
+    """At the central store: the kiosk's signed chain head covering the announcing event (``storage.central.
+    chip_evidence.SignedHeadCover``) stands where an export has the kiosk's signature over the file."""
+    if cover.verified:
+        return Verdict("kiosk signature", True, f"kiosk signature: the kiosk's signed chain head at seq {cover.seq} "
+                                                f"(key {cover.key_id}) covers the announcing event, and the central "
+                                                "copy of its chain verifies")
+    why = cover.problem or "no signed head of the kiosk covers the announcing event yet (push pending)"
+    return Verdict("kiosk signature", False, f"kiosk signature: the central copy does not vouch for it: {why}")
 
 
 def summary(verdicts: list[Verdict]) -> str:

@@ -71,6 +71,18 @@ def _sealed_identity(st: Storage, session_id: str, kiosk_id: str) -> dict[str, A
                          "media_type": sealed.media_type, "blob": base64.b64encode(sealed.blob).decode("ascii")}}
 
 
+def evidence_body(stored: Any, sealed: dict[str, Any], exported_at: dt.datetime) -> dict[str, Any]:
+    """The unsigned document of a stored record (``storage.evidence_position.StoredChipRecord``) placed in a chain."""
+    record = json.loads(stored.data)
+    if canonical(record) != stored.data:  # the digest in the chain is over these bytes: they must re-form exactly
+        raise IntegrityError("images", stored.record_id, "blob", "the stored chip record is not in canonical form")
+    p = stored.position
+    return {"format": EXPORT_FORMAT, "kiosk_id": stored.kiosk_id, "session_id": stored.session_id,
+            "record_id": stored.record_id, "record": record, "part_digests": part_digests(record),
+            "announced": {"seq": p.seq, "prev_hash": p.prev_hash, "hash": p.hash, "event": p.event},
+            "sealed": sealed, "exported_at": exported_at.astimezone(dt.timezone.utc).isoformat()}
+
+
 def build_evidence(st: Storage, session_id: str, actor: str, *, audit: bool = True) -> dict[str, Any]:
     """The signed evidence document of ``session_id`` (see the module docstring); ``audit=False`` for a check
     that shows it on a screen and writes no file (the reads are audited all the same)."""
@@ -78,19 +90,11 @@ def build_evidence(st: Storage, session_id: str, actor: str, *, audit: bool = Tr
     from storage.head_signing import sign_evidence
 
     stored = load_chip_record(st, session_id, actor)
-    record = json.loads(stored.data)
-    if canonical(record) != stored.data:  # the digest in the chain is over these bytes: they must re-form exactly
-        raise IntegrityError("images", stored.record_id, "blob", "the stored chip record is not in canonical form")
-    p = stored.position
-    body = {"format": EXPORT_FORMAT, "kiosk_id": stored.kiosk_id, "session_id": session_id,
-            "record_id": stored.record_id, "record": record, "part_digests": part_digests(record),
-            "announced": {"seq": p.seq, "prev_hash": p.prev_hash, "hash": p.hash, "event": p.event},
-            "sealed": _sealed_identity(st, session_id, stored.kiosk_id),
-            "exported_at": st.clock.now().astimezone(dt.timezone.utc).isoformat()}
+    body = evidence_body(stored, _sealed_identity(st, session_id, stored.kiosk_id), st.clock.now())
     key_id, public_b64, signature = sign_evidence(st.keys.keys, canonical(body))
     if audit:
         st.audit.record(AuditKind.CASE_EXPORTED, actor, {"format": "chip_evidence", "record_id": stored.record_id,
-                                                         "announced_seq": p.seq}, session_id=session_id)
+                                                         "announced_seq": stored.position.seq}, session_id=session_id)
     return {**body, "signature": {"algorithm": "Ed25519", "key_id": key_id, "public_key": public_b64,
                                   "value": signature}}
 
