@@ -123,7 +123,7 @@ def test_the_api_chip_files_apply_the_deviation_list_as_the_kiosk_does(faulty, t
     (tmp_path / "dl.bin").write_bytes(_deviation_list(doc.pki, doc.pki.dsc_certificate))
     store.add_path(tmp_path / "dl.bin")
     store.save(tmp_path / "trust")
-    evidence, clear, record = chip_files_evidence(files[0x011D], files[0x0102], files[0x0101], tmp_path / "trust")
+    evidence, _clear, record = chip_files_evidence(files[0x011D], files[0x0102], files[0x0101], tmp_path / "trust")
     assert evidence.known_deviations == (DG_HASH_WRONG,)
     decision = decide(Evidence(chip=evidence))
     assert Reason.CHIP_KNOWN_DEVIATION in decision.reasons and Reason.CHIP_PA_FAILED not in decision.reasons
