@@ -143,8 +143,8 @@
     </message>
     <message>
       <location filename="../console/case.py" line="180" />
-      <source>Re-check chip evidence</source>
-      <translation>Chip-Nachweis erneut prüfen</translation>
+      <source>Re-check evidence</source>
+      <translation>Nachweis prüfen</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="330" />
@@ -153,8 +153,8 @@
     </message>
     <message>
       <location filename="../console/case.py" line="340" />
-      <source>{0} parts passed (hover for each verdict)</source>
-      <translation>{0} Teile bestanden (Zeiger darauf: jedes Ergebnis)</translation>
+      <source>({0} parts passed; hover for each)</source>
+      <translation>({0} Teile bestanden; Zeiger darauf zeigt jedes)</translation>
     </message>
     <message>
       <location filename="../console/case.py" line="180" />

@@ -36,9 +36,10 @@ def test_the_case_view_checks_the_chip_evidence_in_the_cli_words(qtbot, window, 
     qtbot.waitUntil(lambda: window.stack.currentWidget() is case and case.case is not None, timeout=10000)
     assert case.chip_check.isVisibleTo(case)
     case.chip_check.click()
-    qtbot.waitUntil(lambda: "chip evidence:" in case.chip_check_result.text(), timeout=30000)
-    assert case.chip_check_result.text().startswith("chip evidence: every part verified")
-    text = case.chip_check_result.toolTip()  # every verdict, as the CLI prints them
+    qtbot.waitUntil(lambda: "chip evidence:" in case.message.text(), timeout=30000)
+    assert case.message.text().startswith("chip evidence: every part verified")
+    assert case.message.property("role") == "good"
+    text = case.message.toolTip()  # every verdict, as the CLI prints them
     assert "PASS  kiosk signature: valid" in text and "PASS  kiosk key: the file is signed by the given kiosk key" in text
     assert "PASS  EF.SOD: signature valid, chain to a trusted CSCA valid" in text
 
