@@ -28,7 +28,9 @@ from hardware.emrtd.trust import TrustStore
 from kiosk.errors import BadInputError
 from kiosk.evidence_export import EXPORT_FORMAT, canonical, part_digests
 
-_KEY_ON_LINE = re.compile(r'^\s*"?([^"]{1,64})"?\s*:')
+_KEY_ON_LINE = re.compile(r'([A-Za-z][\w.]{0,63})\W?\s*[:;]')
+_LOOSE_KEY = re.compile(r'([A-Za-z][\w.]{0,63})')
+_INDENT = re.compile(r'[^"A-Za-z{}\[\]]*')
 
 
 class KioskKey:
@@ -70,24 +72,30 @@ def line_part(lines: list[str], index: int) -> str:
     """The part a line of the file belongs to (one part per line, indent 1): its key with the keys of the
     objects around it, e.g. ``active_authentication/signature`` or ``parts/EF.SOD``."""
     def key_and_indent(line: str) -> tuple[str, int]:
-        m = _KEY_ON_LINE.match(line)
-        return (m.group(1) if m else "unknown"), len(line) - len(line.lstrip(" "))
+        # Loosely: the damaged byte may be the key's quote, its colon or a space of the indent.
+        m = _KEY_ON_LINE.search(line) or _LOOSE_KEY.search(line)
+        return (m.group(1) if m else "unknown"), len(_INDENT.match(line).group(0))  # type: ignore[union-attr]
 
     key, indent = key_and_indent(lines[index]) if 0 <= index < len(lines) else ("unknown", 0)
     path = [key]
     for line in reversed(lines[:max(0, index)]):
         k, i = key_and_indent(line)
         if i < indent and line.rstrip().endswith("{"):
-            path.append(k)
+            if _KEY_ON_LINE.search(line):  # the file's own opening brace names nothing
+                path.append(k)
             indent = i
-    return "/".join(k for k in reversed(path) if k not in ("record", "chip_record"))
+    return "/".join(k for k in reversed(path) if k not in ("record", "chip_record")) or "record"
 
 
 def damaged_verdict(text: str, exc: json.JSONDecodeError) -> Verdict:
-    """A file that no longer parses: the verdict names the line and the part on it."""
-    part = line_part(text.splitlines(), exc.lineno - 1)
-    return Verdict(f"chip record: {part}", False, f"chip record: {part}: the file is damaged at line {exc.lineno} "
-                                                  f"(in part {part}): it no longer reads as JSON")
+    """A file that no longer parses: the verdict names the line and the part on it (and the part on the line
+    before, where a damaged closing quote or comma is only noticed)."""
+    lines = text.splitlines()
+    part = line_part(lines, exc.lineno - 1)
+    before = line_part(lines, exc.lineno - 2) if exc.lineno > 1 else part
+    where = part if before == part else f"{part}, or {before} on the line before"
+    return Verdict(f"chip record: {part}", False, f"chip record: {where}: the file is damaged at line {exc.lineno} "
+                                                  f"(in part {where}): it no longer reads as JSON")
 
 
 def _signature(doc: dict[str, Any], kiosk_key: KioskKey | None, out: list[Verdict]) -> None:
@@ -185,7 +193,10 @@ def check_placed_record(doc: dict[str, Any], store: TrustStore, *, now: dt.datet
     """The verdicts that do not depend on who signed the document: its chain position, its parts against the
     signed digests, the chip verdicts and the recorded context (the kiosk's check and the centre's share them)."""
     out: list[Verdict] = []
-    record = doc.get("record") if isinstance(doc.get("record"), dict) else {}
+    if not isinstance(doc.get("record"), dict):
+        return [Verdict("chip record", False, "chip record: the file holds no 'record' part (its name was altered, "
+                                              "or it was removed)")]
+    record = doc["record"]
     _position(doc, canonical(record), out)
     _digests(doc, record, out)
     chip = record.get("chip_record")

@@ -46,8 +46,8 @@ def part_digests(record: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     chip = record.get("chip_record") if isinstance(record.get("chip_record"), dict) else {}
     for name, value in record.items():
-        if name != "chip_record":
-            out[name] = hashlib.sha256(canonical(value)).hexdigest()
+        if name != "chip_record":  # the session's own fields: "session format" is not the chip record's "format"
+            out[f"session {name}"] = hashlib.sha256(canonical(value)).hexdigest()
     for name, value in chip.items():
         if name == "parts" and isinstance(value, dict):
             for part, text in value.items():
