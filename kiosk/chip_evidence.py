@@ -42,6 +42,19 @@ def mrz_matches_dg1(dg1: Any, key: AccessKey) -> bool | None:
         return False
 
 
+def passive_auth_fields(pa: Any) -> dict[str, Any]:
+    """The passive-authentication verdicts of ``ChipEvidence`` from a ``passive_auth`` report (``None``: not
+    run). The one mapping for a chip the kiosk reads and for chip files uploaded to the API: the same
+    report gives the same verdicts, deviations from the issuer's deviation lists included."""
+    return {
+        "signature": getattr(pa, "signature", "unknown"), "chain": getattr(pa, "chain", "unknown"),
+        "revocation": getattr(pa, "revocation", "unknown"),
+        "hashes_ok": bool(pa is not None and pa.hashes and all(v == "match" for v in pa.hashes.values())),
+        "passive_auth_passed": bool(pa is not None and pa.passed),
+        "known_deviations": tuple(getattr(pa, "deviations", ()) or ()),
+    }
+
+
 def chip_evidence(result: Any, key: AccessKey, today: dt.date | None = None) -> ChipEvidence:
     """``ChipEvidence`` from an ``EmrtdReader`` result (``hardware.emrtd.reader.ChipReadResult``)."""
     today = today or dt.date.today()
@@ -49,15 +62,10 @@ def chip_evidence(result: Any, key: AccessKey, today: dt.date | None = None) -> 
     expiry = result.dg1.mrz.expiry_date_as_date() if result.dg1 is not None else None
     return ChipEvidence(
         read_ok=bool(result.ok),
-        signature=getattr(pa, "signature", "unknown"),
-        chain=getattr(pa, "chain", "unknown"),
-        revocation=getattr(pa, "revocation", "unknown"),
-        hashes_ok=bool(pa is not None and pa.hashes and all(v == "match" for v in pa.hashes.values())),
-        passive_auth_passed=bool(pa is not None and pa.passed),
+        **passive_auth_fields(pa),
         chip_authentication=_chip_authentication(result),  # type: ignore[arg-type]
         active_authentication=_check(result.active_authentication),  # type: ignore[arg-type]
         mrz_matches_dg1=mrz_matches_dg1(result.dg1, key),
         document_expired=bool(expiry is not None and expiry < today),
         portrait_present=result.dg2 is not None and bool(getattr(result.dg2, "faces", None)),
-        known_deviations=tuple(getattr(pa, "deviations", ()) or ()),
     )

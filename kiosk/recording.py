@@ -17,11 +17,13 @@ from typing import Any
 
 from storage import (DecisionInput, IdentityFields, ImageEvidence, SessionRecord, Storage, TemplateEvidence,
                      open_storage)
+from storage.records import CHIP_RECORD_KIND, CHIP_RECORD_MEDIA_TYPE
 
 from kiosk.evidence import AttemptEvidence, Evidence
 from kiosk.policy import Decision, PolicyConfig
 
 POLICY_VERSION = "1"
+SESSION_CHIP_RECORD_FORMAT = "idkiosk-session-chip-record/1"
 KIOSK_ID_DEFAULT = "kiosk-cli"
 
 
@@ -63,17 +65,28 @@ def attempt_evidence(st: Storage, kiosk_id: str, dg1: Any) -> AttemptEvidence:
                            failures_in_window=max(s.failures_in_window for s in statuses))
 
 
+def session_chip_record(chip_record: dict[str, Any], policy: PolicyConfig,
+                        versions: dict[str, str] | None = None) -> bytes:
+    """The chip record as a session keeps it (canonical JSON bytes): the record of the read
+    (``hardware.emrtd.chip_record``, with the fingerprints and provenance of the CSCA and CRLs that decided)
+    plus the policy version, the configuration hash and the model digests in force."""
+    doc = {"format": SESSION_CHIP_RECORD_FORMAT, "chip_record": chip_record, "policy_version": POLICY_VERSION,
+           "config_hash": config_hash(policy), "model_versions": versions if versions is not None else model_versions()}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
 def record(data_dir: Path, *, mode: str, started_at: dt.datetime, evidence: Evidence, decision: Decision,
            policy: PolicyConfig, checks: dict[str, Any] | None = None, chip_report: dict[str, Any] | None = None,
            images: Sequence[ImageEvidence] = (), templates: Sequence[TemplateEvidence] = (),
-           dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT) -> str:
-    """Write one decided session durably; returns its session id."""
+           dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT, chip_record: dict[str, Any] | None = None) -> str:
+    """Write one decided session durably; returns its session id. ``chip_record``: what the chip proved
+    (``hardware.emrtd.chip_record.build_chip_record``), kept sealed with the session (:func:`record_to`)."""
     st = open_storage(Path(data_dir))
     try:
         st.startup(config_hash(policy))
         return record_to(st, mode=mode, started_at=started_at, evidence=evidence, decision=decision, policy=policy,
                          checks=checks, chip_report=chip_report, images=images, templates=templates, dg1=dg1,
-                         kiosk_id=kiosk_id)
+                         kiosk_id=kiosk_id, chip_record=chip_record)
     finally:
         st.close()
 
@@ -81,9 +94,16 @@ def record(data_dir: Path, *, mode: str, started_at: dt.datetime, evidence: Evid
 def record_to(st: Storage, *, mode: str, started_at: dt.datetime, evidence: Evidence, decision: Decision,
               policy: PolicyConfig, checks: dict[str, Any] | None = None, chip_report: dict[str, Any] | None = None,
               images: Sequence[ImageEvidence] = (), templates: Sequence[TemplateEvidence] = (),
-              dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT) -> str:
-    """:func:`record` into an open storage (a long-running service keeps one open)."""
+              dg1: Any = None, kiosk_id: str = KIOSK_ID_DEFAULT, chip_record: dict[str, Any] | None = None) -> str:
+    """:func:`record` into an open storage (a long-running service keeps one open).
+
+    A ``chip_record`` is stored as evidence of kind ``chip_record`` (AES-GCM like the images, bound to its
+    session) and announced with its SHA-256 in the session's ``decision`` audit event."""
     m = dg1.mrz if dg1 is not None else None
+    versions = model_versions()
+    if chip_record is not None:
+        images = [*images, ImageEvidence(CHIP_RECORD_KIND, session_chip_record(chip_record, policy, versions),
+                                         CHIP_RECORD_MEDIA_TYPE)]
     rec = SessionRecord(
         kiosk_id=kiosk_id, mode=mode, started_at=started_at, ended_at=dt.datetime.now(dt.timezone.utc),
         decision=DecisionInput(decision.outcome.value.lower(), tuple(decision.reasons), POLICY_VERSION),  # type: ignore[arg-type]
@@ -91,7 +111,7 @@ def record_to(st: Storage, *, mode: str, started_at: dt.datetime, evidence: Evid
         identity=identity_from_dg1(dg1),
         chip={**(asdict(evidence.chip) if evidence.chip else {}), **(chip_report or {})},
         checks={"evidence": evidence.to_dict(), "findings": decision.to_dict()["findings"], **(checks or {})},
-        model_versions=model_versions(), config_hash=config_hash(policy),
+        model_versions=versions, config_hash=config_hash(policy),
         images=list(images), templates=list(templates),
     )
     return st.decisions.record_session(rec).session_id

@@ -25,6 +25,15 @@ class RetentionConfig(BaseModel):
     images_days: int = Field(
         default=30, ge=1, le=3650, description="Days to keep evidence images (DG2 portrait, live and audit frames)."
     )
+    chip_records_days: int = Field(
+        default=5 * 365 + 1,
+        ge=1,
+        le=36500,
+        description="Days to keep a session's chip record (EF.SOD, DG14/DG15, data-group hashes, the chip's "
+                    "signatures: personal data that identifies one document, but no name, number or image). "
+                    "Kept like the decision by default, so an auditor can re-check a verdict for as long as it "
+                    "stands; never longer than the session itself (decisions_days).",
+    )
     templates_days: int = Field(
         default=30, ge=1, le=3650, description="Days to keep encrypted face templates used for 1:N duplicate search."
     )

@@ -18,6 +18,7 @@ after the commit is durable, so a caller may report the decision as stored once 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ from storage.errors import IntegrityError, NotFoundError, StorageError, StorageI
 from storage.integrity import Integrity
 from storage.record_checks import check_aware, normalise_record, template_bytes, validate_record
 from storage.records import (
+    CHIP_RECORD_KIND,
     IdentityFields,
     ImageInfo,
     RecordedSession,
@@ -75,6 +77,16 @@ def template_aad(template_id: str, session_id: str, identity_key: str) -> bytes:
 def note_aad(review_id: str, session_id: str) -> bytes:
     """Associated data of a review note."""
     return aad("reviews.note", review_id, session_id)
+
+
+def _announce_chip_record(rec: SessionRecord, image_rows: list[ImageRow]) -> dict[str, Any]:
+    """The decision event's announcement of the session's chip record: its id and the SHA-256 of its bytes,
+    so an exported record can be placed in the chain (``kiosk evidence export``) and a swapped one named.
+    A digest of a record full of signatures reveals nothing of it."""
+    for img, row in zip(rec.images, image_rows, strict=True):
+        if img.kind == CHIP_RECORD_KIND:
+            return {"chip_record": {"id": row.id, "sha256": hashlib.sha256(bytes(img.data)).hexdigest()}}
+    return {}
 
 
 class DecisionLog:
@@ -205,7 +217,8 @@ class DecisionLog:
              "reasons": list(rec.decision.reasons), "policy_version": rec.decision.policy_version,
              "config_hash": rec.config_hash, "images": len(image_rows), "templates": len(template_rows),
              "failed": failed,  # counted by the attempt limits (storage.attempts derives them from these events)
-             "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows]},
+             "image_ids": [r.id for r in image_rows], "template_ids": [r.id for r in template_rows],
+             **_announce_chip_record(rec, image_rows)},
             session_id=srow.id)
         return RecordedSession(srow.id, drow.id, seq, tuple(r.id for r in image_rows), p.doc_key)
 
@@ -344,8 +357,10 @@ class DecisionLog:
             if srow.identity_ct is not None and srow.identity_kid is not None:
                 plain = cipher.decrypt(srow.identity_kid, srow.identity_ct, identity_aad(srow.id))
                 identity = IdentityFields(**json.loads(plain))
-            images = tuple(ImageInfo(i.id, i.kind, i.media_type, i.size, i.created_at) for i in s.execute(
-                select(ImageRow).where(ImageRow.session_id == session_id).order_by(ImageRow.kind, ImageRow.id)).scalars())
+            stored = [ImageInfo(i.id, i.kind, i.media_type, i.size, i.created_at) for i in s.execute(
+                select(ImageRow).where(ImageRow.session_id == session_id).order_by(ImageRow.kind, ImageRow.id)).scalars()]
+            images = tuple(i for i in stored if i.kind != CHIP_RECORD_KIND)
+            chip_record = next((i for i in stored if i.kind == CHIP_RECORD_KIND), None)
             reviews = []
             for rv, username in s.execute(select(ReviewRow, OperatorRow.username)
                                           .join(OperatorRow, OperatorRow.id == ReviewRow.operator_id)
@@ -355,7 +370,7 @@ class DecisionLog:
                     note = cipher.decrypt(rv.note_kid, rv.note_ct, note_aad(rv.id, session_id)).decode("utf-8")
                 reviews.append(ReviewInfo(rv.id, username, rv.reviewed_at, rv.verdict, note))
             detail = SessionDetail(self._summary(srow, drow), identity, dict(srow.chip), dict(srow.checks),
-                                   dict(srow.model_versions), srow.config_hash, images, tuple(reviews))
+                                   dict(srow.model_versions), srow.config_hash, images, tuple(reviews), chip_record)
         self._audit.record(AuditKind.SESSION_VIEWED, actor, {}, session_id=session_id)
         return detail
 

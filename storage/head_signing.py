@@ -15,6 +15,9 @@ new secret. Domain separation: a head message starts with ``idkiosk-head/1`` and
 every signed export line is a JSON object (it starts with ``{``), so one can never pass as the other.
 
 Signed message: ``b"idkiosk-head/1\\n" + json([kiosk_id, seq, chain_hash])`` (no spaces, ASCII).
+
+The same key signs exported chip evidence (``kiosk evidence export``, :func:`sign_evidence`): those
+messages start with ``idkiosk-chip-evidence/1`` and a newline, so none can pass for a head or an export line.
 """
 from __future__ import annotations
 
@@ -79,6 +82,28 @@ def sign_head(keys: KeyMaterial, kiosk_id: str, seq: int, chain_hash: str) -> tu
     """``(key id, signature base64)`` over :func:`head_message`; the key id is the fingerprint."""
     sig = _signing_key(keys).sign(head_message(kiosk_id, seq, chain_hash))
     return head_signing_public_key(keys)[0], base64.b64encode(sig).decode("ascii")
+
+
+EVIDENCE_DOMAIN = b"idkiosk-chip-evidence/1\n"
+
+
+def sign_evidence(keys: KeyMaterial, body: bytes) -> tuple[str, str, str]:
+    """``(key id, public key base64, signature base64)`` of the kiosk's signature over exported evidence
+    (``EVIDENCE_DOMAIN + body``)."""
+    sig = _signing_key(keys).sign(EVIDENCE_DOMAIN + body)
+    key_id, public_b64 = head_signing_public_key(keys)
+    return key_id, public_b64, base64.b64encode(sig).decode("ascii")
+
+
+def verify_evidence(public_key_b64: str, body: bytes, signature_b64: str) -> bool:
+    """Whether ``signature_b64`` is the signature of ``body`` as exported evidence under that key; a malformed
+    key raises ``MalformedKeyError``, a malformed signature is simply not valid."""
+    key = load_public_key(public_key_b64)
+    try:
+        key.verify(base64.b64decode(signature_b64, validate=True), EVIDENCE_DOMAIN + body)
+    except (InvalidSignature, ValueError, binascii.Error, TypeError):
+        return False
+    return True
 
 
 def load_public_key(public_key_b64: str) -> Ed25519PublicKey:

@@ -33,6 +33,7 @@ from storage.anchor import HeadAnchor
 from storage.audit import AuditKind, AuditTrail, AuditVerification, stored_head
 from storage.binding import SEALED_TABLES, check_seal
 from storage.blobs import BlobStore
+from storage.records import CHIP_RECORD_KIND
 from storage.crypto import KeyContext
 from storage.db import Database
 from storage.errors import IntegrityError
@@ -146,7 +147,8 @@ class Integrity:
                     if isinstance(row, ImageRow) and self._blobs is not None:
                         blob = self._blobs.problem(row.id, row.session_id, row.kind, row.size, self._keys.cipher)
                         if blob is not None:
-                            return _bad(table, row.id, "blob", f"(session {row.session_id}, {row.kind} image): its "
+                            what = "chip record" if row.kind == CHIP_RECORD_KIND else f"{row.kind} image"
+                            return _bad(table, row.id, "blob", f"(session {row.session_id}, {what}): its "
                                         f"evidence blob {blob}", chain.events, checked)
                 if alive:
                     rid, (seq, _owner) = min(alive.items(), key=lambda kv: (kv[1][0], kv[0]))

@@ -12,6 +12,7 @@ import numpy as np
 
 from storage.errors import StorageInputError
 from storage.records import (
+    CHIP_RECORD_KIND,
     IMAGE_KINDS,
     OUTCOMES,
     DecisionInput,
@@ -111,6 +112,8 @@ def validate_record(rec: SessionRecord) -> None:
             raise StorageInputError(f"image kind must be one of {IMAGE_KINDS}, not {img.kind!r}")
         if not isinstance(img.data, (bytes, bytearray)) or not img.data:
             raise StorageInputError("image data must be non-empty bytes")
+    if sum(1 for img in rec.images if img.kind == CHIP_RECORD_KIND) > 1:
+        raise StorageInputError("a session keeps at most one chip record")
     if rec.templates and rec.document_number is None:
         raise StorageInputError("templates need the document (its keyed hash groups them per identity)")
     _check_no_personal_text(rec)

@@ -12,7 +12,11 @@ import numpy as np
 
 Outcome = Literal["accept", "review", "reject"]
 OUTCOMES: tuple[str, ...] = ("accept", "review", "reject")
-IMAGE_KINDS: tuple[str, ...] = ("dg2", "portrait", "live", "audit_frame")
+IMAGE_KINDS: tuple[str, ...] = ("dg2", "portrait", "live", "audit_frame", "chip_record")
+# Evidence kept in the blob store like an image but not a picture: the session's chip record (JSON, see
+# kiosk.chip_evidence.session_chip_record). Listed apart from the images a screen shows (SessionDetail).
+CHIP_RECORD_KIND = "chip_record"
+CHIP_RECORD_MEDIA_TYPE = "application/json"
 ROLES: tuple[str, ...] = ("operator", "supervisor", "admin")
 
 
@@ -36,7 +40,8 @@ class IdentityFields:
 class ImageEvidence:
     """One evidence image as encoded bytes (JPEG, PNG, JPEG 2000); encrypted before it touches disk."""
 
-    kind: str  # one of IMAGE_KINDS: "dg2" chip portrait, "portrait" a document photo (API), "live" best frame, "audit_frame"
+    kind: str  # one of IMAGE_KINDS: "dg2" chip portrait, "portrait" a document photo (API), "live" best frame,
+    # "audit_frame", or "chip_record" (not a picture: the session's sealed chip record, JSON)
     data: bytes
     media_type: str  # e.g. "image/jpeg", "image/png", "image/jp2"
 
@@ -147,5 +152,6 @@ class SessionDetail:
     checks: dict[str, Any]
     model_versions: dict[str, Any]
     config_hash: str
-    images: tuple[ImageInfo, ...]
+    images: tuple[ImageInfo, ...]  # pictures only; the chip record is ``chip_record``
     reviews: tuple[ReviewInfo, ...]
+    chip_record: ImageInfo | None = None  # the sealed chip record (kiosk evidence export), when one was kept

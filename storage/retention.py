@@ -2,6 +2,8 @@
 
 Due (ages counted from the row's creation, against the injected clock):
 * images older than ``retention.images_days``: row deleted, blob file unlinked;
+* a session's chip record (an evidence blob of kind ``chip_record``: personal data, it identifies one
+  document, but holds no name, number or image) older than ``retention.chip_records_days``, the same way;
 * templates older than ``retention.templates_days``;
 * whole sessions older than ``retention.decisions_days``: session, evidence, decision, reviews,
   remaining images and templates, outbox rows (foreign keys cascade);
@@ -34,6 +36,7 @@ from storage.blobs import BlobStore
 from storage.clock import Clock
 from storage.config import RetentionConfig, SyncConfig
 from storage.db import Database
+from storage.records import CHIP_RECORD_KIND
 from storage.errors import NotFoundError, StorageError
 from storage.tables import AttemptRow, ImageRow, SessionRow, TemplateRow
 
@@ -108,6 +111,7 @@ class Retention:
         now = self._clock.now()
         c = self._config
         image_cut = now - timedelta(days=c.images_days)
+        chip_record_cut = now - timedelta(days=c.chip_records_days)
         template_cut = now - timedelta(days=c.templates_days)
         session_cut = now - timedelta(days=c.decisions_days)
         attempt_cut = now - timedelta(days=c.attempts_days)
@@ -116,8 +120,11 @@ class Retention:
             # the write lock is held, so nothing changes in between.
             session_due = select(SessionRow.id).where(SessionRow.created_at < session_cut)
             doomed_sessions = set(s.execute(session_due).scalars())
+            pictures = ImageRow.kind != CHIP_RECORD_KIND
             image_rows = s.execute(select(ImageRow.id, ImageRow.session_id).where(
-                (ImageRow.created_at < image_cut) | ImageRow.session_id.in_(session_due))).all()
+                (pictures & (ImageRow.created_at < image_cut))
+                | ((ImageRow.kind == CHIP_RECORD_KIND) & (ImageRow.created_at < chip_record_cut))
+                | ImageRow.session_id.in_(session_due))).all()
             template_rows = s.execute(select(TemplateRow.id, TemplateRow.session_id).where(
                 (TemplateRow.created_at < template_cut) | TemplateRow.session_id.in_(session_due))).all()
             held = 0
@@ -142,6 +149,7 @@ class Retention:
             seq = self._audit.append(s, AuditKind.PURGE, actor, {
                 "images": n_images, "templates": n_templates, "sessions": n_sessions, "attempts": n_attempts,
                 "orphan_blobs": len(orphans), "image_cutoff": image_cut.isoformat(),
+                "chip_record_cutoff": chip_record_cut.isoformat(),
                 "template_cutoff": template_cut.isoformat(), "session_cutoff": session_cut.isoformat(),
                 "attempt_cutoff": attempt_cut.isoformat(),
                 # The ids let `kiosk audit verify` tell a purged row from one deleted behind storage's back.

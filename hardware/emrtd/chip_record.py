@@ -66,22 +66,16 @@ def _fingerprint(der: bytes) -> str:
 def build_chip_record(result: Any, trust: TrustStore | None = None) -> dict[str, Any]:
     """The record of a finished ``EmrtdReader`` read (``ChipReadResult``); JSON-ready, no images.
 
-    With ``trust`` (the store that decided), the fingerprints of the DSC and its CSCA are kept too.
+    With ``trust`` (the store that decided), the fingerprints of the DSC and its CSCA are kept too, and
+    where that CSCA and the CRLs that judged it came from (``decided_by``).
     """
-    sod_raw = result.files.get(0x011D)
-    parts = {"EF.COM": result.files.get(0x011E), "EF.SOD": sod_raw, "DG14": result.files.get(0x010E),
-             "DG15": result.files.get(0x010F), "EF.CardSecurity": getattr(result, "card_security", None)}
+    parts = {"EF.COM": result.files.get(0x011E), "EF.SOD": result.files.get(0x011D),
+             "DG14": result.files.get(0x010E), "DG15": result.files.get(0x010F),
+             "EF.CardSecurity": getattr(result, "card_security", None)}
     hash_name = result.sod.hash_algorithm if result.sod is not None else "sha256"
-    h = hash_function(hash_name)
-    record: dict[str, Any] = {
-        "format": FORMAT,
-        "access_method": result.access_method,
-        "pace_mapping": getattr(result, "pace_mapping", None),
-        "parts": {name: _b64(raw) for name, raw in parts.items() if raw is not None},
-        "data_group_hashes": {"algorithm": hash_name,
-                              "values": {f"DG{n}": h(raw).hex() for n, raw in sorted(result.data_groups().items())}},
-        "active_authentication": None, "pace_cam": None, "read_time_verdicts": None,
-    }
+    record = build_file_record(parts, result.data_groups(), result.passive_authentication, trust,
+                               access_method=result.access_method, hash_name=hash_name)
+    record["pace_mapping"] = getattr(result, "pace_mapping", None)
     aa = result.active_authentication
     if aa is not None:
         record["active_authentication"] = {"challenge": aa.challenge.hex(), "signature": aa.signature.hex(),
@@ -90,15 +84,59 @@ def build_chip_record(result: Any, trust: TrustStore | None = None) -> dict[str,
     if cam is not None:
         record["pace_cam"] = {"domain": cam.domain_name, "chip_mapping_key": cam.chip_mapping_key.hex(),
                               "chip_authentication_data": cam.chip_authentication_data.hex()}
-    pa = result.passive_authentication
+    return record
+
+
+def build_file_record(parts: Mapping[str, bytes | None], data_groups: Mapping[int, bytes], pa: Any,
+                      trust: TrustStore | None, *, access_method: str | None, hash_name: str | None = None
+                      ) -> dict[str, Any]:
+    """The record of chip files without a chip (e.g. EF.SOD, DG1 and DG2 uploaded to the API): the parts,
+    the hash of every data group, the passive-authentication report ``pa`` and what decided it. No chip
+    or active authentication can be in it: files alone do not prove a chip."""
+    sod_raw = parts.get("EF.SOD")
+    if hash_name is None:
+        try:
+            hash_name = parse_sod(sod_raw).hash_algorithm if sod_raw is not None else "sha256"
+        except EmrtdError:
+            hash_name = "sha256"  # an unparsable SOD fails passive authentication, which says why
+    h = hash_function(hash_name)
+    record: dict[str, Any] = {
+        "format": FORMAT,
+        "access_method": access_method,
+        "pace_mapping": None,
+        "parts": {name: _b64(raw) for name, raw in parts.items() if raw is not None and name in PARTS},
+        "data_group_hashes": {"algorithm": hash_name,
+                              "values": {f"DG{n}": h(raw).hex() for n, raw in sorted(data_groups.items())}},
+        "active_authentication": None, "pace_cam": None, "read_time_verdicts": None, "decided_by": None,
+    }
     if pa is not None:
         record["read_time_verdicts"] = pa.to_dict()
         if sod_raw is not None:
             try:
                 record["read_time_verdicts"].update(dsc_and_csca_fingerprints(sod_raw, trust or TrustStore()))
+                record["decided_by"] = decided_by(sod_raw, trust or TrustStore())
             except EmrtdError:
                 pass  # an unparsable SOD already failed passive authentication, which says why
     return record
+
+
+def decided_by(sod_raw: bytes, store: TrustStore) -> dict[str, Any]:
+    """Where the trust that judged EF.SOD came from: the CSCA's fingerprint and provenance (the master list,
+    LDIF or file it was imported from, and when), and each CRL of that CSCA with its fingerprint, dates and
+    provenance. Certificates and CRLs are public; nothing here is personal."""
+    sod = parse_sod(sod_raw)
+    if not sod.certificates:
+        return {"csca": [], "crls": []}
+    dsc = load_certificate(sod.certificates[0])
+    cscas = [{"sha256": _fingerprint(c.der), "source": store.source_of(c.der)} for c in store.issuers_of(dsc)]
+    crls = []
+    for c in store.issuers_of(dsc)[:1]:
+        for crl in store.crls_for(c.subject_key):
+            crls.append({"sha256": _fingerprint(crl.der), "issuer": crl.issuer_text,
+                         "this_update": crl.this_update.isoformat() if crl.this_update else None,
+                         "next_update": crl.next_update.isoformat() if crl.next_update else None,
+                         "source": store.source_of(crl.der)})
+    return {"csca": cscas, "crls": crls}
 
 
 def _decode_parts(record: Mapping[str, Any], out: list[Verdict]) -> dict[str, bytes]:

@@ -5,7 +5,10 @@ The SOD's signature, its chain to a CSCA in the kiosk's trust store (``<data dir
 for a chip the kiosk reads itself (``hardware.emrtd.passive_auth``). DG2 is the portrait the face is
 matched against, so a portrait swapped for another photo fails its hash. Files cannot prove the chip is
 genuine (they can be copied from one): chip and active authentication stay ``not_performed``, which the
-policy reports as ``CHIP_AUTH_NOT_PERFORMED``.
+policy reports as ``CHIP_AUTH_NOT_PERFORMED``. The verdicts come from the report by the same mapping as a
+chip's (``kiosk.chip_evidence.passive_auth_fields``), so a deviation the issuer's deviation list names
+sends the case to review here too (``CHIP_KNOWN_DEVIATION``). The files' chip record (EF.SOD, the
+data-group hashes, what decided) is returned for the session to keep, as for a chip read.
 """
 from __future__ import annotations
 
@@ -13,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.api.errors import bad_input
+from kiosk.chip_evidence import passive_auth_fields
 from kiosk.evidence import ChipEvidence
 
 
-def chip_files_evidence(sod: bytes, dg2: bytes, dg1: bytes | None, trust_dir: Path) -> tuple[ChipEvidence,
-                                                                                             dict[str, Any]]:
-    """``ChipEvidence`` and a clear report (verdicts only) from uploaded chip files."""
+def chip_files_evidence(sod: bytes, dg2: bytes, dg1: bytes | None, trust_dir: Path) -> tuple[
+        ChipEvidence, dict[str, Any], dict[str, Any]]:
+    """``ChipEvidence``, a clear report (verdicts only) and the chip record from uploaded chip files."""
     from hardware.emrtd import passive_auth
+    from hardware.emrtd.chip_record import build_file_record
     from hardware.emrtd.errors import EmrtdError
     from hardware.emrtd.trust import TrustStore
 
@@ -32,13 +37,10 @@ def chip_files_evidence(sod: bytes, dg2: bytes, dg1: bytes | None, trust_dir: Pa
         report = passive_auth.verify(sod, groups, store)
     except (EmrtdError, ValueError) as exc:
         raise bad_input("bad_chip_files", f"the chip files cannot be checked: {exc}") from exc
-    hashes_ok = bool(report.hashes) and all(v == passive_auth.MATCH for v in report.hashes.values())
-    evidence = ChipEvidence(
-        read_ok=True, signature=report.signature, chain=report.chain,  # type: ignore[arg-type]
-        revocation=report.revocation, hashes_ok=hashes_ok,  # type: ignore[arg-type]
-        passive_auth_passed=report.passed, portrait_present=True,
-        document_expired=report.expiry.get("document") == "expired")
+    evidence = ChipEvidence(read_ok=True, **passive_auth_fields(report), portrait_present=True,
+                            document_expired=report.expiry.get("document") == "expired")
     clear = {"source": "uploaded_files", "passive_authentication": {
         "passed": report.passed, "signature": report.signature, "chain": report.chain,
         "revocation": report.revocation, "hashes": dict(report.hashes)}}
-    return evidence, clear
+    record = build_file_record({"EF.SOD": sod}, groups, report, store, access_method="uploaded_files")
+    return evidence, clear, record

@@ -189,10 +189,10 @@ class ApiService:
         from kiosk.api.chip import chip_files_evidence
 
         started = dt.datetime.now(dt.timezone.utc)
-        chip, chip_report = None, None
+        chip, chip_report, chip_record = None, None, None
         if chip_files is not None:
-            chip, chip_report = await run_in_threadpool(chip_files_evidence, *chip_files,
-                                                        self.storage.data_dir / "trust")
+            chip, chip_report, chip_record = await run_in_threadpool(chip_files_evidence, *chip_files,
+                                                                     self.storage.data_dir / "trust")
         ch, run = await self._run_challenge(key, challenge_id, nonce, upload, portrait, chip)
         # The reference as it came: "dg2" only for the chip's data group, "portrait" for a photo of the document.
         images = [ImageEvidence("dg2" if portrait_kind == "dg2" else "portrait", portrait.data, portrait.media_type)]
@@ -209,7 +209,7 @@ class ApiService:
             lambda: record_to(self.storage, mode="api_verify", started_at=started,
                               evidence=upload_evidence(run.session, chip, run.flash_waived), decision=run.decision,
                               policy=self.policy, checks=evidence_checks, chip_report=chip_report, images=images,
-                              kiosk_id=api_kiosk_id(key.key_id)))
+                              kiosk_id=api_kiosk_id(key.key_id), chip_record=chip_record))
         d = run.decision.to_dict()
         await self.audit(key, "verify", {"decision": d["decision"]}, session_id=session_id)
         ev = run.session.evidence

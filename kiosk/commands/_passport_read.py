@@ -108,7 +108,7 @@ def run_read(args: argparse.Namespace) -> int:
         sizes.update(save_chip_record(result, store, out))
     report = read_report(result, source, sizes, portrait)
     if args.data_dir:
-        report.update(record_document_check(Path(args.data_dir), result, key, started_at))
+        report.update(record_document_check(Path(args.data_dir), result, key, started_at, store))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     _print_report(report)

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from storage.accounts import OperatorInfo
 from storage.audit import AuditEvent, AuditKind, AuditVerification
@@ -20,6 +21,7 @@ from storage.store import Storage
 
 from kiosk.console.auth import WHERE, ConsoleSession, Permission
 from kiosk.console.case import CaseFile, assemble_case
+from kiosk.console.chip_check import ChipEvidenceCheck, check_session_chip_evidence
 from kiosk.console.errors import NotAllowedError, NoteRequiredError
 from kiosk.console.export_html import write_case_html
 from kiosk.console.queue import PAGE_SIZE, QueueFilter, QueuePage, review_queue, search
@@ -45,6 +47,7 @@ class Console:
         self.storage = storage
         self.policy = policy or PolicyConfig()
         self.session = ConsoleSession(storage, idle_lock_s, monotonic, where)
+        self.trust: Any = None  # a TrustStore for the chip-evidence check; None: the kiosk's own (data dir/trust)
 
     # -- login -----------------------------------------------------------------------------------------
     def login(self, username: str, password: str) -> OperatorInfo:
@@ -89,6 +92,12 @@ class Console:
         if found.total > 1:
             raise BadInputError(f"{found.total} session ids start with {id_or_prefix!r}: give more of its digits")
         return found.items[0].session_id
+
+    def check_chip_evidence(self, session_id: str) -> ChipEvidenceCheck:
+        """Re-check the session's chip evidence as ``kiosk evidence verify`` does (same words), against the
+        kiosk's trust store and its own signing key; the reads are audited like opening the case."""
+        self.session.require(Permission.REVIEW)
+        return check_session_chip_evidence(self.storage, session_id, self.session.actor, self.trust)
 
     def approve(self, session_id: str, note: str) -> str:
         """Accept a flagged session with a note; returns the review id."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hardware.emrtd import passive_auth
+from hardware.emrtd.chip_record import build_chip_record
 from hardware.emrtd.errors import AccessControlError, CardRemovedError, ChipLimitError, EmrtdError
 from hardware.emrtd.password import AccessKey
 from hardware.emrtd.reader import AccessMethod, ChipReadResult, EmrtdReader, ReadPhase, ReadProgress
@@ -78,6 +79,8 @@ class ChipOutcome:
     portrait_bgr: np.ndarray | None
     portrait_bytes: bytes | None
     portrait_media_type: str
+    # What the chip proved, for anyone to re-check (hardware.emrtd.chip_record): kept sealed with the session.
+    chip_record: dict[str, Any] | None = None
 
     def report(self) -> dict[str, Any]:
         """Non-personal summary of the read for the stored session (access method, counts, verdicts)."""
@@ -156,7 +159,7 @@ def read_document(connection: Any, key: AccessKey, trust: Any, *,
         phase = result.failed_phase.name.lower() if result.failed_phase else "unknown"
         raise ChipStepError(classify(error), f"{type(error).__name__} in phase {phase}: {error}")
     portrait, raw, media = decode_portrait(result)
-    return ChipOutcome(result, chip_evidence(result, key), portrait, raw, media)
+    return ChipOutcome(result, chip_evidence(result, key), portrait, raw, media, build_chip_record(result, trust))
 
 
 def _auth_dict(value: Any) -> Any:
@@ -193,9 +196,11 @@ def read_report(result: ChipReadResult, source: str, files: dict[str, int] | Non
     }
 
 
-def record_document_check(data_dir: Any, result: ChipReadResult, key: AccessKey, started_at: Any) -> dict[str, Any]:
+def record_document_check(data_dir: Any, result: ChipReadResult, key: AccessKey, started_at: Any,
+                          trust: Any = None) -> dict[str, Any]:
     """Decide on the chip evidence alone and record a ``document_check`` session (a document checked without
-    a face, e.g. at a counter); returns the session id and the decision."""
+    a face, e.g. at a counter), with its chip record (``trust``: the store that decided, for the record's
+    fingerprints); returns the session id and the decision."""
     from storage import ImageEvidence
 
     from kiosk.evidence import Evidence
@@ -211,5 +216,6 @@ def record_document_check(data_dir: Any, result: ChipReadResult, key: AccessKey,
         images.append(ImageEvidence("dg2", face.image_data, MEDIA_TYPES.get(face.image_format, "application/octet-stream")))
     chip_report = {"access_method": result.access_method, "apdu_count": result.apdu_count}
     session_id = record(data_dir, mode="document_check", started_at=started_at, evidence=evidence,
-                        decision=decision, policy=policy, chip_report=chip_report, images=images, dg1=result.dg1)
+                        decision=decision, policy=policy, chip_report=chip_report, images=images, dg1=result.dg1,
+                        chip_record=build_chip_record(result, trust) if result.sod is not None else None)
     return {"session_id": session_id, **decision.to_dict()}

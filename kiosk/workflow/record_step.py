@@ -83,7 +83,7 @@ def _record(st: Any, *, kiosk_id: str, mode: str, started_at: dt.datetime, assis
                         {"allowed": None, "code": "not_checked", "source": type(camera).__name__})
     session_id = record_to(st, mode=mode, started_at=started_at, evidence=evidence, decision=decision,
                            policy=policy, checks=checks, chip_report=chip.report(), images=images,
-                           templates=templates, dg1=chip.result.dg1, kiosk_id=kiosk_id)
+                           templates=templates, dg1=chip.result.dg1, kiosk_id=kiosk_id, chip_record=chip.chip_record)
     d = decision.to_dict()
     face_dict = face.to_dict()
     report = {

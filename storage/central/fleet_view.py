@@ -38,7 +38,7 @@ from storage.clock import Clock
 from storage.config import StorageConfig
 from storage.crypto import aad
 from storage.errors import NotFoundError, StorageConfigError, StorageInputError
-from storage.records import IdentityFields, ImageInfo, ReviewInfo, SessionDetail, SessionSummary
+from storage.records import CHIP_RECORD_KIND, IdentityFields, ImageInfo, ReviewInfo, SessionDetail, SessionSummary
 from storage.review_queries import LogTables, ReviewEntry, ReviewQueries
 from storage.review_rules import PastReview, check_review_allowed
 from storage.store import Storage, open_storage
@@ -138,9 +138,11 @@ class FleetDecisions:
         images_t, reviews_t, central_t = schema.ROW_TABLES["images"], schema.ROW_TABLES["reviews"], schema.central_reviews
         self._st.keys.refresh()
         with self._central.begin("case read", snapshot=True) as conn:
-            images = tuple(ImageInfo(r.id, r.kind, r.media_type, r.size, r.created_at) for r in conn.execute(
+            stored = [ImageInfo(r.id, r.kind, r.media_type, r.size, r.created_at) for r in conn.execute(
                 select(images_t).where(images_t.c.origin_kiosk == kiosk, images_t.c.session_id == session_id)
-                .order_by(images_t.c.kind, images_t.c.id)) if r.id in sealed)
+                .order_by(images_t.c.kind, images_t.c.id)) if r.id in sealed]
+            images = tuple(i for i in stored if i.kind != CHIP_RECORD_KIND)  # pictures only, as at the kiosk
+            chip_record = next((i for i in stored if i.kind == CHIP_RECORD_KIND), None)
             reviews = [ReviewInfo(r.id, f"{kiosk} operator #{r.operator_id}", r.reviewed_at, r.verdict, None)
                        for r in conn.execute(select(reviews_t).where(reviews_t.c.origin_kiosk == kiosk,
                                                                      reviews_t.c.session_id == session_id))]
@@ -155,7 +157,21 @@ class FleetDecisions:
             append_central_event(conn, kind=CentralKind.SESSION_VIEWED, actor=actor, kiosk_id=kiosk,
                                  session_id=session_id, details={})
         return SessionDetail(self._queries.summary(srow, drow, state, final), identity, dict(srow.chip), dict(srow.checks), dict(srow.model_versions),
-                             srow.config_hash, images, tuple(sorted(reviews, key=lambda x: x.reviewed_at)))
+                             srow.config_hash, images, tuple(sorted(reviews, key=lambda x: x.reviewed_at)),
+                             chip_record)
+
+    def load_chip_record(self, session_id: str, actor: str) -> tuple[Any, Any]:
+        """The session's chip record from its sealed copy, placed in the central copy of its kiosk's chain
+        (``storage.central.chip_evidence``); audited centrally."""
+        from storage.central.chip_evidence import central_chip_record
+
+        detail = self.load_session(session_id, actor)
+        if detail.chip_record is None:
+            raise NotFoundError(f"session {session_id} has no chip record at the central store (none kept, not "
+                                f"pushed with evidence, or purged)")
+        kiosk = self._queries.case_rows(session_id)[0].origin_kiosk
+        return central_chip_record(self._central, self._need_keys(), kiosk_id=kiosk, session_id=session_id,
+                                   record_id=detail.chip_record.image_id, actor=actor)
 
     def load_image(self, image_id: str, actor: str) -> tuple[ImageInfo, bytes]:
         """One image, opened from its sealed copy (audited centrally as ``image_viewed``)."""

@@ -59,6 +59,7 @@ class CaseScreen(QWidget):
     review_requested = Signal(str, str, str)
     reopen_requested = Signal(str, str)
     export_requested = Signal(str, bool)
+    chip_check_requested = Signal(str)
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -104,6 +105,15 @@ class CaseScreen(QWidget):
             self.chip_box.addLayout(row)
             self.chip_box.addWidget(detail)
             self.chip_rows.append((words, more, detail))
+        # The chip-evidence check: its button beside the card's heading, its result on the message line (full
+        # width): under the verdicts they took their room at 1280x800, among the actions the note's.
+        self.chip_check = QPushButton()
+        self.chip_check.clicked.connect(self._check_chip)
+        self.chip_box.removeWidget(self.t_chip)
+        chip_head = QHBoxLayout()
+        chip_head.addWidget(self.t_chip, 1)
+        chip_head.addWidget(self.chip_check)
+        self.chip_box.insertLayout(0, chip_head)
         self.chip_box.addStretch(1)
         live_card, lbox = _card(self.t_live)
         self.liveness = _text()
@@ -173,6 +183,7 @@ class CaseScreen(QWidget):
         self.t_history.setText(self.tr("History of this document"))
         for _, more, _ in self.chip_rows:
             more.setText(self.tr("Details"))
+        self.chip_check.setText(self.tr("Re-check evidence"))
         self.note.setPlaceholderText(self.tr("Note (required): what you compared and why you decide so"))
         self.approve.setText(self.tr("Approve (Alt+A)"))
         self.reject.setText(self.tr("Reject (Alt+R)"))
@@ -193,6 +204,10 @@ class CaseScreen(QWidget):
     # -- the case ------------------------------------------------------------------------------------------
     def show_case(self, case: CaseFile, supervisor: bool = False, now: dt.datetime | None = None) -> None:
         """Render ``case``; ``supervisor`` shows reopen and export."""
+        if self.case is None or self.case.summary.session_id != case.summary.session_id:
+            self.show_message("")  # a check's result belongs to its case only
+            self.chip_check.setEnabled(True)
+        self.chip_check.setVisible(case.detail.chip_record is not None)
         self.case, self.supervisor = case, supervisor
         s, d = case.summary, case.detail
         now = now or dt.datetime.now(dt.timezone.utc)
@@ -303,15 +318,36 @@ class CaseScreen(QWidget):
             return
         self.reopen_requested.emit(self.case.summary.session_id, self.note.text().strip())
 
+    def _check_chip(self) -> None:
+        if self.case is None:
+            return
+        self.chip_check.setEnabled(False)
+        self.show_message(self.tr("Checking..."), good=True)
+        self.chip_check_requested.emit(self.case.summary.session_id)
+
+    def show_chip_check(self, check: Any) -> None:
+        """The chip-evidence check's verdicts (``kiosk.console.chip_check.ChipEvidenceCheck``), in the words of
+        ``kiosk evidence verify``: the failed ones first, then the closing line."""
+        self.chip_check.setEnabled(True)
+        # One line the reviewer reads at a glance, what failed under it; every verdict (the CLI's full output)
+        # is the tooltip.
+        failed = [words for ok, words in check.verdicts if not ok]
+        passed = len(check.verdicts) - len(failed)
+        self.show_message("\n".join([f"{check.summary} " + self.tr("({0} parts passed; hover for each)").format(passed),
+                                     *("FAIL  " + w for w in failed)]), good=check.ok)
+        self.message.setToolTip("\n".join(("PASS  " if ok else "FAIL  ") + w for ok, w in check.verdicts))
+
     def show_message(self, text: str, good: bool = False) -> None:
         """A line under the case: in the success colour when ``good`` (an export done), else the error colour."""
         self.message.setProperty("role", "good" if good else "error")
         self.message.style().polish(self.message)
         self.message.setText(text)
+        self.message.setToolTip("")
 
     def show_error(self, text: str) -> None:
         """Say why an action failed (the buttons come back)."""
         self.show_message(text)
+        self.chip_check.setEnabled(True)
         if self.case is not None:
             self.show_case_buttons()
 

@@ -85,6 +85,9 @@ class ConsoleWindow(QMainWindow):
         self.case.review_requested.connect(self._review)
         self.case.reopen_requested.connect(self._reopen)
         self.case.export_requested.connect(self._export)
+        self.case.chip_check_requested.connect(
+            lambda sid: self._call(self.console.check_chip_evidence, sid, done=self.case.show_chip_check,
+                                   shown_on=self.case))
         self.case.back_requested.connect(self.show_queue)
         self.report.refresh_requested.connect(self.show_report)
         self.report.open_requested.connect(self.open_case)

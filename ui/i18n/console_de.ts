@@ -143,6 +143,21 @@
     </message>
     <message>
       <location filename="../console/case.py" line="180" />
+      <source>Re-check evidence</source>
+      <translation>Nachweis prüfen</translation>
+    </message>
+    <message>
+      <location filename="../console/case.py" line="330" />
+      <source>Checking...</source>
+      <translation>Wird geprüft...</translation>
+    </message>
+    <message>
+      <location filename="../console/case.py" line="340" />
+      <source>({0} parts passed; hover for each)</source>
+      <translation>({0} Teile bestanden; Zeiger darauf zeigt jedes)</translation>
+    </message>
+    <message>
+      <location filename="../console/case.py" line="180" />
       <source>Note (required): what you compared and why you decide so</source>
       <translation>Notiz (Pflicht): was Sie verglichen haben und warum Sie so entscheiden</translation>
     </message>

@@ -110,3 +110,24 @@ def test_deviation_list_needs_a_signer_under_a_trusted_csca(faulty) -> None:  # 
     with pytest.raises(TrustStoreError):
         store.add_deviation_list(bytes(tampered))
     assert store.deviation_lists == []
+
+
+def test_the_api_chip_files_apply_the_deviation_list_as_the_kiosk_does(faulty, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 25: /v1/verify's uploaded EF.SOD/DG1/DG2 go through the same mapping as a chip read, so a deviation
+    the issuer lists sends the case to review there too (on main the API dropped it: CHIP_PA_FAILED, REJECT)."""
+    from kiosk.api.chip import chip_files_evidence
+
+    doc, files = faulty
+    store = TrustStore()
+    store.add_certificate(load_certificate(doc.csca_certificate))
+    (tmp_path / "dl.bin").write_bytes(_deviation_list(doc.pki, doc.pki.dsc_certificate))
+    store.add_path(tmp_path / "dl.bin")
+    store.save(tmp_path / "trust")
+    evidence, _clear, record = chip_files_evidence(files[0x011D], files[0x0102], files[0x0101], tmp_path / "trust")
+    assert evidence.known_deviations == (DG_HASH_WRONG,)
+    decision = decide(Evidence(chip=evidence))
+    assert Reason.CHIP_KNOWN_DEVIATION in decision.reasons and Reason.CHIP_PA_FAILED not in decision.reasons
+    # the files' chip record: EF.SOD and the hashes of the uploaded groups, what decided, no chip authentication
+    assert set(record["parts"]) == {"EF.SOD"} and set(record["data_group_hashes"]["values"]) == {"DG1", "DG2"}
+    assert record["access_method"] == "uploaded_files" and record["active_authentication"] is None
+    assert record["decided_by"]["csca"][0]["sha256"]
