@@ -342,7 +342,8 @@ class TrustStore:
                     info = self.add_master_list(obj.der)
                     lists += 1
                     for c in info.certificates:
-                        self._note_source(c.der, f"master list in LDIF {name} ({obj.dn})")
+                        self._note_source(c.der, f"master list in LDIF {name} ({obj.dn}; "
+                                                 f"list sha256 {hashlib.sha256(obj.der).hexdigest()})")
                 elif obj.kind == "crl":
                     entry = parse_crl(obj.der)
                     self._note_source(entry.der, f"CRL in LDIF {name} ({obj.dn})")
@@ -369,7 +370,9 @@ class TrustStore:
         if kind == "master_list":
             info = self.add_master_list(data)
             for c in info.certificates:
-                self._note_source(c.der, f"master list {name} (signed by {info.signer})")
+                # The list's own fingerprint names the exact version that vouched for each CSCA.
+                self._note_source(c.der, f"master list {name} (signed by {info.signer}; "
+                                         f"list sha256 {hashlib.sha256(data).hexdigest()})")
             return f"{name}: master list, {len(info.certificates)} CSCA certificates, {info.reason}"
         if kind == "crl":
             entry = parse_crl(data)

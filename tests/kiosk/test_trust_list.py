@@ -29,6 +29,9 @@ def test_list_shows_source_validity_and_crl_state(shared_data: Path, tmp_path: P
     by_source = {r["source"].split(" (")[0] for r in cscas}
     assert by_source == {"certificate file NL_ROOT_CA.cer", "master list NL_ML_2026-07-22.ml"}
     assert any("signed by" in r["source"] and "Masterlist Signer NL" in r["source"] for r in cscas)
+    import hashlib
+    ml_sha = hashlib.sha256((ml / "NL_ML_2026-07-22.ml").read_bytes()).hexdigest()
+    assert any(f"list sha256 {ml_sha}" in r["source"] for r in cscas)  # the exact list version that vouched
     crl = [r for r in rows if r["kind"] == "CRL"]
     assert len(crl) == 1 and crl[0]["state"] == "out of date" and crl[0]["source"] == "CRL file COL.crl"
     assert all(len(r["sha256"]) == 64 and r["imported"] for r in rows)
