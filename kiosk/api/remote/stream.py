@@ -77,6 +77,18 @@ class _Flash:
         self.sequence = draw_sequence(cfg)
         self.checker: Any = None
         self.result: Any = None
+        self.decided_at: float | None = None  # worker's clock when decided: the customer waits until then
+
+    def timing(self) -> dict[str, Any]:
+        """Where the flash's time went (seconds, server clock): settle pause, colours, tail until decided."""
+        if self.checker is None:
+            return {"flash_added_s": None}
+        seq = self.checker.sequence.total_s
+        out = {"flash_settle_s": self.checker.t0 - self.due_at, "flash_sequence_s": seq}
+        if self.decided_at is not None:
+            out |= {"flash_tail_s": self.decided_at - self.checker.t0 - seq,
+                    "flash_added_s": self.decided_at - self.due_at}
+        return {k: round(v, 3) for k, v in out.items()}
 
     def due(self, clock: Clock, emit: Emit) -> None:
         """Send the colours once the settle pause is over; the sequence starts now, on the server's clock."""
@@ -91,8 +103,8 @@ class _Flash:
         """Feed a frame; True when decided: passed at a lag whose whole window has arrived, or the window is over."""
         from inference.flash import correlate
 
-        if self.checker is None:
-            return False
+        if self.checker is None or t < self.checker.t0:
+            return False  # settling, or a frame that arrived before the colours were sent: no work on it
         c = self.checker
         a = engine.pipeline.process(frame, t)
         if a.landmarks is not None and a.faces_count == 1:
@@ -142,7 +154,8 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
         signals.frame(t, (frame.shape[1], frame.shape[0]))
         if flash is not None and flash.result is None:  # the colours: the challenge waits
             if flash.watch(engine, frame, t):
-                paused += t - flash.due_at  # settle + colours + tail: what the flash added
+                flash.decided_at = clock()
+                paused += t - flash.due_at  # the challenge's clock skips the flash (frames' arrival times)
                 if session is not None and session.done:
                     ended_by = "done"
                     break
@@ -181,7 +194,7 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
     report = {"path": "stream", "ended_by": ended_by, "rtt_ms": round(rtt_s * 1000, 1),
               "flash": session.flash.to_dict() if session.flash else None,
               "flash_slot": slot, "flash_at_s": round(checker.t0, 3) if checker else None,
-              "flash_added_s": round(paused, 3) if checker else None,
+              **(flash.timing() if flash is not None else {"flash_added_s": None}),
               "flash_max_lag_ms": round(cfg.max_lag_s * 1000, 1), "signals": list(signals.findings()),
               "capture": signals.report()}
     return StreamOutcome(result, evidence, decision, session.best_frame(), tuple(kept[i] for i in wanted), report)

@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.kiosk.api.conftest import dg2_of
 from tests.kiosk.api.remote_fixtures import remote_server, subject  # noqa: F401 (fixtures)
-from tests.kiosk.api.remote_page import run_page
+from kiosk.api.remote.protocol_client import run_page
 
 
 def _key(svc: Any, *scopes: str) -> str:
