@@ -36,7 +36,7 @@ from typing import Any
 SEGMENTS = 12  # the kiosk's: the same chance agreement at the same threshold
 SEGMENT_S = (0.25, 0.28)  # at least 0.25 s: at most 5 colour changes, 2 flashes (pairs), in any second
 WCAG_FLASHES_PER_S = 3  # WCAG 2.3.1: no more than three flashes in any one-second period
-SETTLE_S = (0.1, 0.3)  # random pause between the moment the server picked and the first colour
+SETTLE_S = (0.05, 0.2)  # random pause between the moment the server picked and the first colour
 KIOSK_SEGMENTS, KIOSK_THRESHOLD = 12, 0.7  # the kiosk's flash, whose chance agreement the rule keeps
 
 
@@ -69,3 +69,76 @@ def draw_slot(steps: int) -> int:
 def settle_pause() -> float:
     """A random settle pause in ``SETTLE_S`` (seconds)."""
     return secrets.SystemRandom().uniform(*SETTLE_S)
+
+
+class RemoteFlash:
+    """One flash from the moment it is due: settle, paint (the ``flash`` message), watch, decide.
+
+    The challenge waits while the flash settles and the colours play (``holds_challenge``). Once the colours are
+    done the next step may be revealed: the frames of the lag window's tail (the face still answering the last
+    colours) are fed from the challenge's own analysis, so the customer does not wait for the tail, except after
+    the last step, where the result needs the verdict.
+    """
+
+    def __init__(self, cfg: Any, due: float, last: bool) -> None:
+        from inference.flash import draw_sequence
+
+        self.cfg = cfg
+        self.due_at = due
+        self.last = last  # after the last step: the result waits for the verdict
+        self.start_at = due + settle_pause()
+        self.sequence = draw_sequence(cfg)
+        self.checker: Any = None
+        self.result: Any = None
+        self.resumed_at: float | None = None  # worker's clock when the challenge went on
+        self.decided_at: float | None = None  # worker's clock when the verdict was reached
+
+    def send_when_due(self, now: float, emit: Any) -> None:
+        """Send the colours once the settle pause is over; the sequence starts now, on the server's clock."""
+        from inference.flash import FlashChecker
+
+        if self.checker is None and now >= self.start_at:
+            self.checker = FlashChecker(self.sequence, now, self.cfg)
+            emit({"type": "flash", "colours": [s.colour for s in self.sequence.segments],
+                  "durations_ms": [round(s.duration_s * 1000) for s in self.sequence.segments]})
+
+    def holds_challenge(self, t: float) -> bool:
+        """Whether a frame that arrived at ``t`` belongs to the flash alone (settling, or colours playing)."""
+        return self.checker is None or t < self.checker.t0 + self.sequence.total_s
+
+    def playing(self, t: float) -> bool:
+        """Whether ``t`` is inside the colours (frames before them need no work)."""
+        return self.checker is not None and self.checker.t0 <= t < self.checker.t0 + self.sequence.total_s
+
+    def feed(self, analysis: Any, frame: Any, t: float, now: float) -> None:
+        """One analysed frame; decides once a lag whose whole window has arrived passes, or the window is over
+        (the best correlation over more lags can only be higher: an early pass is the full window's verdict)."""
+        from inference.flash import correlate
+
+        c = self.checker
+        if c is None or self.result is not None:
+            return
+        if analysis.landmarks is not None and analysis.faces_count == 1:
+            c.observe(t, frame, analysis.landmarks.points)
+        waited = t - c.t0 - c.sequence.total_s  # lags up to this one have all their frames
+        if waited >= self.cfg.max_lag_s:
+            self.result = c.result()
+        elif waited >= 0:
+            early = correlate(c.samples, c.sequence, c.t0, self.cfg.model_copy(update={"max_lag_s": waited}))
+            self.result = early if early.passed else None
+        if self.result is not None:
+            self.decided_at = now
+
+    def timing(self) -> dict[str, Any]:
+        """Where the flash's time went (seconds, server clock): settle pause, colours, the wait the customer had
+        (``flash_added_s``: until the challenge went on, or until the verdict after the last step)."""
+        if self.checker is None:
+            return {"flash_added_s": None}
+        seq = self.sequence.total_s
+        out = {"flash_settle_s": self.checker.t0 - self.due_at, "flash_sequence_s": seq}
+        if self.decided_at is not None:
+            out["flash_tail_s"] = self.decided_at - self.checker.t0 - seq
+        end = self.decided_at if self.last else self.resumed_at
+        if end is not None:
+            out["flash_added_s"] = end - self.due_at
+        return {k: round(v, 3) for k, v in out.items()}

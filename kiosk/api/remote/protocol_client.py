@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 from inference.challenge import ChallengeStep
 from inference.flash import FlashSequence
 from inference.synthetic import NEUTRAL, screen_light, state_at
-from kiosk.workflow.demo_devices import SCREEN_LIGHT_STRENGTH, SCREEN_LATENCY_S
+from kiosk.workflow.demo_devices import SCREEN_LATENCY_S, SCREEN_LIGHT_STRENGTH
 
 FPS = 15.0
 

@@ -27,15 +27,21 @@ import numpy as np
 
 from kiosk.api.errors import ApiError
 from kiosk.api.images import decode_image
-from kiosk.api.remote.flash_timing import draw_slot, remote_flash_config, settle_pause
+from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.evidence import Evidence, RemoteEvidence
-from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, enrol_portrait
+from kiosk.face_session import (
+    FaceEngine,
+    FaceSession,
+    FaceSessionResult,
+    enrol_portrait,
+)
 from kiosk.policy import Decision, PolicyConfig, decide
 from kiosk.verify import fit_frame
 
 Emit = Callable[[dict[str, Any]], None]
 Clock = Callable[[], float]
+RESUME_GAP_S = 1 / 15  # the challenge's time between its last frame before the flash and its first after
 
 
 @dataclass(frozen=True)
@@ -65,59 +71,6 @@ def flash_config(rtt_s: float) -> Any:
     return remote_flash_config(rtt_s)
 
 
-class _Flash:
-    """One flash from the moment it is due: settle, paint (``flash`` message), watch, decide."""
-
-    def __init__(self, cfg: Any, due: float) -> None:
-        from inference.flash import draw_sequence
-
-        self.cfg = cfg
-        self.due_at = due
-        self.start_at = due + settle_pause()
-        self.sequence = draw_sequence(cfg)
-        self.checker: Any = None
-        self.result: Any = None
-        self.decided_at: float | None = None  # worker's clock when decided: the customer waits until then
-
-    def timing(self) -> dict[str, Any]:
-        """Where the flash's time went (seconds, server clock): settle pause, colours, tail until decided."""
-        if self.checker is None:
-            return {"flash_added_s": None}
-        seq = self.checker.sequence.total_s
-        out = {"flash_settle_s": self.checker.t0 - self.due_at, "flash_sequence_s": seq}
-        if self.decided_at is not None:
-            out |= {"flash_tail_s": self.decided_at - self.checker.t0 - seq,
-                    "flash_added_s": self.decided_at - self.due_at}
-        return {k: round(v, 3) for k, v in out.items()}
-
-    def due(self, clock: Clock, emit: Emit) -> None:
-        """Send the colours once the settle pause is over; the sequence starts now, on the server's clock."""
-        from inference.flash import FlashChecker
-
-        if self.checker is None and clock() >= self.start_at:
-            self.checker = FlashChecker(self.sequence, clock(), self.cfg)
-            emit({"type": "flash", "colours": [s.colour for s in self.sequence.segments],
-                  "durations_ms": [round(s.duration_s * 1000) for s in self.sequence.segments]})
-
-    def watch(self, engine: FaceEngine, frame: np.ndarray, t: float) -> bool:
-        """Feed a frame; True when decided: passed at a lag whose whole window has arrived, or the window is over."""
-        from inference.flash import correlate
-
-        if self.checker is None or t < self.checker.t0:
-            return False  # settling, or a frame that arrived before the colours were sent: no work on it
-        c = self.checker
-        a = engine.pipeline.process(frame, t)
-        if a.landmarks is not None and a.faces_count == 1:
-            c.observe(t, frame, a.landmarks.points)
-        waited = t - c.t0 - c.sequence.total_s  # lags up to this one have all their frames
-        if waited >= self.cfg.max_lag_s:
-            self.result = c.result()
-        elif waited >= 0:
-            early = correlate(c.samples, c.sequence, c.t0, self.cfg.model_copy(update={"max_lag_s": waited}))
-            self.result = early if early.passed else None
-        return self.result is not None
-
-
 def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, policy: PolicyConfig,
                rtt_s: float, inbox: queue.Queue[tuple[str, Any, float]], emit: Emit, clock: Clock,
                signals: StreamSignals, settings: StreamSettings, slot: int | None = None) -> StreamOutcome:
@@ -130,12 +83,13 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
     session: FaceSession | None = None
     kept: list[bytes] = []  # the JPEG of every frame pushed to the session (for the audit frames)
     revealed = -1
-    flash: _Flash | None = None
+    flash: RemoteFlash | None = None
     paused = 0.0  # time the challenge's clock stood still (the flash)
+    last_t = 0.0  # the challenge's time of the last frame it saw
     ended_by = "time_limit"
     while clock() < settings.max_s:
         if flash is not None:
-            flash.due(clock, emit)
+            flash.send_when_due(clock(), emit)
         try:
             kind, data, t = inbox.get(timeout=0.05)
         except queue.Empty:
@@ -152,23 +106,27 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
             signals.frame(t, None)
             continue
         signals.frame(t, (frame.shape[1], frame.shape[0]))
-        if flash is not None and flash.result is None:  # the colours: the challenge waits
-            if flash.watch(engine, frame, t):
-                flash.decided_at = clock()
-                paused += t - flash.due_at  # the challenge's clock skips the flash (frames' arrival times)
-                if session is not None and session.done:
-                    ended_by = "done"
-                    break
+        if flash is not None and flash.holds_challenge(t):  # settling or colours playing: the challenge waits
+            if flash.playing(t):
+                flash.feed(engine.pipeline.process(frame, t), frame, t, clock())
             continue
+        if flash is not None and flash.resumed_at is None:  # the colours are done: the challenge resumes now
+            flash.resumed_at = clock()
+            # Its clock skips the flash: this frame follows the last one it saw by a short frame interval.
+            paused = t - (last_t + RESUME_GAP_S)
         if session is None:
             session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
         ch = session.challenge
+        analysis = None
         if ch.status == "running":
-            session.push(frame, t - paused)
+            last_t = t - paused
+            analysis = session.push(frame, last_t)
             kept.append(data)
+        if flash is not None and flash.result is None:  # the lag window's tail runs beside the next step
+            flash.feed(analysis or engine.pipeline.process(frame, t), frame, t, clock())
         next_step = ch.step_index if ch.status == "running" else len(steps)
         if flash is None and ch.status != "failed" and next_step == slot:
-            flash = _Flash(cfg, t)  # its moment has come: the next step waits until the colours are done
+            flash = RemoteFlash(cfg, t, last=slot == len(steps))  # its moment has come: the next step waits until the colours are done
             emit({"type": "hold"})
             continue
         if ch.status == "running" and ch.current is not None and ch.step_index != revealed:
@@ -177,7 +135,7 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
             emit({"type": "step", "index": revealed, "of": len(ch.steps), "action": step.action,
                   "target": list(step.target) if step.target else None,
                   "timeout_s": ch.config.step_timeout_s})
-        if session.done:
+        if session.done and (flash is None or flash.result is not None or ch.status == "failed"):
             ended_by = "challenge_failed" if ch.status != "passed" else "done"
             break
     if session is None:

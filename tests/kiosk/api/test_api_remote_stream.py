@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kiosk.api.remote.protocol_client import run_page
 from tests.kiosk.api.conftest import dg2_of
 from tests.kiosk.api.remote_fixtures import remote_server, subject  # noqa: F401 (fixtures)
-from kiosk.api.remote.protocol_client import run_page
 
 
 def _key(svc: Any, *scopes: str) -> str:
