@@ -1,7 +1,7 @@
 """When and how long the streamed session's colour flash runs (issue 21 items 2 and 6).
 
-**When.** The server draws, with ``secrets``, the step the flash comes before: 0 (before the first step, once
-the face is in view), k (after step k is done, before step k+1 is revealed) or n (after the last step). The page
+**When.** The server draws, with ``secrets``, the step the flash comes before: 0 (before the first step, from
+the first frame), k (once the k-th step is done, before the next is revealed) or n (after the last step). The page
 learns of it only when the ``flash`` message comes, after a random settle pause (``SETTLE_S``) that also lets a
 head that has just turned come back. While the colours play, the challenge's clock stops, so the next step
 keeps its whole time.
@@ -16,10 +16,15 @@ second: segments of at least 0.25 s make at most five changes, two flashes, in a
 
 - the kiosk's 12 segments and its 0.7 threshold, unchanged (the same chance agreement), of 0.25-0.28 s each
   (3.0-3.4 s): the segment lengths ``inference.flash.FlashConfig`` was first measured with start at 0.25 s;
-- the settle pause is 0.1-0.3 s;
-- the tail ends as soon as the correlation at a lag whose whole window has arrived passes (the verdict the full
-  window would give: the best correlation over more lags can only be higher); a face that does not answer waits
-  the whole window, 0.3 s plus the round trip, and fails.
+- the settle pause is 0.05-0.2 s;
+- the next step is revealed as soon as the colours are done: the lag window's tail (the face still answering the
+  last colours) is watched beside it, from the challenge's own frames. Only after the last step does the result
+  wait for the verdict, and that tail ends as soon as the correlation at a lag whose whole window has arrived
+  passes (the verdict the full window would give: the best correlation over more lags can only be higher); a face
+  that does not answer waits the whole window, 0.3 s plus the round trip, and fails.
+
+By configuration the flash adds at most 0.2 + 12 x 0.28 = 3.56 s between steps, and 3.56 + 0.3 = 3.86 s after the
+last step for a face that answers within the kiosk's lag on a zero round trip.
 
 **The rule for the threshold** (fixed, not fitted to a test): an unrelated signal's correlation over N
 independent segments on two axes spreads as about 1/sqrt(2N), so keeping the kiosk's chance of agreement (0.7
