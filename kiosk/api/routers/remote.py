@@ -3,9 +3,13 @@ makes a single-use token; ``WS /v1/remote/stream?token=...`` (the customer's pag
 capture. The protocol (JSON text messages; frames as binary messages, each one JPEG):
 
 server -> page: ``ping`` (x3, answered at once with ``pong``: the round trip is measured), ``ready``,
-``step`` (one at a time), ``hold``, ``flash`` (colours and durations to paint full screen, at once),
-``result`` (decision and session id), ``error`` (code and message; the connection then closes).
+``step`` (one at a time), ``hold`` then ``flash`` (colours and durations to paint full screen, at once; before
+the first step, between two or after the last, as the server drew), ``result`` (decision and session id),
+``error`` (code and message; then a close frame: 1013 try again later, 1008 otherwise).
 page -> server: ``pong``, ``camera`` (device label and size), ``visibility``, frames, ``end``.
+
+Connections and each stream's messages are bounded (``kiosk.api.remote.limits``): the HTTP gate never sees a
+WebSocket.
 
 The session is recorded like ``/v1/verify``'s (mode ``api_stream``, kiosk id ``api:<key id>``), so the key
 that made it reads it with ``GET /v1/sessions/{id}``.
@@ -30,7 +34,7 @@ from starlette.websockets import WebSocketDisconnect
 from kiosk.api.body import openapi_body, parse_body
 from kiosk.api.contract import BODY, KEYED, SCOPED, errors
 from kiosk.api.errors import ApiError
-from kiosk.api.remote.limits import POLICY, Meter, StreamRefused
+from kiosk.api.remote.limits import POLICY, TRY_LATER, Meter, StreamRefused
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.api.remote.stream import StreamOutcome, StreamSettings, run_stream
 from kiosk.api.routers._common import api_key, reference, service
@@ -137,7 +141,7 @@ async def _stream(ws: WebSocket, svc: Any) -> None:
     if svc.pool.pending >= svc.pool.workers:
         # A stream holds a worker for its whole length and its clock starts now: waiting in the queue would eat
         # the customer's time. Refused before the token is claimed, so the same link works a minute later.
-        await _refuse(ws, "busy", "every model worker is busy; try again in a minute")
+        await _refuse(ws, "busy", "every model worker is busy; try again in a minute", TRY_LATER)
         return
     try:
         spec = svc.remote.claim(ws.query_params.get("token", ""))
