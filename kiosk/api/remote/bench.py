@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from kiosk.api.bench import _Server as ApiBenchServer
 
 ACTIONS = ("turn_left", "turn_right", "blink", "look_down")
 _SERVE = """
@@ -63,8 +64,10 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class _Server:
-    def __init__(self, base: Path, workers: int) -> None:
+class _Server(ApiBenchServer):
+    """``kiosk serve``'s app with the bench's challenge actions (``kiosk bench api``'s server, stopped the same way)."""
+
+    def __init__(self, base: Path, workers: int) -> None:  # noqa: D107 (a different start than the parent's)
         self.data = base / "data"
         root = Path(__file__).resolve().parents[3]
         env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -96,12 +99,6 @@ class _Server:
             time.sleep(0.1)
         raise RuntimeError("the server never answered /health")
 
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _portrait() -> tuple[bytes, Any]:
