@@ -129,7 +129,9 @@ class RemoteFlash:
         if waited >= self.cfg.max_lag_s:
             self.result = c.result()
         elif waited >= 0:
-            early = correlate(c.samples, c.sequence, c.t0, self.cfg.model_copy(update={"max_lag_s": waited}))
+            # Only lags on the search grid at or below ``waited``: a lag whose window is not whole is not tried.
+            whole = math.floor(waited / self.cfg.lag_step_s + 1e-9) * self.cfg.lag_step_s
+            early = correlate(c.samples, c.sequence, c.t0, self.cfg.model_copy(update={"max_lag_s": whole}))
             self.result = early if early.passed else None
         if self.result is not None:
             self.decided_at = now
