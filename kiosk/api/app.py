@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from kiosk.api.contract import finish
 from kiosk.api.errors import ApiError, error_body
 from kiosk.api.gate import Gate
+from kiosk.api.remote.limits import StreamBounds, StreamLimits
 from kiosk.api.routers import capture, challenges, compare, health, identities, liveness, remote, sessions, verify
 from kiosk.api.schemas import REQUEST_MODELS
 
@@ -85,6 +86,7 @@ def create_app(service: Any) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if service is not None:
         cfg = service.config
+        app.state.remote_limits = StreamLimits(StreamBounds.of(cfg))  # the WebSocket's bounds (no gate there)
         app.add_middleware(Gate, authenticate=service.storage.api_keys.authenticate,
                            rate_per_minute=cfg.rate_per_minute, max_body_bytes=cfg.max_body_bytes,
                            body_timeout_s=cfg.body_timeout_s)

@@ -47,6 +47,17 @@ class ApiConfig(BaseModel):
     body_timeout_s: float = Field(60.0, gt=0, description="Longest time a request body may take to arrive "
                                   "whole; beyond it: 408 and the connection is closed (32 MiB in 60 s is 4.5 "
                                   "Mbit/s).")
+    # The streamed capture's WebSocket (kiosk.api.remote.limits): the HTTP gate never sees it.
+    remote_connections_per_address: int = Field(4, ge=1, description="Capture streams open at once from one "
+                                                 "client address; beyond it the connection is closed (1013).")
+    remote_connections_max: int = Field(64, ge=1, description="Capture streams open at once on the server.")
+    remote_connects_per_minute: int = Field(30, ge=1, description="New capture-stream connections a minute from one "
+                                            "client address (valid token or not).")
+    remote_max_message_bytes: int = Field(2**20, ge=16 * 1024, description="Largest single WebSocket message (one "
+                                          "JPEG frame); a larger one closes the stream (1009).")
+    remote_max_fps: int = Field(30, ge=1, description="Messages a second one stream may send (over a 2 s window); "
+                                "the page sends 12 frames a second.")
+    remote_max_session_bytes: int = Field(64 * 2**20, ge=2**20, description="Bytes one stream may send in all.")
 
     @field_validator("trusted_proxies")
     @classmethod

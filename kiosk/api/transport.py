@@ -78,5 +78,5 @@ def uvicorn_settings(config: ApiConfig) -> dict[str, Any]:
         "log_level": "warning", "access_log": False, "backlog": 2048, "limit_concurrency": None,
         "server_header": False,
         # The streamed capture (kiosk.api.remote): one message is one JPEG frame or a small JSON report.
-        "ws": "websockets-sansio", "ws_max_size": config.max_image_bytes + 1024, "ws_per_message_deflate": False,
+        "ws": "websockets-sansio", "ws_max_size": config.remote_max_message_bytes, "ws_per_message_deflate": False,
     }

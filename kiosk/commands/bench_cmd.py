@@ -39,6 +39,7 @@ _EXTRA = [("kiosk.commands.bench_chip_cmd", "add_bench_chip"),
           ("kiosk.commands.bench_pipeline_cmd", "add_bench_pipeline"),
           ("kiosk.commands.bench_review_cmd", "add_bench_review"),
           ("kiosk.commands.bench_api_cmd", "add_bench_api"),
+          ("kiosk.commands.bench_remote_cmd", "add_bench_remote"),
           ("kiosk.commands.bench_sync_cmd", "add_bench_sync"),
           ("kiosk.commands.bench_facebank_cmd", "add_bench_facebank")]
 

@@ -6,18 +6,19 @@ real time, is judged by when it actually arrived. The worker:
 
 1. plays the frames through a ``FaceSession`` on a challenge drawn by the server and never sent whole: each
    step is sent (``emit``) only when the previous one is done, so the client cannot know the next step;
-2. when the challenge has passed, waits a random moment, then asks the page to paint a random colour
-   sequence (``inference.flash.draw_sequence`` with the kiosk's ``FLASH_CONFIG``: its WCAG 2.3.1-safe
-   segment lengths) and checks the face's colour against it with the kiosk's correlation
-   (``inference.flash.FlashChecker``). The sequence starts, on the server's clock, when it is sent; the
-   searched lag is the kiosk's (display + camera) plus the round trip measured before the session began, so
-   a face that answers later than that, as a renderer must, does not correlate;
+2. at a moment the server drew (``flash_timing.draw_slot``: before the first step, between two steps, or after
+   the last) and after a random settle pause, asks the page to paint a random colour sequence
+   (``inference.flash.draw_sequence``, the kiosk's colours and WCAG 2.3.1-safe segments, shorter:
+   ``flash_timing.remote_flash_config``) and checks the face's colour against it with the kiosk's correlation
+   (``inference.flash``). The sequence starts, on the server's clock, when it is sent; the searched lag is the
+   kiosk's (display + camera) plus the round trip measured before the session began, so a face that answers
+   later than that, as a renderer must, does not correlate. While the colours play the challenge's clock
+   stops (its frames are not fed to the challenge), so the next step keeps its whole time;
 3. stops at ``max_s`` whatever the client does (a challenge still running then has failed).
 """
 from __future__ import annotations
 
 import queue
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +27,21 @@ import numpy as np
 
 from kiosk.api.errors import ApiError
 from kiosk.api.images import decode_image
+from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.evidence import Evidence, RemoteEvidence
-from kiosk.face_session import FaceEngine, FaceSession, FaceSessionResult, enrol_portrait
+from kiosk.face_session import (
+    FaceEngine,
+    FaceSession,
+    FaceSessionResult,
+    enrol_portrait,
+)
 from kiosk.policy import Decision, PolicyConfig, decide
 from kiosk.verify import fit_frame
 
 Emit = Callable[[dict[str, Any]], None]
 Clock = Callable[[], float]
-FLASH_DELAY_S = (0.4, 1.5)  # random pause between the last step and the flash: its moment is not predictable
+RESUME_GAP_S = 1 / 15  # the challenge's time between its last frame before the flash and its first after
 
 
 @dataclass(frozen=True)
@@ -60,29 +67,31 @@ class StreamOutcome:
 
 
 def flash_config(rtt_s: float) -> Any:
-    """The kiosk's flash settings with the searched lag widened by the measured round trip."""
-    from kiosk.workflow.controller import FLASH_CONFIG
-
-    return FLASH_CONFIG.model_copy(update={"max_lag_s": FLASH_CONFIG.max_lag_s + rtt_s})
+    """The remote flash's settings with the searched lag widened by the measured round trip."""
+    return remote_flash_config(rtt_s)
 
 
 def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, policy: PolicyConfig,
                rtt_s: float, inbox: queue.Queue[tuple[str, Any, float]], emit: Emit, clock: Clock,
-               signals: StreamSignals, settings: StreamSettings) -> StreamOutcome:
-    """Run the session until it is decided, the client ends it, or ``settings.max_s`` passes (on a worker)."""
-    from inference.flash import FlashChecker, draw_sequence
+               signals: StreamSignals, settings: StreamSettings, slot: int | None = None) -> StreamOutcome:
+    """Run the session until it is decided, the client ends it, or ``settings.max_s`` passes (on a worker).
 
+    ``slot``: the step the flash comes before (``len(steps)``: after the last); drawn at random when None.
+    """
     cfg = flash_config(rtt_s)
+    slot = draw_slot(len(steps)) if slot is None else slot
     session: FaceSession | None = None
     kept: list[bytes] = []  # the JPEG of every frame pushed to the session (for the audit frames)
     revealed = -1
-    phase = "challenge"
-    flash_at = 0.0
-    checker: FlashChecker | None = None
+    flash: RemoteFlash | None = None
+    paused = 0.0  # time the challenge's clock stood still (the flash)
+    last_t = 0.0  # the challenge's time of the last frame it saw
     ended_by = "time_limit"
     while clock() < settings.max_s:
+        if flash is not None:
+            flash.send_when_due(clock(), emit)
         try:
-            kind, data, t = inbox.get(timeout=0.25)
+            kind, data, t = inbox.get(timeout=0.05)
         except queue.Empty:
             continue
         if kind == "end":
@@ -97,50 +106,53 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
             signals.frame(t, None)
             continue
         signals.frame(t, (frame.shape[1], frame.shape[0]))
-        if phase == "challenge":
-            if session is None:
-                session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
-            session.push(frame, t)
+        if flash is not None and flash.holds_challenge(t):  # settling or colours playing: the challenge waits
+            if flash.playing(t):
+                flash.feed(engine.pipeline.process(frame, t), frame, t, clock())
+            continue
+        if flash is not None and flash.resumed_at is None:  # the colours are done: the challenge resumes now
+            flash.resumed_at = clock()
+            # Its clock skips the flash: this frame follows the last one it saw by a short frame interval.
+            paused = t - (last_t + RESUME_GAP_S)
+        if session is None:
+            session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
+        ch = session.challenge
+        analysis = None
+        if ch.status == "running":
+            last_t = t - paused
+            analysis = session.push(frame, last_t)
             kept.append(data)
-            ch = session.challenge
-            if ch.current is not None and ch.step_index != revealed:
-                revealed = ch.step_index
-                step = ch.current
-                emit({"type": "step", "index": revealed, "of": len(ch.steps), "action": step.action,
-                      "target": list(step.target) if step.target else None,
-                      "timeout_s": ch.config.step_timeout_s})
-            if session.done:
-                if ch.status != "passed":
-                    ended_by = "challenge_failed"
-                    break
-                phase = "hold"
-                flash_at = t + secrets.SystemRandom().uniform(*FLASH_DELAY_S)
-                emit({"type": "hold"})
-        elif phase == "hold" and t >= flash_at:
-            sequence = draw_sequence(cfg)
-            checker = FlashChecker(sequence, clock(), cfg)  # starts when sent, on the server's clock
-            emit({"type": "flash", "colours": [s.colour for s in sequence.segments],
-                  "durations_ms": [round(s.duration_s * 1000) for s in sequence.segments]})
-            phase = "flash"
-        elif phase == "flash" and checker is not None:
-            if t > checker.t0 + checker.sequence.total_s + cfg.max_lag_s:
-                ended_by = "done"
-                break
-            a = engine.pipeline.process(frame, t)
-            if a.landmarks is not None and a.faces_count == 1:
-                checker.observe(t, frame, a.landmarks.points)
+        if flash is not None and flash.result is None:  # the lag window's tail runs beside the next step
+            flash.feed(analysis or engine.pipeline.process(frame, t), frame, t, clock())
+        next_step = ch.step_index if ch.status == "running" else len(steps)
+        if flash is None and ch.status != "failed" and next_step == slot:
+            flash = RemoteFlash(cfg, t, last=slot == len(steps))  # its moment has come: the next step waits until the colours are done
+            emit({"type": "hold"})
+            continue
+        if ch.status == "running" and ch.current is not None and ch.step_index != revealed:
+            revealed = ch.step_index
+            step = ch.current
+            emit({"type": "step", "index": revealed, "of": len(ch.steps), "action": step.action,
+                  "target": list(step.target) if step.target else None,
+                  "timeout_s": ch.config.step_timeout_s})
+        if session.done and (flash is None or flash.result is not None or ch.status == "failed"):
+            ended_by = "challenge_failed" if ch.status != "passed" else "done"
+            break
     if session is None:
         session = FaceSession(engine, list(steps))
-    if checker is not None:
-        session.flash = checker.result()
+    if flash is not None and flash.checker is not None:
+        session.flash = flash.result or flash.checker.result()
     enrolment = enrol_portrait(engine, portrait_bgr)
     result = session.finish(enrolment)
     evidence = Evidence(face=result.evidence, remote=RemoteEvidence("stream", False, signals.findings()))
     # The stream always asks for the flash: one that failed or never ran is a reason, as at a kiosk with a screen.
     decision = decide(evidence, policy.model_copy(update={"require_flash": True}))
     wanted = sorted(i for i in result.audit_frames if i < len(kept))[:12]
+    checker = flash.checker if flash is not None else None
     report = {"path": "stream", "ended_by": ended_by, "rtt_ms": round(rtt_s * 1000, 1),
               "flash": session.flash.to_dict() if session.flash else None,
+              "flash_slot": slot, "flash_at_s": round(checker.t0, 3) if checker else None,
+              **(flash.timing() if flash is not None else {"flash_added_s": None}),
               "flash_max_lag_ms": round(cfg.max_lag_s * 1000, 1), "signals": list(signals.findings()),
               "capture": signals.report()}
     return StreamOutcome(result, evidence, decision, session.best_frame(), tuple(kept[i] for i in wanted), report)

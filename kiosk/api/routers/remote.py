@@ -3,9 +3,13 @@ makes a single-use token; ``WS /v1/remote/stream?token=...`` (the customer's pag
 capture. The protocol (JSON text messages; frames as binary messages, each one JPEG):
 
 server -> page: ``ping`` (x3, answered at once with ``pong``: the round trip is measured), ``ready``,
-``step`` (one at a time), ``hold``, ``flash`` (colours and durations to paint full screen, at once),
-``result`` (decision and session id), ``error`` (code and message; the connection then closes).
+``step`` (one at a time), ``hold`` then ``flash`` (colours and durations to paint full screen, at once; before
+the first step, between two or after the last, as the server drew), ``result`` (decision and session id),
+``error`` (code and message; then a close frame: 1013 try again later, 1008 otherwise).
 page -> server: ``pong``, ``camera`` (device label and size), ``visibility``, frames, ``end``.
+
+Connections and each stream's messages are bounded (``kiosk.api.remote.limits``): the HTTP gate never sees a
+WebSocket.
 
 The session is recorded like ``/v1/verify``'s (mode ``api_stream``, kiosk id ``api:<key id>``), so the key
 that made it reads it with ``GET /v1/sessions/{id}``.
@@ -30,6 +34,7 @@ from starlette.websockets import WebSocketDisconnect
 from kiosk.api.body import openapi_body, parse_body
 from kiosk.api.contract import BODY, KEYED, SCOPED, errors
 from kiosk.api.errors import ApiError
+from kiosk.api.remote.limits import POLICY, TRY_LATER, Meter, StreamRefused
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.api.remote.stream import StreamOutcome, StreamSettings, run_stream
 from kiosk.api.routers._common import api_key, reference, service
@@ -76,16 +81,24 @@ async def create(request: Request) -> dict[str, Any]:
             "stream_path": "/v1/remote/stream", "capture_path": f"/capture#token={token}"}
 
 
-async def _refuse(ws: WebSocket, code: str, message: str) -> None:
+async def _refuse(ws: WebSocket, code: str, message: str, close_code: int = POLICY) -> None:
+    """The page's error message, then a close frame with ``close_code`` and a short reason (at most 123 bytes)."""
     with contextlib.suppress(Exception):
         await ws.send_json({"type": "error", "code": code, "message": message})
-        await ws.close(1008)
+        await ws.close(close_code, f"{code}: {message}".encode()[:120].decode("utf-8", "ignore"))
 
 
-async def _receive_json(ws: WebSocket, timeout: float) -> dict[str, Any]:
-    msg = await asyncio.wait_for(ws.receive(), timeout)
+async def _receive(ws: WebSocket, meter: Meter) -> dict[str, Any]:
+    """The next message, counted against the stream's bounds."""
+    msg = await ws.receive()
     if msg["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(msg.get("code", 1000))
+    meter.take(msg)
+    return msg
+
+
+async def _receive_json(ws: WebSocket, meter: Meter, timeout: float) -> dict[str, Any]:
+    msg = await asyncio.wait_for(_receive(ws, meter), timeout)
     try:
         data = json.loads(msg.get("text") or "")
     except ValueError:
@@ -95,12 +108,12 @@ async def _receive_json(ws: WebSocket, timeout: float) -> dict[str, Any]:
     return data
 
 
-async def _round_trip(ws: WebSocket) -> float:
+async def _round_trip(ws: WebSocket, meter: Meter) -> float:
     worst = 0.0
     for i in range(PINGS):
         sent = time.monotonic()
         await ws.send_json({"type": "ping", "id": i})
-        answer = await _receive_json(ws, 2 * MAX_RTT_S)
+        answer = await _receive_json(ws, meter, 2 * MAX_RTT_S)
         if answer.get("type") != "pong" or answer.get("id") != i:
             raise ApiError(400, "bad_message", f"expected pong {i}")
         worst = max(worst, time.monotonic() - sent)
@@ -112,10 +125,23 @@ async def stream(ws: WebSocket) -> None:
     """Run one streamed session (see the module docstring); the token is the only credential."""
     svc = ws.app.state.service
     await ws.accept()
+    try:
+        # Counted before the token is looked at: guessing tokens costs connections too.
+        admission = ws.app.state.remote_limits.admit((ws.client or ("unknown", 0))[0])
+    except StreamRefused as exc:
+        await _refuse(ws, exc.code, exc.message, exc.close_code)
+        return
+    try:
+        await _stream(ws, svc)
+    finally:
+        admission.release()
+
+
+async def _stream(ws: WebSocket, svc: Any) -> None:
     if svc.pool.pending >= svc.pool.workers:
         # A stream holds a worker for its whole length and its clock starts now: waiting in the queue would eat
         # the customer's time. Refused before the token is claimed, so the same link works a minute later.
-        await _refuse(ws, "busy", "every model worker is busy; try again in a minute")
+        await _refuse(ws, "busy", "every model worker is busy; try again in a minute", TRY_LATER)
         return
     try:
         spec = svc.remote.claim(ws.query_params.get("token", ""))
@@ -123,16 +149,21 @@ async def stream(ws: WebSocket) -> None:
         await _refuse(ws, exc.code, exc.message)
         return
     signals = StreamSignals()
+    meter = ws.app.state.remote_limits.meter(spec.session_ref)
     started = dt.datetime.now(dt.timezone.utc)
     try:
-        rtt = await _round_trip(ws)
+        rtt = await _round_trip(ws, meter)
         if rtt > MAX_RTT_S:
             raise ApiError(400, "too_slow", f"the connection's round trip ({rtt * 1000:.0f} ms) is over "
                            f"{MAX_RTT_S * 1000:.0f} ms: try a better connection")
         await ws.send_json({"type": "ready", "rtt_ms": round(rtt * 1000, 1)})
-        outcome = await _capture(ws, svc, spec, rtt, signals)
+        outcome = await _capture(ws, svc, spec, rtt, signals, meter)
     except (WebSocketDisconnect, asyncio.TimeoutError):
         await svc.audit(spec.key, "remote_stream", {"ref": spec.session_ref, "result": "abandoned"})
+        return
+    except StreamRefused as exc:  # the client broke a bound: nothing is recorded but the audit event
+        await svc.audit(spec.key, "remote_stream", {"ref": spec.session_ref, "result": exc.code})
+        await _refuse(ws, exc.code, exc.message, exc.close_code)
         return
     except ApiError as exc:
         await svc.audit(spec.key, "remote_stream", {"ref": spec.session_ref, "result": exc.code})
@@ -147,7 +178,8 @@ async def stream(ws: WebSocket) -> None:
         await ws.close(1000)
 
 
-async def _capture(ws: WebSocket, svc: Any, spec: Any, rtt: float, signals: StreamSignals) -> StreamOutcome:
+async def _capture(ws: WebSocket, svc: Any, spec: Any, rtt: float, signals: StreamSignals,
+                   meter: Meter) -> StreamOutcome:
     """Receive frames and page reports while the worker runs the session; its outcome."""
     from inference.challenge import draw_steps
 
@@ -178,15 +210,14 @@ async def _capture(ws: WebSocket, svc: Any, spec: Any, rtt: float, signals: Stre
     try:
         while not job.done():
             if recv is None:
-                recv = asyncio.ensure_future(ws.receive())
+                recv = asyncio.ensure_future(_receive(ws, meter))
             done, _ = await asyncio.wait({recv, job}, return_when=asyncio.FIRST_COMPLETED)
             if recv not in done:
                 break
-            msg, recv = recv.result(), None
-            if msg["type"] == "websocket.disconnect":
-                inbox.put(("end", None, clock()))
-                await job
-                raise WebSocketDisconnect(msg.get("code", 1000))
+            try:
+                msg = recv.result()
+            finally:
+                recv = None
             if msg.get("bytes") is not None:
                 try:
                     inbox.put_nowait(("frame", msg["bytes"], clock()))
@@ -203,7 +234,20 @@ async def _capture(ws: WebSocket, svc: Any, spec: Any, rtt: float, signals: Stre
         if recv is not None:
             recv.cancel()
         if not job.done():
-            inbox.put(("end", None, clock()))
+            _end(inbox, clock())
+            with contextlib.suppress(Exception):  # the worker stops at the end mark; its outcome is not recorded
+                await job
+
+
+def _end(inbox: queue.Queue[tuple[str, Any, float]], t: float) -> None:
+    """Tell the worker to stop, from the event loop: never blocks (a full inbox is emptied first)."""
+    while True:
+        try:
+            inbox.put_nowait(("end", None, t))
+            return
+        except queue.Full:
+            with contextlib.suppress(queue.Empty):
+                inbox.get_nowait()
 
 
 def _page_report(text: str, signals: StreamSignals, inbox: queue.Queue[tuple[str, Any, float]], clock: Any) -> None:
@@ -219,7 +263,7 @@ def _page_report(text: str, signals: StreamSignals, inbox: queue.Queue[tuple[str
     elif kind == "visibility":
         signals.visibility(str(data.get("state", "")))
     elif kind == "end":
-        inbox.put(("end", None, clock()))
+        _end(inbox, clock())
 
 
 def _record(svc: Any, spec: Any, outcome: StreamOutcome, started: dt.datetime) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kiosk.api.remote.protocol_client import run_page
 from tests.kiosk.api.conftest import dg2_of
 from tests.kiosk.api.remote_fixtures import remote_server, subject  # noqa: F401 (fixtures)
-from tests.kiosk.api.remote_page import run_page
 
 
 def _key(svc: Any, *scopes: str) -> str:
@@ -50,8 +50,8 @@ def _steps_revealed_one_at_a_time(run: Any) -> None:
     steps = [m for m in run.messages if m["type"] == "step"]
     assert [s["index"] for s in steps] == list(range(len(steps))) and all(s["of"] == 2 for s in steps)
     assert "steps" not in json.dumps(run.messages)  # never the whole challenge
-    if "flash" in kinds:
-        assert kinds.index("flash") > max(i for i, k in enumerate(kinds) if k == "step")
+    if "flash" in kinds:  # once, announced only by the hold right before it
+        assert kinds.count("flash") == 1 and kinds[kinds.index("flash") - 1] == "hold", kinds
 
 
 def test_a_lit_face_passes_the_flash_and_is_accepted(remote_server, subject, photo) -> None:  # type: ignore[no-untyped-def]
@@ -140,3 +140,59 @@ def test_a_busy_server_refuses_the_stream_without_spending_the_token(remote_serv
         holder.join(20)
     with connect(_ws(url, token), open_timeout=10) as ws:  # the same link works once a worker is free
         assert json.loads(ws.recv(timeout=10))["type"] == "ping"
+
+
+def test_the_flash_can_come_between_steps_and_the_next_step_waits_for_it(remote_server, subject, photo,  # type: ignore[no-untyped-def]
+                                                                         monkeypatch) -> None:
+    """Issue 21 item 2: the server picks the moment (here, forced: between the two steps); the next step is
+    revealed only once the colours are done, and the challenge's clock goes on without a repeated or backward
+    timestamp. (Whether the lit face then passes depends on the machine rendering it in real time: the
+    accepting case is test_a_lit_face_passes_the_flash_and_is_accepted, with the moment drawn at random.)"""
+    import kiosk.api.remote.stream as stream
+
+    svc, url = remote_server
+    key = _key(svc)
+    monkeypatch.setattr(stream, "draw_slot", lambda steps: 1)
+    run = run_page(_ws(url, _token(url, key, photo)), subject, lit=True)
+    assert run.result is not None and run.result["type"] == "result", run.messages[-3:]
+    kinds = [m["type"] for m in run.messages]
+    assert kinds == ["step", "hold", "flash", "step", "result"], kinds
+    _steps_revealed_one_at_a_time(run)
+    checks = _checks(svc, run.result["session_id"])
+    api = checks["api"]
+    assert api["flash_slot"] == 1 and api["flash"] is not None, api
+    assert len(api["flash"]["sequence"]["segments"]) == 12
+    assert api["flash_sequence_s"] > 0 and api["flash_added_s"] >= api["flash_sequence_s"]
+    challenge = checks["face_session"]["challenge"]
+    assert challenge["reason"] != "NON_MONOTONIC_TIME", challenge
+
+
+def test_the_flash_moment_is_drawn_over_every_slot() -> None:
+    """Before the first step, between any two, after the last: each one possible (the page cannot know)."""
+    from kiosk.api.remote.flash_timing import draw_slot
+
+    seen = {draw_slot(3) for _ in range(2000)}  # a slot missing from 2000 draws: (3/4)**2000
+    assert seen == {0, 1, 2, 3}
+
+
+def test_the_remote_flash_adds_at_most_4_s_within_wcag_and_keeps_the_kiosks_chance_agreement() -> None:
+    """Issue 21 target: the flash adds at most 4 s. Bound by configuration (no timing measured here): the longest
+    settle pause, the longest sequence, and the kiosk's lag (a face answering at the latest lag the kiosk
+    searches, on a zero round trip). At most three flashes (pairs of opposing changes) in any second (WCAG
+    2.3.1), and the threshold follows the fixed rule 0.7 x sqrt(12 / N): chance agreement no easier than the
+    kiosk's."""
+    import math
+
+    from kiosk.api.remote.flash_timing import SETTLE_S, flashes_per_second
+    from kiosk.api.remote.stream import flash_config
+    from kiosk.workflow.controller import FLASH_CONFIG
+
+    cfg = flash_config(0.0)
+    assert flashes_per_second(cfg.segment_min_s) <= 3 and flashes_per_second(0.12) > 3
+    assert SETTLE_S[1] + cfg.segments * cfg.segment_max_s + cfg.max_lag_s <= 4.0
+    assert cfg.min_correlation >= 0.7 * math.sqrt(12 / cfg.segments)
+    assert cfg.min_correlation * math.sqrt(2 * cfg.segments) >= FLASH_CONFIG.min_correlation * math.sqrt(
+        2 * FLASH_CONFIG.segments)
+    assert (cfg.colours, cfg.lag_step_s, cfg.min_frames) == (FLASH_CONFIG.colours, FLASH_CONFIG.lag_step_s,
+                                                             FLASH_CONFIG.min_frames)
+    assert flash_config(0.25).max_lag_s == FLASH_CONFIG.max_lag_s + 0.25  # only the round trip widens the lag

@@ -8,7 +8,7 @@
     en: {
       title: "Identity check", other: "Deutsch", otherLang: "de",
       intro: "Put your face inside the oval. We will ask you to do a few simple things, one at a time.",
-      start: "Start the camera", note: "The screen will change colour for a few seconds near the end: that is part of the check.",
+      start: "Start the camera", note: "At some moment the screen will change colour for a few seconds: keep looking at it, that is part of the check.",
       asking: "Your browser will ask to use the camera. Please allow it.",
       connecting: "Connecting…", ready: "Look at the camera and hold still.",
       step: "Step {0} of {1}", hold: "Hold still", flash: "Keep looking at the screen while it changes colour.",
@@ -25,12 +25,16 @@
       token_unknown: "This link is not valid. Please start again from the service that sent you here.",
       too_slow: "The connection is too slow for the check. Try another network.",
       busy: "The service is busy. Please try again in a minute.", closed: "The connection was lost. Please start again.",
+      rate_limited: "Too many attempts from this connection. Please wait a minute and start again.",
+      too_many_streams: "This connection already has checks open. Close the other windows and start again.",
+      frame_rate: "The camera sent too much at once. Please start again.",
+      session_too_large: "The camera sent too much at once. Please start again.",
       other_error: "Something went wrong. Please start again."
     },
     de: {
       title: "Identitätsprüfung", other: "English", otherLang: "en",
       intro: "Bringen Sie Ihr Gesicht in das Oval. Wir bitten Sie um einige einfache Bewegungen, eine nach der anderen.",
-      start: "Kamera starten", note: "Gegen Ende wechselt der Bildschirm einige Sekunden lang die Farbe: Das gehört zur Prüfung.",
+      start: "Kamera starten", note: "Irgendwann wechselt der Bildschirm einige Sekunden lang die Farbe: Schauen Sie weiter hin, das gehört zur Prüfung.",
       asking: "Ihr Browser fragt nach der Kamera. Bitte erlauben Sie den Zugriff.",
       connecting: "Verbindung wird aufgebaut …", ready: "Schauen Sie in die Kamera und halten Sie still.",
       step: "Schritt {0} von {1}", hold: "Halten Sie still", flash: "Schauen Sie weiter auf den Bildschirm, während er die Farbe wechselt.",
@@ -47,6 +51,10 @@
       token_unknown: "Dieser Link ist ungültig. Bitte beginnen Sie erneut.",
       too_slow: "Die Verbindung ist für die Prüfung zu langsam. Versuchen Sie ein anderes Netz.",
       busy: "Der Dienst ist ausgelastet. Bitte versuchen Sie es in einer Minute erneut.", closed: "Die Verbindung wurde unterbrochen. Bitte beginnen Sie erneut.",
+      rate_limited: "Zu viele Versuche über diese Verbindung. Bitte warten Sie eine Minute und beginnen Sie erneut.",
+      too_many_streams: "Über diese Verbindung laufen bereits Prüfungen. Schließen Sie die anderen Fenster und beginnen Sie erneut.",
+      frame_rate: "Die Kamera hat zu viel auf einmal gesendet. Bitte beginnen Sie erneut.",
+      session_too_large: "Die Kamera hat zu viel auf einmal gesendet. Bitte beginnen Sie erneut.",
       other_error: "Etwas ist schiefgelaufen. Bitte beginnen Sie erneut."
     }
   };
@@ -100,14 +108,17 @@
   function fail(key) { stop(); showProgress(null); say(key, [], "stopped"); }
 
   function paint(colours, durations) {
-    var el = $("flash"), i = 0;
+    // Each colour is timed from the sequence's start (not from the previous timer), so timer delays do not
+    // add up: the server checks the face against its own clock.
+    var el = $("flash"), i = 0, t0 = performance.now(), end = 0;
     say("flash");
     el.hidden = false;
     (function next() {
       if (i >= colours.length || state.finished) { el.hidden = true; return; }
       el.style.background = COLOURS[colours[i]] || "#ffffff";
-      setTimeout(next, durations[i]);
+      end += durations[i];
       i += 1;
+      setTimeout(next, Math.max(0, t0 + end - performance.now()));
     })();
   }
   function showStep(m) {

@@ -1,7 +1,8 @@
-"""A simulated capture page for the streamed remote protocol: the synthetic subject in front of a camera,
-streamed in real time over the WebSocket, acting out each step when the server reveals it, and (``lit``)
-reflecting the colours the server asks the page to paint, as a face in front of a screen does. Unlit, it
-is what a screen or an injected video shows: the same face, the colours never reaching it."""
+"""A protocol-level client of the streamed remote capture (what the capture page does, without a browser):
+the synthetic subject in front of a camera, streamed in real time over the WebSocket, acting out each step
+when the server reveals it, and (``lit``) reflecting the colours the server asks the page to paint, as a face
+in front of a screen does. Unlit, it is what a screen or an injected video shows: the same face, the colours
+never reaching it. Used by the protocol tests and by ``kiosk bench remote``."""
 from __future__ import annotations
 
 import json
@@ -15,10 +16,19 @@ from websockets.sync.client import connect
 from inference.challenge import ChallengeStep
 from inference.flash import FlashSequence
 from inference.synthetic import NEUTRAL, screen_light, state_at
-from kiosk.workflow.demo_devices import SCREEN_LIGHT_STRENGTH, SCREEN_LATENCY_S
-from tests.kiosk.api.conftest import jpeg
+from kiosk.workflow.demo_devices import SCREEN_LATENCY_S, SCREEN_LIGHT_STRENGTH
 
 FPS = 15.0
+
+
+def jpeg(bgr: Any, quality: int = 85) -> bytes:
+    """BGR -> JPEG bytes, as the page's canvas sends them."""
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("the frame could not be encoded as JPEG")
+    return bytes(buf.tobytes())
 
 
 @dataclass
@@ -28,6 +38,7 @@ class PageRun:
     messages: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     frames_sent: int = 0
+    seconds: float = 0.0  # from opening the connection to the result (or giving up)
 
 
 def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated Camera", limit_s: float = 50.0,
@@ -42,13 +53,20 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
     script: list[Any] = []
     script_t0 = [0.0]
     light: list[Any] = [None]  # (sequence, local time it arrived)
+    opened = time.monotonic()
     with connect(ws_url, max_size=2**22, open_timeout=10) as ws:
         for _ in range(3):  # the round-trip probe
             ping = json.loads(ws.recv(timeout=10))
-            assert ping["type"] == "ping", ping
+            if ping["type"] == "error":  # refused (busy, a used token...): the caller decides
+                run.result = ping
+                run.seconds = time.monotonic() - opened
+                return run
+            if ping["type"] != "ping":
+                raise ValueError(f"expected a ping, got {ping}")
             ws.send(json.dumps({"type": "pong", "id": ping["id"]}))
         ready = json.loads(ws.recv(timeout=10))
-        assert ready["type"] == "ready", ready
+        if ready["type"] != "ready":
+            raise ValueError(f"expected ready, got {ready}")
         ws.send(json.dumps({"type": "camera", "label": label, "width": 640, "height": 480}))
         done = threading.Event()
 
@@ -93,4 +111,5 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
             run.frames_sent += 1
             time.sleep(max(0.0, 1 / FPS - (time.monotonic() - tick)))
         done.wait(10)
+    run.seconds = time.monotonic() - opened
     return run
