@@ -42,11 +42,12 @@ class PageRun:
 
 
 def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated Camera", limit_s: float = 50.0,
-             answer_delay_s: float = 0.0) -> PageRun:
+             answer_delay_s: float = 0.0, decline: str | None = None) -> PageRun:
     """Stream ``subject`` to ``ws_url`` until the server answers with a result (or ``limit_s``).
 
     ``answer_delay_s``: the lit face answers the colours that much later (a renderer that must see the colour
-    before it can paint it on the face).
+    before it can paint it on the face). ``decline``: the customer declines the flash, ``"at_start"`` (before
+    any step) or ``"at_flash"`` (when the colours arrive, so they stop), as the page's button does.
     """
     run = PageRun()
     lock = threading.Lock()
@@ -68,7 +69,10 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
         if ready["type"] != "ready":
             raise ValueError(f"expected ready, got {ready}")
         ws.send(json.dumps({"type": "camera", "label": label, "width": 640, "height": 480}))
+        if decline == "at_start":
+            ws.send(json.dumps({"type": "decline_flash"}))
         done = threading.Event()
+        decline_now = threading.Event()  # set by the receiver; sent by this thread (one sender per socket)
 
         def receive() -> None:
             try:
@@ -83,7 +87,10 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
                             script_t0[0] = now
                         elif msg["type"] == "flash":
                             seq = FlashSequence.of(msg["colours"], [d / 1000 for d in msg["durations_ms"]])
-                            light[0] = (seq, now)
+                            if decline == "at_flash":
+                                decline_now.set()  # the page stops painting at once
+                            else:
+                                light[0] = (seq, now)
                         elif msg["type"] in ("result", "error"):
                             run.result = msg
                             return
@@ -96,6 +103,9 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
         start = time.monotonic()
         while not done.is_set() and time.monotonic() - start < limit_s:
             tick = time.monotonic()
+            if decline_now.is_set():
+                decline_now.clear()
+                ws.send(json.dumps({"type": "decline_flash"}))
             with lock:
                 state = state_at(script, tick - script_t0[0], NEUTRAL)[0] if script else NEUTRAL
                 shown = light[0]

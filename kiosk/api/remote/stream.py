@@ -15,6 +15,11 @@ real time, is judged by when it actually arrived. The worker:
    later than that, as a renderer must, does not correlate. While the colours play the challenge's clock
    stops (its frames are not fed to the challenge), so the next step keeps its whole time;
 3. stops at ``max_s`` whatever the client does (a challenge still running then has failed).
+
+A customer who must not see flashing colours declines the flash on the page (``decline`` in the inbox), before
+or while it plays: no colours are sent (or those playing stop), the challenge goes on, and the session ends at
+most in REVIEW with ``FLASH_DECLINED``, as at the kiosk (and ``REMOTE_NO_FLASH``: nothing told a live face from
+a video). Declining never helps an attacker to an ACCEPT.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from kiosk.api.errors import ApiError
 from kiosk.api.images import decode_image
 from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config
 from kiosk.api.remote.signals import StreamSignals
-from kiosk.evidence import Evidence, RemoteEvidence
+from kiosk.evidence import AccessEvidence, Evidence, RemoteEvidence
 from kiosk.face_session import (
     FaceEngine,
     FaceSession,
@@ -87,6 +92,8 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
     paused = 0.0  # time the challenge's clock stood still (the flash)
     last_t = 0.0  # the challenge's time of the last frame it saw
     ended_by = "time_limit"
+    declined = False
+    resume_after_decline = False  # declined while the flash held the challenge: it resumes at the next frame
     while clock() < settings.max_s:
         if flash is not None:
             flash.send_when_due(clock(), emit)
@@ -97,6 +104,12 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
         if kind == "end":
             ended_by = "client"
             break
+        if kind == "decline":
+            if not declined and (flash is None or flash.result is None):
+                declined = True
+                resume_after_decline = flash is not None
+                flash = None
+            continue
         if len(signals.arrivals) > settings.max_frames:
             ended_by = "frame_limit"
             break
@@ -110,9 +123,12 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
             if flash.playing(t):
                 flash.feed(engine.pipeline.process(frame, t), frame, t, clock())
             continue
-        if flash is not None and flash.resumed_at is None:  # the colours are done: the challenge resumes now
-            flash.resumed_at = clock()
-            # Its clock skips the flash: this frame follows the last one it saw by a short frame interval.
+        if (flash is not None and flash.resumed_at is None) or resume_after_decline:
+            # The colours are done (or declined): the challenge resumes now, its clock skipping the flash, so
+            # this frame follows the last one it saw by a short frame interval.
+            if flash is not None:
+                flash.resumed_at = clock()
+            resume_after_decline = False
             paused = t - (last_t + RESUME_GAP_S)
         if session is None:
             session = FaceSession(engine, list(steps), frame_size=(frame.shape[1], frame.shape[0]))
@@ -125,7 +141,7 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
         if flash is not None and flash.result is None:  # the lag window's tail runs beside the next step
             flash.feed(analysis or engine.pipeline.process(frame, t), frame, t, clock())
         next_step = ch.step_index if ch.status == "running" else len(steps)
-        if flash is None and ch.status != "failed" and next_step == slot:
+        if flash is None and not declined and ch.status != "failed" and next_step == slot:
             flash = RemoteFlash(cfg, t, last=slot == len(steps))  # its moment has come: the next step waits until the colours are done
             emit({"type": "hold"})
             continue
@@ -144,14 +160,15 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
         session.flash = flash.result or flash.checker.result()
     enrolment = enrol_portrait(engine, portrait_bgr)
     result = session.finish(enrolment)
-    evidence = Evidence(face=result.evidence, remote=RemoteEvidence("stream", False, signals.findings()))
+    evidence = Evidence(face=result.evidence, remote=RemoteEvidence("stream", False, signals.findings()),
+                        access=AccessEvidence(flash_declined=declined))
     # The stream always asks for the flash: one that failed or never ran is a reason, as at a kiosk with a screen.
     decision = decide(evidence, policy.model_copy(update={"require_flash": True}))
     wanted = sorted(i for i in result.audit_frames if i < len(kept))[:12]
     checker = flash.checker if flash is not None else None
     report = {"path": "stream", "ended_by": ended_by, "rtt_ms": round(rtt_s * 1000, 1),
               "flash": session.flash.to_dict() if session.flash else None,
-              "flash_slot": slot, "flash_at_s": round(checker.t0, 3) if checker else None,
+              "flash_slot": slot, "flash_declined": declined, "flash_at_s": round(checker.t0, 3) if checker else None,
               **(flash.timing() if flash is not None else {"flash_added_s": None}),
               "flash_max_lag_ms": round(cfg.max_lag_s * 1000, 1), "signals": list(signals.findings()),
               "capture": signals.report()}

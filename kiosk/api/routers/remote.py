@@ -241,9 +241,15 @@ async def _capture(ws: WebSocket, svc: Any, spec: Any, rtt: float, signals: Stre
 
 def _end(inbox: queue.Queue[tuple[str, Any, float]], t: float) -> None:
     """Tell the worker to stop, from the event loop: never blocks (a full inbox is emptied first)."""
+    _put(inbox, ("end", None, t))
+
+
+def _put(inbox: queue.Queue[tuple[str, Any, float]], item: tuple[str, Any, float]) -> None:
+    """A control message for the worker, from the event loop: never blocks and is never lost (the oldest
+    queued frame makes room when the inbox is full)."""
     while True:
         try:
-            inbox.put_nowait(("end", None, t))
+            inbox.put_nowait(item)
             return
         except queue.Full:
             with contextlib.suppress(queue.Empty):
@@ -264,6 +270,8 @@ def _page_report(text: str, signals: StreamSignals, inbox: queue.Queue[tuple[str
         signals.visibility(str(data.get("state", "")))
     elif kind == "end":
         _end(inbox, clock())
+    elif kind == "decline_flash":  # the customer must not see flashing colours: REVIEW, FLASH_DECLINED
+        _put(inbox, ("decline", None, clock()))
 
 
 def _record(svc: Any, spec: Any, outcome: StreamOutcome, started: dt.datetime) -> str:

@@ -196,3 +196,41 @@ def test_the_remote_flash_adds_at_most_4_s_within_wcag_and_keeps_the_kiosks_chan
     assert (cfg.colours, cfg.lag_step_s, cfg.min_frames) == (FLASH_CONFIG.colours, FLASH_CONFIG.lag_step_s,
                                                              FLASH_CONFIG.min_frames)
     assert flash_config(0.25).max_lag_s == FLASH_CONFIG.max_lag_s + 0.25  # only the round trip widens the lag
+
+
+def test_a_customer_who_declines_the_flash_before_it_comes_is_reviewed_never_flashed(  # type: ignore[no-untyped-def]
+        remote_server, subject, photo) -> None:
+    """Issue 26 on the remote page: a customer who must not see flashing colours declines before any step: no
+    colours are ever sent, the steps go on, and the session ends in REVIEW with FLASH_DECLINED (and
+    REMOTE_NO_FLASH: nothing told a live face from a video), never ACCEPT."""
+    svc, url = remote_server
+    key = _key(svc)
+    run = run_page(_ws(url, _token(url, key, photo)), subject, lit=True, decline="at_start")
+    assert run.result is not None and run.result["type"] == "result", run.messages[-3:]
+    kinds = [m["type"] for m in run.messages]
+    assert "flash" not in kinds and "hold" not in kinds and kinds.count("step") == 2, kinds
+    assert run.result["decision"] == "REVIEW"
+    checks = _checks(svc, run.result["session_id"])
+    reasons = {f["code"] for f in checks["findings"]}
+    assert {"FLASH_DECLINED", "REMOTE_NO_FLASH"} <= reasons and "FLASH_CHALLENGE_FAILED" not in reasons, reasons
+    assert checks["api"]["flash_declined"] is True and checks["evidence"]["access"]["flash_declined"] is True
+
+
+def test_declining_while_the_colours_play_stops_them_and_the_next_step_follows(  # type: ignore[no-untyped-def]
+        remote_server, subject, photo, monkeypatch) -> None:
+    """Declined while the colours play (the flash forced between the two steps): the next step is revealed at
+    once, the challenge's clock stays monotonic, and the session is reviewed with FLASH_DECLINED."""
+    import kiosk.api.remote.stream as stream
+
+    svc, url = remote_server
+    key = _key(svc)
+    monkeypatch.setattr(stream, "draw_slot", lambda steps: 1)
+    run = run_page(_ws(url, _token(url, key, photo)), subject, lit=True, decline="at_flash")
+    assert run.result is not None and run.result["type"] == "result", run.messages[-3:]
+    kinds = [m["type"] for m in run.messages]
+    assert kinds == ["step", "hold", "flash", "step", "result"], kinds
+    assert run.result["decision"] == "REVIEW"
+    checks = _checks(svc, run.result["session_id"])
+    reasons = {f["code"] for f in checks["findings"]}
+    assert "FLASH_DECLINED" in reasons and "FLASH_CHALLENGE_FAILED" not in reasons, reasons
+    assert checks["face_session"]["challenge"]["reason"] != "NON_MONOTONIC_TIME"

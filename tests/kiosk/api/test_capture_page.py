@@ -172,6 +172,10 @@ def test_the_page_at_a_phone_size_in_german(remote_server, recording, photo) -> 
         assert driver.find_element(By.ID, "instruction").get_attribute("aria-live") == "assertive"
         if shots:
             driver.save_screenshot(str(shots / "capture-phone-de.png"))
+        # A customer who must not see flashing colours says so before starting (issue 26 on the remote page).
+        driver.find_element(By.ID, "noflash").click()
+        assert not driver.find_element(By.ID, "noflash").is_displayed()
+        assert driver.find_element(By.ID, "note").text.startswith("Es werden keine Farben gezeigt")
         driver.find_element(By.ID, "start").click()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not driver.find_element(By.ID, "progress").text.startswith("Schritt"):
@@ -179,5 +183,8 @@ def test_the_page_at_a_phone_size_in_german(remote_server, recording, photo) -> 
         assert driver.find_element(By.ID, "progress").text.startswith("Schritt")
         if shots:
             driver.save_screenshot(str(shots / "capture-phone-de-step.png"))
+        sent = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+        texts = [m["params"]["response"].get("payloadData", "") for m in sent if m["method"] == "Network.webSocketFrameSent"]
+        assert any('"decline_flash"' in t for t in texts), texts[:5]  # told the server once the stream was ready
     finally:
         driver.quit()

@@ -29,7 +29,9 @@
       too_many_streams: "This connection already has checks open. Close the other windows and start again.",
       frame_rate: "The camera sent too much at once. Please start again.",
       session_too_large: "The camera sent too much at once. Please start again.",
-      other_error: "Something went wrong. Please start again."
+      other_error: "Something went wrong. Please start again.",
+      noflash: "I must not see flashing colours",
+      declined: "No colours will be shown. A person will review your check instead."
     },
     de: {
       title: "Identitätsprüfung", other: "English", otherLang: "en",
@@ -55,7 +57,9 @@
       too_many_streams: "Über diese Verbindung laufen bereits Prüfungen. Schließen Sie die anderen Fenster und beginnen Sie erneut.",
       frame_rate: "Die Kamera hat zu viel auf einmal gesendet. Bitte beginnen Sie erneut.",
       session_too_large: "Die Kamera hat zu viel auf einmal gesendet. Bitte beginnen Sie erneut.",
-      other_error: "Etwas ist schiefgelaufen. Bitte beginnen Sie erneut."
+      other_error: "Etwas ist schiefgelaufen. Bitte beginnen Sie erneut.",
+      noflash: "Ich darf keine blinkenden Farben sehen",
+      declined: "Es werden keine Farben gezeigt. Stattdessen prüft eine Person Ihre Angaben."
     }
   };
   var COLOURS = { red: "#ff0000", green: "#00ff00", blue: "#0000ff", yellow: "#ffff00", cyan: "#00ffff",
@@ -63,7 +67,8 @@
   var FPS = 12, MAX_BUFFERED = 2 * 1024 * 1024;
   var lang = (navigator.language || "en").toLowerCase().indexOf("de") === 0 ? "de" : "en";
   var $ = function (id) { return document.getElementById(id); };
-  var state = { key: "intro", args: [], progress: null, ws: null, stream: null, timer: null, finished: false };
+  var state = { key: "intro", args: [], progress: null, ws: null, stream: null, timer: null, finished: false,
+                declined: false };
 
   function fmt(s, args) { return s.replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); }); }
   function say(key, args, done) {  // done: "done" (finished) or "stopped" (finished without success)
@@ -104,6 +109,18 @@
     $("dot").hidden = true;
     $("stage").hidden = true;
     $("note").hidden = true;
+    $("noflash").hidden = true;
+  }
+  // A customer who must not see flashing colours (photosensitivity) declines, before or while they play: the
+  // server sends none (or stops judging them) and a person reviews the session (FLASH_DECLINED).
+  function decline() {
+    if (state.declined || state.finished) { return; }
+    state.declined = true;
+    $("flash").hidden = true;
+    $("noflash").hidden = true;
+    $("note").setAttribute("data-t", "declined");
+    $("note").textContent = TEXT[lang].declined;
+    send({ type: "decline_flash" });  // before the stream opens it is sent on "ready"
   }
   function fail(key) { stop(); showProgress(null); say(key, [], "stopped"); }
 
@@ -111,10 +128,14 @@
     // Each colour is timed from the sequence's start (not from the previous timer), so timer delays do not
     // add up: the server checks the face against its own clock.
     var el = $("flash"), i = 0, t0 = performance.now(), end = 0;
+    if (state.declined) { return; }
     say("flash");
     el.hidden = false;
+    $("noflash").classList.add("over");
     (function next() {
-      if (i >= colours.length || state.finished) { el.hidden = true; return; }
+      if (i >= colours.length || state.finished || state.declined) {
+        el.hidden = true; $("noflash").classList.remove("over"); return;
+      }
       el.style.background = COLOURS[colours[i]] || "#ffffff";
       end += durations[i];
       i += 1;
@@ -135,7 +156,10 @@
     var m;
     try { m = JSON.parse(ev.data); } catch (e) { return; }
     if (m.type === "ping") { send({ type: "pong", id: m.id }); }
-    else if (m.type === "ready") { cameraReport(); startFrames(); say("ready"); }
+    else if (m.type === "ready") {
+      cameraReport(); startFrames(); say("ready");
+      if (state.declined) { send({ type: "decline_flash" }); }
+    }
     else if (m.type === "step") { showStep(m); }
     else if (m.type === "hold") { $("dot").hidden = true; showProgress(null); say("hold"); }
     else if (m.type === "flash") { paint(m.colours, m.durations_ms); }
@@ -188,6 +212,8 @@
   document.addEventListener("visibilitychange", function () { send({ type: "visibility", state: document.visibilityState }); });
   document.addEventListener("DOMContentLoaded", function () {
     $("start").addEventListener("click", start);
+    $("noflash").addEventListener("click", decline);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !$("flash").hidden) { decline(); } });
     $("lang").addEventListener("click", function () { lang = TEXT[lang].otherLang; applyLanguage(); });
     if (!token()) { say("no_token"); $("start").disabled = true; }
     applyLanguage();
