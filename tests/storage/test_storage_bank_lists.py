@@ -38,6 +38,7 @@ def test_enrolment_files_the_entry_and_raises_the_generation(store, clock) -> No
     assert store.banks.generation("api:k1", "vip") == 0 and not store.banks.exists("api:k1", "vip")
     one = store.decisions.record_session(_rec(clock, "vip", "api:k1", {"owner": "api:k1"}, 1))
     assert one.bank_generation == 1
+    clock.advance(seconds=1)  # enrolled later: listed after it (same times would list by random id)
     many = store.decisions.record_sessions([_rec(clock, "vip", "api:k1", {"owner": "api:k1"}, s) for s in (2, 3)]
                                            + [_rec(clock, "vip", "api:k2", {"owner": "api:k2"}, 4)])
     assert [r.bank_generation for r in many] == [2, 3, 1]  # each enrolment names the step it made
