@@ -152,14 +152,14 @@ class FaceBank:
         total, ids = self.storage.banks.page(self.owner, check_list_name(list_name), 0, 2 ** 62)
         return set(self._confirmed(ids))
 
-    def _confirmed(self, ids: list[str]) -> list[str]:
-        """``ids`` whose sealed checks name this owner (the store's list index is derived data: an id it files under
-        the wrong owner is never shown), in the given order."""
+    def _confirmed(self, ids: list[str], from_index: bool = True) -> list[str]:
+        """``ids`` whose sealed checks name this owner, in the given order. ``from_index``: the ids came from the
+        store's list index, which is derived data, so one it files under the wrong owner is logged and never shown."""
         checks = self.storage.decisions.checks_of_ids(ids)
         out = [i for i in ids if i in checks and checks[i][0] == FACEBANK_MODE and owner_of(checks[i][1]) == self.owner]
-        if len(out) != len(ids):
-            log.warning("face bank: %d identity(ies) filed under an owner their sealed record does not name were "
-                        "left out; run 'kiosk audit verify'", len(ids) - len(out))
+        if from_index and len(out) != len(ids):
+            log.warning("face bank: %d identity(ies) left out: withdrawn meanwhile, or filed under an owner their "
+                        "sealed record does not name (then run 'kiosk audit verify')", len(ids) - len(out))
         return out
 
     def search(self, list_name: str, vector: np.ndarray, k: int, must_exist: bool = False) -> list[Hit]:
@@ -242,7 +242,7 @@ class FaceBank:
 
     def owns(self, identity_id: str) -> bool:
         """Whether ``identity_id`` is a face-bank entry of this owner (its sealed checks say so)."""
-        return bool(self._confirmed([identity_id])) if isinstance(identity_id, str) else False
+        return bool(self._confirmed([identity_id], from_index=False)) if isinstance(identity_id, str) else False
 
     def remove(self, identity_id: str, actor: str, any_owner: bool = False) -> None:
         """Withdraw an identity (its templates, images and record), audited; ``KeyError`` when there is no
