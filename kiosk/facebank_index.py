@@ -4,8 +4,9 @@ matrix, so a search is one matrix-vector product.
 Loaded from the store on the first search of a list (``storage.bank_lists``), then kept current:
 * changes made through this index's :class:`kiosk.facebank.FaceBank` (enrol, withdraw) are applied in place;
 * changes made anywhere else (another process, a retention purge) raise the list's generation in the store, which
-  every search compares first (one indexed read): a stale list is reloaded by difference (only identities not
-  yet in memory are read and decrypted; those gone are dropped).
+  every search compares first (one indexed read): when only enrolments happened since, just the entries filed
+  after the held generation are read and decrypted; otherwise the list's ids are compared (those gone are dropped,
+  only newcomers decrypted).
 
 Rows of one identity are kept next to each other, so an identity's score is the best of its templates
 (``np.maximum.reduceat``). Memory: 4 bytes x dimension per template (512 B for SFace's 128), plus 32 bytes of id per
@@ -128,7 +129,8 @@ class BankIndex:
         if lst is not None and lst.generation == storage.banks.generation(owner, list_name):
             return lst
         known = frozenset(lst.ids()) if lst is not None else frozenset()
-        load = storage.banks.load(owner, list_name, known)
+        since = lst.generation if lst is not None and lst.generation >= 0 else None
+        load = storage.banks.load(owner, list_name, known, since)
         if lst is None:
             dims = [v.size for vs in load.vectors.values() for v in vs]
             if not dims:
@@ -136,9 +138,10 @@ class BankIndex:
                 return None
             dim = max(set(dims), key=dims.count)  # one embedding model per list; others cannot be compared
             lst = _List(load.generation, dim, np.empty((0, dim), dtype=np.float32), np.empty(0, dtype=_ID))
-        lst.drop(known - set(load.present))
-        rows = [(sid, unit(v)) for sid in load.present if sid in load.vectors
-                for v in load.vectors[sid] if v.size == lst.dim]
+        if load.present is not None:
+            lst.drop(known - set(load.present))
+        order = load.present if load.present is not None else tuple(load.vectors)
+        rows = [(sid, unit(v)) for sid in order if sid in load.vectors for v in load.vectors[sid] if v.size == lst.dim]
         skipped = sum(len(vs) for vs in load.vectors.values()) - len(rows)
         if skipped:
             log.warning("face bank: %d template(s) of another dimension than %d left out of a list's index",

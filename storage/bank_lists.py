@@ -32,7 +32,9 @@ class ListLoad:
     """What :meth:`BankLists.load` read in one consistent snapshot."""
 
     generation: int
-    present: tuple[str, ...]  # the list's identities that have templates, oldest enrolment first
+    # The list's identities that have templates, oldest enrolment first; None when the load was incremental and
+    # nothing left the list since the caller's generation (then ``vectors`` holds exactly the newcomers).
+    present: tuple[str, ...] | None
     vectors: dict[str, list[np.ndarray]] = field(default_factory=dict)  # decrypted, for those not already known
 
 
@@ -82,14 +84,25 @@ class BankLists:
         with self._db.read() as s:
             return self._decrypt(s, [session_id]).get(session_id, [])
 
-    def load(self, owner: str, list_name: str, known: frozenset[str] = frozenset()) -> ListLoad:
+    def load(self, owner: str, list_name: str, known: frozenset[str] = frozenset(), since: int | None = None
+             ) -> ListLoad:
         """The list's generation, its identities that have templates, and the decrypted templates of those not in
         ``known`` (an index that already holds the rest), all read in one snapshot so the generation describes
-        exactly what was read."""
+        exactly what was read.
+
+        ``since``: the generation the caller's ``known`` describes. When every step since then was an enrolment
+        that is still there (the steps equal the entries filed after ``since``), only those entries are read and
+        ``present`` is None; otherwise (a withdrawal or purge happened) the whole list of ids is compared."""
         self._keys.refresh()
         with self._db.read() as s:
             generation = int(s.execute(select(BankListRow.generation).where(
                 BankListRow.owner == owner, BankListRow.list_name == list_name)).scalar_one_or_none() or 0)
+            if since is not None and known and generation >= since:
+                added = list(s.execute(select(BankEntryRow.session_id).where(
+                    *self._of(owner, list_name), BankEntryRow.generation > since)
+                    .order_by(BankEntryRow.generation)).scalars())
+                if len(added) == generation - since:
+                    return ListLoad(generation, None, self._decrypt(s, [a for a in added if a not in known]))
             present = tuple(s.execute(
                 select(BankEntryRow.session_id).where(*self._of(owner, list_name))
                 .where(select(TemplateRow.id).where(TemplateRow.session_id == BankEntryRow.session_id).exists())

@@ -202,9 +202,6 @@ class DecisionLog:
         s.add(drow)
         s.add_all(image_rows)
         s.add_all(template_rows)
-        if rec.bank is not None:  # a face-bank identity: filed under its list (generation: _file_bank_entries)
-            s.add(BankEntryRow(session_id=srow.id, owner=rec.bank.owner, list_name=rec.bank.list_name,
-                               enrolled_at=rec.started_at))
         seq = self._audit.append(
             s, AuditKind.DECISION, f"kiosk:{rec.kiosk_id}",
             {"decision_id": drow.id, "outcome": rec.decision.outcome,
@@ -217,8 +214,9 @@ class DecisionLog:
 
     @staticmethod
     def _raise_generations(s: Any, recs: list[SessionRecord], out: list[RecordedSession]) -> list[RecordedSession]:
-        """One generation step per face-bank identity recorded, one update per list; each result names the
-        generation its own enrolment brought the list to."""
+        """File the face-bank identities under their lists: one generation step per identity, one update per list;
+        each entry and each result carry the generation their own enrolment brought the list to (so an index can
+        read just the entries newer than the generation it holds)."""
         per_list: dict[tuple[str, str], list[int]] = {}
         for i, rec in enumerate(recs):
             if rec.bank is not None:
@@ -226,6 +224,8 @@ class DecisionLog:
         for (owner, list_name), idx in sorted(per_list.items()):
             last = bump(s, owner, list_name, len(idx))
             for step, i in enumerate(idx, start=last - len(idx) + 1):
+                s.add(BankEntryRow(session_id=out[i].session_id, owner=owner, list_name=list_name,
+                                   enrolled_at=recs[i].started_at, generation=step))
                 out[i] = replace(out[i], bank_generation=step)
         return out
 

@@ -190,8 +190,10 @@ class BankEntryRow(Base):
     owner: Mapped[str] = mapped_column(String(64), nullable=False)
     list_name: Mapped[str] = mapped_column(String(40), nullable=False)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)  # the list's generation its enrolment made
 
-    __table_args__ = (Index("ix_bank_entries_owner_list_enrolled", "owner", "list_name", "enrolled_at", "session_id"),)
+    __table_args__ = (Index("ix_bank_entries_owner_list_enrolled", "owner", "list_name", "enrolled_at", "session_id"),
+                      Index("ix_bank_entries_owner_list_generation", "owner", "list_name", "generation"))
 
 
 class BankListRow(Base):

@@ -116,9 +116,13 @@ def test_another_process_changes_are_seen_by_difference(data: Path, st: Storage,
         enrol_decrypts = decrypts[0]  # the other process's own duplicate search loaded its index
         assert bank.search("vip", _vec(77), 1)[0].identity_id == new
         assert decrypts[0] - enrol_decrypts == 1  # only the new identity was read
+        seen = _statements(st)
+        theirs.enrol("vip", [_vec(78)], "test")
+        bank.search("vip", _vec(78), 1)
+        assert not [q for q in seen if "ORDER BY bank_entries.enrolled_at" in q]  # enrolments only: no id list read
         theirs.remove(ids[5], "test")
         assert all(h.identity_id != ids[5] for h in bank.search("vip", _vec(5), 40))
-        assert bank.index.size(key_owner("a"), "vip") == 30
+        assert bank.index.size(key_owner("a"), "vip") == 31  # 30 + 2 enrolled - 1 withdrawn
     finally:
         other.close()
 

@@ -50,6 +50,14 @@ def test_enrolment_files_the_entry_and_raises_the_generation(store, clock) -> No
     assert np.allclose(load.vectors[one.session_id][0], _vec(1))
     again = store.banks.load("api:k1", "vip", frozenset(ids[:2]))  # only what the caller does not hold
     assert set(again.vectors) == {ids[2]} and set(again.present) == set(ids)
+    with store.db.read() as s:
+        assert {r.session_id: r.generation for r in s.execute(select(BankEntryRow)).scalars()} == {
+            one.session_id: 1, many[0].session_id: 2, many[1].session_id: 3, many[2].session_id: 1}
+    newer = store.banks.load("api:k1", "vip", frozenset([one.session_id]), since=1)  # only enrolments since 1
+    assert newer.present is None and set(newer.vectors) == {many[0].session_id, many[1].session_id}
+    store.retention.erase_session(many[0].session_id, "test", "withdrawn")
+    after = store.banks.load("api:k1", "vip", frozenset(ids), since=3)  # a withdrawal: the ids are compared
+    assert after.generation == 4 and set(after.present) == set(ids) - {many[0].session_id} and not after.vectors
 
 
 def test_erasure_and_template_purge_raise_the_generation(tmp_path: Path, clock, test_config) -> None:  # type: ignore[no-untyped-def]
@@ -89,10 +97,11 @@ def test_migration_0008_files_existing_entries_from_their_sealed_checks(tmp_path
     st = open_storage(data, test_config, clock=clock)  # upgrades to the newest revision
     try:
         with st.db.read() as s:
-            filed = {r.session_id: (r.owner, r.list_name) for r in s.execute(select(BankEntryRow)).scalars()}
+            filed = {r.session_id: (r.owner, r.list_name, r.generation)
+                     for r in s.execute(select(BankEntryRow)).scalars()}
             lists = {(r.owner, r.list_name): r.generation for r in s.execute(select(BankListRow)).scalars()}
-        assert filed == {ids[0]: ("api:k1", "vip"), ids[1]: ("api:k2", "vip"), ids[2]: ("site", "vip"),
-                         ids[3]: ("site", "staff")}
+        assert filed == {ids[0]: ("api:k1", "vip", 1), ids[1]: ("api:k2", "vip", 1), ids[2]: ("site", "vip", 1),
+                         ids[3]: ("site", "staff", 1)}
         assert lists == {("api:k1", "vip"): 1, ("api:k2", "vip"): 1, ("site", "vip"): 1, ("site", "staff"): 1}
         assert st.banks.load("site", "vip").present == (ids[2],)
         assert st.verify().ok  # nothing bound changed: the chain and the seals still verify

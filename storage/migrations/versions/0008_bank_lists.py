@@ -1,5 +1,5 @@
-"""Face-bank lists indexed: ``bank_entries`` (session -> owner, list, enrolment time) and ``bank_lists`` (a generation
-counter per owner and list).
+"""Face-bank lists indexed: ``bank_entries`` (session -> owner, list, enrolment time, the list generation its enrolment
+made) and ``bank_lists`` (a generation counter per owner and list; entries filed here all get generation 1).
 
 Before this, a 1:N search or a list page read the ``checks`` of every session of the list and filtered the owner
 in Python (``kiosk.facebank``). The entries are filled here from those sealed ``checks``, with the owner rule of
@@ -53,12 +53,15 @@ def upgrade() -> None:
         sa.Column('owner', sa.String(length=64), nullable=False),
         sa.Column('list_name', sa.String(length=40), nullable=False),
         sa.Column('enrolled_at', sa.DateTime(), nullable=False),
+        sa.Column('generation', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], name=op.f('fk_bank_entries_session_id_sessions'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('session_id', name=op.f('pk_bank_entries')),
     )
     op.create_index('ix_bank_entries_owner_list_enrolled', 'bank_entries',
                     ['owner', 'list_name', 'enrolled_at', 'session_id'], unique=False)
+    op.create_index('ix_bank_entries_owner_list_generation', 'bank_entries', ['owner', 'list_name', 'generation'],
+                    unique=False)
     op.create_table(
         'bank_lists',
         sa.Column('owner', sa.String(length=64), nullable=False),
@@ -71,7 +74,8 @@ def upgrade() -> None:
                         sa.column('mode', sa.String), sa.column('started_at', sa.DateTime),
                         sa.column('checks', sa.JSON))
     entries = sa.table('bank_entries', sa.column('session_id', sa.String), sa.column('owner', sa.String),
-                       sa.column('list_name', sa.String), sa.column('enrolled_at', sa.DateTime))
+                       sa.column('list_name', sa.String), sa.column('enrolled_at', sa.DateTime),
+                       sa.column('generation', sa.Integer))
     lists = sa.table('bank_lists', sa.column('owner', sa.String), sa.column('list_name', sa.String),
                      sa.column('generation', sa.Integer))
     rows: list[dict[str, Any]] = []
@@ -82,7 +86,8 @@ def upgrade() -> None:
         found = _owner_and_list(kiosk_id, checks)
         if found is None:
             continue
-        rows.append({"session_id": sid, "owner": found[0], "list_name": found[1], "enrolled_at": started_at})
+        rows.append({"session_id": sid, "owner": found[0], "list_name": found[1], "enrolled_at": started_at,
+                     "generation": 1})
         seen.add(found)
         if len(rows) >= 1000:
             conn.execute(entries.insert(), rows)
@@ -95,5 +100,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('bank_lists')
+    op.drop_index('ix_bank_entries_owner_list_generation', table_name='bank_entries')
     op.drop_index('ix_bank_entries_owner_list_enrolled', table_name='bank_entries')
     op.drop_table('bank_entries')
