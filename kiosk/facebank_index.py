@@ -128,9 +128,12 @@ class BankIndex:
         lst = self._lists.get(key)
         if lst is not None and lst.generation == storage.banks.generation(owner, list_name):
             return lst
-        known = frozenset(lst.ids()) if lst is not None else frozenset()
-        since = lst.generation if lst is not None and lst.generation >= 0 else None
-        load = storage.banks.load(owner, list_name, known, since)
+        load = storage.banks.newer(owner, list_name, lst.generation) if lst is not None and lst.generation >= 0 \
+            else None
+        known: frozenset[str] = frozenset()
+        if load is None:
+            known = frozenset(lst.ids()) if lst is not None else frozenset()
+            load = storage.banks.load(owner, list_name, known)
         if lst is None:
             dims = [v.size for vs in load.vectors.values() for v in vs]
             if not dims:

@@ -32,8 +32,8 @@ class ListLoad:
     """What :meth:`BankLists.load` read in one consistent snapshot."""
 
     generation: int
-    # The list's identities that have templates, oldest enrolment first; None when the load was incremental and
-    # nothing left the list since the caller's generation (then ``vectors`` holds exactly the newcomers).
+    # The list's identities that have templates, oldest enrolment first; None from ``newer`` (nothing left the
+    # list since the caller's generation, and ``vectors`` holds exactly the newcomers).
     present: tuple[str, ...] | None
     vectors: dict[str, list[np.ndarray]] = field(default_factory=dict)  # decrypted, for those not already known
 
@@ -84,25 +84,31 @@ class BankLists:
         with self._db.read() as s:
             return self._decrypt(s, [session_id]).get(session_id, [])
 
-    def load(self, owner: str, list_name: str, known: frozenset[str] = frozenset(), since: int | None = None
-             ) -> ListLoad:
-        """The list's generation, its identities that have templates, and the decrypted templates of those not in
-        ``known`` (an index that already holds the rest), all read in one snapshot so the generation describes
-        exactly what was read.
-
-        ``since``: the generation the caller's ``known`` describes. When every step since then was an enrolment
-        that is still there (the steps equal the entries filed after ``since``), only those entries are read and
-        ``present`` is None; otherwise (a withdrawal or purge happened) the whole list of ids is compared."""
+    def newer(self, owner: str, list_name: str, since: int) -> ListLoad | None:
+        """When every generation step after ``since`` was an enrolment that is still there (the steps equal the
+        entries filed after ``since``): the generation and those entries' decrypted templates, read in one snapshot
+        (``present`` None). ``None`` when something left the list since (then :meth:`load` compares the ids)."""
         self._keys.refresh()
         with self._db.read() as s:
             generation = int(s.execute(select(BankListRow.generation).where(
                 BankListRow.owner == owner, BankListRow.list_name == list_name)).scalar_one_or_none() or 0)
-            if since is not None and known and generation >= since:
-                added = list(s.execute(select(BankEntryRow.session_id).where(
-                    *self._of(owner, list_name), BankEntryRow.generation > since)
-                    .order_by(BankEntryRow.generation)).scalars())
-                if len(added) == generation - since:
-                    return ListLoad(generation, None, self._decrypt(s, [a for a in added if a not in known]))
+            if generation < since:
+                return None
+            added = list(s.execute(select(BankEntryRow.session_id).where(
+                *self._of(owner, list_name), BankEntryRow.generation > since)
+                .order_by(BankEntryRow.generation)).scalars())
+            if len(added) != generation - since:
+                return None
+            return ListLoad(generation, None, self._decrypt(s, added))
+
+    def load(self, owner: str, list_name: str, known: frozenset[str] = frozenset()) -> ListLoad:
+        """The list's generation, its identities that have templates, and the decrypted templates of those not in
+        ``known`` (an index that already holds the rest), all read in one snapshot so the generation describes
+        exactly what was read."""
+        self._keys.refresh()
+        with self._db.read() as s:
+            generation = int(s.execute(select(BankListRow.generation).where(
+                BankListRow.owner == owner, BankListRow.list_name == list_name)).scalar_one_or_none() or 0)
             present = tuple(s.execute(
                 select(BankEntryRow.session_id).where(*self._of(owner, list_name))
                 .where(select(TemplateRow.id).where(TemplateRow.session_id == BankEntryRow.session_id).exists())

@@ -53,10 +53,11 @@ def test_enrolment_files_the_entry_and_raises_the_generation(store, clock) -> No
     with store.db.read() as s:
         assert {r.session_id: r.generation for r in s.execute(select(BankEntryRow)).scalars()} == {
             one.session_id: 1, many[0].session_id: 2, many[1].session_id: 3, many[2].session_id: 1}
-    newer = store.banks.load("api:k1", "vip", frozenset([one.session_id]), since=1)  # only enrolments since 1
-    assert newer.present is None and set(newer.vectors) == {many[0].session_id, many[1].session_id}
+    newer = store.banks.newer("api:k1", "vip", 1)  # only enrolments since generation 1: just those entries
+    assert newer is not None and newer.present is None and set(newer.vectors) == {many[0].session_id, many[1].session_id}
     store.retention.erase_session(many[0].session_id, "test", "withdrawn")
-    after = store.banks.load("api:k1", "vip", frozenset(ids), since=3)  # a withdrawal: the ids are compared
+    assert store.banks.newer("api:k1", "vip", 3) is None  # a withdrawal since: the ids must be compared
+    after = store.banks.load("api:k1", "vip", frozenset(ids))
     assert after.generation == 4 and set(after.present) == set(ids) - {many[0].session_id} and not after.vectors
 
 
