@@ -149,7 +149,7 @@ class FaceBank:
 
     def members(self, list_name: str) -> set[str]:
         """Identity ids enrolled in this owner's ``list_name`` (confirmed by their sealed checks)."""
-        total, ids = self.storage.banks.page(self.owner, check_list_name(list_name), 0, 2 ** 62)
+        _, ids = self.storage.banks.page(self.owner, check_list_name(list_name), 0, 2 ** 62)
         return set(self._confirmed(ids))
 
     def _confirmed(self, ids: list[str], from_index: bool = True) -> list[str]:

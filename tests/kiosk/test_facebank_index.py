@@ -145,6 +145,6 @@ def test_a_key_cannot_find_another_keys_identities_through_the_index(st: Storage
         from storage.bank_generation import bump
         bump(s, key_owner("bob"), "vip")
     assert all(h.identity_id not in hers for h in bob.search("vip", _vec(3), 30))
-    total, page = bob.page("vip", 0, 100)
+    _, page = bob.page("vip", 0, 100)
     assert not set(page) & set(hers) and not bob.members("vip") & set(hers)
     assert not any(bob.owns(i) for i in hers)
