@@ -171,7 +171,7 @@ class BankIndex:
         place when nothing else changed the list in between; otherwise the list reloads at its next search."""
         with self._lock:
             lst = self._lists.get((owner, list_name))
-            if lst is None:
+            if lst is None or lst.generation == after:  # a search reloaded it meanwhile: already without it
                 return
             if lst.generation == before and after == before + 1:
                 lst.drop({session_id})
