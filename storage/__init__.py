@@ -18,6 +18,7 @@ from storage.config import StorageConfig, load_storage_config
 from storage.duplicates import DuplicateMatch
 from storage.errors import StorageError
 from storage.records import (
+    BankMembership,
     DecisionInput,
     IdentityFields,
     ImageEvidence,
@@ -30,7 +31,7 @@ from storage.records import (
 from storage.store import Storage, open_storage
 
 __all__ = [
-    "AttemptStatus", "AuditKind", "atomic_write", "AuditVerification", "Clock", "DecisionInput", "DuplicateMatch", "FixedClock",
+    "AttemptStatus", "AuditKind", "BankMembership", "atomic_write", "AuditVerification", "Clock", "DecisionInput", "DuplicateMatch", "FixedClock",
     "IdentityFields", "ImageEvidence", "RecordedSession", "SessionDetail", "SessionRecord", "SessionSummary",
     "Storage", "StorageConfig", "StorageError", "SystemClock", "TemplateEvidence", "load_storage_config",
     "open_storage",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from storage.accounts import require_intact
 from storage.audit import AuditKind, AuditTrail
+from storage.bank_generation import bump
 from storage.binding import seal
 from storage.blobs import BlobStore, image_aad
 from storage.clock import Clock
@@ -50,6 +51,7 @@ from storage.records import (
 from storage.review_rules import PastReview, check_review_allowed
 from storage.tables import (
     AuditEventRow,
+    BankEntryRow,
     DecisionRow,
     ImageRow,
     OperatorRow,
@@ -193,6 +195,7 @@ class DecisionLog:
                     raise _KeyChanged()
                 for p in prepared:
                     out.append(self._insert(s, p, now))
+                out = self._raise_generations(s, recs, out)
         except _KeyChanged:
             self._remove_blobs(written)
             return None
@@ -221,6 +224,23 @@ class DecisionLog:
              **_announce_chip_record(rec, image_rows)},
             session_id=srow.id)
         return RecordedSession(srow.id, drow.id, seq, tuple(r.id for r in image_rows), p.doc_key)
+
+    @staticmethod
+    def _raise_generations(s: Any, recs: list[SessionRecord], out: list[RecordedSession]) -> list[RecordedSession]:
+        """File the face-bank identities under their lists: one generation step per identity, one update per list;
+        each entry and each result carry the generation their own enrolment brought the list to (so an index can
+        read just the entries newer than the generation it holds)."""
+        per_list: dict[tuple[str, str], list[int]] = {}
+        for i, rec in enumerate(recs):
+            if rec.bank is not None:
+                per_list.setdefault((rec.bank.owner, rec.bank.list_name), []).append(i)
+        for (owner, list_name), idx in sorted(per_list.items()):
+            last = bump(s, owner, list_name, len(idx))
+            for step, i in enumerate(idx, start=last - len(idx) + 1):
+                s.add(BankEntryRow(session_id=out[i].session_id, owner=owner, list_name=list_name,
+                                   enrolled_at=recs[i].started_at, generation=step))
+                out[i] = replace(out[i], bank_generation=step)
+        return out
 
     def _remove_blobs(self, ids: list[str]) -> None:
         for image_id in ids:
@@ -400,6 +420,16 @@ class DecisionLog:
             return {sid: dict(checks or {}) for sid, checks in s.execute(
                 select(SessionRow.id, SessionRow.checks).where(SessionRow.kiosk_id == kiosk_id,
                                                                SessionRow.mode == mode))}
+
+    def checks_of_ids(self, session_ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """``{session id: (mode, checks)}`` of the given sessions that exist (not audited: no personal data)."""
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        with self._db.read() as s:
+            for i in range(0, len(session_ids), 500):
+                out.update({sid: (mode, dict(checks or {})) for sid, mode, checks in s.execute(
+                    select(SessionRow.id, SessionRow.mode, SessionRow.checks)
+                    .where(SessionRow.id.in_(session_ids[i:i + 500])))})
+        return out
 
     def session_origin(self, session_id: str) -> tuple[str, str] | None:
         """``(kiosk_id, mode)`` of a session, ``None`` when there is no such session (not audited: no personal data)."""

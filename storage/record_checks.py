@@ -15,6 +15,7 @@ from storage.records import (
     CHIP_RECORD_KIND,
     IMAGE_KINDS,
     OUTCOMES,
+    BankMembership,
     DecisionInput,
     IdentityFields,
     ImageEvidence,
@@ -89,6 +90,11 @@ def normalise_record(rec: SessionRecord) -> SessionRecord:
 def validate_record(rec: SessionRecord) -> None:
     if rec.identity is not None and not isinstance(rec.identity, IdentityFields):
         raise StorageInputError("identity must be an IdentityFields")
+    if rec.bank is not None and not (isinstance(rec.bank, BankMembership)
+                                     and isinstance(rec.bank.owner, str) and 0 < len(rec.bank.owner) <= 64
+                                     and isinstance(rec.bank.list_name, str) and 0 < len(rec.bank.list_name) <= 40):
+        raise StorageInputError("bank must be a BankMembership with an owner of 1-64 and a list name of 1-40 "
+                                "characters (stored in clear: no personal data)")
     if not all(isinstance(i, ImageEvidence) for i in rec.images) or \
             not all(isinstance(t, TemplateEvidence) for t in rec.templates):
         raise StorageInputError("images must be ImageEvidence and templates TemplateEvidence values")

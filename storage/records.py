@@ -55,6 +55,14 @@ class TemplateEvidence:
 
 
 @dataclass(frozen=True)
+class BankMembership:
+    """The face-bank list a session is enrolled in (``SessionRecord.bank``; ``kiosk.facebank``)."""
+
+    owner: str  # "api:<key id>" or "site"
+    list_name: str
+
+
+@dataclass(frozen=True)
 class DecisionInput:
     """The policy's decision for a session."""
 
@@ -87,6 +95,7 @@ class SessionRecord:
     images: Sequence[ImageEvidence] = ()
     templates: Sequence[TemplateEvidence] = ()
     counts_as_failure: bool | None = None  # None: a "reject" counts against the attempt limits
+    bank: BankMembership | None = None  # a face-bank identity: indexed in its list (storage.bank_lists)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class RecordedSession:
     audit_seq: int
     image_ids: tuple[str, ...]
     document_key: str | None
+    bank_generation: int | None = None  # the list's generation this enrolment raised it to (SessionRecord.bank)
 
 
 @dataclass(frozen=True)

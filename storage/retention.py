@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from storage.central.acks import held_back
 from storage.audit import AuditKind, AuditTrail
+from storage.bank_generation import bump_sessions
 from storage.blobs import BlobStore
 from storage.clock import Clock
 from storage.config import RetentionConfig, SyncConfig
@@ -93,6 +94,7 @@ class Retention:
                 raise NotFoundError(f"session {session_id} not found (purged?)")
             images = sorted(s.execute(select(ImageRow.id).where(ImageRow.session_id == session_id)).scalars())
             templates = sorted(s.execute(select(TemplateRow.id).where(TemplateRow.session_id == session_id)).scalars())
+            bump_sessions(s, [session_id])  # before its bank entry goes with it: indexes of its list reload
             _deleted(s, delete(TemplateRow).where(TemplateRow.session_id == session_id))
             _deleted(s, delete(ImageRow).where(ImageRow.session_id == session_id))
             _deleted(s, delete(SessionRow).where(SessionRow.id == session_id))
@@ -138,6 +140,8 @@ class Retention:
                                  if t not in hold.templates and sid not in hold.sessions]
             doomed_images = sorted(i for i, _ in image_rows)
             doomed_templates = sorted(t for t, _ in template_rows)
+            # Face-bank lists losing identities or templates: their in-memory indexes (any process) must reload.
+            bump_sessions(s, doomed_sessions | {sid for _, sid in template_rows})
             n_templates = _delete_ids(s, TemplateRow, doomed_templates)
             n_images = _delete_ids(s, ImageRow, doomed_images)
             n_sessions = _delete_ids(s, SessionRow, sorted(doomed_sessions))

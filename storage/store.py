@@ -23,6 +23,7 @@ from storage.api_keys import ApiKeys
 from storage.attempts import AttemptLimiter
 from storage.anchor import FileHeadAnchor, HeadAnchor
 from storage.audit import GENESIS_MAC, AuditKind, AuditTrail, AuditVerification, event_mac
+from storage.bank_lists import BankLists
 from storage.blobs import BlobStore
 from storage.clock import Clock, SystemClock
 from storage.config import StorageConfig
@@ -72,6 +73,7 @@ class Storage:
     decisions: DecisionLog
     attempts: AttemptLimiter
     duplicates: TemplateIndex
+    banks: BankLists
     operators: OperatorAccounts
     retention: Retention
     exporter: Exporter
@@ -200,6 +202,7 @@ def open_storage(data_dir: Path, config: StorageConfig | None = None, clock: Clo
         decisions=DecisionLog(db, keys, blobs, audit, clock, integrity, config.busy_retries),
         attempts=AttemptLimiter(db, keys, config.attempts, clock, audit),
         duplicates=TemplateIndex(db, keys, config.duplicate_threshold),
+        banks=BankLists(db, keys),
         operators=OperatorAccounts(db, audit, config.operators, clock, keys),
         retention=Retention(db, blobs, audit, config.retention, clock, config.sync),
         exporter=Exporter(db, keys, audit, clock, integrity),

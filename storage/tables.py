@@ -178,6 +178,35 @@ class TemplateRow(Base):
     seal: Mapped[str | None] = mapped_column(Text)  # storage.binding: per-field MACs under the audit key
 
 
+class BankEntryRow(Base):
+    """A face-bank identity's list: which owner's list (``kiosk.facebank``) the session belongs to (migration 0008).
+
+    An index for the 1:N search and the list pages, derived from what the session's sealed ``checks`` say
+    (which stay the authority: ``kiosk.facebank`` confirms an owner there before it shows an id). The row goes with
+    its session (foreign key cascade)."""
+
+    __tablename__ = "bank_entries"
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), nullable=False)
+    list_name: Mapped[str] = mapped_column(String(40), nullable=False)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)  # the list's generation its enrolment made
+
+    __table_args__ = (Index("ix_bank_entries_owner_list_enrolled", "owner", "list_name", "enrolled_at", "session_id"),
+                      Index("ix_bank_entries_owner_list_generation", "owner", "list_name", "generation"))
+
+
+class BankListRow(Base):
+    """One (owner, list)'s generation: raised in the transaction of every change to the list's identities or their
+    templates (enrolment, withdrawal, retention purge), so an in-memory index in any process knows when it is stale.
+    Never lowered, and kept when the list empties (a refilled list must not repeat a generation)."""
+
+    __tablename__ = "bank_lists"
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class AttemptRow(Base):
     """A finished session counted against a document key and a kiosk (attempt limits)."""
 

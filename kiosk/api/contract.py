@@ -100,7 +100,14 @@ def request_body(model: type[BaseModel], required: bool = True) -> dict[str, Any
     """``openapi_extra`` for a route whose body is ``model`` (JSON, or the same fields as multipart); the
     multipart schema is filled in by :func:`finish` once the components exist."""
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": required, "content": {
+    # Declared optional even when the server needs it (``required``): a required body with two media types is the
+    # shape for which openapi-python-client 0.29 writes ``body: A | B | Unset = UNSET`` without importing ``Unset``
+    # (its issue #1451), so a generated client would not import. An absent body is answered 400 ``invalid_json``
+    # (declared on every such route), which is what the description says.
+    description = (f"One {model.__name__}, as JSON or as multipart/form-data fields. "
+                   + ("Required: without a body the answer is 400 `invalid_json`." if required
+                      else "May be left out (all fields have defaults)."))
+    return {"requestBody": {"required": False, "description": description, "content": {
         "application/json": {"schema": ref},
         "multipart/form-data": {"schema": {"x-multipart-of": model.__name__}}}}}
 

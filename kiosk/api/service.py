@@ -31,6 +31,7 @@ from kiosk.api.pool import EnginePool
 from kiosk.api.remote.tokens import RemoteTokens
 from kiosk.face_session import FaceEngine, enrol_portrait
 from kiosk.facebank import Entry, ListNotFoundError
+from kiosk.facebank_index import BankIndex
 from kiosk.policy import PolicyConfig
 from kiosk.recording import POLICY_VERSION, record_to
 
@@ -65,6 +66,7 @@ class ApiService:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     info: dict[str, Any] = field(default_factory=dict)
     remote: RemoteTokens = field(default_factory=RemoteTokens)  # streamed sessions' single-use tokens
+    bank_index: BankIndex = field(default_factory=BankIndex)  # face-bank lists' templates, loaded once per list
 
     # ------------------------------------------------------------------ audit
     async def audit(self, key: Any, endpoint: str, details: dict[str, Any] | None = None,
@@ -224,7 +226,7 @@ class ApiService:
     def _bank(self, key: Any) -> Any:
         from kiosk.facebank import FaceBank, key_owner
 
-        return FaceBank(self.storage, key_owner(key.key_id))
+        return FaceBank(self.storage, key_owner(key.key_id), index=self.bank_index)
 
     async def _vector(self, key: Any, endpoint: str, image: DecodedImage) -> Any:
         from kiosk.facebank import face_vector
@@ -265,7 +267,7 @@ class ApiService:
         if top_k > self.config.top_k_max:
             raise ApiError(400, "invalid_field", f"top_k: at most {self.config.top_k_max}")
         bank = self._bank(key)
-        if not await run_in_threadpool(bank.members, list_name):  # before the model work: a typo answers at once
+        if not await run_in_threadpool(bank.exists, list_name):  # before the model work: a typo answers at once
             await self.audit(key, "identify", {"list": list_name, "result": "list_not_found"})
             raise self._no_list(list_name)
         vector = await self._vector(key, "identify", image)
