@@ -42,12 +42,14 @@ class PageRun:
 
 
 def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated Camera", limit_s: float = 50.0,
-             answer_delay_s: float = 0.0, decline: str | None = None) -> PageRun:
+             answer_delay_s: float = 0.0, decline: str | None = None, stand_in: Any = None) -> PageRun:
     """Stream ``subject`` to ``ws_url`` until the server answers with a result (or ``limit_s``).
 
     ``answer_delay_s``: the lit face answers the colours that much later (a renderer that must see the colour
     before it can paint it on the face). ``decline``: the customer declines the flash, ``"at_start"`` (before
     any step) or ``"at_flash"`` (when the colours arrive, so they stop), as the page's button does.
+    ``stand_in``: another synthetic subject, lit, in front of the camera while the colours play (a live
+    accomplice answering the colours for a puppet of ``subject``; both render at the same frame size).
     """
     run = PageRun()
     lock = threading.Lock()
@@ -109,11 +111,14 @@ def run_page(ws_url: str, subject: Any, *, lit: bool, label: str = "Integrated C
             with lock:
                 state = state_at(script, tick - script_t0[0], NEUTRAL)[0] if script else NEUTRAL
                 shown = light[0]
-            image = subject.render(state)
+            face = subject
+            if stand_in is not None and shown is not None and tick - shown[1] < shown[0].total_s + 0.8:
+                face, state = stand_in, NEUTRAL  # the accomplice steps in for the colours and their lag
+            image = face.render(state)
             if lit and shown is not None:
                 rgb = shown[0].colour_at(tick - shown[1] - SCREEN_LATENCY_S - answer_delay_s)
                 if rgb is not None:
-                    image = screen_light(image, subject.project(state), rgb, strength=SCREEN_LIGHT_STRENGTH)
+                    image = screen_light(image, face.project(state), rgb, strength=SCREEN_LIGHT_STRENGTH)
             try:
                 ws.send(jpeg(image, 85))
             except Exception:

@@ -32,7 +32,7 @@ import numpy as np
 
 from kiosk.api.errors import ApiError
 from kiosk.api.images import decode_image
-from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config
+from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config, same_face
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.evidence import AccessEvidence, Evidence, RemoteEvidence
 from kiosk.face_session import (
@@ -156,9 +156,10 @@ def run_stream(engine: FaceEngine, steps: list[Any], portrait_bgr: np.ndarray, p
             break
     if session is None:
         session = FaceSession(engine, list(steps))
-    if flash is not None and flash.checker is not None:
-        session.flash = flash.result or flash.checker.result()
     enrolment = enrol_portrait(engine, portrait_bgr)
+    if flash is not None and flash.checker is not None:
+        session.flash = same_face(engine, flash.result or flash.checker.result(), flash.face_frame,
+                                  enrolment.embedding, policy.match_review)
     result = session.finish(enrolment)
     evidence = Evidence(face=result.evidence, remote=RemoteEvidence("stream", False, signals.findings()),
                         access=AccessEvidence(flash_declined=declined))

@@ -234,3 +234,26 @@ def test_declining_while_the_colours_play_stops_them_and_the_next_step_follows( 
     reasons = {f["code"] for f in checks["findings"]}
     assert "FLASH_DECLINED" in reasons and "FLASH_CHALLENGE_FAILED" not in reasons, reasons
     assert checks["face_session"]["challenge"]["reason"] != "NON_MONOTONIC_TIME"
+
+
+def test_a_stand_in_who_answers_the_colours_for_a_puppet_fails_the_flash(  # type: ignore[no-untyped-def]
+        remote_server, subject, photo, engine, shared_data) -> None:
+    """A live accomplice in front of the camera while the colours play, the victim's puppet for the steps: the
+    colours are answered by a live, lit face, but not the portrait's, so the flash fails (FACE_NOT_THE_PORTRAITS)
+    and the session is not accepted. The same flow with the customer's own face passes (the tests above)."""
+    from inference.image import read_image
+    from inference.synthetic import SyntheticSubject
+
+    person = sorted((shared_data / "faces/lfw_dev/images/Aaron_Sorkin").glob("*.jpg"))[0]
+    # framed larger than the default: a small photo framed at 0.28 mirrors copies of the face into the frame
+    accomplice = SyntheticSubject.from_image(read_image(person), engine.detector, engine.pipeline.mesh,
+                                             face_width_fraction=0.5)
+    svc, url = remote_server
+    key = _key(svc)
+    run = run_page(_ws(url, _token(url, key, photo)), subject, lit=True, stand_in=accomplice)
+    assert run.result is not None and run.result["type"] == "result", run.messages[-3:]
+    assert run.result["decision"] != "ACCEPT"
+    checks = _checks(svc, run.result["session_id"])
+    assert checks["api"]["flash"] is not None and checks["api"]["flash"]["reason"] == "FACE_NOT_THE_PORTRAITS", \
+        checks["api"]["flash"]
+    assert "FLASH_CHALLENGE_FAILED" in {f["code"] for f in checks["findings"]}
