@@ -18,8 +18,6 @@ constant is never tuned on the pages it is judged on.
 """
 from __future__ import annotations
 
-import csv
-import os
 from pathlib import Path
 
 import cv2
@@ -252,7 +250,7 @@ def synthesise_scenes(out: Path, count: int, seed: int, scenes: tuple[str, ...] 
     """Write ``count`` images per scene and ``labels.csv`` (the ``kiosk eval mrz`` columns plus ``scene``)
     into ``out``; returns the CSV path. Document ``i`` of a scene is drawn from the seed, the scene and ``i``
     alone, so a page never changes when the count or the scene list does."""
-    from kiosk.mrz.synth import random_mrz  # the MRZ text generator (random valid fields)
+    from kiosk.mrz.synth import random_mrz, write_labels  # the MRZ text generator (random valid fields)
 
     if count < 1:
         raise BadInputError("--count must be at least 1")
@@ -273,10 +271,4 @@ def synthesise_scenes(out: Path, count: int, seed: int, scenes: tuple[str, ...] 
             name = f"{scene}_{i:04d}.png"
             (out / name).write_bytes(encode_png(render_scene(mrz.lines, fmt, scene, rng)))
             rows.append([name, mrz.document_number, mrz.birth_date, mrz.expiry_date, fmt, f"{scene}_{i:04d}", scene])
-    tmp = labels.with_suffix(".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["path", "document_number", "birth_date", "expiry_date", "type", "document", "scene"])
-        w.writerows(rows)
-    os.replace(tmp, labels)  # the labels appear only once every image is written
-    return labels
+    return write_labels(labels, "scene", rows)

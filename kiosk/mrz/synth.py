@@ -106,10 +106,16 @@ def synthesise(out: Path, count: int, seed: int, *, clean: bool = False, frames:
             name = f"{i:05d}_{k}.png"
             (out / name).write_bytes(encode_png(frame))
             rows.append([name, mrz.document_number, mrz.birth_date, mrz.expiry_date, fmt, f"{i:05d}", split])
+    return write_labels(labels, "split", rows)
+
+
+def write_labels(labels: Path, last_column: str, rows: list[list[str]]) -> Path:
+    """``labels.csv`` of a generated set (path, the key fields, type, document and ``last_column``), written
+    last and atomically: the labels appear only once every image is written."""
     tmp = labels.with_suffix(".part")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["path", "document_number", "birth_date", "expiry_date", "type", "document", "split"])
+        w.writerow(["path", "document_number", "birth_date", "expiry_date", "type", "document", last_column])
         w.writerows(rows)
-    os.replace(tmp, labels)  # the labels appear only once every image is written
+    os.replace(tmp, labels)
     return labels

@@ -3,26 +3,13 @@
 a clean folder holding only the issuer's CSCA; a flipped byte fails naming the part."""
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
-from kiosk.commands import evidence_cmd
-from kiosk.errors import BadInputError
 from kiosk.workflow.events import ResultReady
 from storage import open_storage
-
-
-
-def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="kiosk")
-    evidence_cmd.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    try:
-        return int(args.func(args))
-    except BadInputError:
-        return 2
+from tests.kiosk.test_evidence_verify import run  # the command as a user runs it, exit codes and all
 
 
 @pytest.fixture(scope="module")
