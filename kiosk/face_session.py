@@ -214,3 +214,28 @@ class FaceSession:
     def best_frame(self) -> np.ndarray | None:
         """The best frame kept (for the encrypted evidence store)."""
         return self._best[0][2] if self._best else None
+
+
+STAND_IN = "FACE_NOT_THE_PORTRAITS"  # the flash's reason when the face that answered the colours is someone else
+
+
+def same_face(engine: Any, flash_result: Any, face_frame: Any, portrait_embedding: Any, threshold: float) -> Any:
+    """The flash's result, failed with ``STAND_IN`` when the face in the middle of the colours does not match
+    the document's portrait (cosine under ``threshold``: the policy's review threshold, below which faces are
+    judged different). The colours prove a live face was lit by this screen, the steps that the customer moved:
+    without this check, a live stand-in could answer the colours while a puppet of the victim did the steps.
+    Nothing to compare (no portrait embedding, no face frame, a flash that failed anyway) leaves it unchanged.
+    Used by the kiosk (``kiosk.workflow.face_step.watch_flash``) and the remote stream alike."""
+    import dataclasses
+
+    from inference.detect import primary_face
+
+    if flash_result is None or not flash_result.passed or face_frame is None or portrait_embedding is None:
+        return flash_result
+    face = primary_face(engine.detector.detect(face_frame), face_frame.shape)
+    if face is None:
+        return dataclasses.replace(flash_result, passed=False, reason=STAND_IN)
+    live = engine.embedder.embed(face_frame, face.landmarks)
+    if portrait_embedding.cosine(live) < threshold:
+        return dataclasses.replace(flash_result, passed=False, reason=STAND_IN)
+    return flash_result

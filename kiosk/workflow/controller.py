@@ -536,7 +536,7 @@ class KioskWorkflow:
         if (self.config.ui.screen_flash and not session.flash_declined.is_set()
                 and capture.session.challenge.status == "passed"):
             try:
-                capture.session.flash = self._flash_check(session, capture)
+                capture.session.flash = self._flash_check(session, capture, portrait)
             except FlashDeclined:
                 capture.session.flash = None  # declined while it ran: FLASH_DECLINED, not a failed check
         if self._fire(Trigger.CAPTURE_DONE, gen) is None:
@@ -549,8 +549,9 @@ class KioskWorkflow:
         self._emit(result, gen)
         self._fire(Trigger.DECIDED, gen)
 
-    def _flash_check(self, session: _Session, capture: FaceCapture) -> Any:
-        """Ask the screen for a random colour sequence and watch the face follow it (``FlashResult``)."""
+    def _flash_check(self, session: _Session, capture: FaceCapture, portrait: PortraitEnrolment) -> Any:
+        """Ask the screen for a random colour sequence and watch the face follow it (``FlashResult``); the face
+        that answers must be the portrait's (the policy's review threshold)."""
         flash = _Flash(draw_sequence(FLASH_CONFIG), threading.Event())
         with self._lock:
             if session.generation != self._generation:
@@ -573,4 +574,5 @@ class KioskWorkflow:
         assert flash.t0 is not None
         return watch_flash(capture.session, self.devices.camera, flash.sequence, flash.t0, stop=session.stop,
                            stall_s=self.config.devices.camera_stall_s, config=FLASH_CONFIG,
-                           declined=session.flash_declined)
+                           declined=session.flash_declined, portrait=portrait.embedding,
+                           same_face_threshold=self.policy.match_review)

@@ -19,7 +19,7 @@ import numpy as np
 from inference.challenge_steps import ChallengeConfig, ChallengeStep, draw_steps
 from inference.flash import FlashChecker, FlashConfig, FlashResult, FlashSequence
 
-from kiosk.face_session import FaceEngine, FaceSession
+from kiosk.face_session import FaceEngine, FaceSession, same_face
 from kiosk.workflow.events import FaceUpdate
 from kiosk.workflow.ports import FrameSource
 
@@ -152,10 +152,13 @@ def capture_face(engine: FaceEngine, camera: FrameSource, *, emit: Callable[[Any
 
 def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequence, t0: float, *,
                 stop: threading.Event, stall_s: float = 3.0, config: FlashConfig | None = None,
-                declined: threading.Event | None = None) -> FlashResult:
+                declined: threading.Event | None = None, portrait: Any = None,
+                same_face_threshold: float = 0.0) -> FlashResult:
     """Watch the face while the screen shows ``sequence`` from ``t0`` (the camera's clock); the verdict.
 
-    Only frames with exactly one face are sampled; too few of them fail the check (fail closed).
+    Only frames with exactly one face are sampled; too few of them fail the check (fail closed). A face in the
+    middle of the colours that is not ``portrait``'s (an embedding; cosine under ``same_face_threshold``) fails
+    it too (``kiosk.face_session.same_face``): a stand-in cannot answer the colours for a puppet.
     :raises Cancelled: ``stop`` was set. :raises CameraStalled: no frame for ``stall_s``.
     :raises FlashDeclined: ``declined`` was set (the customer turned the flash off while it ran).
     """
@@ -166,13 +169,18 @@ def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequen
     give_up = time.monotonic() + 4 * (end - t0) + stall_s
     last = -1
     silent_since = time.monotonic()
+    middle: np.ndarray | None = None  # a one-face frame from the middle of the colours
+
+    def verdict() -> FlashResult:
+        return same_face(session.engine, checker.result(), middle, portrait, same_face_threshold)
+
     while True:
         if stop.is_set():
             raise Cancelled()
         if declined is not None and declined.is_set():
             raise FlashDeclined()
         if time.monotonic() > give_up:
-            return checker.result()
+            return verdict()
         frame = camera.wait_next(last, 0.25)
         if frame is None:
             if time.monotonic() - silent_since >= stall_s:
@@ -181,12 +189,14 @@ def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequen
         silent_since = time.monotonic()
         last = frame.index
         if frame.t > end:
-            return checker.result()
+            return verdict()
         if frame.t < t0:
             continue
         a = session.engine.pipeline.process(frame.image, frame.t)
         if a.landmarks is not None and a.faces_count == 1:
             checker.observe(frame.t, frame.image, a.landmarks.points)
+            if middle is None and frame.t >= t0 + sequence.total_s / 2:
+                middle = frame.image
 
 
 def flash_not_shown(sequence: FlashSequence, config: FlashConfig | None = None) -> FlashResult:

@@ -32,7 +32,7 @@ import numpy as np
 
 from kiosk.api.errors import ApiError
 from kiosk.api.images import decode_image
-from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config, same_face
+from kiosk.api.remote.flash_timing import RemoteFlash, draw_slot, remote_flash_config
 from kiosk.api.remote.signals import StreamSignals
 from kiosk.evidence import AccessEvidence, Evidence, RemoteEvidence
 from kiosk.face_session import (
@@ -40,6 +40,7 @@ from kiosk.face_session import (
     FaceSession,
     FaceSessionResult,
     enrol_portrait,
+    same_face,
 )
 from kiosk.policy import Decision, PolicyConfig, decide
 from kiosk.verify import fit_frame

@@ -77,3 +77,42 @@ def test_a_screen_that_never_shows_the_sequence_fails_closed(engine, demo, run_s
     result = next(e for e in events if isinstance(e, ResultReady))
     assert result.outcome == "REVIEW" and result.reasons == ("FLASH_CHALLENGE_FAILED",)
     assert wf.last_report["evidence"]["flash"]["reason"] == "NOT_SHOWN"  # type: ignore[index]
+
+
+
+def test_the_face_that_answers_the_colours_must_be_the_portraits(engine, photo_rgb, shared_data: Path) -> None:
+    """``watch_flash`` with the portrait: the customer's own face lit by the colours passes; an accomplice in front
+    of the camera, lit the same way (a live face answering the colours while a puppet of the victim did the
+    steps), fails the flash by name (FACE_NOT_THE_PORTRAITS), though its colours correlate."""
+    import threading
+
+    import cv2
+
+    from inference.flash import draw_sequence
+    from inference.image import read_image
+    from inference.synthetic import SyntheticSubject
+    from kiosk.face_session import FaceSession, enrol_portrait
+    from kiosk.policy import PolicyConfig
+    from kiosk.workflow.controller import FLASH_CONFIG
+    from kiosk.workflow.demo_devices import ActorCamera
+    from kiosk.workflow.face_step import watch_flash
+
+    photo = cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2BGR)
+    customer = SyntheticSubject.from_image(photo, engine.detector, engine.pipeline.mesh)
+    person = sorted((shared_data / "faces/lfw_dev/images/Aaron_Sorkin").glob("*.jpg"))[0]
+    # framed larger than the default: a small photo framed at 0.28 mirrors copies of the face into the frame
+    accomplice = SyntheticSubject.from_image(read_image(person), engine.detector, engine.pipeline.mesh,
+                                             face_width_fraction=0.5)
+    portrait = enrol_portrait(engine, photo).embedding
+    verdicts = {}
+    for name, face in (("customer", customer), ("accomplice", accomplice)):
+        camera = ActorCamera(face, face)
+        camera.start()
+        sequence = draw_sequence(FLASH_CONFIG)
+        camera.illuminate(sequence, camera.clock())
+        verdicts[name] = watch_flash(FaceSession(engine, ["blink"]), camera, sequence, camera.clock(),
+                                     stop=threading.Event(), config=FLASH_CONFIG, portrait=portrait,
+                                     same_face_threshold=PolicyConfig().match_review)
+    assert verdicts["customer"].passed, verdicts["customer"]
+    assert not verdicts["accomplice"].passed and verdicts["accomplice"].reason == "FACE_NOT_THE_PORTRAITS"
+    assert verdicts["accomplice"].correlation >= verdicts["accomplice"].threshold  # the colours alone would pass
