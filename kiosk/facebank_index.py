@@ -111,21 +111,33 @@ class BankIndex:
     """The in-memory index of every list searched through it (thread-safe; one per process is enough)."""
 
     def __init__(self) -> None:
+        # One lock per list, so loading one list (seconds at 100k) never holds up searches of the others; the
+        # index-wide lock guards only the two dicts.
         self._lock = threading.Lock()
         self._lists: dict[tuple[str, str], _List] = {}
+        self._list_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    def _list_lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._lock:
+            return self._list_locks.setdefault(key, threading.Lock())
+
+    def _held(self, key: tuple[str, str]) -> _List | None:
+        with self._lock:
+            return self._lists.get(key)
 
     def search(self, storage: Storage, owner: str, list_name: str, vector: np.ndarray, k: int
                ) -> list[tuple[str, float]]:
         """The ``k`` best identities of the owner's list for ``vector`` (``(identity id, cosine)``, best first),
         after reloading the list if the store's generation says it changed."""
         q = unit(vector)
-        with self._lock:
+        with self._list_lock((owner, list_name)):
             lst = self._current(storage, owner, list_name)
             return lst.top(q, k) if lst is not None else []
 
     def _current(self, storage: Storage, owner: str, list_name: str) -> _List | None:
+        """The list, brought up to the store's generation (the caller holds the list's lock)."""
         key = (owner, list_name)
-        lst = self._lists.get(key)
+        lst = self._held(key)
         if lst is not None and lst.generation == storage.banks.generation(owner, list_name):
             return lst
         load = storage.banks.newer(owner, list_name, lst.generation) if lst is not None and lst.generation >= 0 \
@@ -137,7 +149,8 @@ class BankIndex:
         if lst is None:
             dims = [v.size for vs in load.vectors.values() for v in vs]
             if not dims:
-                self._lists.pop(key, None)
+                with self._lock:
+                    self._lists.pop(key, None)
                 return None
             dim = max(set(dims), key=dims.count)  # one embedding model per list; others cannot be compared
             lst = _List(load.generation, dim, np.empty((0, dim), dtype=np.float32), np.empty(0, dtype=_ID))
@@ -151,15 +164,16 @@ class BankIndex:
                         skipped, lst.dim)
         lst.append(rows)
         lst.generation = load.generation
-        self._lists[key] = lst
+        with self._lock:
+            self._lists[key] = lst
         return lst
 
     def enrolled(self, owner: str, list_name: str, session_id: str, vectors: Sequence[np.ndarray],
                  generation: int | None) -> None:
         """An identity this process just enrolled, the list now at ``generation``: appended in place when the index
         held exactly the generation before it; otherwise left for the next search to reload."""
-        with self._lock:
-            lst = self._lists.get((owner, list_name))
+        with self._list_lock((owner, list_name)):
+            lst = self._held((owner, list_name))
             if lst is None or generation is None or lst.generation != generation - 1:
                 return
             rows = [(session_id, unit(v)) for v in vectors if np.asarray(v).size == lst.dim]
@@ -169,8 +183,8 @@ class BankIndex:
     def withdrawn(self, owner: str, list_name: str, session_id: str, before: int, after: int) -> None:
         """An identity this process just erased, the list's generation ``before`` and ``after`` it: dropped in
         place when nothing else changed the list in between; otherwise the list reloads at its next search."""
-        with self._lock:
-            lst = self._lists.get((owner, list_name))
+        with self._list_lock((owner, list_name)):
+            lst = self._held((owner, list_name))
             if lst is None or lst.generation == after:  # a search reloaded it meanwhile: already without it
                 return
             if lst.generation == before and after == before + 1:
@@ -181,8 +195,8 @@ class BankIndex:
 
     def size(self, owner: str, list_name: str) -> int:
         """Rows held for one list (0 when it is not loaded)."""
-        with self._lock:
-            lst = self._lists.get((owner, list_name))
+        with self._list_lock((owner, list_name)):
+            lst = self._held((owner, list_name))
             return lst.n if lst is not None else 0
 
     def nbytes(self) -> int:

@@ -148,3 +148,39 @@ def test_a_key_cannot_find_another_keys_identities_through_the_index(st: Storage
     _, page = bob.page("vip", 0, 100)
     assert not set(page) & set(hers) and not bob.members("vip") & set(hers)
     assert not any(bob.owns(i) for i in hers)
+
+
+def test_loading_one_list_never_holds_up_searches_of_another(st: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list being loaded (seconds at 100,000 identities) holds its own lock only: a search of another list,
+    already loaded, answers meanwhile. (Blocked on an event, not timed: the join's timeout only ends a deadlock.)"""
+    import threading
+
+    vip = FaceBank(st, key_owner("a"))
+    staff = FaceBank(st, key_owner("a"), index=vip.index)
+    _fill(vip, "vip", range(0, 5))
+    mine = _fill(staff, "staff", range(10, 15))
+    assert staff.search("staff", _vec(11), 1)[0].identity_id == mine[1]  # loaded
+    vip.index.clear()
+    staff.search("staff", _vec(11), 1)  # staff loaded again; vip not
+    loading, release = threading.Event(), threading.Event()
+    real = type(st.banks).load
+
+    def slow_load(self, owner, list_name, known):  # type: ignore[no-untyped-def]
+        if list_name == "vip":
+            loading.set()
+            release.wait(30)
+        return real(self, owner, list_name, known)
+
+    monkeypatch.setattr(type(st.banks), "load", slow_load)
+    loader = threading.Thread(target=lambda: vip.search("vip", _vec(1), 1), daemon=True)
+    loader.start()
+    assert loading.wait(30)
+    answer: list[object] = []
+    other = threading.Thread(target=lambda: answer.append(staff.search("staff", _vec(12), 1)), daemon=True)
+    other.start()
+    other.join(30)
+    try:
+        assert answer and answer[0][0].identity_id == mine[2], "the other list's search waited for the load"
+    finally:
+        release.set()
+        loader.join(30)
