@@ -196,7 +196,7 @@ def watch_flash(session: FaceSession, camera: FrameSource, sequence: FlashSequen
         if a.landmarks is not None and a.faces_count == 1:
             checker.observe(frame.t, frame.image, a.landmarks.points)
             if middle is None and frame.t >= t0 + sequence.total_s / 2:
-                middle = frame.image
+                middle = frame.image.copy()  # a camera may reuse its buffer: keep this frame, not a later one
 
 
 def flash_not_shown(sequence: FlashSequence, config: FlashConfig | None = None) -> FlashResult:
