@@ -60,10 +60,9 @@ class MrzLineReader:
         self.accept = accept
         self.tries = tries
 
-    def read_band(self, band: MrzBand, *, with_head: bool = False) -> MrzText:
-        """Recognise the lines of one located band that carry the access fields (``with_head``: a 2-line
-        band's line 1 as well)."""
-        wanted = band.lines[:2] if len(band.lines) == 3 or with_head else band.lines[1:]
+    def read_band(self, band: MrzBand) -> MrzText:
+        """Recognise the lines of one located band that carry the access fields."""
+        wanted = band.lines[:2] if len(band.lines) == 3 else band.lines[1:]
         return MrzText(len(band.lines), tuple(self.recogniser.read_lines(wanted)))
 
     def read(self, frame: np.ndarray) -> MrzText:
@@ -79,8 +78,9 @@ class MrzLineReader:
             cost = text_cost(text)
             if self.accept is not None and len(band.lines) == 2 and cost < SURE_COST:
                 # A whole line 2 that does not pass alone: a visa's (no composite digit) or a doubt the
-                # issuer's number pattern may settle. Line 1 costs one more line only on such frames.
-                text = self.read_band(band, with_head=True)
+                # issuer's number pattern may settle. Line 1 costs one more line only on such frames; line 2's
+                # reading is kept, not recognised again.
+                text = MrzText(text.line_count, (*self.recogniser.read_lines(band.lines[:1]), *text.lines))
                 if self.accept(text):
                     return text
                 cost = text_cost(text)

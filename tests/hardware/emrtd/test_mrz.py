@@ -125,7 +125,8 @@ def test_fuzz_single_character_change(pos: int, ch: str) -> None:
 
 
 # ICAO 9303-7 specimen visas (Part 7, figures of sections 4 and 5), and the German passport and ID-card
-# specimens (Bundesdruckerei's Erika Mustermann): real formats, hand-typed.
+# specimens (Bundesdruckerei's Erika Mustermann): real formats, hand-typed. XXX in the visas is not a placeholder:
+# it is ICAO's code for a holder of unspecified nationality, as the specimen prints it.
 MRV_A = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<"
 MRV_B = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<"
 DE_TD3 = "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\nC01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"
